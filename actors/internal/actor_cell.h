@@ -1,0 +1,80 @@
+// ActorCell is the runtime's control block for one spawned actor; it outlives
+// the actor's coroutine frame so that typed references and queued messages
+// can tell a finished actor from a live one. ActorPromiseBase is the part of
+// every actor's promise that the runtime reads and writes.
+//
+// Thread-safety: owned by one scheduler. `generation` and `state` are
+// atomics because a multi-threaded scheduler's senders read them from other
+// threads as a fast liveness pre-check; relaxed order suffices for that (the
+// scheduler re-checks under its mailbox lock before it accepts a message).
+#ifndef COACTOR_ACTORS_INTERNAL_ACTOR_CELL_H_
+#define COACTOR_ACTORS_INTERNAL_ACTOR_CELL_H_
+
+#include <coroutine>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "actors/internal/message_type.h"
+
+namespace coactor::internal {
+
+struct ActorCell;
+
+class ActorPromiseBase {
+ public:
+  // The message to hand to the actor on its next resumption; set by the
+  // runtime right before it resumes the actor at a Receive().
+  Payload* inbox = nullptr;
+  // The cell the actor was admitted with; set at spawn.
+  ActorCell* cell = nullptr;
+  // An exception that escaped the actor's body.
+  std::exception_ptr exception;
+};
+
+enum class ActorState : uint8_t {
+  kStarting,  // Admitted; its start has not run yet.
+  kWaiting,   // Suspended in Receive(), ready for the next message.
+  kFinished,  // Returned or threw; the frame is gone.
+};
+
+struct ActorCell {
+  std::coroutine_handle<> handle;
+  ActorPromiseBase* promise = nullptr;
+  const MessageType* type = nullptr;
+  // Bumped each time the cell is reused, so stale references see it.
+  std::atomic<uint32_t> generation{0};
+  std::atomic<ActorState> state{ActorState::kFinished};
+
+  // Relaxed: a pre-check only; see the thread-safety note above.
+  uint32_t Generation() const {
+    return generation.load(std::memory_order_relaxed);
+  }
+  // Relaxed: as Generation().
+  ActorState State() const { return state.load(std::memory_order_relaxed); }
+  // Relaxed: written by the thread that owns the actor's run; readers only
+  // pre-check.
+  void SetState(ActorState new_state) {
+    state.store(new_state, std::memory_order_relaxed);
+  }
+  // Relaxed: as SetState().
+  void BumpGeneration() {
+    generation.store(Generation() + 1, std::memory_order_relaxed);
+  }
+  // Empty for anonymous actors.
+  std::string name;
+  // Unique per scheduler; names anonymous actors in error messages.
+  uint64_t id = 0;
+  // The scheduler that admitted the actor.
+  const void* owner = nullptr;
+
+  // "'printer'" for named actors, "#17" for anonymous ones.
+  std::string DisplayName() const {
+    return name.empty() ? "#" + std::to_string(id) : "'" + name + "'";
+  }
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_ACTORS_INTERNAL_ACTOR_CELL_H_

@@ -1,0 +1,41 @@
+// Receive() and Self(): what an actor co_awaits.
+//
+//   coactor::Actor<int> Printer() {
+//     for (;;) {
+//       int n = co_await coactor::Receive<int>();
+//       std::cout << "Got: " << n << "\n";
+//     }
+//   }
+//
+// Receive before printing: in `std::cout << "Got: " << co_await ...` the
+// left operand is evaluated first, so "Got: " would print before the actor
+// suspends.
+//
+// `co_await Receive<Msg>()` suspends the actor until the scheduler hands it
+// its next message and evaluates to that message (Beazley's `msg = yield`).
+// `Receive()` without a type means the actor's own message type; naming a
+// different type is a compile error. `co_await Self()` evaluates at once to
+// the actor's own ActorRef<Msg>.
+//
+// Thread-safety: only meaningful inside a running actor.
+#ifndef COACTOR_ACTORS_RECEIVE_H_
+#define COACTOR_ACTORS_RECEIVE_H_
+
+namespace coactor {
+
+// Awaitable tag; the actor's promise turns it into the real awaiter.
+template <typename Msg = void>
+struct ReceiveTag {};
+
+template <typename Msg = void>
+constexpr ReceiveTag<Msg> Receive() {
+  return {};
+}
+
+struct SelfTag {};
+
+constexpr SelfTag Self() { return {}; }
+
+}  // namespace coactor
+
+#endif  // COACTOR_ACTORS_RECEIVE_H_

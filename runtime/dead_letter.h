@@ -1,0 +1,37 @@
+// DeadLetter records a message that could not be delivered: to an unknown
+// name, of the wrong type, or to an actor that had finished. The message
+// itself is kept, so nothing is lost; the reason is the same error status
+// the failed send returned (or, for a message queued before its actor
+// finished, a FailedPrecondition).
+//
+// ActorFailure records an exception that escaped an actor and ended it.
+//
+// Thread-safety: plain values.
+#ifndef COACTOR_RUNTIME_DEAD_LETTER_H_
+#define COACTOR_RUNTIME_DEAD_LETTER_H_
+
+#include <exception>
+#include <string>
+
+#include "absl/status/status.h"
+#include "runtime/erased_message.h"
+
+namespace coactor {
+
+struct DeadLetter {
+  // The name it was sent to, or "#id" for an anonymous actor.
+  std::string recipient;
+  absl::Status reason;
+  ErasedMessage message;
+};
+
+struct ActorFailure {
+  std::string actor;
+  // The exception's what(), or a note that it was not a std::exception.
+  std::string what;
+  std::exception_ptr exception;
+};
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_DEAD_LETTER_H_

@@ -1,0 +1,309 @@
+// DequeScheduler runs actors on one thread, exactly in the manner of David
+// Beazley's ActorScheduler: a single FIFO of (actor, message) pairs; Send()
+// only appends to it and never runs the receiver; Run() pops the front pair
+// and resumes that actor with that message until the FIFO is empty. Because
+// no actor ever resumes another inline, the stack does not grow however long
+// actors keep messaging each other.
+//
+//   coactor::DequeScheduler sched;
+//   sched.Spawn("printer", Printer());
+//   sched.Spawn("counter", Counter(sched));
+//   sched.Send("counter", 100);
+//   sched.Run();
+//
+// Messages are delivered in the order they were sent (one global FIFO).
+// Bad input never crashes the scheduler and never loses a message: a send
+// that cannot be delivered returns an error and the message is kept as a
+// DeadLetter; an exception escaping an actor ends that actor only and is
+// kept as an ActorFailure. Destroying the scheduler destroys every pending
+// message and every actor frame.
+//
+// Thread-safety: none. A DequeScheduler and its actors belong to the thread
+// that runs it; Send() from another thread is a data race.
+#ifndef COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
+#define COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/message_type.h"
+#include "runtime/dead_letter.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/name_hash.h"
+#include "runtime/internal/ring_queue.h"
+
+namespace coactor {
+
+class DequeScheduler {
+ public:
+  DequeScheduler();
+  DequeScheduler(const DequeScheduler&) = delete;
+  DequeScheduler& operator=(const DequeScheduler&) = delete;
+  ~DequeScheduler();
+
+  // Admits `actor` under `name` and queues its start, which runs it up to
+  // its first Receive() in FIFO order. AlreadyExists if a live actor has the
+  // name; InvalidArgument for an empty name or an empty Actor. The name of
+  // a finished actor may be reused.
+  template <typename Msg>
+  absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
+                                      Actor<Msg> actor);
+
+  // Admits an anonymous actor, reachable through the returned reference
+  // only. Returns an empty reference if `actor` is empty.
+  template <typename Msg>
+  ActorRef<Msg> Spawn(Actor<Msg> actor);
+
+  // Queues `message` for the actor called `name`; never runs it inline.
+  // NotFound for an unknown name, FailedPrecondition if that actor has
+  // finished, InvalidArgument if it receives another type (a variant
+  // actor accepts each of its alternatives). On error the message becomes
+  // a dead letter.
+  template <typename M>
+  absl::Status Send(std::string_view name, M&& message);
+
+  // Queues `message` for `to`, with no name lookup; the message type is
+  // checked at compile time. FailedPrecondition (and a dead letter) if the
+  // actor has finished.
+  template <typename Msg, typename M>
+  absl::Status Send(const ActorRef<Msg>& to, M&& message);
+
+  // A typed reference to the live actor called `name`; errors as for Send.
+  template <typename Msg>
+  absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
+
+  // Delivers queued messages until none is left. FailedPrecondition if
+  // called from inside one of this scheduler's actors.
+  absl::Status Run();
+
+  // Delivers exactly one queued message (or actor start), if any; returns
+  // whether more are pending. For driving the loop from a game or GUI
+  // frame. Does nothing and returns false inside one of its actors.
+  bool RunOnce();
+
+  bool has_pending() const { return !queue_.empty(); }
+  size_t pending() const { return queue_.size(); }
+  // Queue slots allocated; the queue never shrinks, so this bounds its
+  // memory (it stays small when actors keep up).
+  size_t queue_capacity() const { return queue_.capacity(); }
+  uint64_t messages_delivered() const { return messages_delivered_; }
+  size_t live_actors() const { return live_actors_; }
+
+  const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
+  std::vector<DeadLetter> TakeDeadLetters() {
+    return std::exchange(dead_letters_, {});
+  }
+  const std::vector<ActorFailure>& failures() const { return failures_; }
+
+ private:
+  struct Cell : internal::ActorCell {
+    // Envelopes in the queue that name this cell; it is reused only after
+    // it finished and this dropped to zero.
+    uint32_t pending = 0;
+    Cell* next_free = nullptr;
+  };
+
+  // One entry of the FIFO. `target` is a Cell*, tagged with kStartTag for
+  // the entry that starts the actor (which carries no payload).
+  struct Envelope {
+    uintptr_t target;
+    internal::Payload payload;
+  };
+  static constexpr uintptr_t kStartTag = 1;
+  struct EnvelopeRelocator {
+    void operator()(Envelope* destination, Envelope* source) const;
+  };
+
+  struct RegistryEntry {
+    Cell* cell;
+    uint32_t generation;
+  };
+
+  // Debian's Abseil has its own string_view type; the map is keyed by it.
+  static absl::string_view Key(std::string_view name) {
+    return absl::string_view(name.data(), name.size());
+  }
+
+  Cell* FindLive(std::string_view name) const {
+    auto it = registry_.find(Key(name));
+    if (it == registry_.end()) return nullptr;
+    const RegistryEntry& entry = it->second;
+    if (entry.cell->Generation() != entry.generation ||
+        entry.cell->State() == internal::ActorState::kFinished) {
+      return nullptr;
+    }
+    return entry.cell;
+  }
+
+  template <typename Msg, typename... Args>
+  void Enqueue(Cell* cell, Args&&... args) {
+    Envelope* envelope = queue_.ReserveBack();
+    internal::ConstructPayload<Msg>(&envelope->payload,
+                                    std::forward<Args>(args)...);
+    envelope->target = reinterpret_cast<uintptr_t>(cell);
+    queue_.CommitBack();
+    ++cell->pending;
+  }
+
+  template <typename T, typename M>
+  ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
+                                                      Cell* cell,
+                                                      M&& message);
+  template <typename Msg, typename M>
+  ABSL_ATTRIBUTE_NOINLINE absl::Status SendToDeadRef(const ActorRef<Msg>& to,
+                                                     M&& message);
+
+  absl::StatusOr<Cell*> Admit(std::string_view name,
+                              internal::ActorPromiseBase* promise,
+                              std::coroutine_handle<> handle,
+                              const internal::MessageType* type);
+  // Why `name` has no live actor: NotFound or FailedPrecondition.
+  absl::Status LookupError(std::string_view name) const;
+  absl::Status WrongTypeError(std::string_view name,
+                              const internal::MessageType& wanted,
+                              std::string_view sent) const;
+  absl::Status DeadRefError(internal::ActorCell* cell,
+                            uint32_t generation) const;
+  void EnqueueAlternative(Cell* cell, const internal::Alternative& alternative,
+                          void* source);
+  absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
+                                ErasedMessage message);
+
+  void Step();
+  void Start(Cell* cell);
+  void DeliverToFinished(Cell* cell, internal::Payload* payload);
+  void OnFinished(Cell* cell);
+  void FreeCell(Cell* cell);
+
+  internal::RingQueue<Envelope, EnvelopeRelocator> queue_{64};
+  absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
+                      internal::NameEq>
+      registry_;
+  std::deque<Cell> cells_;  // Stable addresses; reused through free_cells_.
+  Cell* free_cells_ = nullptr;
+  uint64_t next_actor_id_ = 1;
+  uint64_t messages_delivered_ = 0;
+  size_t live_actors_ = 0;
+  bool running_ = false;
+  bool shutting_down_ = false;
+  std::vector<DeadLetter> dead_letters_;
+  std::vector<ActorFailure> failures_;
+};
+
+// ---- Templates ------------------------------------------------------------
+
+template <typename Msg>
+absl::StatusOr<ActorRef<Msg>> DequeScheduler::Spawn(std::string_view name,
+                                                    Actor<Msg> actor) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError("actor names must not be empty");
+  }
+  if (!actor.valid()) {
+    return absl::InvalidArgumentError("cannot spawn an empty Actor as '" +
+                                      std::string(name) + "'");
+  }
+  absl::StatusOr<Cell*> cell =
+      Admit(name, internal::ActorAccess::Promise(actor),
+            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
+  if (!cell.ok()) return cell.status();  // `actor` frees its frame.
+  internal::ActorAccess::Release(actor);
+  return internal::ActorRefAccess::Make<Msg>(*cell);
+}
+
+template <typename Msg>
+ActorRef<Msg> DequeScheduler::Spawn(Actor<Msg> actor) {
+  if (!actor.valid()) return ActorRef<Msg>();
+  absl::StatusOr<Cell*> cell =
+      Admit("", internal::ActorAccess::Promise(actor),
+            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
+  if (!cell.ok()) return ActorRef<Msg>();  // Only while shutting down.
+  internal::ActorAccess::Release(actor);
+  return internal::ActorRefAccess::Make<Msg>(*cell);
+}
+
+template <typename M>
+absl::Status DequeScheduler::Send(std::string_view name, M&& message) {
+  using T = std::remove_cvref_t<M>;
+  Cell* cell = FindLive(name);
+  if (ABSL_PREDICT_TRUE(cell != nullptr &&
+                        cell->type == internal::MessageTypeOf<T>())) {
+    Enqueue<T>(cell, std::forward<M>(message));
+    return absl::OkStatus();
+  }
+  return SendByNameSlow<T>(name, cell, std::forward<M>(message));
+}
+
+template <typename T, typename M>
+absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
+                                            M&& message) {
+  if (cell == nullptr) {
+    return RecordDeadLetter(std::string(name), LookupError(name),
+                            ErasedMessage::Of(std::forward<M>(message)));
+  }
+  const internal::Alternative* alternative =
+      internal::FindAlternative(*cell->type, internal::MessageTypeOf<T>());
+  if (alternative != nullptr) {
+    T value(std::forward<M>(message));
+    EnqueueAlternative(cell, *alternative, &value);
+    return absl::OkStatus();
+  }
+  return RecordDeadLetter(
+      std::string(name),
+      WrongTypeError(name, *cell->type, internal::TypeName<T>()),
+      ErasedMessage::Of(std::forward<M>(message)));
+}
+
+template <typename Msg, typename M>
+absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
+  static_assert(std::is_constructible_v<Msg, M&&>,
+                "the message does not convert to the actor's message type");
+  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
+  if (ABSL_PREDICT_FALSE(cell == nullptr)) {
+    return SendToDeadRef(to, std::forward<M>(message));
+  }
+  Enqueue<Msg>(static_cast<Cell*>(cell), std::forward<M>(message));
+  return absl::OkStatus();
+}
+
+template <typename Msg, typename M>
+absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
+                                           M&& message) {
+  internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
+  const uint32_t generation = internal::ActorRefAccess::Generation(to);
+  std::string recipient = cell == nullptr               ? "(empty reference)"
+                          : cell->Generation() == generation ? cell->DisplayName()
+                                                           : "(finished actor)";
+  return RecordDeadLetter(std::move(recipient),
+                          DeadRefError(cell, generation),
+                          ErasedMessage::Of(Msg(std::forward<M>(message))));
+}
+
+template <typename Msg>
+absl::StatusOr<ActorRef<Msg>> DequeScheduler::Find(
+    std::string_view name) const {
+  Cell* cell = FindLive(name);
+  if (cell == nullptr) return LookupError(name);
+  if (cell->type != internal::MessageTypeOf<Msg>()) {
+    return WrongTypeError(name, *cell->type, internal::TypeName<Msg>());
+  }
+  return internal::ActorRefAccess::Make<Msg>(cell);
+}
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_DEQUE_SCHEDULER_H_

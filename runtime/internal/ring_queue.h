@@ -1,0 +1,91 @@
+// RingQueue<T> is a FIFO on a power-of-two ring buffer that grows by
+// doubling and never shrinks, so a steady workload runs with no allocation
+// at all (std::deque frees and allocates a block every few dozen elements).
+// A queue made with capacity 0 allocates on first use, so idle owners (an
+// actor's empty mailbox) cost no buffer. T must be trivially copyable;
+// `relocator(destination, source)` is called for each element when the ring
+// grows, for payloads that cannot be moved byte-wise.
+//
+// Thread-safety: none; one thread (or one lock holder) owns it.
+#ifndef COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
+#define COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace coactor::internal {
+
+template <typename T, typename Relocator>
+class RingQueue {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  // `initial_capacity` is 0 or a power of two.
+  explicit RingQueue(size_t initial_capacity, Relocator relocator = {})
+      : buffer_(initial_capacity == 0
+                    ? nullptr
+                    : std::make_unique<T[]>(initial_capacity)),
+        capacity_(initial_capacity),
+        relocator_(relocator) {}
+  RingQueue(const RingQueue&) = delete;
+  RingQueue& operator=(const RingQueue&) = delete;
+
+  bool empty() const { return head_ == tail_; }
+  size_t size() const { return tail_ - head_; }
+  size_t capacity() const { return capacity_; }
+
+  // The slot behind the last element; construct into it, then CommitBack().
+  // Growing may move every element, so pointers from Front()/PopFront() are
+  // invalid after this call.
+  T* ReserveBack() {
+    if (size() == capacity_) Grow();
+    return &buffer_[tail_ & (capacity_ - 1)];
+  }
+  void CommitBack() { ++tail_; }
+
+  T* Front() { return &buffer_[head_ & (capacity_ - 1)]; }
+
+  // Removes the first element and returns it; the pointer stays valid until
+  // the next ReserveBack().
+  T* PopFront() { return &buffer_[head_++ & (capacity_ - 1)]; }
+
+  // For elements whose relocation depends on state (an actor's message
+  // type); only while empty.
+  void set_relocator(Relocator relocator) { relocator_ = relocator; }
+
+  void swap(RingQueue& other) noexcept {
+    std::swap(buffer_, other.buffer_);
+    std::swap(capacity_, other.capacity_);
+    std::swap(head_, other.head_);
+    std::swap(tail_, other.tail_);
+    std::swap(relocator_, other.relocator_);
+  }
+
+ private:
+  static constexpr size_t kFirstAllocation = 8;
+
+  void Grow() {
+    const size_t new_capacity = std::max(capacity_ * 2, kFirstAllocation);
+    auto bigger = std::make_unique<T[]>(new_capacity);
+    for (size_t i = head_; i != tail_; ++i) {
+      relocator_(&bigger[i & (new_capacity - 1)],
+                 &buffer_[i & (capacity_ - 1)]);
+    }
+    buffer_ = std::move(bigger);
+    capacity_ = new_capacity;
+  }
+
+  std::unique_ptr<T[]> buffer_;
+  size_t capacity_;
+  // Free-running positions; an element is at `position & (capacity_ - 1)`.
+  size_t head_ = 0;
+  size_t tail_ = 0;
+  [[no_unique_address]] Relocator relocator_;
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
