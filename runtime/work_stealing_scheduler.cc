@@ -1,0 +1,530 @@
+#include "runtime/work_stealing_scheduler.h"
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/internal/chase_lev_deque.h"
+
+namespace coactor {
+namespace {
+
+using internal::ActorState;
+
+// Messages an actor handles before its worker looks at other actors.
+constexpr int kBudget = 128;
+// Every this many picks a worker serves the shared and its own oldest work
+// first, so that two actors handing each other the runnext slot cannot
+// starve the rest (Go uses 61 for its global queue).
+constexpr uint32_t kFairnessInterval = 61;
+
+std::string DescribeException(const std::exception_ptr& exception) {
+  try {
+    std::rethrow_exception(exception);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+}  // namespace
+
+struct WorkStealingScheduler::Worker {
+  explicit Worker(WorkStealingScheduler* owner, uint64_t seed)
+      : owner(owner), random_state(seed) {}
+
+  WorkStealingScheduler* const owner;
+  internal::ChaseLevDeque<Cell*> deque{256};
+  // Owner only: the actor to run next; never stolen.
+  Cell* runnext = nullptr;
+  // Bumped to wake the worker from Park().
+  std::atomic<uint32_t> wake_sequence{0};
+  // Owner writes, others read after Run(); relaxed throughout.
+  std::atomic<uint64_t> delivered{0};
+  uint32_t picks = 0;
+  uint64_t random_state;
+  std::thread thread;
+
+  uint64_t NextRandom() {  // xorshift64
+    random_state ^= random_state << 13;
+    random_state ^= random_state >> 7;
+    random_state ^= random_state << 17;
+    return random_state;
+  }
+};
+
+thread_local WorkStealingScheduler::Worker*
+    WorkStealingScheduler::current_worker_ = nullptr;
+
+WorkStealingScheduler::WorkStealingScheduler(int threads) {
+  if (threads <= 0) {
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  }
+  for (int i = 0; i < threads; ++i) {
+    workers_.push_back(
+        std::make_unique<Worker>(this, 0x9E3779B97F4A7C15ull * (i + 1)));
+  }
+  for (auto& worker : workers_) {
+    worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
+  }
+}
+
+WorkStealingScheduler::~WorkStealingScheduler() {
+  stopping_.store(true);
+  WakeAllWorkers();
+  for (auto& worker : workers_) worker->thread.join();
+
+  // Close every mailbox first, so that sends from destructors of locals in
+  // the frames below become dead letters.
+  for (Cell& cell : cells_) {
+    std::lock_guard<internal::SpinLock> hold(cell.lock);
+    cell.closed = true;
+  }
+  for (Cell& cell : cells_) {
+    if (cell.handle) {
+      std::exchange(cell.handle, nullptr).destroy();
+      cell.promise = nullptr;
+    }
+    for (Mailbox* mailbox : {&cell.inbox, &cell.incoming}) {
+      while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
+    }
+  }
+}
+
+WorkStealingScheduler::Worker* WorkStealingScheduler::CurrentWorker() const {
+  Worker* worker = current_worker_;
+  return worker != nullptr && worker->owner == this ? worker : nullptr;
+}
+
+uint64_t WorkStealingScheduler::messages_delivered() const {
+  uint64_t total = 0;
+  for (const auto& worker : workers_) {
+    total += worker->delivered.load(std::memory_order_relaxed);  // Statistic.
+  }
+  return total;
+}
+
+std::vector<DeadLetter> WorkStealingScheduler::TakeDeadLetters() {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  return std::exchange(dead_letters_, {});
+}
+
+// ---- Registry and admission --------------------------------------------------
+
+bool WorkStealingScheduler::LookUp(std::string_view name,
+                                   RegistryEntry* entry) const {
+  std::shared_lock<std::shared_mutex> hold(registry_mutex_);
+  auto it = registry_.find(Key(name));
+  if (it == registry_.end()) return false;
+  *entry = it->second;
+  return true;
+}
+
+absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
+    std::string_view name, internal::ActorPromiseBase* promise,
+    std::coroutine_handle<> handle, const internal::MessageType* type) {
+  if (stopping_.load()) {
+    return absl::FailedPreconditionError(
+        "cannot spawn while the scheduler is being destroyed");
+  }
+  std::unique_lock<std::shared_mutex> registry_hold(registry_mutex_,
+                                                    std::defer_lock);
+  if (!name.empty()) {
+    registry_hold.lock();
+    auto it = registry_.find(Key(name));
+    if (it != registry_.end()) {
+      const RegistryEntry& entry = it->second;
+      std::lock_guard<internal::SpinLock> hold(entry.cell->lock);
+      if (!entry.cell->closed &&
+          entry.cell->Generation() == entry.generation) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("an actor named '", Key(name), "' already exists"));
+      }
+    }
+  }
+  Cell* cell;
+  {
+    std::lock_guard<std::mutex> hold(pool_mutex_);
+    cell = free_cells_;
+    if (cell != nullptr) {
+      free_cells_ = cell->next_free;
+      cell->next_free = nullptr;
+    } else {
+      cell = &cells_.emplace_back();
+      cell->owner = this;
+    }
+  }
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    cell->handle = handle;
+    cell->promise = promise;
+    cell->type = type;
+    cell->incoming.set_relocator(PayloadRelocator{type});
+    cell->inbox.set_relocator(PayloadRelocator{type});
+    cell->SetState(ActorState::kStarting);
+    cell->name = std::string(name);
+    // Relaxed: only uniqueness matters.
+    cell->id = next_actor_id_.fetch_add(1, std::memory_order_relaxed);
+    cell->closed = false;
+    cell->scheduled = true;  // Its start is pending.
+    promise->cell = cell;
+  }
+  if (!name.empty()) {
+    registry_.insert_or_assign(std::string(name),
+                               RegistryEntry{cell, cell->Generation()});
+    registry_hold.unlock();
+  }
+  live_actors_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
+  MakeRunnable(cell);
+  return cell;
+}
+
+absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {
+  std::shared_lock<std::shared_mutex> hold(registry_mutex_);
+  if (registry_.contains(Key(name))) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("actor '", Key(name), "' has finished"));
+  }
+  return absl::NotFoundError(absl::StrCat("no actor named '", Key(name), "'"));
+}
+
+absl::Status WorkStealingScheduler::DeadRefError(internal::ActorCell* cell,
+                                                 uint32_t generation) const {
+  if (cell == nullptr) {
+    return absl::InvalidArgumentError("send through an empty ActorRef");
+  }
+  if (cell->owner != this) {
+    return absl::InvalidArgumentError(
+        "the ActorRef belongs to another scheduler");
+  }
+  std::lock_guard<internal::SpinLock> hold(static_cast<Cell*>(cell)->lock);
+  if (cell->Generation() == generation) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("actor ", cell->DisplayName(), " has finished"));
+  }
+  return absl::FailedPreconditionError("the referenced actor has finished");
+}
+
+absl::Status WorkStealingScheduler::PushConverted(
+    std::string_view name, const RegistryEntry& entry,
+    const internal::MessageType* sent, void* object) {
+  Cell* cell = entry.cell;
+  bool wake;
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    if (cell->closed || cell->Generation() != entry.generation) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("actor '", Key(name), "' has finished"));
+    }
+    if (cell->type == sent) {
+      sent->construct_from_object(cell->incoming.ReserveBack(), object);
+    } else if (const internal::Alternative* alternative =
+                   internal::FindAlternative(*cell->type, sent)) {
+      alternative->construct_from(cell->incoming.ReserveBack(), object);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("actor '", Key(name), "' receives ",
+                       Key(cell->type->name), ", not ", Key(sent->name)));
+    }
+    cell->incoming.CommitBack();
+    wake = !cell->scheduled;
+    cell->scheduled = true;
+  }
+  if (wake) MakeRunnable(cell);
+  return absl::OkStatus();
+}
+
+absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
+                                                     absl::Status reason,
+                                                     ErasedMessage message) {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  dead_letters_.push_back(
+      DeadLetter{std::move(recipient), reason, std::move(message)});
+  return reason;
+}
+
+// ---- Scheduling ------------------------------------------------------------
+
+void WorkStealingScheduler::MakeRunnable(Cell* cell) {
+  // Relaxed: the count only needs its own modification order; the worker
+  // that later retires this actor got it through a queue, which orders the
+  // increment before the decrement.
+  runnable_.fetch_add(1, std::memory_order_relaxed);
+  if (Worker* worker = CurrentWorker()) {
+    if (worker->runnext != nullptr) {
+      worker->deque.Push(worker->runnext);
+      WakeOneWorker();
+    }
+    worker->runnext = cell;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> hold(injection_mutex_);
+    injected_.push_back(cell);
+    // Relaxed: a hint read without the lock; PopInjected() re-checks.
+    injected_size_.store(injected_.size(), std::memory_order_relaxed);
+  }
+  WakeOneWorker();
+}
+
+void WorkStealingScheduler::Retire() {
+  // Acq_rel: Run() reads zero with acquire and must see all that the
+  // actors did; every decrement releases it.
+  if (runnable_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    runnable_.notify_all();
+  }
+}
+
+absl::Status WorkStealingScheduler::Run() {
+  if (CurrentWorker() != nullptr) {
+    return absl::FailedPreconditionError(
+        "Run() called from inside one of the scheduler's actors");
+  }
+  std::unique_lock<std::mutex> run_hold(run_mutex_, std::try_to_lock);
+  if (!run_hold.owns_lock()) {
+    return absl::FailedPreconditionError("Run() is already running");
+  }
+  running_.store(true);
+  WakeAllWorkers();
+  // Acquire: see everything the actors did before the count reached zero.
+  for (int64_t n = runnable_.load(std::memory_order_acquire); n != 0;
+       n = runnable_.load(std::memory_order_acquire)) {
+    runnable_.wait(n, std::memory_order_acquire);
+  }
+  running_.store(false);
+  return absl::OkStatus();
+}
+
+// ---- Workers -------------------------------------------------------------------
+
+void WorkStealingScheduler::WorkerMain(Worker* worker) {
+  current_worker_ = worker;
+  while (!stopping_.load()) {
+    Cell* cell = running_.load() ? FindWork(worker) : nullptr;
+    if (cell == nullptr) {
+      Park(worker);
+      continue;
+    }
+    while (cell != nullptr) cell = RunActor(worker, cell);
+  }
+  current_worker_ = nullptr;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
+  // Relaxed: a hint; the queue itself is read under the lock.
+  if (injected_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard<std::mutex> hold(injection_mutex_);
+  if (injected_.empty()) return nullptr;
+  Cell* cell = injected_.front();
+  injected_.pop_front();
+  // Relaxed: as above.
+  injected_size_.store(injected_.size(), std::memory_order_relaxed);
+  return cell;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
+  if (++worker->picks % kFairnessInterval == 0) {
+    if (Cell* cell = PopInjected()) return cell;
+    if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
+  }
+  if (worker->runnext != nullptr) return std::exchange(worker->runnext, nullptr);
+  if (std::optional<Cell*> cell = worker->deque.Pop()) return *cell;
+  if (Cell* cell = PopInjected()) return cell;
+  return StealFromOthers(worker);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::StealFromOthers(
+    Worker* worker) {
+  const size_t n = workers_.size();
+  if (n < 2) return nullptr;
+  // Two rounds: a steal can lose a race with the owner or another thief.
+  for (int round = 0; round < 2; ++round) {
+    const size_t start = worker->NextRandom() % n;
+    for (size_t i = 0; i < n; ++i) {
+      Worker* victim = workers_[(start + i) % n].get();
+      if (victim == worker) continue;
+      if (std::optional<Cell*> cell = victim->deque.Steal()) return *cell;
+    }
+  }
+  return nullptr;
+}
+
+bool WorkStealingScheduler::AnyQueuedWork() const {
+  // Relaxed: re-checked after the seq_cst fence in Park().
+  if (injected_size_.load(std::memory_order_relaxed) != 0) return true;
+  for (const auto& worker : workers_) {
+    if (!worker->deque.Empty()) return true;
+  }
+  return false;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
+                                                             Cell* cell) {
+  if (cell->State() == ActorState::kStarting) {
+    cell->SetState(ActorState::kWaiting);
+    cell->handle.resume();
+    if (cell->handle.done()) {
+      Finish(cell);
+      return nullptr;
+    }
+  }
+  for (int budget = kBudget;; --budget) {
+    if (cell->inbox.empty()) {
+      std::unique_lock<internal::SpinLock> hold(cell->lock);
+      if (cell->incoming.empty()) {
+        cell->scheduled = false;
+        hold.unlock();
+        Retire();
+        return nullptr;
+      }
+      cell->inbox.swap(cell->incoming);
+    }
+    if (budget == 0) return YieldActor(worker, cell);
+    // The actor moves the message out of its slot as soon as it resumes;
+    // its own sends go to `incoming`, never to this ring.
+    cell->promise->inbox = cell->inbox.PopFront();
+    // Relaxed: a statistic written only by this worker.
+    worker->delivered.store(
+        worker->delivered.load(std::memory_order_relaxed) + 1,
+        std::memory_order_relaxed);
+    cell->handle.resume();
+    if (ABSL_PREDICT_FALSE(cell->handle.done())) {
+      Finish(cell);
+      return nullptr;
+    }
+  }
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
+                                                               Cell* cell) {
+  // The actor stays runnable. Hand the CPU to the actor it woke, keeping
+  // both on this worker; with nothing else to do, just go on.
+  if (worker->runnext != nullptr) return std::exchange(worker->runnext, cell);
+  if (worker->deque.Empty() &&
+      // Relaxed: a hint.
+      injected_size_.load(std::memory_order_relaxed) == 0) {
+    return cell;
+  }
+  {
+    std::lock_guard<std::mutex> hold(injection_mutex_);
+    injected_.push_back(cell);
+    // Relaxed: a hint read without the lock.
+    injected_size_.store(injected_.size(), std::memory_order_relaxed);
+  }
+  return nullptr;
+}
+
+void WorkStealingScheduler::Finish(Cell* cell) {
+  const std::string display_name = cell->DisplayName();
+  std::vector<ErasedMessage> undelivered;
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    cell->closed = true;
+    cell->scheduled = false;
+    cell->BumpGeneration();
+    for (Mailbox* mailbox : {&cell->inbox, &cell->incoming}) {
+      while (!mailbox->empty()) {
+        undelivered.push_back(
+            ErasedMessage::Adopt(cell->type, mailbox->PopFront()));
+      }
+    }
+  }
+  std::exception_ptr exception = cell->promise->exception;
+  std::exchange(cell->handle, nullptr).destroy();
+  cell->promise = nullptr;
+  cell->SetState(ActorState::kFinished);
+  live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
+  {
+    std::lock_guard<std::mutex> hold(records_mutex_);
+    if (exception) {
+      failures_.push_back(ActorFailure{
+          display_name, DescribeException(exception), exception});
+    }
+    for (ErasedMessage& message : undelivered) {
+      dead_letters_.push_back(DeadLetter{
+          display_name,
+          absl::FailedPreconditionError(
+              absl::StrCat("actor ", display_name,
+                           " finished before this message was delivered")),
+          std::move(message)});
+    }
+  }
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    cell->name.clear();
+  }
+  {
+    std::lock_guard<std::mutex> hold(pool_mutex_);
+    cell->next_free = free_cells_;
+    free_cells_ = cell;
+  }
+  Retire();
+}
+
+// ---- Parking ---------------------------------------------------------------------
+
+void WorkStealingScheduler::Park(Worker* worker) {
+  // Acquire: pairs with the release increment of a waker.
+  const uint32_t sequence =
+      worker->wake_sequence.load(std::memory_order_acquire);
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    idle_.push_back(worker);
+    // Relaxed: ordered by the seq_cst fence below (and the mutex).
+    sleepers_.store(idle_.size(), std::memory_order_relaxed);
+  }
+  // Either a waker's fence comes after ours and it sees us in sleepers_,
+  // or ours comes after its push and we see the work below.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (stopping_.load() || (running_.load() && AnyQueuedWork())) {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    auto it = std::find(idle_.begin(), idle_.end(), worker);
+    if (it != idle_.end()) idle_.erase(it);
+    // Relaxed: as above.
+    sleepers_.store(idle_.size(), std::memory_order_relaxed);
+    return;
+  }
+  // Acquire: see what the waker published before waking us.
+  worker->wake_sequence.wait(sequence, std::memory_order_acquire);
+}
+
+void WorkStealingScheduler::WakeOneWorker() {
+  // Pairs with the fence in Park(): our queue push is before this load.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Relaxed: ordered by the fence above.
+  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+  Worker* worker;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    if (idle_.empty()) return;
+    worker = idle_.back();
+    idle_.pop_back();
+    // Relaxed: as in Park().
+    sleepers_.store(idle_.size(), std::memory_order_relaxed);
+  }
+  // Release: the sleeper's acquire wait sees our queue push.
+  worker->wake_sequence.fetch_add(1, std::memory_order_release);
+  worker->wake_sequence.notify_one();
+}
+
+void WorkStealingScheduler::WakeAllWorkers() {
+  std::vector<Worker*> sleeping;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    sleeping.swap(idle_);
+    // Relaxed: as in Park().
+    sleepers_.store(0, std::memory_order_relaxed);
+  }
+  for (Worker* worker : sleeping) {
+    // Release: as in WakeOneWorker().
+    worker->wake_sequence.fetch_add(1, std::memory_order_release);
+    worker->wake_sequence.notify_one();
+  }
+}
+
+}  // namespace coactor

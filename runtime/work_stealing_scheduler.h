@@ -1,0 +1,367 @@
+// WorkStealingScheduler runs the same actors as DequeScheduler on several
+// worker threads. Actor code, Spawn(), both Send()s, Find() and Run() behave
+// as there; only the constructor differs, so a program can be measured on
+// both (write the actor against a template parameter `Sched&`).
+//
+//   coactor::WorkStealingScheduler sched(/*threads=*/2);
+//   sched.Spawn("printer", Printer(sched)).IgnoreError();
+//   sched.Send("printer", 42).IgnoreError();
+//   sched.Run().IgnoreError();  // Returns when every actor is idle.
+//
+// How it runs (docs in runtime/README.md):
+// - Each actor has a mailbox: a ring buffer behind a spin lock that senders
+//   append to, and a second ring that the worker running the actor swaps in
+//   and drains without the lock. An actor becomes runnable when its mailbox
+//   goes from empty to non-empty, and runs on at most one worker at a time.
+// - Each worker has a Chase-Lev deque of runnable actors and a `runnext`
+//   slot: the actor an actor just woke runs next on the same worker and
+//   cannot be stolen (as Go's runnext and Tokio's LIFO slot), so pairs of
+//   actors that talk to each other stay on one CPU. Idle workers steal from
+//   the other deques, then sleep on a futex; an idle scheduler uses no CPU.
+// - Run() returns exactly when no actor is runnable or running: a count of
+//   such actors is incremented when an actor is woken (before anyone can
+//   run it) and decremented when its worker finds its mailbox empty.
+//
+// Guarantees: messages from one sender to one receiver arrive in the order
+// they were sent (per-pair FIFO); there is no global order across senders.
+// Every message is delivered exactly once or becomes a dead letter. Errors
+// are those of DequeScheduler.
+//
+// Thread-safety: Spawn(), Send() and Find() are thread-safe. Run() is
+// called by one thread at a time, never from an actor; nothing runs before
+// Run() is called. Sends from threads that are not actors while Run() runs
+// are delivered, by this Run() or the next. messages_delivered(),
+// dead_letters() and failures() are read while Run() is not running.
+#ifndef COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
+#define COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/message_type.h"
+#include "runtime/dead_letter.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/name_hash.h"
+#include "runtime/internal/ring_queue.h"
+#include "runtime/internal/spin_lock.h"
+
+namespace coactor {
+
+class WorkStealingScheduler {
+ public:
+  // Starts `threads` workers (0: one per hardware thread). They sleep until
+  // Run() is called.
+  explicit WorkStealingScheduler(int threads = 0);
+  WorkStealingScheduler(const WorkStealingScheduler&) = delete;
+  WorkStealingScheduler& operator=(const WorkStealingScheduler&) = delete;
+  // Stops the workers, then destroys every pending message and actor frame.
+  ~WorkStealingScheduler();
+
+  // As DequeScheduler::Spawn().
+  template <typename Msg>
+  absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
+                                      Actor<Msg> actor);
+  template <typename Msg>
+  ActorRef<Msg> Spawn(Actor<Msg> actor);
+
+  // As DequeScheduler::Send().
+  template <typename M>
+  absl::Status Send(std::string_view name, M&& message);
+  template <typename Msg, typename M>
+  absl::Status Send(const ActorRef<Msg>& to, M&& message);
+
+  // As DequeScheduler::Find().
+  template <typename Msg>
+  absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
+
+  // Lets the workers run until no actor is runnable or running.
+  // FailedPrecondition from inside an actor or while another Run() runs.
+  absl::Status Run();
+
+  int threads() const { return static_cast<int>(workers_.size()); }
+  uint64_t messages_delivered() const;
+  size_t live_actors() const {
+    // Relaxed: a statistic.
+    return live_actors_.load(std::memory_order_relaxed);
+  }
+  const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
+  std::vector<DeadLetter> TakeDeadLetters();
+  const std::vector<ActorFailure>& failures() const { return failures_; }
+
+ private:
+  struct Worker;
+
+  // Moves a mailbox payload of the mailbox owner's message type.
+  struct PayloadRelocator {
+    const internal::MessageType* type = nullptr;
+    void operator()(internal::Payload* destination,
+                    internal::Payload* source) const {
+      if (type->trivially_relocatable) {
+        std::memcpy(destination, source, sizeof(internal::Payload));
+      } else {
+        type->relocate(destination, source);
+      }
+    }
+  };
+  using Mailbox = internal::RingQueue<internal::Payload, PayloadRelocator>;
+
+  struct Cell : internal::ActorCell {
+    internal::SpinLock lock;
+    // Guarded by `lock`: what senders append to.
+    Mailbox incoming{0};
+    // Guarded by `lock`: runnable or running; set by the send that finds
+    // the mailbox idle, cleared by the worker that finds it empty.
+    bool scheduled = false;
+    // Guarded by `lock`: no actor lives here; sends are refused.
+    bool closed = true;
+    // Owned by the worker running the actor: messages taken from
+    // `incoming` in one swap, delivered without the lock.
+    Mailbox inbox{0};
+    Cell* next_free = nullptr;  // Guarded by pool_mutex_.
+  };
+
+  struct RegistryEntry {
+    Cell* cell;
+    uint32_t generation;
+  };
+
+  static absl::string_view Key(std::string_view name) {
+    return absl::string_view(name.data(), name.size());
+  }
+
+  enum class PushResult { kQueued, kRefused };
+
+  // Appends a message built from `args` if `cell` still holds the actor of
+  // `generation` with message type `type`; otherwise leaves `args` alone.
+  template <typename Msg, typename... Args>
+  PushResult Push(Cell* cell, uint32_t generation, Args&&... args) {
+    bool wake;
+    {
+      std::lock_guard<internal::SpinLock> hold(cell->lock);
+      if (ABSL_PREDICT_FALSE(cell->closed ||
+                             cell->Generation() != generation ||
+                             cell->type != internal::MessageTypeOf<Msg>())) {
+        return PushResult::kRefused;
+      }
+      internal::Payload* slot = cell->incoming.ReserveBack();
+      internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
+      cell->incoming.CommitBack();
+      wake = !cell->scheduled;
+      cell->scheduled = true;
+    }
+    if (wake) MakeRunnable(cell);
+    return PushResult::kQueued;
+  }
+
+  bool LookUp(std::string_view name, RegistryEntry* entry) const;
+
+  template <typename T, typename M>
+  ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
+                                                      M&& message);
+  template <typename Msg, typename M>
+  ABSL_ATTRIBUTE_NOINLINE absl::Status SendToDeadRef(const ActorRef<Msg>& to,
+                                                     M&& message);
+
+  // The slow path of a send: conversions to a variant and every error.
+  // Queues `*object` (of type `sent`, moved from) or returns why not.
+  absl::Status PushConverted(std::string_view name, const RegistryEntry& entry,
+                             const internal::MessageType* sent, void* object);
+  absl::StatusOr<Cell*> Admit(std::string_view name,
+                              internal::ActorPromiseBase* promise,
+                              std::coroutine_handle<> handle,
+                              const internal::MessageType* type);
+  absl::Status LookupError(std::string_view name) const;
+  absl::Status DeadRefError(internal::ActorCell* cell,
+                            uint32_t generation) const;
+  absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
+                                ErasedMessage message);
+
+  // Counts `cell` as runnable and queues it: on the calling worker's
+  // runnext slot, or on the shared injection queue from other threads.
+  void MakeRunnable(Cell* cell);
+  // The calling thread's worker if it is one of this scheduler's.
+  Worker* CurrentWorker() const;
+  static thread_local Worker* current_worker_;
+
+  // Worker side (work_stealing_scheduler.cc).
+  void WorkerMain(Worker* worker);
+  Cell* FindWork(Worker* worker);
+  Cell* StealFromOthers(Worker* worker);
+  Cell* PopInjected();
+  bool AnyQueuedWork() const;
+  // Runs `cell` for up to a budget of messages; returns the next actor to
+  // run on this worker, if there is an obvious one.
+  Cell* RunActor(Worker* worker, Cell* cell);
+  Cell* YieldActor(Worker* worker, Cell* cell);
+  void Finish(Cell* cell);
+  void Retire();  // One runnable actor less; wakes Run() at zero.
+  void Park(Worker* worker);
+  void WakeOneWorker();
+  void WakeAllWorkers();
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  // Registry of names; the map is read on every send by name.
+  mutable std::shared_mutex registry_mutex_;
+  absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
+                      internal::NameEq>
+      registry_;
+
+  // Cells live here for the scheduler's lifetime (stable addresses, so a
+  // stale reference can always be checked) and are reused when free.
+  std::mutex pool_mutex_;
+  std::deque<Cell> cells_;
+  Cell* free_cells_ = nullptr;
+
+  // Actors made runnable by threads that are not workers (and yielded ones).
+  std::mutex injection_mutex_;
+  std::deque<Cell*> injected_;
+  std::atomic<size_t> injected_size_{0};
+
+  // Runnable or running actors; Run() returns when it drops to zero.
+  std::atomic<int64_t> runnable_{0};
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};
+  std::mutex run_mutex_;
+
+  // Sleeping workers.
+  std::mutex idle_mutex_;
+  std::vector<Worker*> idle_;
+  std::atomic<size_t> sleepers_{0};
+
+  std::atomic<uint64_t> next_actor_id_{1};
+  std::atomic<size_t> live_actors_{0};
+
+  mutable std::mutex records_mutex_;
+  std::vector<DeadLetter> dead_letters_;
+  std::vector<ActorFailure> failures_;
+};
+
+// ---- Templates ------------------------------------------------------------
+
+template <typename Msg>
+absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Spawn(
+    std::string_view name, Actor<Msg> actor) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError("actor names must not be empty");
+  }
+  if (!actor.valid()) {
+    return absl::InvalidArgumentError("cannot spawn an empty Actor as '" +
+                                      std::string(name) + "'");
+  }
+  absl::StatusOr<Cell*> cell =
+      Admit(name, internal::ActorAccess::Promise(actor),
+            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
+  if (!cell.ok()) return cell.status();  // `actor` frees its frame.
+  internal::ActorAccess::Release(actor);
+  return internal::ActorRefAccess::Make<Msg>(*cell);
+}
+
+template <typename Msg>
+ActorRef<Msg> WorkStealingScheduler::Spawn(Actor<Msg> actor) {
+  if (!actor.valid()) return ActorRef<Msg>();
+  absl::StatusOr<Cell*> cell =
+      Admit("", internal::ActorAccess::Promise(actor),
+            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
+  if (!cell.ok()) return ActorRef<Msg>();  // Only while shutting down.
+  internal::ActorAccess::Release(actor);
+  return internal::ActorRefAccess::Make<Msg>(*cell);
+}
+
+template <typename M>
+absl::Status WorkStealingScheduler::Send(std::string_view name, M&& message) {
+  using T = std::remove_cvref_t<M>;
+  RegistryEntry entry;
+  if (ABSL_PREDICT_TRUE(LookUp(name, &entry)) &&
+      Push<T>(entry.cell, entry.generation, std::forward<M>(message)) ==
+          PushResult::kQueued) {
+    return absl::OkStatus();
+  }
+  return SendByNameSlow<T>(name, std::forward<M>(message));
+}
+
+template <typename T, typename M>
+absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
+                                                   M&& message) {
+  RegistryEntry entry;
+  if (!LookUp(name, &entry)) {
+    return RecordDeadLetter(std::string(name), LookupError(name),
+                            ErasedMessage::Of(std::forward<M>(message)));
+  }
+  T value(std::forward<M>(message));
+  absl::Status status =
+      PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
+  if (status.ok()) return status;
+  return RecordDeadLetter(std::string(name), status,
+                          ErasedMessage::Of(std::move(value)));
+}
+
+template <typename Msg, typename M>
+absl::Status WorkStealingScheduler::Send(const ActorRef<Msg>& to,
+                                         M&& message) {
+  static_assert(std::is_constructible_v<Msg, M&&>,
+                "the message does not convert to the actor's message type");
+  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
+  if (ABSL_PREDICT_TRUE(cell != nullptr) &&
+      Push<Msg>(static_cast<Cell*>(cell),
+                internal::ActorRefAccess::Generation(to),
+                std::forward<M>(message)) == PushResult::kQueued) {
+    return absl::OkStatus();
+  }
+  return SendToDeadRef(to, std::forward<M>(message));
+}
+
+template <typename Msg, typename M>
+absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg>& to,
+                                                  M&& message) {
+  internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
+  absl::Status reason =
+      DeadRefError(cell, internal::ActorRefAccess::Generation(to));
+  return RecordDeadLetter(
+      cell == nullptr ? "(empty reference)" : "(finished actor)", reason,
+      ErasedMessage::Of(Msg(std::forward<M>(message))));
+}
+
+template <typename Msg>
+absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
+    std::string_view name) const {
+  RegistryEntry entry;
+  if (!LookUp(name, &entry)) return LookupError(name);
+  {
+    std::lock_guard<internal::SpinLock> hold(entry.cell->lock);
+    if (entry.cell->Generation() == entry.generation &&
+        !entry.cell->closed) {
+      if (entry.cell->type != internal::MessageTypeOf<Msg>()) {
+        return absl::InvalidArgumentError(
+            "actor '" + std::string(name) + "' receives " +
+            std::string(entry.cell->type->name) + ", not " +
+            std::string(internal::TypeName<Msg>()));
+      }
+      return internal::ActorRefAccess::Make<Msg>(entry.cell);
+    }
+  }
+  return LookupError(name);
+}
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_

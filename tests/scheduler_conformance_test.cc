@@ -1,0 +1,394 @@
+// The same actor programs, written once against a template parameter
+// `Sched`, run on DequeScheduler and on WorkStealingScheduler with 1, 2, 4
+// and 8 workers (more workers than cores on purpose), and must give the
+// same results: every message exactly once, per-sender order kept, every
+// error reported the same way.
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/receive.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/work_stealing_scheduler.h"
+
+namespace coactor {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Fewer messages under sanitizers, which slow every access down 5-20x.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int kScale = 10;
+#else
+constexpr int kScale = 1;
+#endif
+
+struct SchedulerKind {
+  std::string name;
+  int threads;  // 0: the deque scheduler.
+};
+
+class ConformanceTest : public ::testing::TestWithParam<SchedulerKind> {
+ protected:
+  // Calls `program(sched)` on a fresh scheduler of the parameter's kind.
+  template <typename Program>
+  void OnScheduler(Program program) {
+    if (GetParam().threads == 0) {
+      DequeScheduler sched;
+      program(sched);
+    } else {
+      WorkStealingScheduler sched(GetParam().threads);
+      ASSERT_EQ(sched.threads(), GetParam().threads);
+      program(sched);
+    }
+  }
+};
+
+// ---- Counter/printer -------------------------------------------------------
+
+template <typename Sched>
+Actor<int> Counter(Sched& sched) {
+  for (;;) {
+    int n = co_await Receive<int>();
+    if (n == 0) co_return;
+    sched.Send("printer", n).IgnoreError();
+    sched.Send("counter", n - 1).IgnoreError();
+  }
+}
+
+Actor<int> Recorder(std::vector<int>& got) {
+  for (;;) got.push_back(co_await Receive<int>());
+}
+
+TEST_P(ConformanceTest, CounterPrinterPrintsEveryCountInOrder) {
+  const int n = 200'000 / kScale;
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    ASSERT_TRUE(sched.Spawn("printer", Recorder(got)).ok());
+    ASSERT_TRUE(sched.Spawn("counter", Counter(sched)).ok());
+    ASSERT_TRUE(sched.Send("counter", n).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_EQ(got.size(), static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) ASSERT_EQ(got[i], n - i);
+    EXPECT_EQ(sched.messages_delivered(), 2u * n + 1);
+    EXPECT_EQ(sched.live_actors(), 1u);
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
+// ---- Ping-pong -----------------------------------------------------------------
+
+struct Ball {
+  ActorRef<Ball> reply_to;
+  int hits_left;
+};
+
+template <typename Sched>
+Actor<Ball> Player(Sched& sched, int& hits) {
+  ActorRef<Ball> self = co_await Self();
+  for (;;) {
+    Ball ball = co_await Receive<Ball>();
+    ++hits;
+    if (ball.hits_left == 0) co_return;
+    sched.Send(ball.reply_to, Ball{self, ball.hits_left - 1}).IgnoreError();
+  }
+}
+
+TEST_P(ConformanceTest, PingPongHitsEveryBall) {
+  const int rallies = 100'000 / kScale;
+  OnScheduler([&](auto& sched) {
+    int ping_hits = 0, pong_hits = 0;
+    ActorRef<Ball> ping = sched.Spawn(Player(sched, ping_hits));
+    ActorRef<Ball> pong = sched.Spawn(Player(sched, pong_hits));
+    ASSERT_TRUE(sched.Send(ping, Ball{pong, 2 * rallies}).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(ping_hits, rallies + 1);
+    EXPECT_EQ(pong_hits, rallies);
+    // The pong player is left waiting for a ball that never comes.
+    EXPECT_EQ(sched.live_actors(), 1u);
+  });
+}
+
+// ---- Ring --------------------------------------------------------------------------
+
+struct RingMember {
+  ActorRef<int> next;
+  int64_t passes = 0;
+};
+
+template <typename Sched>
+Actor<int> RingNode(Sched& sched, RingMember& me) {
+  for (;;) {
+    int token = co_await Receive<int>();
+    ++me.passes;
+    if (token == 0) co_return;
+    sched.Send(me.next, token - 1).IgnoreError();
+  }
+}
+
+TEST_P(ConformanceTest, RingPassesTheTokenAroundExactly) {
+  constexpr int kNodes = 100;
+  const int hops = 100'000 / kScale;
+  OnScheduler([&](auto& sched) {
+    std::vector<RingMember> members(kNodes);
+    std::vector<ActorRef<int>> nodes;
+    for (int i = 0; i < kNodes; ++i) {
+      nodes.push_back(sched.Spawn(RingNode(sched, members[i])));
+    }
+    for (int i = 0; i < kNodes; ++i) {
+      members[i].next = nodes[(i + 1) % kNodes];
+    }
+    ASSERT_TRUE(sched.Send(nodes[0], hops).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    int64_t total = 0;
+    for (int i = 0; i < kNodes; ++i) {
+      // hops+1 deliveries, spread round the ring starting at node 0.
+      const int64_t expected =
+          (hops + 1) / kNodes + (i < (hops + 1) % kNodes ? 1 : 0);
+      EXPECT_EQ(members[i].passes, expected) << "node " << i;
+      total += members[i].passes;
+    }
+    EXPECT_EQ(total, hops + 1);
+    EXPECT_EQ(sched.live_actors(), static_cast<size_t>(kNodes - 1));
+  });
+}
+
+// ---- Fan-in --------------------------------------------------------------------------
+
+struct Tagged {
+  int sender;
+  int sequence;
+};
+
+struct FanInResult {
+  std::vector<int> next_expected;  // Per sender.
+  int64_t received = 0;
+  int64_t out_of_order = 0;
+};
+
+Actor<Tagged> Sink(FanInResult& result) {
+  for (;;) {
+    Tagged message = co_await Receive<Tagged>();
+    int& expected = result.next_expected[message.sender];
+    if (message.sequence != expected) ++result.out_of_order;
+    expected = message.sequence + 1;
+    ++result.received;
+  }
+}
+
+template <typename Sched>
+Actor<int> Source(Sched& sched, ActorRef<Tagged> sink, int id) {
+  int count = co_await Receive<int>();
+  for (int i = 0; i < count; ++i) {
+    sched.Send(sink, Tagged{id, i}).IgnoreError();
+  }
+}
+
+TEST_P(ConformanceTest, FanInDeliversEveryMessageOnceInSenderOrder) {
+  constexpr int kSenders = 16;
+  const int per_sender = 125'000 / kScale;  // 2 million messages in all.
+  OnScheduler([&](auto& sched) {
+    FanInResult result;
+    result.next_expected.assign(kSenders, 0);
+    ActorRef<Tagged> sink = sched.Spawn(Sink(result));
+    for (int s = 0; s < kSenders; ++s) {
+      ActorRef<int> source = sched.Spawn(Source(sched, sink, s));
+      ASSERT_TRUE(sched.Send(source, per_sender).ok());
+    }
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(result.received, int64_t{kSenders} * per_sender);
+    EXPECT_EQ(result.out_of_order, 0);
+    for (int s = 0; s < kSenders; ++s) {
+      EXPECT_EQ(result.next_expected[s], per_sender) << "sender " << s;
+    }
+    EXPECT_EQ(sched.live_actors(), 1u);
+  });
+}
+
+// ---- Spawn storm ------------------------------------------------------------------
+
+template <typename Sched>
+Actor<int> ShortLived(Sched& sched, ActorRef<int> collector) {
+  int id = co_await Receive<int>();
+  sched.Send(collector, id).IgnoreError();
+}
+
+Actor<int> Collector(std::vector<int>& seen) {
+  for (;;) ++seen[co_await Receive<int>()];
+}
+
+template <typename Sched>
+Actor<int> Spawner(Sched& sched, ActorRef<int> collector) {
+  int count = co_await Receive<int>();
+  for (int id = 0; id < count; ++id) {
+    ActorRef<int> child = sched.Spawn(ShortLived(sched, collector));
+    sched.Send(child, id).IgnoreError();
+  }
+}
+
+TEST_P(ConformanceTest, SpawnStormRunsEveryShortLivedActorOnce) {
+  const int actors = 100'000 / kScale;
+  OnScheduler([&](auto& sched) {
+    std::vector<int> seen(actors, 0);
+    ActorRef<int> collector = sched.Spawn(Collector(seen));
+    ActorRef<int> spawner = sched.Spawn(Spawner(sched, collector));
+    ASSERT_TRUE(sched.Send(spawner, actors).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    for (int id = 0; id < actors; ++id) ASSERT_EQ(seen[id], 1) << id;
+    EXPECT_EQ(sched.live_actors(), 1u);  // Only the collector is left.
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
+// ---- Run() and quiescence -----------------------------------------------------------
+
+TEST_P(ConformanceTest, RunReturnsAtOnceWithNothingToDo) {
+  OnScheduler([&](auto& sched) {
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(sched.messages_delivered(), 0u);
+  });
+}
+
+TEST_P(ConformanceTest, NothingRunsBeforeRunAndEachRunFinishesItsWork) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    ActorRef<int> recorder = sched.Spawn(Recorder(got));
+    for (int round = 1; round <= 50; ++round) {
+      ASSERT_TRUE(sched.Send(recorder, round).ok());
+      EXPECT_EQ(got.size(), static_cast<size_t>(round - 1));
+      ASSERT_TRUE(sched.Run().ok());
+      ASSERT_EQ(got.size(), static_cast<size_t>(round));
+      EXPECT_EQ(got.back(), round);
+    }
+  });
+}
+
+// ---- Variants, move-only messages ---------------------------------------------
+
+using Command = std::variant<int, std::string>;
+
+Actor<Command> Multi(std::vector<std::string>& log) {
+  for (;;) {
+    Command command = co_await Receive<Command>();
+    log.push_back(std::holds_alternative<int>(command)
+                      ? "int " + std::to_string(std::get<int>(command))
+                      : "string " + std::get<std::string>(command));
+  }
+}
+
+Actor<std::unique_ptr<int>> Owner(std::vector<int>& got) {
+  for (;;) got.push_back(*co_await Receive<std::unique_ptr<int>>());
+}
+
+TEST_P(ConformanceTest, VariantAndMoveOnlyMessagesArrive) {
+  OnScheduler([&](auto& sched) {
+    std::vector<std::string> log;
+    std::vector<int> owned;
+    ASSERT_TRUE(sched.Spawn("multi", Multi(log)).ok());
+    ActorRef<std::unique_ptr<int>> owner = sched.Spawn(Owner(owned));
+    ASSERT_TRUE(sched.Send("multi", 1).ok());
+    ASSERT_TRUE(sched.Send("multi", std::string("two")).ok());
+    ASSERT_TRUE(sched.Send(owner, std::make_unique<int>(3)).ok());
+    EXPECT_EQ(sched.Send("multi", 4.0).code(),
+              absl::StatusCode::kInvalidArgument);
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(log, ElementsAre("int 1", "string two"));
+    EXPECT_THAT(owned, ElementsAre(3));
+    ASSERT_EQ(sched.dead_letters().size(), 1u);
+  });
+}
+
+// ---- Bad input ---------------------------------------------------------------------
+
+Actor<int> OneShot(std::vector<int>& got) { got.push_back(co_await Receive()); }
+
+Actor<int> Fragile(std::vector<int>& got) {
+  for (;;) {
+    int n = co_await Receive<int>();
+    if (n < 0) throw std::runtime_error("negative: " + std::to_string(n));
+    got.push_back(n);
+  }
+}
+
+TEST_P(ConformanceTest, BadInputGivesTheSameErrorsAndLosesNothing) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> once_got, fragile_got, other;
+    absl::StatusOr<ActorRef<int>> once = sched.Spawn("once", OneShot(once_got));
+    ASSERT_TRUE(once.ok());
+    ASSERT_TRUE(sched.Spawn("fragile", Fragile(fragile_got)).ok());
+
+    EXPECT_EQ(sched.Spawn("once", Recorder(other)).status().code(),
+              absl::StatusCode::kAlreadyExists);
+    absl::Status unknown = sched.Send("nobody", 1);
+    EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+    EXPECT_THAT(unknown.message(), HasSubstr("'nobody'"));
+    absl::Status wrong = sched.Send("once", std::string("x"));
+    EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(wrong.message(), HasSubstr("receives int"));
+
+    ASSERT_TRUE(sched.Send("once", 1).ok());
+    ASSERT_TRUE(sched.Send("fragile", 5).ok());
+    ASSERT_TRUE(sched.Send("fragile", -1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+
+    EXPECT_THAT(once_got, ElementsAre(1));
+    EXPECT_THAT(fragile_got, ElementsAre(5));
+    EXPECT_EQ(sched.Send("once", 2).code(),
+              absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(sched.Send(*once, 3).code(),
+              absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(sched.Send("fragile", 6).code(),
+              absl::StatusCode::kFailedPrecondition);
+    ASSERT_EQ(sched.failures().size(), 1u);
+    EXPECT_EQ(sched.failures()[0].actor, "'fragile'");
+    EXPECT_EQ(sched.failures()[0].what, "negative: -1");
+
+    // Not found, wrong type, two to the finished 'once', one to 'fragile'.
+    std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+    ASSERT_EQ(letters.size(), 5u);
+    EXPECT_EQ(*letters[0].message.template get_if<int>(), 1);
+    EXPECT_EQ(*letters[1].message.template get_if<std::string>(), "x");
+    EXPECT_EQ(*letters[2].message.template get_if<int>(), 2);
+    EXPECT_EQ(*letters[3].message.template get_if<int>(), 3);
+    EXPECT_EQ(*letters[4].message.template get_if<int>(), 6);
+    EXPECT_EQ(sched.live_actors(), 0u);
+  });
+}
+
+template <typename Sched>
+Actor<int> Nested(Sched& sched, absl::Status& run_status) {
+  co_await Receive();
+  run_status = sched.Run();
+}
+
+TEST_P(ConformanceTest, RunFromInsideAnActorIsRefused) {
+  OnScheduler([&](auto& sched) {
+    absl::Status run_status;
+    ActorRef<int> nested = sched.Spawn(Nested(sched, run_status));
+    ASSERT_TRUE(sched.Send(nested, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(run_status.code(), absl::StatusCode::kFailedPrecondition);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllSchedulers, ConformanceTest,
+    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
+                      SchedulerKind{"Stealing2", 2},
+                      SchedulerKind{"Stealing4", 4},
+                      SchedulerKind{"Stealing8", 8}),
+    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
+      return info.param.name;
+    });
+
+}  // namespace
+}  // namespace coactor
