@@ -21,6 +21,10 @@ constexpr int kBudget = 128;
 // first, so that two actors handing each other the runnext slot cannot
 // starve the rest (Go uses 61 for its global queue).
 constexpr uint32_t kFairnessInterval = 61;
+// How long an idle worker keeps looking before it sleeps: rounds of a full
+// search with a short pause between (some tens of microseconds in all).
+constexpr int kSpinRounds = 64;
+constexpr int kPausesPerSpinRound = 32;
 
 std::string DescribeException(const std::exception_ptr& exception) {
   try {
@@ -48,6 +52,7 @@ struct WorkStealingScheduler::Worker {
   std::atomic<uint64_t> delivered{0};
   uint32_t picks = 0;
   uint64_t random_state;
+  WorkerLocals locals;
   std::thread thread;
 
   uint64_t NextRandom() {  // xorshift64
@@ -60,6 +65,8 @@ struct WorkStealingScheduler::Worker {
 
 thread_local WorkStealingScheduler::Worker*
     WorkStealingScheduler::current_worker_ = nullptr;
+thread_local WorkStealingScheduler::WorkerLocals*
+    WorkStealingScheduler::current_locals_ = nullptr;
 
 WorkStealingScheduler::WorkStealingScheduler(int threads) {
   if (threads <= 0) {
@@ -164,6 +171,8 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     cell->handle = handle;
     cell->promise = promise;
     cell->type = type;
+    // Relaxed: readers re-check under the lock (generation) on hand-over.
+    cell->published_type.store(type, std::memory_order_relaxed);
     cell->incoming.set_relocator(PayloadRelocator{type});
     cell->inbox.set_relocator(PayloadRelocator{type});
     cell->SetState(ActorState::kStarting);
@@ -177,6 +186,8 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
   if (!name.empty()) {
     registry_.insert_or_assign(std::string(name),
                                RegistryEntry{cell, cell->Generation()});
+    // Release: a worker that sees the new version sees the new entry.
+    registry_version_.fetch_add(1, std::memory_order_release);
     registry_hold.unlock();
   }
   live_actors_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
@@ -251,10 +262,6 @@ absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
 // ---- Scheduling ------------------------------------------------------------
 
 void WorkStealingScheduler::MakeRunnable(Cell* cell) {
-  // Relaxed: the count only needs its own modification order; the worker
-  // that later retires this actor got it through a queue, which orders the
-  // increment before the decrement.
-  runnable_.fetch_add(1, std::memory_order_relaxed);
   if (Worker* worker = CurrentWorker()) {
     if (worker->runnext != nullptr) {
       worker->deque.Push(worker->runnext);
@@ -272,12 +279,48 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell) {
   WakeOneWorker();
 }
 
-void WorkStealingScheduler::Retire() {
-  // Acq_rel: Run() reads zero with acquire and must see all that the
-  // actors did; every decrement releases it.
-  if (runnable_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    runnable_.notify_all();
+void WorkStealingScheduler::FlushEntry(OutboxEntry& entry) {
+  Cell* cell = entry.target;
+  const internal::MessageType* type = entry.type;
+  bool delivered = false;
+  bool wake = false;
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    if (!cell->closed && cell->Generation() == entry.generation) {
+      for (uint32_t i = 0; i < entry.count; ++i) {
+        internal::Payload* slot = cell->incoming.ReserveBack();
+        if (type->trivially_relocatable) {
+          std::memcpy(slot, &entry.messages[i], sizeof(internal::Payload));
+        } else {
+          type->relocate(slot, &entry.messages[i]);
+        }
+        cell->incoming.CommitBack();
+      }
+      delivered = true;
+      wake = !cell->scheduled;
+      cell->scheduled = true;
+    }
   }
+  if (!delivered) {  // The receiver finished after these were sent.
+    for (uint32_t i = 0; i < entry.count; ++i) {
+      RecordDeadLetter("(finished actor)",
+                       absl::FailedPreconditionError(
+                           "the actor finished before this message was "
+                           "delivered"),
+                       ErasedMessage::Adopt(type, &entry.messages[i]))
+          .IgnoreError();
+    }
+  }
+  entry.count = 0;
+  if (wake) MakeRunnable(cell);
+}
+
+void WorkStealingScheduler::FlushOutbox(Outbox& outbox) {
+  // Flushing may wake actors, but never sends, so `used` is stable here.
+  for (int i = 0; i < outbox.used; ++i) {
+    if (outbox.entries[i].count > 0) FlushEntry(outbox.entries[i]);
+  }
+  outbox.used = 0;
 }
 
 absl::Status WorkStealingScheduler::Run() {
@@ -289,13 +332,12 @@ absl::Status WorkStealingScheduler::Run() {
   if (!run_hold.owns_lock()) {
     return absl::FailedPreconditionError("Run() is already running");
   }
+  // Acquire: pairs with the release increment by the last sleeper.
+  const uint64_t epoch = quiescent_epoch_.load(std::memory_order_acquire);
   running_.store(true);
   WakeAllWorkers();
-  // Acquire: see everything the actors did before the count reached zero.
-  for (int64_t n = runnable_.load(std::memory_order_acquire); n != 0;
-       n = runnable_.load(std::memory_order_acquire)) {
-    runnable_.wait(n, std::memory_order_acquire);
-  }
+  // Acquire: see everything the actors did before the workers slept.
+  quiescent_epoch_.wait(epoch, std::memory_order_acquire);
   running_.store(false);
   return absl::OkStatus();
 }
@@ -304,8 +346,14 @@ absl::Status WorkStealingScheduler::Run() {
 
 void WorkStealingScheduler::WorkerMain(Worker* worker) {
   current_worker_ = worker;
+  worker->locals.owner = this;
+  current_locals_ = &worker->locals;
   while (!stopping_.load()) {
-    Cell* cell = running_.load() ? FindWork(worker) : nullptr;
+    Cell* cell = nullptr;
+    if (running_.load()) {
+      cell = FindWork(worker);
+      if (cell == nullptr) cell = Spin(worker);
+    }
     if (cell == nullptr) {
       Park(worker);
       continue;
@@ -313,6 +361,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
     while (cell != nullptr) cell = RunActor(worker, cell);
   }
   current_worker_ = nullptr;
+  current_locals_ = nullptr;
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
@@ -354,6 +403,24 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::StealFromOthers(
   return nullptr;
 }
 
+WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
+  size_t none = 0;
+  if (!spinning_.compare_exchange_strong(none, 1)) return nullptr;
+  Cell* found = nullptr;
+  for (int round = 0; round < kSpinRounds && found == nullptr; ++round) {
+    // Relaxed: only a hint to stop early.
+    if (stopping_.load(std::memory_order_relaxed)) break;
+    for (int i = 0; i < kPausesPerSpinRound; ++i) {
+      internal::SpinLock::CpuRelax();
+    }
+    found = FindWork(worker);
+  }
+  spinning_.store(0);
+  // More may be waiting than this worker can take: let a sleeper help.
+  if (found != nullptr && AnyQueuedWork()) WakeOneWorker();
+  return found;
+}
+
 bool WorkStealingScheduler::AnyQueuedWork() const {
   // Relaxed: re-checked after the seq_cst fence in Park().
   if (injected_size_.load(std::memory_order_relaxed) != 0) return true;
@@ -369,22 +436,26 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     cell->SetState(ActorState::kWaiting);
     cell->handle.resume();
     if (cell->handle.done()) {
+      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
       Finish(cell);
       return nullptr;
     }
   }
   for (int budget = kBudget;; --budget) {
     if (cell->inbox.empty()) {
-      std::unique_lock<internal::SpinLock> hold(cell->lock);
+      // The actor may have sent to itself.
+      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
+      std::lock_guard<internal::SpinLock> hold(cell->lock);
       if (cell->incoming.empty()) {
         cell->scheduled = false;
-        hold.unlock();
-        Retire();
         return nullptr;
       }
       cell->inbox.swap(cell->incoming);
     }
-    if (budget == 0) return YieldActor(worker, cell);
+    if (budget == 0) {
+      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
+      return YieldActor(worker, cell);
+    }
     // The actor moves the message out of its slot as soon as it resumes;
     // its own sends go to `incoming`, never to this ring.
     cell->promise->inbox = cell->inbox.PopFront();
@@ -394,6 +465,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
         std::memory_order_relaxed);
     cell->handle.resume();
     if (ABSL_PREDICT_FALSE(cell->handle.done())) {
+      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
       Finish(cell);
       return nullptr;
     }
@@ -463,7 +535,6 @@ void WorkStealingScheduler::Finish(Cell* cell) {
     cell->next_free = free_cells_;
     free_cells_ = cell;
   }
-  Retire();
 }
 
 // ---- Parking ---------------------------------------------------------------------
@@ -481,13 +552,28 @@ void WorkStealingScheduler::Park(Worker* worker) {
   // Either a waker's fence comes after ours and it sees us in sleepers_,
   // or ours comes after its push and we see the work below.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (stopping_.load() || (running_.load() && AnyQueuedWork())) {
+  const bool running = running_.load();
+  if (stopping_.load() || (running && AnyQueuedWork())) {
     std::lock_guard<std::mutex> hold(idle_mutex_);
     auto it = std::find(idle_.begin(), idle_.end(), worker);
     if (it != idle_.end()) idle_.erase(it);
     // Relaxed: as above.
     sleepers_.store(idle_.size(), std::memory_order_relaxed);
     return;
+  }
+  if (running) {
+    // If every worker is now asleep, this one was the last to register and
+    // found no queued work after every other worker had stopped making
+    // any: nothing is runnable or running, so Run() may return. (A worker
+    // still in the list that found work waits for this mutex to leave it,
+    // and that work was queued before we looked, so we saw it too.)
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    if (idle_.size() == workers_.size() &&
+        std::find(idle_.begin(), idle_.end(), worker) != idle_.end()) {
+      // Release: Run() acquires what every actor did.
+      quiescent_epoch_.fetch_add(1, std::memory_order_release);
+      quiescent_epoch_.notify_all();
+    }
   }
   // Acquire: see what the waker published before waking us.
   worker->wake_sequence.wait(sequence, std::memory_order_acquire);
@@ -496,8 +582,13 @@ void WorkStealingScheduler::Park(Worker* worker) {
 void WorkStealingScheduler::WakeOneWorker() {
   // Pairs with the fence in Park(): our queue push is before this load.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  // Relaxed: ordered by the fence above.
-  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+  // Relaxed: ordered by the fence above. A spinning worker will find the
+  // work; if it gives up first, its Park() re-check finds it (the same
+  // fence argument as for sleepers).
+  if (sleepers_.load(std::memory_order_relaxed) == 0 ||
+      spinning_.load(std::memory_order_relaxed) != 0) {
+    return;
+  }
   Worker* worker;
   {
     std::lock_guard<std::mutex> hold(idle_mutex_);

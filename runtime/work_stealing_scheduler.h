@@ -17,10 +17,11 @@
 //   slot: the actor an actor just woke runs next on the same worker and
 //   cannot be stolen (as Go's runnext and Tokio's LIFO slot), so pairs of
 //   actors that talk to each other stay on one CPU. Idle workers steal from
-//   the other deques, then sleep on a futex; an idle scheduler uses no CPU.
-// - Run() returns exactly when no actor is runnable or running: a count of
-//   such actors is incremented when an actor is woken (before anyone can
-//   run it) and decremented when its worker finds its mailbox empty.
+//   the other deques, one of them spins briefly, then they sleep on a futex;
+//   an idle scheduler uses no CPU.
+// - Run() returns exactly when no actor is runnable or running: when every
+//   worker has gone to sleep, the last one after finding every queue empty.
+//   A sleeping worker makes no work, so that last look is final.
 //
 // Guarantees: messages from one sender to one receiver arrive in the order
 // they were sent (per-pair FIFO); there is no global order across senders.
@@ -136,6 +137,11 @@ class WorkStealingScheduler {
     // Owned by the worker running the actor: messages taken from
     // `incoming` in one swap, delivered without the lock.
     Mailbox inbox{0};
+    // The message type, readable without the lock by senders by name
+    // (`type` itself changes under the lock when the cell is reused; a
+    // stale read is caught by the generation check when the message is
+    // handed over).
+    std::atomic<const internal::MessageType*> published_type{nullptr};
     Cell* next_free = nullptr;  // Guarded by pool_mutex_.
   };
 
@@ -143,6 +149,50 @@ class WorkStealingScheduler {
     Cell* cell;
     uint32_t generation;
   };
+
+  // Sends made by an actor on a worker wait here, grouped by receiver, and
+  // are handed to each receiver's mailbox under one lock per batch. The
+  // worker flushes before the sending actor looks at its own mailbox and
+  // before its turn ends, so the actor cannot move to another worker with
+  // messages pending: per-pair FIFO holds.
+  static constexpr int kOutboxTargets = 4;
+  static constexpr int kOutboxBatch = 128;
+  struct OutboxEntry {
+    Cell* target = nullptr;
+    uint32_t generation = 0;
+    uint32_t count = 0;
+    const internal::MessageType* type = nullptr;
+    internal::Payload messages[kOutboxBatch];
+  };
+  struct Outbox {
+    int used = 0;
+    OutboxEntry entries[kOutboxTargets];
+  };
+
+  // A worker's cache of registry look-ups, so that sends by name take no
+  // lock: a slot is valid while the registry's version is the one it was
+  // filled at. (Liveness is still checked when the message is handed over.)
+  static constexpr size_t kNameCacheSlots = 64;
+  struct NameCacheSlot {
+    uint64_t version = ~uint64_t{0};
+    size_t hash = 0;
+    std::string name;
+    RegistryEntry entry{};
+  };
+
+  // What a worker thread keeps for its actors' sends.
+  struct WorkerLocals {
+    const WorkStealingScheduler* owner = nullptr;
+    Outbox outbox;
+    NameCacheSlot names[kNameCacheSlots];
+  };
+  static thread_local WorkerLocals* current_locals_;
+
+  // The calling thread's locals if it is one of this scheduler's workers.
+  WorkerLocals* Locals() const {
+    WorkerLocals* locals = current_locals_;
+    return locals != nullptr && locals->owner == this ? locals : nullptr;
+  }
 
   static absl::string_view Key(std::string_view name) {
     return absl::string_view(name.data(), name.size());
@@ -172,7 +222,75 @@ class WorkStealingScheduler {
     return PushResult::kQueued;
   }
 
+  // Queues a message built from `args` for the actor of `generation` in
+  // `cell`: batched through the outbox on this scheduler's workers, pushed
+  // directly from other threads.
+  template <typename Msg, typename... Args>
+  PushResult Deliver(Cell* cell, uint32_t generation, Args&&... args) {
+    WorkerLocals* locals = Locals();
+    if (locals == nullptr) {
+      return Push<Msg>(cell, generation, std::forward<Args>(args)...);
+    }
+    Outbox* outbox = &locals->outbox;
+    OutboxEntry* entry = nullptr;
+    for (int i = 0; i < outbox->used; ++i) {
+      OutboxEntry& candidate = outbox->entries[i];
+      if (candidate.target == cell && candidate.generation == generation) {
+        entry = &candidate;
+        break;
+      }
+    }
+    if (entry == nullptr) {
+      if (outbox->used == kOutboxTargets) FlushOutbox(*outbox);
+      entry = &outbox->entries[outbox->used++];
+      entry->target = cell;
+      entry->generation = generation;
+      entry->type = internal::MessageTypeOf<Msg>();
+    }
+    internal::ConstructPayload<Msg>(&entry->messages[entry->count],
+                                    std::forward<Args>(args)...);
+    if (++entry->count == kOutboxBatch) FlushEntry(*entry);
+    return PushResult::kQueued;
+  }
+  void FlushEntry(OutboxEntry& entry);
+  void FlushOutbox(Outbox& outbox);
+
   bool LookUp(std::string_view name, RegistryEntry* entry) const;
+
+  // LookUp() through the calling worker's cache.
+  bool LookUpCached(std::string_view name, RegistryEntry* entry) const {
+    WorkerLocals* locals = Locals();
+    if (locals == nullptr) return LookUp(name, entry);
+    const size_t hash = internal::NameHash()(Key(name));
+    NameCacheSlot& slot = locals->names[hash % kNameCacheSlots];
+    // Acquire: pairs with the release bump that publishes a registry change.
+    const uint64_t version = registry_version_.load(std::memory_order_acquire);
+    if (slot.version == version && slot.hash == hash &&
+        internal::NameEq()(slot.name, Key(name))) {
+      *entry = slot.entry;
+      return true;
+    }
+    if (!LookUp(name, entry)) return false;
+    // Stamped with the version read before the look-up: if the registry
+    // changed in between, the stamp is already stale and the slot refills.
+    slot.version = version;
+    slot.hash = hash;
+    slot.name.assign(name.data(), name.size());
+    slot.entry = *entry;
+    return true;
+  }
+
+  // A fast, lock-free guess that `entry` still names a live actor of type
+  // T; the hand-over re-checks under the mailbox lock.
+  template <typename T>
+  static bool LooksLive(const RegistryEntry& entry) {
+    const Cell* cell = entry.cell;
+    // Relaxed: a pre-check, as for the generation and state.
+    return cell->published_type.load(std::memory_order_relaxed) ==
+               internal::MessageTypeOf<T>() &&
+           cell->Generation() == entry.generation &&
+           cell->State() != internal::ActorState::kFinished;
+  }
 
   template <typename T, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
@@ -205,6 +323,9 @@ class WorkStealingScheduler {
   // Worker side (work_stealing_scheduler.cc).
   void WorkerMain(Worker* worker);
   Cell* FindWork(Worker* worker);
+  // Looks for work a little longer before sleeping; at most one worker
+  // spins at a time.
+  Cell* Spin(Worker* worker);
   Cell* StealFromOthers(Worker* worker);
   Cell* PopInjected();
   bool AnyQueuedWork() const;
@@ -213,7 +334,6 @@ class WorkStealingScheduler {
   Cell* RunActor(Worker* worker, Cell* cell);
   Cell* YieldActor(Worker* worker, Cell* cell);
   void Finish(Cell* cell);
-  void Retire();  // One runnable actor less; wakes Run() at zero.
   void Park(Worker* worker);
   void WakeOneWorker();
   void WakeAllWorkers();
@@ -222,6 +342,8 @@ class WorkStealingScheduler {
 
   // Registry of names; the map is read on every send by name.
   mutable std::shared_mutex registry_mutex_;
+  // Bumped (under the unique lock) whenever the registry changes.
+  std::atomic<uint64_t> registry_version_{0};
   absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
                       internal::NameEq>
       registry_;
@@ -237,8 +359,8 @@ class WorkStealingScheduler {
   std::deque<Cell*> injected_;
   std::atomic<size_t> injected_size_{0};
 
-  // Runnable or running actors; Run() returns when it drops to zero.
-  std::atomic<int64_t> runnable_{0};
+  // Bumped by the last worker to fall asleep while Run() runs.
+  std::atomic<uint64_t> quiescent_epoch_{0};
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
   std::mutex run_mutex_;
@@ -247,6 +369,9 @@ class WorkStealingScheduler {
   std::mutex idle_mutex_;
   std::vector<Worker*> idle_;
   std::atomic<size_t> sleepers_{0};
+  // Workers looking for work before they sleep: while one spins, wakers
+  // leave sleepers alone (a futex wake costs microseconds).
+  std::atomic<size_t> spinning_{0};
 
   std::atomic<uint64_t> next_actor_id_{1};
   std::atomic<size_t> live_actors_{0};
@@ -291,8 +416,9 @@ template <typename M>
 absl::Status WorkStealingScheduler::Send(std::string_view name, M&& message) {
   using T = std::remove_cvref_t<M>;
   RegistryEntry entry;
-  if (ABSL_PREDICT_TRUE(LookUp(name, &entry)) &&
-      Push<T>(entry.cell, entry.generation, std::forward<M>(message)) ==
+  if (ABSL_PREDICT_TRUE(LookUpCached(name, &entry)) &&
+      ABSL_PREDICT_TRUE(LooksLive<T>(entry)) &&
+      Deliver<T>(entry.cell, entry.generation, std::forward<M>(message)) ==
           PushResult::kQueued) {
     return absl::OkStatus();
   }
@@ -308,6 +434,8 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
                             ErasedMessage::Of(std::forward<M>(message)));
   }
   T value(std::forward<M>(message));
+  // Earlier sends to the same actor may wait in this worker's outbox.
+  if (WorkerLocals* locals = Locals()) FlushOutbox(locals->outbox);
   absl::Status status =
       PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
   if (status.ok()) return status;
@@ -322,7 +450,7 @@ absl::Status WorkStealingScheduler::Send(const ActorRef<Msg>& to,
                 "the message does not convert to the actor's message type");
   internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
   if (ABSL_PREDICT_TRUE(cell != nullptr) &&
-      Push<Msg>(static_cast<Cell*>(cell),
+      Deliver<Msg>(static_cast<Cell*>(cell),
                 internal::ActorRefAccess::Generation(to),
                 std::forward<M>(message)) == PushResult::kQueued) {
     return absl::OkStatus();

@@ -364,6 +364,68 @@ TEST_P(ConformanceTest, BadInputGivesTheSameErrorsAndLosesNothing) {
   });
 }
 
+struct ProbeResults {
+  absl::Status by_name;
+  absl::Status by_ref;
+  absl::Status unknown;
+};
+
+template <typename Sched>
+Actor<ActorRef<int>> Prober(Sched& sched, ProbeResults& results) {
+  ActorRef<int> finished = co_await Receive<ActorRef<int>>();
+  results.by_name = sched.Send("once", 7);
+  results.by_ref = sched.Send(finished, 8);
+  results.unknown = sched.Send("nobody", 9);
+}
+
+TEST_P(ConformanceTest, SendsFromInsideActorsReportTheSameErrors) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    absl::StatusOr<ActorRef<int>> once = sched.Spawn("once", OneShot(got));
+    ASSERT_TRUE(once.ok());
+    ASSERT_TRUE(sched.Send(*once, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());  // 'once' has finished now.
+    ProbeResults results;
+    ActorRef<ActorRef<int>> prober = sched.Spawn(Prober(sched, results));
+    ASSERT_TRUE(sched.Send(prober, *once).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(results.by_name.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(results.by_ref.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(results.unknown.code(), absl::StatusCode::kNotFound);
+    std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+    ASSERT_EQ(letters.size(), 3u);
+    EXPECT_EQ(*letters[0].message.template get_if<int>(), 7);
+    EXPECT_EQ(*letters[1].message.template get_if<int>(), 8);
+    EXPECT_EQ(*letters[2].message.template get_if<int>(), 9);
+    EXPECT_THAT(got, ElementsAre(1));
+  });
+}
+
+// Sends to itself, then returns: the messages it sent itself must become
+// dead letters, not vanish (on workers they wait in an outbox first).
+template <typename Sched>
+Actor<int> QuitsWithMailToSelf(Sched& sched) {
+  ActorRef<int> self = co_await Self();
+  int n = co_await Receive<int>();
+  for (int i = 0; i < n; ++i) sched.Send(self, i).IgnoreError();
+}
+
+TEST_P(ConformanceTest, MessagesLeftWhenAnActorEndsBecomeDeadLetters) {
+  OnScheduler([&](auto& sched) {
+    constexpr int kLeft = 300;  // More than one outbox batch.
+    ActorRef<int> quitter = sched.Spawn(QuitsWithMailToSelf(sched));
+    ASSERT_TRUE(sched.Send(quitter, kLeft).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+    ASSERT_EQ(letters.size(), static_cast<size_t>(kLeft));
+    for (int i = 0; i < kLeft; ++i) {
+      EXPECT_EQ(*letters[i].message.template get_if<int>(), i);
+      EXPECT_EQ(letters[i].reason.code(), absl::StatusCode::kFailedPrecondition);
+    }
+    EXPECT_EQ(sched.live_actors(), 0u);
+  });
+}
+
 template <typename Sched>
 Actor<int> Nested(Sched& sched, absl::Status& run_status) {
   co_await Receive();

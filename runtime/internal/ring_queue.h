@@ -27,7 +27,7 @@ class RingQueue {
   explicit RingQueue(size_t initial_capacity, Relocator relocator = {})
       : buffer_(initial_capacity == 0
                     ? nullptr
-                    : std::make_unique<T[]>(initial_capacity)),
+                    : std::make_unique_for_overwrite<T[]>(initial_capacity)),
         capacity_(initial_capacity),
         relocator_(relocator) {}
   RingQueue(const RingQueue&) = delete;
@@ -69,7 +69,8 @@ class RingQueue {
 
   void Grow() {
     const size_t new_capacity = std::max(capacity_ * 2, kFirstAllocation);
-    auto bigger = std::make_unique<T[]>(new_capacity);
+    // For overwrite: no need to zero memory that relocation fills.
+    auto bigger = std::make_unique_for_overwrite<T[]>(new_capacity);
     for (size_t i = head_; i != tail_; ++i) {
       relocator_(&bigger[i & (new_capacity - 1)],
                  &buffer_[i & (capacity_ - 1)]);
