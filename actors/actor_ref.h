@@ -70,8 +70,10 @@ struct ActorRefAccess {
   template <typename Msg>
   static ActorCell* LiveCell(const ActorRef<Msg>& ref, const void* owner) {
     ActorCell* cell = ref.cell_;
+    // Schedulers change an actor's generation when it finishes, so a
+    // matching generation means it is live.
     if (cell == nullptr || cell->Generation() != ref.generation_ ||
-        cell->State() == ActorState::kFinished || cell->owner != owner) {
+        cell->owner != owner) {
       return nullptr;
     }
     return cell;

@@ -143,7 +143,8 @@ absl::Status DequeScheduler::DeadRefError(internal::ActorCell* cell,
     return absl::InvalidArgumentError(
         "the ActorRef belongs to another scheduler");
   }
-  if (cell->Generation() == generation) {
+  if (cell->Generation() == generation + 1 &&
+      cell->State() == ActorState::kFinished) {  // Not reused yet.
     return absl::FailedPreconditionError(
         absl::StrCat("actor ", cell->DisplayName(), " has finished"));
   }
@@ -235,12 +236,14 @@ void DequeScheduler::OnFinished(Cell* cell) {
   std::exchange(cell->handle, nullptr).destroy();
   cell->promise = nullptr;
   cell->SetState(ActorState::kFinished);
+  // From now on every reference to and registry entry for this actor is
+  // stale; the generation alone tells (typed sends check nothing else).
+  cell->BumpGeneration();
   --live_actors_;
   if (cell->pending == 0) FreeCell(cell);
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {
-  cell->BumpGeneration();
   cell->name.clear();
   cell->next_free = free_cells_;
   free_cells_ = cell;

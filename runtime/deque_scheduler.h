@@ -143,10 +143,8 @@ class DequeScheduler {
     auto it = registry_.find(Key(name));
     if (it == registry_.end()) return nullptr;
     const RegistryEntry& entry = it->second;
-    if (entry.cell->Generation() != entry.generation ||
-        entry.cell->State() == internal::ActorState::kFinished) {
-      return nullptr;
-    }
+    // An actor's generation changes when it finishes.
+    if (entry.cell->Generation() != entry.generation) return nullptr;
     return entry.cell;
   }
 
@@ -286,7 +284,9 @@ absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
   internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
   const uint32_t generation = internal::ActorRefAccess::Generation(to);
   std::string recipient = cell == nullptr               ? "(empty reference)"
-                          : cell->Generation() == generation ? cell->DisplayName()
+                          : cell->Generation() == generation + 1 &&
+                                  cell->State() == internal::ActorState::kFinished
+                              ? cell->DisplayName()
                                                            : "(finished actor)";
   return RecordDeadLetter(std::move(recipient),
                           DeadRefError(cell, generation),

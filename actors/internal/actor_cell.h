@@ -43,7 +43,8 @@ struct ActorCell {
   std::coroutine_handle<> handle;
   ActorPromiseBase* promise = nullptr;
   const MessageType* type = nullptr;
-  // Bumped each time the cell is reused, so stale references see it.
+  // Changed when the actor finishes (before the cell can be reused), so a
+  // reference or registry entry with another generation is stale.
   std::atomic<uint32_t> generation{0};
   std::atomic<ActorState> state{ActorState::kFinished};
 
