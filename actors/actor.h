@@ -23,13 +23,18 @@
 
 #include <coroutine>
 #include <exception>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include <type_traits>
 #include <utility>
 
 #include "actors/actor_ref.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
+#include "actors/internal/runtime.h"
 #include "actors/receive.h"
+#include "actors/task.h"
 
 namespace coactor {
 namespace internal {
@@ -82,14 +87,28 @@ namespace internal {
 template <typename T>
 inline constexpr bool kDependentFalse = false;
 
+// Rethrows an error delivered instead of a message; out of line and cold,
+// so that the hot path of every actor's Receive() stays a load and a test.
+[[noreturn]] ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD inline void
+RethrowDeliveredError(ActorPromiseBase* promise) {
+  std::rethrow_exception(std::exchange(promise->delivered_error, nullptr));
+}
+
 // What `co_await Receive()` becomes inside an Actor<Msg>.
 template <typename Msg>
 class MessageAwaiter {
  public:
   explicit MessageAwaiter(ActorPromiseBase* promise) : promise_(promise) {}
   bool await_ready() const noexcept { return false; }
+  // Nothing to do: an actor's state changes only when it blocks elsewhere,
+  // and the scheduler notices when it comes back to a Receive().
   void await_suspend(std::coroutine_handle<>) const noexcept {}
-  Msg await_resume() const { return TakePayload<Msg>(promise_->inbox); }
+  // No inbox means an error was delivered instead of a message.
+  Msg await_resume() const {
+    Payload* inbox = promise_->inbox;
+    if (ABSL_PREDICT_FALSE(inbox == nullptr)) RethrowDeliveredError(promise_);
+    return TakePayload<Msg>(inbox);
+  }
 
  private:
   ActorPromiseBase* promise_;
@@ -151,11 +170,31 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
   internal::SelfAwaiter<Msg> await_transform(SelfTag) {
     return internal::SelfAwaiter<Msg>(cell);
   }
+  // Sleeps, asks, joins: awaitables that need to know where they run.
+  template <typename Awaitable>
+    requires std::is_base_of_v<internal::ContextBound,
+                               std::remove_cvref_t<Awaitable>>
+  Awaitable&& await_transform(Awaitable&& awaitable) {
+    awaitable.Bind(internal::ExecutionContext{cell->runtime, cell});
+    return std::forward<Awaitable>(awaitable);
+  }
+  // A task runs inside the actor: while it waits, so does the actor.
+  template <typename T>
+  auto await_transform(Task<T>&& task) {
+    return task.AwaitIn(internal::ExecutionContext{cell->runtime, cell});
+  }
+  template <typename T>
+  auto await_transform(Task<T>& task) {
+    return task.AwaitIn(internal::ExecutionContext{cell->runtime, cell});
+  }
   template <typename Other>
+    requires(!std::is_base_of_v<internal::ContextBound,
+                                std::remove_cvref_t<Other>>)
   Other&& await_transform(Other&& other) {
     static_assert(internal::kDependentFalse<Other>,
-                  "an Actor can co_await coactor::Receive() and "
-                  "coactor::Self() only");
+                  "an Actor can co_await Receive(), Self(), Sleep(), tasks, "
+                  "asks and JoinHandles; other awaitables do not know the "
+                  "scheduler");
     return std::forward<Other>(other);
   }
 };

@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <exception>
+#include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -34,7 +36,10 @@ class FlagScope {
 
 }  // namespace
 
-DequeScheduler::DequeScheduler() = default;
+// How many entries Run() delivers between looks at the timers.
+constexpr uint32_t kTimerCheckInterval = 256;
+
+DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {}
 
 DequeScheduler::~DequeScheduler() {
   shutting_down_ = true;
@@ -56,16 +61,39 @@ DequeScheduler::~DequeScheduler() {
   }
   while (!queue_.empty()) {
     Envelope* envelope = queue_.PopFront();
-    if ((envelope->target & kStartTag) != 0) continue;
-    auto* cell = reinterpret_cast<Cell*>(envelope->target);
-    cell->type->destroy(&envelope->payload);
+    const uintptr_t tag = envelope->target & kTagMask;
+    if (tag == 0) {
+      reinterpret_cast<Cell*>(envelope->target)->type->destroy(
+          &envelope->payload);
+    } else if (tag == kErrorTag) {
+      std::launder(reinterpret_cast<std::exception_ptr*>(
+                       envelope->payload.bytes))
+          ->~exception_ptr();
+    }
+  }
+  for (Cell& cell : cells_) {
+    while (!cell.stash.empty()) cell.type->destroy(cell.stash.PopFront());
   }
 }
 
 void DequeScheduler::EnvelopeRelocator::operator()(Envelope* destination,
                                                    Envelope* source) const {
   destination->target = source->target;
-  if ((source->target & kStartTag) != 0) return;
+  const uintptr_t tag = source->target & kTagMask;
+  if (tag == kStartTag) return;
+  if (tag == kResumeTag) {
+    std::memcpy(&destination->payload, &source->payload,
+                sizeof(internal::Payload));
+    return;
+  }
+  if (tag == kErrorTag) {
+    auto* error =
+        std::launder(reinterpret_cast<std::exception_ptr*>(source->payload.bytes));
+    ::new (static_cast<void*>(destination->payload.bytes))
+        std::exception_ptr(std::move(*error));
+    error->~exception_ptr();
+    return;
+  }
   const internal::MessageType* type =
       reinterpret_cast<Cell*>(source->target)->type;
   if (type->trivially_relocatable) {
@@ -106,16 +134,22 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->name = std::string(name);
   cell->id = next_actor_id_++;
   cell->owner = this;
+  cell->runtime = this;
   cell->pending = 0;
+  cell->stash.set_relocator(internal::PayloadRelocator{type});
   promise->cell = cell;
   if (entry != nullptr) *entry = RegistryEntry{cell, cell->Generation()};
   ++live_actors_;
 
-  Envelope* start = queue_.ReserveBack();
-  start->target = reinterpret_cast<uintptr_t>(cell) | kStartTag;
+  EnqueueSpecial(cell, kStartTag);
+  return cell;
+}
+
+void DequeScheduler::EnqueueSpecial(Cell* cell, uintptr_t tag) {
+  Envelope* envelope = queue_.ReserveBack();
+  envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
   queue_.CommitBack();
   ++cell->pending;
-  return cell;
 }
 
 absl::Status DequeScheduler::LookupError(std::string_view name) const {
@@ -175,29 +209,178 @@ absl::Status DequeScheduler::Run() {
         "Run() called from inside one of the scheduler's actors");
   }
   FlagScope running(running_);
-  while (!queue_.empty()) Step();
-  return absl::OkStatus();
+  for (;;) {
+    uint32_t until_timer_check = kTimerCheckInterval;
+    while (!queue_.empty()) {
+      Step();
+      if (--until_timer_check == 0) {
+        until_timer_check = kTimerCheckInterval;
+        if (!timers_.empty()) FireDueTimers();
+      }
+    }
+    if (timers_.empty()) return absl::OkStatus();
+    // Only timers are left: sleep on the clock until the next one is due.
+    if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
+  }
 }
 
 bool DequeScheduler::RunOnce() {
-  if (running_ || queue_.empty()) return false;
+  if (running_) return false;
   FlagScope running(running_);
-  Step();
-  return !queue_.empty();
+  if (!timers_.empty()) FireDueTimers();
+  if (!queue_.empty()) Step();
+  return has_pending();
+}
+
+size_t DequeScheduler::RunReady() {
+  if (running_) return 0;
+  FlagScope running(running_);
+  if (!timers_.empty()) FireDueTimers();
+  const size_t ready = queue_.size();
+  for (size_t i = 0; i < ready; ++i) Step();
+  return ready;
+}
+
+size_t DequeScheduler::RunFor(size_t budget) {
+  if (running_) return 0;
+  FlagScope running(running_);
+  size_t delivered = 0;
+  while (delivered < budget) {
+    if (delivered % kTimerCheckInterval == 0 && !timers_.empty()) {
+      FireDueTimers();
+    }
+    if (queue_.empty()) break;
+    Step();
+    ++delivered;
+  }
+  return delivered;
+}
+
+size_t DequeScheduler::RunUntil(absl::Time deadline) {
+  if (running_) return 0;
+  FlagScope running(running_);
+  size_t delivered = 0;
+  while (clock_.Now() < deadline) {
+    if (!timers_.empty()) FireDueTimers();
+    if (queue_.empty()) break;
+    Step();
+    ++delivered;
+  }
+  return delivered;
+}
+
+absl::Status DequeScheduler::RunUntilComplete(Task<void> task) {
+  if (running_) {
+    return absl::FailedPreconditionError(
+        "RunUntilComplete() called from inside one of the scheduler's actors");
+  }
+  JoinHandle<void> handle = CreateTask(std::move(task));
+  if (!RunWhileNot([&] { return handle.done(); })) {
+    return absl::FailedPreconditionError(
+        "the task cannot finish: nothing is left to run");
+  }
+  handle.TakeResult();
+  return absl::OkStatus();
+}
+
+bool DequeScheduler::RunWhileNot(absl::FunctionRef<bool()> done) {
+  while (!done()) {
+    if (!queue_.empty()) {
+      RunOnce();
+    } else if (!timers_.empty()) {
+      if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DequeScheduler::FireDueTimers() {
+  bool fired = false;
+  const absl::Time now = clock_.Now();
+  while (std::optional<absl::AnyInvocable<void()>> fire = timers_.PopDue(now)) {
+    (*fire)();
+    fired = true;
+  }
+  return fired;
+}
+
+// ---- internal::Runtime ---------------------------------------------------------
+
+void DequeScheduler::Wake(internal::ActorCell* cell,
+                          std::coroutine_handle<> handle) {
+  Envelope* envelope = queue_.ReserveBack();
+  void* address = handle.address();
+  std::memcpy(envelope->payload.bytes, &address, sizeof address);
+  envelope->target = reinterpret_cast<uintptr_t>(cell) | kResumeTag;
+  queue_.CommitBack();
+  ++static_cast<Cell*>(cell)->pending;
+}
+
+internal::TimerId DequeScheduler::AddTimer(absl::Time deadline,
+                                           absl::AnyInvocable<void()> fire) {
+  return timers_.Add(deadline, std::move(fire));
+}
+
+bool DequeScheduler::CancelTimer(internal::TimerId id) {
+  return timers_.Cancel(id);
+}
+
+void DequeScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
+  Spawn(std::move(runner));
+}
+
+void DequeScheduler::AfterWake(Cell* cell) {
+  while (!cell->handle.done() && cell->State() == ActorState::kRunning) {
+    cell->SetState(ActorState::kWaiting);  // Back in a Receive().
+    if (!cell->stashed_errors.empty()) {
+      cell->promise->inbox = nullptr;
+      cell->promise->delivered_error = cell->stashed_errors.front();
+      cell->stashed_errors.erase(cell->stashed_errors.begin());
+    } else if (!cell->stash.empty()) {
+      cell->promise->inbox = cell->stash.PopFront();
+      ++messages_delivered_;
+    } else {
+      return;
+    }
+    // Afterwards it has either blocked again (kBlocked ends the loop) or
+    // come back to a Receive() still kRunning (look again).
+    cell->SetState(ActorState::kRunning);
+    cell->handle.resume();
+  }
+  if (cell->handle.done()) OnFinished(cell);
+}
+
+absl::Status DequeScheduler::AddMonitor(
+    internal::ActorCell* watched, uint32_t generation,
+    absl::AnyInvocable<void(const Down&)> notify) {
+  if (watched == nullptr || watched->owner != this ||
+      watched->Generation() != generation) {
+    return absl::FailedPreconditionError(
+        "cannot monitor an actor that has finished");
+  }
+  static_cast<Cell*>(watched)->monitors.push_back(std::move(notify));
+  return absl::OkStatus();
 }
 
 // The hot path: one envelope, one resumption.
 inline void DequeScheduler::Step() {
   Envelope* envelope = queue_.PopFront();
   const uintptr_t target = envelope->target;
-  if (ABSL_PREDICT_FALSE((target & kStartTag) != 0)) {
-    Start(reinterpret_cast<Cell*>(target & ~kStartTag));
+  if (ABSL_PREDICT_FALSE((target & kTagMask) != 0)) {
+    StepSpecial(target & kTagMask, reinterpret_cast<Cell*>(target & ~kTagMask),
+                &envelope->payload);
     return;
   }
   auto* cell = reinterpret_cast<Cell*>(target);
   --cell->pending;
   if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
-    DeliverToFinished(cell, &envelope->payload);
+    if (cell->State() == ActorState::kFinished) {
+      DeliverToFinished(cell, &envelope->payload);
+    } else {
+      Stash(cell, &envelope->payload);  // Blocked: kept for Receive().
+    }
     return;
   }
   // The actor moves the message out of the popped slot as soon as it
@@ -206,6 +389,58 @@ inline void DequeScheduler::Step() {
   ++messages_delivered_;
   cell->handle.resume();
   if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
+}
+
+void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
+                                 internal::Payload* payload) {
+  if (tag == kStartTag) {
+    Start(cell);
+    return;
+  }
+  --cell->pending;
+  if (tag == kResumeTag) {
+    void* address;
+    std::memcpy(&address, payload->bytes, sizeof address);
+    if (cell->State() == ActorState::kFinished) return;
+    cell->SetState(ActorState::kRunning);
+    std::coroutine_handle<>::from_address(address).resume();
+    AfterWake(cell);
+    return;
+  }
+  // kErrorTag
+  auto* slot = std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
+  std::exception_ptr error = std::move(*slot);
+  slot->~exception_ptr();
+  DeliverError(cell, std::move(error));
+}
+
+void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
+  switch (cell->State()) {
+    case ActorState::kWaiting:
+      cell->promise->inbox = nullptr;
+      cell->promise->delivered_error = std::move(error);
+      cell->SetState(ActorState::kRunning);
+      cell->handle.resume();
+      AfterWake(cell);
+      break;
+    case ActorState::kFinished:
+      RecordDeadLetter(cell->DisplayName(),
+                       absl::FailedPreconditionError(absl::StrCat(
+                           "actor ", cell->DisplayName(),
+                           " finished before this error was delivered")),
+                       ErasedMessage::Of(std::move(error)))
+          .IgnoreError();
+      if (cell->pending == 0) FreeCell(cell);
+      break;
+    default:  // Blocked: delivered at its next Receive().
+      cell->stashed_errors.push_back(std::move(error));
+      break;
+  }
+}
+
+void DequeScheduler::Stash(Cell* cell, internal::Payload* payload) {
+  internal::PayloadRelocator{cell->type}(cell->stash.ReserveBack(), payload);
+  cell->stash.CommitBack();
 }
 
 void DequeScheduler::Start(Cell* cell) {
@@ -228,10 +463,23 @@ void DequeScheduler::DeliverToFinished(Cell* cell,
 }
 
 void DequeScheduler::OnFinished(Cell* cell) {
-  if (cell->promise->exception) {
-    failures_.push_back(ActorFailure{cell->DisplayName(),
-                                     DescribeException(cell->promise->exception),
-                                     cell->promise->exception});
+  const std::string name = cell->DisplayName();
+  const std::exception_ptr exception = cell->promise->exception;
+  if (exception) {
+    failures_.push_back(
+        ActorFailure{name, DescribeException(exception), exception});
+  }
+  const absl::Status undelivered = absl::FailedPreconditionError(
+      absl::StrCat("actor ", name, " finished before this was delivered"));
+  for (std::exception_ptr& error : cell->stashed_errors) {
+    RecordDeadLetter(name, undelivered, ErasedMessage::Of(std::move(error)))
+        .IgnoreError();
+  }
+  cell->stashed_errors.clear();
+  while (!cell->stash.empty()) {
+    RecordDeadLetter(name, undelivered,
+                     ErasedMessage::Adopt(cell->type, cell->stash.PopFront()))
+        .IgnoreError();
   }
   std::exchange(cell->handle, nullptr).destroy();
   cell->promise = nullptr;
@@ -240,6 +488,15 @@ void DequeScheduler::OnFinished(Cell* cell) {
   // stale; the generation alone tells (typed sends check nothing else).
   cell->BumpGeneration();
   --live_actors_;
+  if (!cell->monitors.empty()) {
+    const Down down{name,
+                    exception ? absl::AbortedError(absl::StrCat(
+                                    "actor ", name, " failed: ",
+                                    DescribeException(exception)))
+                              : absl::OkStatus(),
+                    exception};
+    for (auto& notify : std::exchange(cell->monitors, {})) notify(down);
+  }
   if (cell->pending == 0) FreeCell(cell);
 }
 

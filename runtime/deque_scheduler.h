@@ -11,7 +11,12 @@
 //   sched.Send("counter", 100);
 //   sched.Run();
 //
-// Messages are delivered in the order they were sent (one global FIFO).
+// Messages are delivered in the order they were sent (one global FIFO). An
+// actor suspended at something other than Receive() (a Sleep, a task, an
+// ask) is blocked: messages for it wait, in order, for its next Receive().
+// Timers (sleeps, SendAfter, ask timeouts) fire from the loop by the
+// scheduler's Clock; Run() sleeps until the next deadline when only timers
+// are left, so with a ManualClock tests run in virtual time.
 // Bad input never crashes the scheduler and never loses a message: a send
 // that cannot be delivered returns an error and the message is kept as a
 // DeadLetter; an exception escaping an actor ends that actor only and is
@@ -38,20 +43,31 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/clock.h"
+#include "actors/down.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
+#include "actors/internal/runtime.h"
+#include "actors/join_handle.h"
+#include "actors/task.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/name_hash.h"
+#include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
+#include "runtime/internal/timer_queue.h"
 
 namespace coactor {
 
-class DequeScheduler {
+class DequeScheduler : private internal::Runtime {
  public:
-  DequeScheduler();
+  // Times sleeps and timers with `clock` (which must outlive the scheduler).
+  explicit DequeScheduler(Clock& clock = RealClock::Get());
   DequeScheduler(const DequeScheduler&) = delete;
   DequeScheduler& operator=(const DequeScheduler&) = delete;
   ~DequeScheduler();
@@ -87,16 +103,63 @@ class DequeScheduler {
   template <typename Msg>
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
-  // Delivers queued messages until none is left. FailedPrecondition if
-  // called from inside one of this scheduler's actors.
+  // Starts `task` concurrently (asyncio's create_task); join it through the
+  // handle, from a coroutine (`co_await handle`) or after Run().
+  template <typename T>
+  JoinHandle<T> CreateTask(Task<T> task);
+
+  // Runs the loop until `task` ends and returns its result (rethrows its
+  // exception). FailedPrecondition if the loop runs out of work first.
+  template <typename T>
+  absl::StatusOr<T> RunUntilComplete(Task<T> task);
+  absl::Status RunUntilComplete(Task<void> task);
+
+  // Sends `message` to `to` once `delay` has passed on the clock. The timer
+  // can be cancelled with CancelTimer() until then.
+  template <typename Msg, typename M>
+  internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
+                              M&& message);
+  // True if the timer was pending and now will not fire; cancelling a timer
+  // that fired or was cancelled is a no-op (false).
+  bool CancelTimer(internal::TimerId id) override;
+
+  // Delivers `error` instead of a message: the actor's pending (or next)
+  // Receive() rethrows it, where the actor may catch it (Python's
+  // gen.throw()). FailedPrecondition (and a dead letter) if it has finished.
+  template <typename Msg>
+  absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
+
+  // When `watched` ends, `watcher` receives a Down saying how.
+  // FailedPrecondition if `watched` has already finished.
+  template <typename Watched, typename Watcher>
+  absl::Status Monitor(const ActorRef<Watched>& watched,
+                       const ActorRef<Watcher>& watcher);
+
+  // Delivers queued messages until none is left, firing timers as they
+  // come due and sleeping on the clock until the next one when only timers
+  // remain. FailedPrecondition if called from inside one of its actors.
   absl::Status Run();
 
-  // Delivers exactly one queued message (or actor start), if any; returns
-  // whether more are pending. For driving the loop from a game or GUI
-  // frame. Does nothing and returns false inside one of its actors.
+  // Delivers exactly one queued message (or actor start or wake-up), after
+  // firing the timers that are due; returns whether more is pending
+  // (queued or timed). For driving the loop from a game or GUI frame. Does
+  // nothing and returns false inside one of its actors.
   bool RunOnce();
 
-  bool has_pending() const { return !queue_.empty(); }
+  // One round of the loop, as asyncio's: fires due timers, then delivers
+  // what was queued when called (not what that queues). Returns the number
+  // delivered.
+  size_t RunReady();
+
+  // Delivers up to `budget` entries, or until the clock reaches `deadline`
+  // (checked between entries). Returns the number delivered.
+  size_t RunFor(size_t budget);
+  size_t RunUntil(absl::Time deadline);
+
+  absl::Time Now() override { return clock_.Now(); }
+
+  bool has_pending() const { return !queue_.empty() || !timers_.empty(); }
+  size_t pending_timers() const { return timers_.size(); }
   size_t pending() const { return queue_.size(); }
   // Queue slots allocated; the queue never shrinks, so this bounds its
   // memory (it stays small when actors keep up).
@@ -116,15 +179,25 @@ class DequeScheduler {
     // it finished and this dropped to zero.
     uint32_t pending = 0;
     Cell* next_free = nullptr;
+    // Messages that arrived while the actor was blocked, in order.
+    internal::RingQueue<internal::Payload, internal::PayloadRelocator> stash{0};
+    // Errors delivered while it was blocked; they go before the stash.
+    std::vector<std::exception_ptr> stashed_errors;
+    std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   };
 
-  // One entry of the FIFO. `target` is a Cell*, tagged with kStartTag for
-  // the entry that starts the actor (which carries no payload).
+  // One entry of the FIFO. `target` is a Cell* tagged in its low bits:
+  // a message (payload: the message), the actor's start (no payload), a
+  // wake-up (payload: the coroutine handle to resume) or an error to
+  // deliver (payload: an exception_ptr).
   struct Envelope {
     uintptr_t target;
     internal::Payload payload;
   };
+  static constexpr uintptr_t kTagMask = 3;
   static constexpr uintptr_t kStartTag = 1;
+  static constexpr uintptr_t kResumeTag = 2;
+  static constexpr uintptr_t kErrorTag = 3;
   struct EnvelopeRelocator {
     void operator()(Envelope* destination, Envelope* source) const;
   };
@@ -183,11 +256,33 @@ class DequeScheduler {
                                 ErasedMessage message);
 
   void Step();
+  void StepSpecial(uintptr_t tag, Cell* cell, internal::Payload* payload);
   void Start(Cell* cell);
+  void Stash(Cell* cell, internal::Payload* payload);
   void DeliverToFinished(Cell* cell, internal::Payload* payload);
+  void DeliverError(Cell* cell, std::exception_ptr error);
   void OnFinished(Cell* cell);
   void FreeCell(Cell* cell);
+  void EnqueueSpecial(Cell* cell, uintptr_t tag);
+  // Fires every timer that is due by the clock; true if any fired.
+  bool FireDueTimers();
+  absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
+                          absl::AnyInvocable<void(const Down&)> notify);
+  // Runs until `done()` or out of work (sleeping on the clock for timers);
+  // false if out of work first.
+  bool RunWhileNot(absl::FunctionRef<bool()> done);
 
+  // internal::Runtime
+  void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
+  internal::TimerId AddTimer(absl::Time deadline,
+                             absl::AnyInvocable<void()> fire) override;
+  void SpawnRunner(Actor<internal::NoMessage> runner) override;
+  // After resuming `cell` other than with a message: if it came back to a
+  // Receive(), marks it waiting and hands it what waited meanwhile.
+  void AfterWake(Cell* cell);
+
+  Clock& clock_;
+  internal::TimerQueue timers_;
   internal::RingQueue<Envelope, EnvelopeRelocator> queue_{64};
   absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
                       internal::NameEq>
@@ -302,6 +397,69 @@ absl::StatusOr<ActorRef<Msg>> DequeScheduler::Find(
     return WrongTypeError(name, *cell->type, internal::TypeName<Msg>());
   }
   return internal::ActorRefAccess::Make<Msg>(cell);
+}
+
+template <typename T>
+JoinHandle<T> DequeScheduler::CreateTask(Task<T> task) {
+  auto [runner, handle] = internal::MakeRunner(std::move(task));
+  SpawnRunner(std::move(runner));
+  return std::move(handle);
+}
+
+template <typename T>
+absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
+  if (running_) {
+    return absl::FailedPreconditionError(
+        "RunUntilComplete() called from inside one of the scheduler's actors");
+  }
+  JoinHandle<T> handle = CreateTask(std::move(task));
+  if (!RunWhileNot([&] { return handle.done(); })) {
+    return absl::FailedPreconditionError(
+        "the task cannot finish: nothing is left to run");
+  }
+  return handle.TakeResult();
+}
+
+template <typename Msg, typename M>
+internal::TimerId DequeScheduler::SendAfter(absl::Duration delay,
+                                            const ActorRef<Msg>& to,
+                                            M&& message) {
+  return AddTimer(Now() + delay,
+                  [this, to, message = Msg(std::forward<M>(message))]() mutable {
+                    Send(to, std::move(message)).IgnoreError();
+                  });
+}
+
+template <typename Msg>
+absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
+                                       std::exception_ptr error) {
+  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
+  if (cell == nullptr) {
+    return RecordDeadLetter(
+        "(finished actor)",
+        DeadRefError(internal::ActorRefAccess::Cell(to),
+                     internal::ActorRefAccess::Generation(to)),
+        ErasedMessage::Of(std::move(error)));
+  }
+  Envelope* envelope = queue_.ReserveBack();
+  ::new (static_cast<void*>(envelope->payload.bytes))
+      std::exception_ptr(std::move(error));
+  envelope->target = reinterpret_cast<uintptr_t>(cell) | kErrorTag;
+  queue_.CommitBack();
+  ++static_cast<Cell*>(cell)->pending;
+  return absl::OkStatus();
+}
+
+template <typename Watched, typename Watcher>
+absl::Status DequeScheduler::Monitor(const ActorRef<Watched>& watched,
+                                     const ActorRef<Watcher>& watcher) {
+  static_assert(std::is_constructible_v<Watcher, Down>,
+                "the watcher's message type must accept a coactor::Down");
+  return AddMonitor(internal::ActorRefAccess::Cell(watched),
+                    internal::ActorRefAccess::Generation(watched),
+                    [this, watcher](const Down& down) {
+                      Send(watcher, Down(down)).IgnoreError();
+                    });
 }
 
 }  // namespace coactor

@@ -62,6 +62,7 @@
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/name_hash.h"
+#include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
 #include "runtime/internal/spin_lock.h"
 
@@ -111,18 +112,7 @@ class WorkStealingScheduler {
  private:
   struct Worker;
 
-  // Moves a mailbox payload of the mailbox owner's message type.
-  struct PayloadRelocator {
-    const internal::MessageType* type = nullptr;
-    void operator()(internal::Payload* destination,
-                    internal::Payload* source) const {
-      if (type->trivially_relocatable) {
-        std::memcpy(destination, source, sizeof(internal::Payload));
-      } else {
-        type->relocate(destination, source);
-      }
-    }
-  };
+  using PayloadRelocator = internal::PayloadRelocator;
   using Mailbox = internal::RingQueue<internal::Payload, PayloadRelocator>;
 
   struct Cell : internal::ActorCell {

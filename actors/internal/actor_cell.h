@@ -17,6 +17,7 @@
 #include <string>
 
 #include "actors/internal/message_type.h"
+#include "actors/internal/runtime.h"
 
 namespace coactor::internal {
 
@@ -25,17 +26,25 @@ struct ActorCell;
 class ActorPromiseBase {
  public:
   // The message to hand to the actor on its next resumption; set by the
-  // runtime right before it resumes the actor at a Receive().
+  // runtime right before it resumes the actor at a Receive(); nullptr when
+  // it delivers `delivered_error` instead.
   Payload* inbox = nullptr;
   // The cell the actor was admitted with; set at spawn.
   ActorCell* cell = nullptr;
   // An exception that escaped the actor's body.
   std::exception_ptr exception;
+  // An error delivered instead of a message: rethrown by the actor's
+  // pending Receive().
+  std::exception_ptr delivered_error;
 };
 
 enum class ActorState : uint8_t {
   kStarting,  // Admitted; its start has not run yet.
   kWaiting,   // Suspended in Receive(), ready for the next message.
+  kBlocked,   // Suspended elsewhere (a sleep, a task, an ask); messages wait.
+  // Resumed other than by a message; if it suspends still in this state,
+  // it is back in a Receive() (awaitables that block set kBlocked).
+  kRunning,
   kFinished,  // Returned or threw; the frame is gone.
 };
 
@@ -69,6 +78,7 @@ struct ActorCell {
   uint64_t id = 0;
   // The scheduler that admitted the actor.
   const void* owner = nullptr;
+  Runtime* runtime = nullptr;
 
   // "'printer'" for named actors, "#17" for anonymous ones.
   std::string DisplayName() const {

@@ -1,0 +1,77 @@
+// Clock is where a scheduler reads the time and waits for its next timer.
+// RealClock is monotonic real time (steady_clock; not calendar time, which
+// can jump); ManualClock is
+// virtual time for deterministic tests: it moves only when told to, and
+// "sleeping" until a deadline jumps straight to it, so a scheduler whose
+// only pending work is timers runs them at once, in deadline order, with no
+// real waiting.
+//
+//   coactor::ManualClock clock;
+//   coactor::DequeScheduler sched(clock);
+//   ...                               // actors that co_await Sleep(...)
+//   sched.Run();                      // fires every timer, in order
+//   EXPECT_EQ(clock.Now() - start, absl::Seconds(3));
+//
+// Thread-safety: both are thread-safe.
+#ifndef COACTOR_ACTORS_CLOCK_H_
+#define COACTOR_ACTORS_CLOCK_H_
+
+#include <chrono>
+#include <mutex>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace coactor {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() = 0;
+  // Returns at or after `deadline` (by this clock).
+  virtual void SleepUntil(absl::Time deadline) = 0;
+};
+
+class RealClock final : public Clock {
+ public:
+  absl::Time Now() override {
+    return absl::UnixEpoch() +
+           absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+  }
+  void SleepUntil(absl::Time deadline) override {
+    const absl::Duration left = deadline - Now();
+    if (left > absl::ZeroDuration()) absl::SleepFor(left);
+  }
+  // The process-wide instance schedulers use by default.
+  static RealClock& Get() {
+    static RealClock* clock = new RealClock;
+    return *clock;
+  }
+};
+
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(absl::Time start = absl::UnixEpoch()) : now_(start) {}
+
+  absl::Time Now() override {
+    std::lock_guard<std::mutex> hold(mutex_);
+    return now_;
+  }
+  // Jumps to `deadline` if it is later; never waits.
+  void SleepUntil(absl::Time deadline) override {
+    std::lock_guard<std::mutex> hold(mutex_);
+    if (deadline > now_) now_ = deadline;
+  }
+  void Advance(absl::Duration by) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    now_ += by;
+  }
+
+ private:
+  std::mutex mutex_;
+  absl::Time now_;
+};
+
+}  // namespace coactor
+
+#endif  // COACTOR_ACTORS_CLOCK_H_

@@ -1,0 +1,77 @@
+// Runtime is what awaitables other than Receive() need from a scheduler:
+// the time, timers, waking a suspended actor, and spawning the runner of a
+// task. Each scheduler implements it; actor code never sees it. Every call
+// here is off the message hot path, so a virtual interface costs nothing
+// that matters and keeps awaitables independent of the scheduler type.
+//
+// ExecutionContext names where a coroutine runs: its scheduler and the cell
+// (actor) that owns the chain of coroutines it belongs to. Awaitables that
+// suspend bind to it through the promise's await_transform.
+//
+// Thread-safety: Wake(), AddTimer() and CancelTimer() are thread-safe on
+// schedulers that are; see each scheduler.
+#ifndef COACTOR_ACTORS_INTERNAL_RUNTIME_H_
+#define COACTOR_ACTORS_INTERNAL_RUNTIME_H_
+
+#include <coroutine>
+#include <cstdint>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
+
+namespace coactor {
+
+template <typename Msg>
+class Actor;
+
+namespace internal {
+
+struct ActorCell;
+
+// Stands for "no messages" in actors that only run a task.
+struct NoMessage {};
+
+using TimerId = uint64_t;
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  virtual absl::Time Now() = 0;
+
+  // Resumes `handle` (suspended inside the actor of `cell`, which must be
+  // blocked on it) from the scheduler's loop, never inline.
+  virtual void Wake(ActorCell* cell, std::coroutine_handle<> handle) = 0;
+
+  // Calls `fire` from the scheduler's loop once the clock reaches
+  // `deadline`, unless cancelled first. Timers due at the same time fire in
+  // the order they were added.
+  virtual TimerId AddTimer(absl::Time deadline,
+                           absl::AnyInvocable<void()> fire) = 0;
+  // True if the timer was pending and will not fire; false if it already
+  // fired or was cancelled (a no-op then).
+  virtual bool CancelTimer(TimerId id) = 0;
+
+  // Admits an anonymous actor that runs a task (see join_handle.h).
+  virtual void SpawnRunner(Actor<NoMessage> runner) = 0;
+};
+
+struct ExecutionContext {
+  Runtime* runtime = nullptr;
+  ActorCell* cell = nullptr;
+};
+
+// Base of awaitables that need the context of the coroutine awaiting them;
+// promises call Bind() from await_transform.
+class ContextBound {
+ public:
+  void Bind(const ExecutionContext& context) { context_ = context; }
+
+ protected:
+  ExecutionContext context_;
+};
+
+}  // namespace internal
+}  // namespace coactor
+
+#endif  // COACTOR_ACTORS_INTERNAL_RUNTIME_H_

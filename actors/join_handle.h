@@ -1,0 +1,212 @@
+// Running tasks concurrently, as asyncio's create_task and gather do.
+//
+// CreateTask(task) starts `task` as its own unit of work on the scheduler
+// (inside a coroutine: `co_await CreateTask(t)`; outside:
+// `sched.CreateTask(t)`) and gives a JoinHandle<T>; `co_await handle` waits
+// for the task and yields its result, or rethrows its exception. Gather()
+// runs several tasks concurrently and yields all their results in argument
+// order; if any threw, it rethrows the first one (in argument order) after
+// all have ended.
+//
+//   coactor::Task<std::vector<int>> Main() {
+//     std::vector<int> results = co_await coactor::Gather(
+//         Factorial("A", 2), Factorial("B", 3), Factorial("C", 4));
+//     co_return results;                                   // {2, 6, 24}
+//   }
+//
+// Thread-safety: a JoinHandle may be awaited once, from one coroutine; the
+// task may end on another thread (work-stealing scheduler): the handle's
+// state is guarded by a mutex.
+#ifndef COACTOR_ACTORS_JOIN_HANDLE_H_
+#define COACTOR_ACTORS_JOIN_HANDLE_H_
+
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "actors/actor.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/runtime.h"
+#include "actors/task.h"
+
+namespace coactor {
+namespace internal {
+
+// The result of a spawned task, shared by its runner and its JoinHandle.
+template <typename T>
+class TaskState {
+ public:
+  bool done() {
+    std::lock_guard<std::mutex> hold(mutex_);
+    return done_;
+  }
+
+  template <typename... Value>
+  void Finish(std::exception_ptr exception, Value&&... value) {
+    Waiter waiter;
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      if constexpr (!std::is_void_v<T>) {
+        if (!exception) value_.emplace(std::forward<Value>(value)...);
+      }
+      exception_ = exception;
+      done_ = true;
+      waiter = std::exchange(waiter_, Waiter{});
+    }
+    if (waiter.handle) waiter.runtime->Wake(waiter.cell, waiter.handle);
+  }
+
+  // Registers `handle` (in `context`) to be woken; false if already done.
+  bool Await(const ExecutionContext& context, std::coroutine_handle<> handle) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    if (done_) return false;
+    // Blocked before the lock is released, so a Finish() on another thread
+    // always wakes a blocked actor.
+    context.cell->SetState(ActorState::kBlocked);
+    waiter_ = Waiter{context.runtime, context.cell, handle};
+    return true;
+  }
+
+  T Take() {
+    std::lock_guard<std::mutex> hold(mutex_);
+    if (exception_) std::rethrow_exception(exception_);
+    if constexpr (!std::is_void_v<T>) return std::move(*value_);
+  }
+
+ private:
+  struct Waiter {
+    Runtime* runtime = nullptr;
+    ActorCell* cell = nullptr;
+    std::coroutine_handle<> handle;
+  };
+
+  std::mutex mutex_;
+  bool done_ = false;
+  std::exception_ptr exception_;
+  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> value_{};
+  Waiter waiter_;
+};
+
+// The actor that runs a spawned task and records how it ended.
+template <typename T>
+Actor<NoMessage> RunTask(Task<T> task, std::shared_ptr<TaskState<T>> state) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(task);
+      state->Finish(nullptr);
+    } else {
+      T value = co_await std::move(task);
+      state->Finish(nullptr, std::move(value));
+    }
+  } catch (...) {
+    state->Finish(std::current_exception());
+  }
+}
+
+}  // namespace internal
+
+template <typename T>
+class [[nodiscard]] JoinHandle : public internal::ContextBound {
+ public:
+  explicit JoinHandle(std::shared_ptr<internal::TaskState<T>> state)
+      : state_(std::move(state)) {}
+
+  // True once the task has ended.
+  bool done() const { return state_->done(); }
+
+  bool await_ready() const { return state_->done(); }
+  bool await_suspend(std::coroutine_handle<> handle) {
+    return state_->Await(context_, handle);
+  }
+  T await_resume() { return state_->Take(); }
+
+  // For schedulers: the result once done() (rethrows the task's exception).
+  T TakeResult() { return state_->Take(); }
+
+ private:
+  std::shared_ptr<internal::TaskState<T>> state_;
+};
+
+namespace internal {
+
+// Builds the runner of `task` and the handle to join it.
+template <typename T>
+std::pair<Actor<NoMessage>, JoinHandle<T>> MakeRunner(Task<T> task) {
+  auto state = std::make_shared<TaskState<T>>();
+  return {RunTask(std::move(task), state), JoinHandle<T>(state)};
+}
+
+}  // namespace internal
+
+// `co_await CreateTask(task)`: starts `task` concurrently on the scheduler
+// of the awaiting coroutine and yields its JoinHandle at once.
+template <typename T>
+class [[nodiscard]] CreateTask : public internal::ContextBound {
+ public:
+  explicit CreateTask(Task<T> task) : task_(std::move(task)) {}
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  JoinHandle<T> await_resume() {
+    auto [runner, handle] = internal::MakeRunner(std::move(task_));
+    context_.runtime->SpawnRunner(std::move(runner));
+    return std::move(handle);
+  }
+
+ private:
+  Task<T> task_;
+};
+
+// Waits for every handle, in order; all results, or the first exception.
+template <typename T>
+Task<std::vector<T>> Gather(std::vector<JoinHandle<T>> handles) {
+  std::vector<T> results;
+  results.reserve(handles.size());
+  std::exception_ptr first_failure;
+  for (JoinHandle<T>& handle : handles) {
+    try {
+      results.push_back(co_await handle);
+    } catch (...) {
+      if (!first_failure) first_failure = std::current_exception();
+    }
+  }
+  if (first_failure) std::rethrow_exception(first_failure);
+  co_return results;
+}
+
+// Starts every task concurrently, then gathers them.
+template <typename T>
+Task<std::vector<T>> Gather(std::vector<Task<T>> tasks) {
+  std::vector<JoinHandle<T>> handles;
+  handles.reserve(tasks.size());
+  for (Task<T>& task : tasks) {
+    handles.push_back(co_await CreateTask<T>(std::move(task)));
+  }
+  co_return co_await Gather(std::move(handles));
+}
+
+template <typename T, typename... Rest>
+  requires(std::is_same_v<Rest, Task<T>> && ...)
+Task<std::vector<T>> Gather(Task<T> first, Rest... rest) {
+  std::vector<Task<T>> tasks;
+  tasks.push_back(std::move(first));
+  (tasks.push_back(std::move(rest)), ...);
+  return Gather(std::move(tasks));
+}
+
+template <typename T, typename... Rest>
+  requires(std::is_same_v<Rest, JoinHandle<T>> && ...)
+Task<std::vector<T>> Gather(JoinHandle<T> first, Rest... rest) {
+  std::vector<JoinHandle<T>> handles;
+  handles.push_back(std::move(first));
+  (handles.push_back(std::move(rest)), ...);
+  return Gather(std::move(handles));
+}
+
+}  // namespace coactor
+
+#endif  // COACTOR_ACTORS_JOIN_HANDLE_H_

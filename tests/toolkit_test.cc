@@ -1,0 +1,409 @@
+// The seeds' toolkit on the deque scheduler: sleeps and timers in virtual
+// time (ManualClock: no real waiting), tasks and Gather, asks, monitors,
+// errors thrown into actors, and stepping the loop.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "actors/actor.h"
+#include "actors/ask.h"
+#include "actors/clock.h"
+#include "actors/down.h"
+#include "actors/join_handle.h"
+#include "actors/receive.h"
+#include "actors/sleep.h"
+#include "actors/task.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
+
+namespace coactor {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const absl::Time kStart = absl::UnixEpoch();
+
+class ToolkitTest : public ::testing::Test {
+ protected:
+  absl::Duration Elapsed() { return clock_.Now() - kStart; }
+
+  ManualClock clock_{kStart};
+  DequeScheduler sched_{clock_};
+};
+
+// ---- Sleep and timers --------------------------------------------------------
+
+using Log = std::vector<std::string>;
+
+Actor<int> Sleeper(ManualClock& clock, Log& log) {
+  for (;;) {
+    int seconds = co_await Receive<int>();
+    co_await Sleep(absl::Seconds(seconds));
+    log.push_back("woke after " + std::to_string(seconds) + " at " +
+                  absl::FormatDuration(clock.Now() - kStart));
+  }
+}
+
+TEST_F(ToolkitTest, SleepWaitsOnTheClockAndMessagesWaitMeanwhile) {
+  Log log;
+  ASSERT_TRUE(sched_.Spawn("sleeper", Sleeper(clock_, log)).ok());
+  ASSERT_TRUE(sched_.Send("sleeper", 5).ok());
+  ASSERT_TRUE(sched_.Send("sleeper", 2).ok());  // Arrives while it sleeps.
+  ASSERT_TRUE(sched_.Run().ok());
+  // The second sleep starts only after the first, in virtual time.
+  EXPECT_THAT(log, ElementsAre("woke after 5 at 5s", "woke after 2 at 7s"));
+  EXPECT_EQ(Elapsed(), absl::Seconds(7));
+  EXPECT_TRUE(sched_.dead_letters().empty());
+}
+
+TEST_F(ToolkitTest, RunOnceDoesNotWaitForTimers) {
+  Log log;
+  ASSERT_TRUE(sched_.Spawn("sleeper", Sleeper(clock_, log)).ok());
+  ASSERT_TRUE(sched_.Send("sleeper", 3).ok());
+  while (sched_.RunOnce() && sched_.pending() > 0) {
+  }
+  EXPECT_TRUE(log.empty());
+  EXPECT_EQ(sched_.pending_timers(), 1u);
+  EXPECT_TRUE(sched_.has_pending());
+  clock_.Advance(absl::Seconds(3));
+  sched_.RunOnce();  // Fires the timer, then delivers the wake-up.
+  EXPECT_THAT(log, ElementsAre("woke after 3 at 3s"));
+}
+
+Actor<std::string> Recorder(Log& log) {
+  for (;;) log.push_back(co_await Receive<std::string>());
+}
+
+TEST_F(ToolkitTest, SendAfterDeliversLaterAndCanBeCancelled) {
+  Log log;
+  ActorRef<std::string> recorder = sched_.Spawn(Recorder(log));
+  sched_.SendAfter(absl::Seconds(2), recorder, std::string("two"));
+  internal::TimerId cancelled =
+      sched_.SendAfter(absl::Seconds(1), recorder, std::string("never"));
+  sched_.SendAfter(absl::Seconds(3), recorder, std::string("three"));
+  EXPECT_TRUE(sched_.CancelTimer(cancelled));
+  EXPECT_FALSE(sched_.CancelTimer(cancelled));  // Already cancelled: no-op.
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_THAT(log, ElementsAre("two", "three"));
+  EXPECT_EQ(Elapsed(), absl::Seconds(3));
+  internal::TimerId fired =
+      sched_.SendAfter(absl::Seconds(1), recorder, std::string("fired"));
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_FALSE(sched_.CancelTimer(fired));  // Already fired: no-op.
+  EXPECT_THAT(log, ElementsAre("two", "three", "fired"));
+}
+
+TEST_F(ToolkitTest, TimersDueTogetherFireInTheOrderTheyWereSet) {
+  Log log;
+  ActorRef<std::string> recorder = sched_.Spawn(Recorder(log));
+  for (const char* word : {"a", "b", "c", "d"}) {
+    sched_.SendAfter(absl::Seconds(1), recorder, std::string(word));
+  }
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_THAT(log, ElementsAre("a", "b", "c", "d"));
+}
+
+// ---- Tasks and Gather --------------------------------------------------------
+
+Task<int> Factorial(Log& log, std::string name, int number) {
+  int f = 1;
+  for (int i = 2; i <= number; ++i) {
+    log.push_back(name + " i=" + std::to_string(i));
+    co_await Sleep(absl::Seconds(1));
+    f *= i;
+  }
+  log.push_back(name + " = " + std::to_string(f));
+  co_return f;
+}
+
+TEST_F(ToolkitTest, GatherRunsTasksConcurrentlyAndKeepsArgumentOrder) {
+  Log log;
+  absl::StatusOr<std::vector<int>> results = sched_.RunUntilComplete(
+      Gather(Factorial(log, "A", 2), Factorial(log, "B", 3),
+             Factorial(log, "C", 4)));
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_THAT(*results, ElementsAre(2, 6, 24));
+  // Interleaved as in the seed: three units of time, not 2+3+4-3 = 6.
+  EXPECT_EQ(Elapsed(), absl::Seconds(3));
+  EXPECT_THAT(log, ElementsAre("A i=2", "B i=2", "C i=2", "A = 2", "B i=3",
+                               "C i=3", "B = 6", "C i=4", "C = 24"));
+}
+
+Task<int> Nested(int depth) {
+  if (depth == 0) co_return 0;
+  co_return 1 + co_await Nested(depth - 1);
+}
+
+TEST_F(ToolkitTest, TasksAwaitTasksInline) {
+  absl::StatusOr<int> depth = sched_.RunUntilComplete(Nested(100));
+  ASSERT_TRUE(depth.ok());
+  EXPECT_EQ(*depth, 100);
+}
+
+Task<int> Fails(std::string what) {
+  co_await Sleep(absl::Seconds(1));
+  throw std::runtime_error(what);
+}
+
+Task<int> Value(int v) {
+  co_await Yield();
+  co_return v;
+}
+
+TEST_F(ToolkitTest, AnExceptionInAGatheredTaskSurfacesToTheAwaiter) {
+  std::vector<Task<int>> tasks;
+  tasks.push_back(Value(1));
+  tasks.push_back(Fails("second failed"));
+  tasks.push_back(Fails("third failed"));
+  EXPECT_THROW(
+      {
+        try {
+          sched_.RunUntilComplete(Gather(std::move(tasks))).IgnoreError();
+        } catch (const std::runtime_error& e) {
+          EXPECT_STREQ(e.what(), "second failed");  // The first, in order.
+          throw;
+        }
+      },
+      std::runtime_error);
+  EXPECT_TRUE(sched_.failures().empty());  // Tasks' errors go to awaiters.
+}
+
+TEST_F(ToolkitTest, GatheringNothingGivesNothing) {
+  absl::StatusOr<std::vector<int>> results =
+      sched_.RunUntilComplete(Gather(std::vector<Task<int>>{}));
+  ASSERT_TRUE(results.ok());
+  EXPECT_TRUE(results->empty());
+}
+
+Task<std::vector<int>> CreateAndJoin() {
+  JoinHandle<int> a = co_await CreateTask(Value(10));
+  JoinHandle<int> b = co_await CreateTask(Value(20));
+  int first = co_await b;
+  int second = co_await a;
+  co_return std::vector<int>{first, second};
+}
+
+TEST_F(ToolkitTest, CreatedTasksAreJoinedInAnyOrder) {
+  absl::StatusOr<std::vector<int>> results =
+      sched_.RunUntilComplete(CreateAndJoin());
+  ASSERT_TRUE(results.ok());
+  EXPECT_THAT(*results, ElementsAre(20, 10));
+}
+
+Actor<int> Silent() {
+  for (;;) co_await Receive<int>();
+}
+
+Task<int> WaitsForever(JoinHandle<int> never) { co_return co_await never; }
+
+TEST_F(ToolkitTest, RunUntilCompleteReportsATaskThatCannotFinish) {
+  ActorRef<int> silent = sched_.Spawn(Silent());
+  (void)silent;
+  // A task blocked on an ask without timeout would hang; here: a task whose
+  // only wait can never end (its JoinHandle's task waits for itself).
+  auto never = std::make_shared<internal::TaskState<int>>();
+  absl::StatusOr<int> result =
+      sched_.RunUntilComplete(WaitsForever(JoinHandle<int>(never)));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// ---- Asks --------------------------------------------------------------------
+
+struct Double {
+  int n;
+  ReplyTo<int> reply;
+};
+
+Actor<Double> Doubler(bool& drop_next) {
+  for (;;) {
+    Double request = co_await Receive<Double>();
+    if (drop_next) {
+      drop_next = false;
+      continue;  // The ReplyTo is destroyed unanswered.
+    }
+    request.reply.Send(2 * request.n);
+  }
+}
+
+Actor<Double> Slow(DequeScheduler& sched) {
+  for (;;) {
+    Double request = co_await Receive<Double>();
+    co_await Sleep(absl::Seconds(10));
+    request.reply.Send(request.n);
+    (void)sched;
+  }
+}
+
+Task<std::vector<absl::StatusOr<int>>> AskAll(DequeScheduler& sched,
+                                              ActorRef<Double> doubler,
+                                              ActorRef<Double> slow,
+                                              ActorRef<Double> finished) {
+  auto make = [](int n) {
+    return [n](ReplyTo<int> reply) { return Double{n, std::move(reply)}; };
+  };
+  std::vector<absl::StatusOr<int>> results;
+  results.push_back(
+      co_await Ask<int>(sched, doubler, make(21), absl::Seconds(1)));
+  results.push_back(co_await Ask<int>(sched, slow, make(1), absl::Seconds(1)));
+  results.push_back(
+      co_await Ask<int>(sched, finished, make(2), absl::Seconds(1)));
+  results.push_back(
+      co_await Ask<int>(sched, doubler, make(3), absl::Seconds(1)));  // Dropped.
+  co_return results;
+}
+
+Actor<Double> Gone() { co_return; }
+
+TEST_F(ToolkitTest, AsksGetAReplyOrAnErrorNeverAHang) {
+  bool drop_next = false;
+  ActorRef<Double> doubler = sched_.Spawn(Doubler(drop_next));
+  ActorRef<Double> slow = sched_.Spawn(Slow(sched_));
+  ActorRef<Double> gone = sched_.Spawn(Gone());
+  ASSERT_TRUE(sched_.Run().ok());  // `gone` finishes.
+  Task<std::vector<absl::StatusOr<int>>> asks =
+      AskAll(sched_, doubler, slow, gone);
+  // Drop the fourth request: arm the flag once the third ask is answered.
+  JoinHandle<std::vector<absl::StatusOr<int>>> handle =
+      sched_.CreateTask(std::move(asks));
+  while (!handle.done()) {
+    if (sched_.dead_letters().size() == 1) drop_next = true;
+    if (sched_.pending() == 0) {  // Only timers left: let time pass.
+      ASSERT_GT(sched_.pending_timers(), 0u);
+      clock_.Advance(absl::Seconds(1));
+    }
+    sched_.RunOnce();
+  }
+  std::vector<absl::StatusOr<int>> results = handle.TakeResult();
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(*results[0], 42);
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(results[2].status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(results[3].status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(results[3].status().message(), HasSubstr("without a reply"));
+}
+
+// ---- Monitors and errors thrown into actors -------------------------------------
+
+using Supervised = std::variant<int, Down>;
+
+Actor<Supervised> Supervisor(Log& log) {
+  for (;;) {
+    Supervised message = co_await Receive<Supervised>();
+    if (Down* down = std::get_if<Down>(&message)) {
+      log.push_back(down->actor + ": " + down->reason.ToString());
+    }
+  }
+}
+
+Actor<int> Worker() {
+  for (;;) {
+    int n = co_await Receive<int>();
+    if (n == 0) co_return;
+    if (n < 0) throw std::runtime_error("bad input");
+  }
+}
+
+TEST_F(ToolkitTest, MonitorsHearHowActorsEnded) {
+  Log log;
+  ActorRef<Supervised> supervisor = sched_.Spawn(Supervisor(log));
+  absl::StatusOr<ActorRef<int>> calm = sched_.Spawn("calm", Worker());
+  absl::StatusOr<ActorRef<int>> crash = sched_.Spawn("crash", Worker());
+  ASSERT_TRUE(sched_.Monitor(*calm, supervisor).ok());
+  ASSERT_TRUE(sched_.Monitor(*crash, supervisor).ok());
+  ASSERT_TRUE(sched_.Send(*calm, 0).ok());
+  ASSERT_TRUE(sched_.Send(*crash, -1).ok());
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_THAT(log, ElementsAre("'calm': OK",
+                               "'crash': ABORTED: actor 'crash' failed: bad "
+                               "input"));
+  EXPECT_EQ(sched_.Monitor(*calm, supervisor).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+Actor<int> Catcher(Log& log) {
+  for (;;) {
+    try {
+      log.push_back("got " + std::to_string(co_await Receive<int>()));
+    } catch (const std::invalid_argument& e) {
+      log.push_back(std::string("caught ") + e.what());
+    }
+  }
+}
+
+TEST_F(ToolkitTest, AnErrorThrownIntoAnActorIsCaughtAtItsReceive) {
+  Log log;
+  ActorRef<int> catcher = sched_.Spawn(Catcher(log));
+  ASSERT_TRUE(sched_.Send(catcher, 1).ok());
+  ASSERT_TRUE(sched_
+                  .SendError(catcher, std::make_exception_ptr(
+                                          std::invalid_argument("foobar")))
+                  .ok());
+  ASSERT_TRUE(sched_.Send(catcher, 2).ok());
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_THAT(log, ElementsAre("got 1", "caught foobar", "got 2"));
+}
+
+TEST_F(ToolkitTest, AnUncaughtThrownErrorEndsTheActorOnly) {
+  Log log;
+  ActorRef<int> worker = sched_.Spawn(Worker());
+  ActorRef<std::string> recorder = sched_.Spawn(Recorder(log));
+  ASSERT_TRUE(
+      sched_.SendError(worker, std::make_exception_ptr(std::logic_error("x")))
+          .ok());
+  ASSERT_TRUE(sched_.Send(recorder, std::string("still running")).ok());
+  ASSERT_TRUE(sched_.Run().ok());
+  ASSERT_EQ(sched_.failures().size(), 1u);
+  EXPECT_EQ(sched_.failures()[0].what, "x");
+  EXPECT_THAT(log, ElementsAre("still running"));
+}
+
+// ---- Stepping ----------------------------------------------------------------------
+
+Task<int> Steps(Log& log, std::string name, int count) {
+  for (int i = 0; i < count; ++i) {
+    log.push_back(name + " " + std::to_string(i));
+    co_await Yield();
+  }
+  log.push_back(name + " done");
+  co_return count;
+}
+
+TEST_F(ToolkitTest, RunReadyIsOneRoundOfTheLoopLikeAsyncio) {
+  Log log;
+  JoinHandle<int> a = sched_.CreateTask(Steps(log, "a", 2));
+  JoinHandle<int> b = sched_.CreateTask(Steps(log, "b", 3));
+  JoinHandle<std::vector<int>> all =
+      sched_.CreateTask(Gather(std::move(a), std::move(b)));
+  int rounds = 0;
+  while (!all.done()) {
+    log.push_back("round " + std::to_string(++rounds));
+    sched_.RunReady();
+  }
+  // As asyncio: a task's end reaches its gatherer one round later.
+  EXPECT_THAT(log, ElementsAre("round 1", "a 0", "b 0", "round 2", "a 1",
+                               "b 1", "round 3", "a done", "b 2", "round 4",
+                               "b done", "round 5"));
+  EXPECT_THAT(all.TakeResult(), ElementsAre(2, 3));
+}
+
+TEST_F(ToolkitTest, RunForStopsAtItsBudget) {
+  Log log;
+  ActorRef<std::string> recorder = sched_.Spawn(Recorder(log));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(sched_.Send(recorder, std::to_string(i)).ok());
+  }
+  EXPECT_EQ(sched_.RunFor(4), 4u);  // The start and three messages.
+  EXPECT_THAT(log, ElementsAre("0", "1", "2"));
+  EXPECT_EQ(sched_.RunFor(100), 7u);
+  EXPECT_EQ(log.size(), 10u);
+}
+
+}  // namespace
+}  // namespace coactor
