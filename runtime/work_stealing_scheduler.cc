@@ -68,7 +68,8 @@ thread_local WorkStealingScheduler::Worker*
 thread_local WorkStealingScheduler::WorkerLocals*
     WorkStealingScheduler::current_locals_ = nullptr;
 
-WorkStealingScheduler::WorkStealingScheduler(int threads) {
+WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
+    : clock_(clock) {
   if (threads <= 0) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
@@ -181,6 +182,10 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     cell->id = next_actor_id_.fetch_add(1, std::memory_order_relaxed);
     cell->closed = false;
     cell->scheduled = true;  // Its start is pending.
+    cell->runtime = this;
+    cell->wake = nullptr;
+    cell->errors.clear();
+    cell->monitors.clear();
     promise->cell = cell;
   }
   if (!name.empty()) {
@@ -358,7 +363,12 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       Park(worker);
       continue;
     }
-    while (cell != nullptr) cell = RunActor(worker, cell);
+    while (cell != nullptr) {
+      cell = RunActor(worker, cell);
+      // Sends made outside an actor's turn (monitors' Downs when it ended)
+      // must not wait in the outbox while this worker looks for work.
+      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
+    }
   }
   current_worker_ = nullptr;
   current_locals_ = nullptr;
@@ -378,6 +388,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
   if (++worker->picks % kFairnessInterval == 0) {
+    // Relaxed: a hint; FireDueTimers() looks under the lock.
+    if (timers_pending_.load(std::memory_order_relaxed) != 0) FireDueTimers();
     if (Cell* cell = PopInjected()) return cell;
     if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
   }
@@ -432,28 +444,51 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
+  Outbox& outbox = worker->locals.outbox;
+  auto finish = [&] {
+    if (outbox.used > 0) FlushOutbox(outbox);
+    Finish(cell);
+    return nullptr;
+  };
   if (cell->State() == ActorState::kStarting) {
     cell->SetState(ActorState::kWaiting);
     cell->handle.resume();
-    if (cell->handle.done()) {
-      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
-      Finish(cell);
-      return nullptr;
-    }
+    if (cell->handle.done()) return finish();
   }
   for (int budget = kBudget;; --budget) {
+    if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
+      // Blocked on a sleep, task or ask: only its wake-up resumes it.
+      if (outbox.used > 0) FlushOutbox(outbox);
+      if (!ResumeIfWoken(cell)) return nullptr;
+      if (cell->handle.done()) return finish();
+      continue;
+    }
     if (cell->inbox.empty()) {
       // The actor may have sent to itself.
-      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
-      std::lock_guard<internal::SpinLock> hold(cell->lock);
-      if (cell->incoming.empty()) {
-        cell->scheduled = false;
-        return nullptr;
+      if (outbox.used > 0) FlushOutbox(outbox);
+      std::exception_ptr error;
+      {
+        std::lock_guard<internal::SpinLock> hold(cell->lock);
+        if (!cell->errors.empty()) {
+          error = cell->errors.front();
+          cell->errors.erase(cell->errors.begin());
+        } else if (cell->incoming.empty()) {
+          cell->scheduled = false;
+          return nullptr;
+        } else {
+          cell->inbox.swap(cell->incoming);
+        }
       }
-      cell->inbox.swap(cell->incoming);
+      if (error) {
+        cell->promise->inbox = nullptr;  // Receive() rethrows instead.
+        cell->promise->delivered_error = std::move(error);
+        cell->handle.resume();
+        if (cell->handle.done()) return finish();
+        continue;
+      }
     }
     if (budget == 0) {
-      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
+      if (outbox.used > 0) FlushOutbox(outbox);
       return YieldActor(worker, cell);
     }
     // The actor moves the message out of its slot as soon as it resumes;
@@ -464,12 +499,27 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
         worker->delivered.load(std::memory_order_relaxed) + 1,
         std::memory_order_relaxed);
     cell->handle.resume();
-    if (ABSL_PREDICT_FALSE(cell->handle.done())) {
-      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
-      Finish(cell);
-      return nullptr;
+    if (ABSL_PREDICT_FALSE(cell->handle.done())) return finish();
+  }
+}
+
+bool WorkStealingScheduler::ResumeIfWoken(Cell* cell) {
+  std::coroutine_handle<> wake;
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    wake = std::exchange(cell->wake, nullptr);
+    if (!wake) {
+      cell->scheduled = false;  // Wake() schedules it again.
+      return false;
     }
   }
+  cell->SetState(ActorState::kRunning);
+  wake.resume();
+  // Still kRunning: it came back to a Receive() (blocking sets kBlocked).
+  if (!cell->handle.done() && cell->State() == ActorState::kRunning) {
+    cell->SetState(ActorState::kWaiting);
+  }
+  return true;
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
@@ -494,11 +544,17 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
 void WorkStealingScheduler::Finish(Cell* cell) {
   const std::string display_name = cell->DisplayName();
   std::vector<ErasedMessage> undelivered;
+  std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
     cell->closed = true;
     cell->scheduled = false;
     cell->BumpGeneration();
+    monitors = std::exchange(cell->monitors, {});
+    for (std::exception_ptr& error : cell->errors) {
+      undelivered.push_back(ErasedMessage::Of(std::move(error)));
+    }
+    cell->errors.clear();
     for (Mailbox* mailbox : {&cell->inbox, &cell->incoming}) {
       while (!mailbox->empty()) {
         undelivered.push_back(
@@ -526,6 +582,15 @@ void WorkStealingScheduler::Finish(Cell* cell) {
           std::move(message)});
     }
   }
+  if (!monitors.empty()) {
+    const Down down{display_name,
+                    exception ? absl::AbortedError(absl::StrCat(
+                                    "actor ", display_name, " failed: ",
+                                    DescribeException(exception)))
+                              : absl::OkStatus(),
+                    exception};
+    for (auto& notify : monitors) notify(down);
+  }
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
     cell->name.clear();
@@ -535,6 +600,96 @@ void WorkStealingScheduler::Finish(Cell* cell) {
     cell->next_free = free_cells_;
     free_cells_ = cell;
   }
+}
+
+// ---- Timers and the Runtime interface --------------------------------------------
+
+internal::TimerId WorkStealingScheduler::AddTimer(
+    absl::Time deadline, absl::AnyInvocable<void()> fire) {
+  std::lock_guard<std::mutex> hold(timers_mutex_);
+  const internal::TimerId id = timers_.Add(deadline, std::move(fire));
+  timers_pending_.store(timers_.size());
+  return id;
+}
+
+bool WorkStealingScheduler::CancelTimer(internal::TimerId id) {
+  std::lock_guard<std::mutex> hold(timers_mutex_);
+  const bool cancelled = timers_.Cancel(id);
+  timers_pending_.store(timers_.size());
+  return cancelled;
+}
+
+bool WorkStealingScheduler::FireDueTimers() {
+  std::vector<absl::AnyInvocable<void()>> due;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    const absl::Time now = clock_.Now();
+    while (std::optional<absl::AnyInvocable<void()>> fire =
+               timers_.PopDue(now)) {
+      due.push_back(std::move(*fire));
+    }
+    timers_pending_.store(timers_.size());
+  }
+  // Run outside the lock: they wake actors and send, which may add timers.
+  for (auto& fire : due) fire();
+  // Their sends (SendAfter) must not wait in this worker's outbox.
+  if (WorkerLocals* locals = Locals(); locals != nullptr) {
+    if (locals->outbox.used > 0) FlushOutbox(locals->outbox);
+  }
+  return !due.empty();
+}
+
+void WorkStealingScheduler::KeepTimers() {
+  std::optional<absl::Time> next;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    next = timers_.NextDeadline();
+  }
+  if (next.has_value()) clock_.SleepUntil(*next);
+  FireDueTimers();
+}
+
+void WorkStealingScheduler::Wake(internal::ActorCell* base,
+                                 std::coroutine_handle<> handle) {
+  Cell* cell = static_cast<Cell*>(base);
+  bool wake;
+  {
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    cell->wake = handle;
+    wake = !cell->scheduled;
+    cell->scheduled = true;
+  }
+  if (wake) MakeRunnable(cell);
+}
+
+void WorkStealingScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
+  Spawn(std::move(runner));
+}
+
+absl::Status WorkStealingScheduler::AddMonitor(
+    internal::ActorCell* watched, uint32_t generation,
+    absl::AnyInvocable<void(const Down&)> notify) {
+  if (watched != nullptr && watched->owner == this) {
+    Cell* cell = static_cast<Cell*>(watched);
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    if (!cell->closed && cell->Generation() == generation) {
+      cell->monitors.push_back(std::move(notify));
+      return absl::OkStatus();
+    }
+  }
+  return absl::FailedPreconditionError(
+      "cannot monitor an actor that has finished");
+}
+
+absl::Status WorkStealingScheduler::RunUntilComplete(Task<void> task) {
+  JoinHandle<void> handle = CreateTask(std::move(task));
+  if (absl::Status run = Run(); !run.ok()) return run;
+  if (!handle.done()) {
+    return absl::FailedPreconditionError(
+        "the task cannot finish: nothing is left to run");
+  }
+  handle.TakeResult();
+  return absl::OkStatus();
 }
 
 // ---- Parking ---------------------------------------------------------------------
@@ -567,12 +722,28 @@ void WorkStealingScheduler::Park(Worker* worker) {
     // any: nothing is runnable or running, so Run() may return. (A worker
     // still in the list that found work waits for this mutex to leave it,
     // and that work was queued before we looked, so we saw it too.)
-    std::lock_guard<std::mutex> hold(idle_mutex_);
-    if (idle_.size() == workers_.size() &&
-        std::find(idle_.begin(), idle_.end(), worker) != idle_.end()) {
-      // Release: Run() acquires what every actor did.
-      quiescent_epoch_.fetch_add(1, std::memory_order_release);
-      quiescent_epoch_.notify_all();
+    bool keep_timers = false;
+    {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      auto it = std::find(idle_.begin(), idle_.end(), worker);
+      if (idle_.size() == workers_.size() && it != idle_.end()) {
+        if (timers_pending_.load() != 0) {
+          // Not quiescent while timers are pending: this worker stays up
+          // to fire them (sleeping on the clock until the next one).
+          idle_.erase(it);
+          // Relaxed: as above.
+          sleepers_.store(idle_.size(), std::memory_order_relaxed);
+          keep_timers = true;
+        } else {
+          // Release: Run() acquires what every actor did.
+          quiescent_epoch_.fetch_add(1, std::memory_order_release);
+          quiescent_epoch_.notify_all();
+        }
+      }
+    }
+    if (keep_timers) {
+      KeepTimers();
+      return;
     }
   }
   // Acquire: see what the waker published before waking us.

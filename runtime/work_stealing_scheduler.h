@@ -55,8 +55,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/clock.h"
+#include "actors/down.h"
+#include "actors/internal/runtime.h"
+#include "actors/join_handle.h"
+#include "actors/task.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
 #include "runtime/dead_letter.h"
@@ -65,14 +72,16 @@
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
 #include "runtime/internal/spin_lock.h"
+#include "runtime/internal/timer_queue.h"
 
 namespace coactor {
 
-class WorkStealingScheduler {
+class WorkStealingScheduler : private internal::Runtime {
  public:
   // Starts `threads` workers (0: one per hardware thread). They sleep until
-  // Run() is called.
-  explicit WorkStealingScheduler(int threads = 0);
+  // Run() is called. Timers run by `clock` (which must outlive this).
+  explicit WorkStealingScheduler(int threads = 0,
+                                 Clock& clock = RealClock::Get());
   WorkStealingScheduler(const WorkStealingScheduler&) = delete;
   WorkStealingScheduler& operator=(const WorkStealingScheduler&) = delete;
   // Stops the workers, then destroys every pending message and actor frame.
@@ -95,9 +104,30 @@ class WorkStealingScheduler {
   template <typename Msg>
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
-  // Lets the workers run until no actor is runnable or running.
+  // As DequeScheduler's: tasks, delayed sends, timers, errors, monitors.
+  template <typename T>
+  JoinHandle<T> CreateTask(Task<T> task);
+  template <typename T>
+  absl::StatusOr<T> RunUntilComplete(Task<T> task);
+  absl::Status RunUntilComplete(Task<void> task);
+  template <typename Msg, typename M>
+  internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
+                              M&& message);
+  bool CancelTimer(internal::TimerId id) override;
+  // Unlike on DequeScheduler, the error overtakes messages already queued
+  // for the actor: it is rethrown by the actor's next Receive().
+  template <typename Msg>
+  absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
+  template <typename Watched, typename Watcher>
+  absl::Status Monitor(const ActorRef<Watched>& watched,
+                       const ActorRef<Watcher>& watcher);
+
+  // Lets the workers run until no actor is runnable or running and no
+  // timer is pending (sleeping on the clock for timers when idle).
   // FailedPrecondition from inside an actor or while another Run() runs.
   absl::Status Run();
+
+  absl::Time Now() override { return clock_.Now(); }
 
   int threads() const { return static_cast<int>(workers_.size()); }
   uint64_t messages_delivered() const;
@@ -127,6 +157,13 @@ class WorkStealingScheduler {
     // Owned by the worker running the actor: messages taken from
     // `incoming` in one swap, delivered without the lock.
     Mailbox inbox{0};
+    // Guarded by `lock`: the coroutine to resume when a blocked actor is
+    // woken (a sleep ended, a task finished, a reply came).
+    std::coroutine_handle<> wake;
+    // Guarded by `lock`: errors to rethrow from the next Receive().
+    std::vector<std::exception_ptr> errors;
+    // Guarded by `lock`: told when the actor ends.
+    std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
     // The message type, readable without the lock by senders by name
     // (`type` itself changes under the lock when the cell is reused; a
     // stale read is caught by the generation check when the message is
@@ -324,7 +361,28 @@ class WorkStealingScheduler {
   Cell* RunActor(Worker* worker, Cell* cell);
   Cell* YieldActor(Worker* worker, Cell* cell);
   void Finish(Cell* cell);
+  // Resumes a blocked actor if it was woken; false if it stays blocked.
+  bool ResumeIfWoken(Cell* cell);
   void Park(Worker* worker);
+  // Fires the timers due by the clock; true if any fired.
+  bool FireDueTimers();
+  // With every worker idle and timers pending: sleeps on the clock until
+  // the next deadline, then fires.
+  void KeepTimers();
+  absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
+                          absl::AnyInvocable<void(const Down&)> notify);
+
+  // internal::Runtime
+  void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
+  internal::TimerId AddTimer(absl::Time deadline,
+                             absl::AnyInvocable<void()> fire) override;
+  void SpawnRunner(Actor<internal::NoMessage> runner) override;
+
+  Clock& clock_;
+  std::mutex timers_mutex_;
+  internal::TimerQueue timers_;  // Guarded by timers_mutex_.
+  // Pending timers, readable without the lock (a hint).
+  std::atomic<size_t> timers_pending_{0};
   void WakeOneWorker();
   void WakeAllWorkers();
 
@@ -478,6 +536,74 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
     }
   }
   return LookupError(name);
+}
+
+template <typename T>
+JoinHandle<T> WorkStealingScheduler::CreateTask(Task<T> task) {
+  auto [runner, handle] = internal::MakeRunner(std::move(task));
+  SpawnRunner(std::move(runner));
+  return std::move(handle);
+}
+
+template <typename T>
+absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
+  JoinHandle<T> handle = CreateTask(std::move(task));
+  if (absl::Status run = Run(); !run.ok()) return run;
+  if (!handle.done()) {
+    return absl::FailedPreconditionError(
+        "the task cannot finish: nothing is left to run");
+  }
+  return handle.TakeResult();
+}
+
+template <typename Msg, typename M>
+internal::TimerId WorkStealingScheduler::SendAfter(absl::Duration delay,
+                                                   const ActorRef<Msg>& to,
+                                                   M&& message) {
+  return AddTimer(Now() + delay,
+                  [this, to, message = Msg(std::forward<M>(message))]() mutable {
+                    Send(to, std::move(message)).IgnoreError();
+                  });
+}
+
+template <typename Msg>
+absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
+                                              std::exception_ptr error) {
+  internal::ActorCell* base = internal::ActorRefAccess::LiveCell(to, this);
+  bool wake = false;
+  if (base != nullptr) {
+    Cell* cell = static_cast<Cell*>(base);
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    if (!cell->closed &&
+        cell->Generation() == internal::ActorRefAccess::Generation(to)) {
+      cell->errors.push_back(error);
+      wake = !cell->scheduled;
+      cell->scheduled = true;
+    } else {
+      base = nullptr;
+    }
+  }
+  if (base == nullptr) {
+    return RecordDeadLetter(
+        "(finished actor)",
+        DeadRefError(internal::ActorRefAccess::Cell(to),
+                     internal::ActorRefAccess::Generation(to)),
+        ErasedMessage::Of(std::move(error)));
+  }
+  if (wake) MakeRunnable(static_cast<Cell*>(base));
+  return absl::OkStatus();
+}
+
+template <typename Watched, typename Watcher>
+absl::Status WorkStealingScheduler::Monitor(const ActorRef<Watched>& watched,
+                                            const ActorRef<Watcher>& watcher) {
+  static_assert(std::is_constructible_v<Watcher, Down>,
+                "the watcher's message type must accept a coactor::Down");
+  return AddMonitor(internal::ActorRefAccess::Cell(watched),
+                    internal::ActorRefAccess::Generation(watched),
+                    [this, watcher](const Down& down) {
+                      Send(watcher, Down(down)).IgnoreError();
+                    });
 }
 
 }  // namespace coactor

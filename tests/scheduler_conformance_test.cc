@@ -6,14 +6,22 @@
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/ask.h"
+#include "actors/clock.h"
+#include "actors/down.h"
+#include "actors/join_handle.h"
 #include "actors/receive.h"
+#include "actors/sleep.h"
+#include "actors/task.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
@@ -43,14 +51,18 @@ class ConformanceTest : public ::testing::TestWithParam<SchedulerKind> {
   template <typename Program>
   void OnScheduler(Program program) {
     if (GetParam().threads == 0) {
-      DequeScheduler sched;
+      DequeScheduler sched(clock_);
       program(sched);
     } else {
-      WorkStealingScheduler sched(GetParam().threads);
+      WorkStealingScheduler sched(GetParam().threads, clock_);
       ASSERT_EQ(sched.threads(), GetParam().threads);
       program(sched);
     }
   }
+
+  // Virtual time: Run() jumps it to each next timer; nothing really waits.
+  absl::Duration Elapsed() { return clock_.Now() - absl::UnixEpoch(); }
+  ManualClock clock_{absl::UnixEpoch()};
 };
 
 // ---- Counter/printer -------------------------------------------------------
@@ -439,6 +451,182 @@ TEST_P(ConformanceTest, RunFromInsideAnActorIsRefused) {
     ASSERT_TRUE(sched.Send(nested, 1).ok());
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_EQ(run_status.code(), absl::StatusCode::kFailedPrecondition);
+  });
+}
+
+// ---- The toolkit: sleeps, tasks, asks, monitors, thrown errors -------------------
+
+// Sleeps for the time it is sent, then reports to the recorder.
+template <typename Sched>
+Actor<int> Napper(Sched& sched, ActorRef<int> recorder) {
+  for (;;) {
+    int seconds = co_await Receive<int>();
+    co_await Sleep(absl::Seconds(seconds));
+    sched.Send(recorder, seconds).IgnoreError();
+  }
+}
+
+TEST_P(ConformanceTest, SleepersWakeInDeadlineOrderInVirtualTime) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> woke;
+    ActorRef<int> recorder = sched.Spawn(Recorder(woke));
+    for (int seconds : {4, 1, 3, 2}) {
+      ASSERT_TRUE(
+          sched.Send(sched.Spawn(Napper(sched, recorder)), seconds).ok());
+    }
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(woke, ElementsAre(1, 2, 3, 4));
+    EXPECT_EQ(Elapsed(), absl::Seconds(4));
+  });
+}
+
+template <typename Sched>
+Actor<int> SleepyRecorder(std::vector<int>& got) {
+  int first = co_await Receive<int>();
+  got.push_back(first);
+  co_await Sleep(absl::Seconds(5));  // Messages arrive meanwhile.
+  for (;;) got.push_back(co_await Receive<int>());
+}
+
+TEST_P(ConformanceTest, MessagesWaitInOrderWhileAnActorSleeps) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    ActorRef<int> sleepy = sched.Spawn(SleepyRecorder<decltype(sched)>(got));
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(sched.Send(sleepy, i).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_EQ(got.size(), 100u);
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(got[i], i);
+    EXPECT_EQ(Elapsed(), absl::Seconds(5));
+  });
+}
+
+Task<int> SlowFactorial(int number) {
+  int f = 1;
+  for (int i = 2; i <= number; ++i) {
+    co_await Sleep(absl::Seconds(1));
+    f *= i;
+  }
+  co_return f;
+}
+
+TEST_P(ConformanceTest, GatheredTasksRunConcurrently) {
+  OnScheduler([&](auto& sched) {
+    absl::StatusOr<std::vector<int>> results = sched.RunUntilComplete(
+        Gather(SlowFactorial(2), SlowFactorial(3), SlowFactorial(4)));
+    ASSERT_TRUE(results.ok()) << results.status();
+    EXPECT_THAT(*results, ElementsAre(2, 6, 24));
+    EXPECT_EQ(Elapsed(), absl::Seconds(3));  // Not 1 + 2 + 3.
+  });
+}
+
+struct Question {
+  int n;
+  ReplyTo<int> reply;
+};
+
+template <typename Sched>
+Actor<Question> Answerer(Sched& sched, int delay_seconds) {
+  for (;;) {
+    Question question = co_await Receive<Question>();
+    co_await Sleep(absl::Seconds(delay_seconds));
+    question.reply.Send(question.n * 2);
+    (void)sched;
+  }
+}
+
+template <typename Sched>
+Task<std::vector<absl::StatusOr<int>>> AskTwice(Sched& sched,
+                                                ActorRef<Question> quick,
+                                                ActorRef<Question> slow) {
+  auto question = [](int n) {
+    return [n](ReplyTo<int> reply) { return Question{n, std::move(reply)}; };
+  };
+  std::vector<absl::StatusOr<int>> answers;
+  answers.push_back(
+      co_await Ask<int>(sched, quick, question(21), absl::Seconds(5)));
+  answers.push_back(
+      co_await Ask<int>(sched, slow, question(1), absl::Seconds(5)));
+  co_return answers;
+}
+
+TEST_P(ConformanceTest, AsksGetTheReplyOrTimeOut) {
+  OnScheduler([&](auto& sched) {
+    ActorRef<Question> quick = sched.Spawn(Answerer(sched, 1));
+    ActorRef<Question> slow = sched.Spawn(Answerer(sched, 60));
+    auto answers = sched.RunUntilComplete(AskTwice(sched, quick, slow));
+    ASSERT_TRUE(answers.ok()) << answers.status();
+    ASSERT_EQ(answers->size(), 2u);
+    EXPECT_EQ(*(*answers)[0], 42);
+    EXPECT_EQ((*answers)[1].status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+  });
+}
+
+TEST_P(ConformanceTest, DelayedSendsArriveInTimeOrderAndCanBeCancelled) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    ActorRef<int> recorder = sched.Spawn(Recorder(got));
+    sched.SendAfter(absl::Seconds(3), recorder, 3);
+    auto cancelled = sched.SendAfter(absl::Seconds(2), recorder, -2);
+    sched.SendAfter(absl::Seconds(1), recorder, 1);
+    EXPECT_TRUE(sched.CancelTimer(cancelled));
+    EXPECT_FALSE(sched.CancelTimer(cancelled));
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(got, ElementsAre(1, 3));
+    EXPECT_EQ(Elapsed(), absl::Seconds(3));
+  });
+}
+
+using Supervised = std::variant<int, Down>;
+
+Actor<Supervised> Supervisor(std::vector<std::string>& log) {
+  for (;;) {
+    Supervised message = co_await Receive<Supervised>();
+    if (Down* down = std::get_if<Down>(&message)) {
+      log.push_back(down->actor + " " + down->reason.ToString());
+    }
+  }
+}
+
+TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
+  OnScheduler([&](auto& sched) {
+    std::vector<std::string> log;
+    std::vector<int> got;
+    ActorRef<Supervised> supervisor = sched.Spawn(Supervisor(log));
+    absl::StatusOr<ActorRef<int>> fragile = sched.Spawn("fragile", Fragile(got));
+    ASSERT_TRUE(fragile.ok());
+    ASSERT_TRUE(sched.Monitor(*fragile, supervisor).ok());
+    ASSERT_TRUE(sched.Send(*fragile, -7).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(log, ElementsAre("'fragile' ABORTED: actor 'fragile' "
+                                 "failed: negative: -7"));
+    EXPECT_EQ(sched.Monitor(*fragile, supervisor).code(),
+              absl::StatusCode::kFailedPrecondition);
+  });
+}
+
+Actor<int> Catcher(std::vector<std::string>& log) {
+  for (;;) {
+    try {
+      log.push_back("got " + std::to_string(co_await Receive<int>()));
+    } catch (const std::invalid_argument& e) {
+      log.push_back(std::string("caught ") + e.what());
+    }
+  }
+}
+
+TEST_P(ConformanceTest, ErrorsThrownIntoAnActorAreCaughtAtReceive) {
+  OnScheduler([&](auto& sched) {
+    std::vector<std::string> log;
+    ActorRef<int> catcher = sched.Spawn(Catcher(log));
+    ASSERT_TRUE(sched
+                    .SendError(catcher, std::make_exception_ptr(
+                                            std::invalid_argument("foobar")))
+                    .ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(sched.Send(catcher, 2).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(log, ElementsAre("caught foobar", "got 2"));
   });
 }
 
