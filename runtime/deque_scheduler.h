@@ -99,6 +99,13 @@ class DequeScheduler : private internal::Runtime {
   template <typename Msg, typename M>
   absl::Status Send(const ActorRef<Msg>& to, M&& message);
 
+  // Whether the actor `ref` refers to is still running (Erlang's
+  // is_process_alive); false for an empty or another scheduler's reference.
+  template <typename Msg>
+  bool IsAlive(const ActorRef<Msg>& ref) const {
+    return internal::ActorRefAccess::LiveCell(ref, this) != nullptr;
+  }
+
   // A typed reference to the live actor called `name`; errors as for Send.
   template <typename Msg>
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;

@@ -16,6 +16,7 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/ask.h"
+#include "actors/bounded_queue.h"
 #include "actors/clock.h"
 #include "actors/down.h"
 #include "actors/join_handle.h"
@@ -574,6 +575,58 @@ TEST_P(ConformanceTest, DelayedSendsArriveInTimeOrderAndCanBeCancelled) {
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_THAT(got, ElementsAre(1, 3));
     EXPECT_EQ(Elapsed(), absl::Seconds(3));
+  });
+}
+
+Task<int> Produce(BoundedQueue<int>& queue, int producer, int count) {
+  for (int i = 0; i < count; ++i) co_await queue.Put(producer * 1'000'000 + i);
+  co_return count;
+}
+
+Task<int> Consume(BoundedQueue<int>& queue, int count,
+                  std::vector<int>& taken) {
+  for (int i = 0; i < count; ++i) taken.push_back(co_await queue.Get());
+  co_return count;
+}
+
+TEST_P(ConformanceTest, ABoundedQueueHandsEveryItemOverOnceInOrder) {
+  OnScheduler([&](auto& sched) {
+    constexpr int kPerProducer = 2'000;
+    BoundedQueue<int> queue(/*capacity=*/2);
+    std::vector<int> taken_a, taken_b;
+    std::vector<Task<int>> tasks;
+    for (int p = 0; p < 3; ++p) tasks.push_back(Produce(queue, p, kPerProducer));
+    tasks.push_back(Consume(queue, 2 * kPerProducer, taken_a));
+    tasks.push_back(Consume(queue, kPerProducer, taken_b));
+    auto counts = sched.RunUntilComplete(Gather(std::move(tasks)));
+    ASSERT_TRUE(counts.ok()) << counts.status();
+    EXPECT_EQ(queue.size(), 0u);
+    // Every item exactly once, and each consumer sees each producer's
+    // items in the order they were put.
+    std::vector<int> next(3, 0);
+    std::vector<int> seen(3, 0);
+    for (const std::vector<int>* taken : {&taken_a, &taken_b}) {
+      std::vector<int> last(3, -1);
+      for (int item : *taken) {
+        const int producer = item / 1'000'000, i = item % 1'000'000;
+        EXPECT_GT(i, last[producer]);
+        last[producer] = i;
+        ++seen[producer];
+      }
+    }
+    EXPECT_THAT(seen, ElementsAre(kPerProducer, kPerProducer, kPerProducer));
+  });
+}
+
+TEST_P(ConformanceTest, IsAliveTellsRunningFromFinished) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    ActorRef<int> once = sched.Spawn(OneShot(got));
+    EXPECT_TRUE(sched.IsAlive(once));
+    ASSERT_TRUE(sched.Send(once, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_FALSE(sched.IsAlive(once));
+    EXPECT_FALSE(sched.IsAlive(ActorRef<int>()));
   });
 }
 
