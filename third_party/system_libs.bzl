@@ -235,3 +235,17 @@ def coactor_system_deps():
         include_dirs = ["benchmark"],
         required_libs = ["libbenchmark.so", "libbenchmark_main.a"],
     )
+
+def coactor_benchmark_deps():
+    """Declares @caf (Debian libcaf-dev, CAF 0.17.6) for //bench/caf.
+
+    Only coactor's own WORKSPACE calls this: the comparison benchmarks are
+    not part of what a downstream user builds.
+    """
+    system_library_repository(
+        name = "caf",
+        build_file = Label("//third_party:caf.BUILD"),
+        debian_package = "libcaf-dev",
+        include_dirs = ["caf"],
+        required_libs = ["libcaf_core.so", "libcaf_io.so"],
+    )
