@@ -57,6 +57,7 @@
 #include "actors/task.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
+#include "runtime/scheduler_api.h"
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
@@ -64,26 +65,14 @@
 
 namespace coactor {
 
-class DequeScheduler : private internal::Runtime {
+class DequeScheduler : private internal::Runtime,
+                       public SchedulerApi<DequeScheduler> {
  public:
   // Times sleeps and timers with `clock` (which must outlive the scheduler).
   explicit DequeScheduler(Clock& clock = RealClock::Get());
   DequeScheduler(const DequeScheduler&) = delete;
   DequeScheduler& operator=(const DequeScheduler&) = delete;
   ~DequeScheduler();
-
-  // Admits `actor` under `name` and queues its start, which runs it up to
-  // its first Receive() in FIFO order. AlreadyExists if a live actor has the
-  // name; InvalidArgument for an empty name or an empty Actor. The name of
-  // a finished actor may be reused.
-  template <typename Msg>
-  absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
-                                      Actor<Msg> actor);
-
-  // Admits an anonymous actor, reachable through the returned reference
-  // only. Returns an empty reference if `actor` is empty.
-  template <typename Msg>
-  ActorRef<Msg> Spawn(Actor<Msg> actor);
 
   // Queues `message` for the actor called `name`; never runs it inline.
   // NotFound for an unknown name, FailedPrecondition if that actor has
@@ -99,21 +88,9 @@ class DequeScheduler : private internal::Runtime {
   template <typename Msg, typename M>
   absl::Status Send(const ActorRef<Msg>& to, M&& message);
 
-  // Whether the actor `ref` refers to is still running (Erlang's
-  // is_process_alive); false for an empty or another scheduler's reference.
-  template <typename Msg>
-  bool IsAlive(const ActorRef<Msg>& ref) const {
-    return internal::ActorRefAccess::LiveCell(ref, this) != nullptr;
-  }
-
   // A typed reference to the live actor called `name`; errors as for Send.
   template <typename Msg>
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
-
-  // Starts `task` concurrently (asyncio's create_task); join it through the
-  // handle, from a coroutine (`co_await handle`) or after Run().
-  template <typename T>
-  JoinHandle<T> CreateTask(Task<T> task);
 
   // Runs the loop until `task` ends and returns its result (rethrows its
   // exception). FailedPrecondition if the loop runs out of work first.
@@ -121,14 +98,11 @@ class DequeScheduler : private internal::Runtime {
   absl::StatusOr<T> RunUntilComplete(Task<T> task);
   absl::Status RunUntilComplete(Task<void> task);
 
-  // Sends `message` to `to` once `delay` has passed on the clock. The timer
-  // can be cancelled with CancelTimer() until then.
-  template <typename Msg, typename M>
-  internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
-                              M&& message);
   // True if the timer was pending and now will not fire; cancelling a timer
   // that fired or was cancelled is a no-op (false).
   bool CancelTimer(internal::TimerId id) override;
+  // Also: Spawn(), CreateTask(), SendAfter(), Monitor() and IsAlive(), from
+  // SchedulerApi (runtime/scheduler_api.h).
 
   // Delivers `error` instead of a message: the actor's pending (or next)
   // Receive() rethrows it, where the actor may catch it (Python's
@@ -136,11 +110,6 @@ class DequeScheduler : private internal::Runtime {
   template <typename Msg>
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
 
-  // When `watched` ends, `watcher` receives a Down saying how.
-  // FailedPrecondition if `watched` has already finished.
-  template <typename Watched, typename Watcher>
-  absl::Status Monitor(const ActorRef<Watched>& watched,
-                       const ActorRef<Watcher>& watcher);
 
   // Delivers queued messages until none is left, firing timers as they
   // come due and sleeping on the clock until the next one when only timers
@@ -181,6 +150,8 @@ class DequeScheduler : private internal::Runtime {
   const std::vector<ActorFailure>& failures() const { return failures_; }
 
  private:
+  friend class SchedulerApi<DequeScheduler>;
+
   struct Cell : internal::ActorCell {
     // Envelopes in the queue that name this cell; it is reused only after
     // it finished and this dropped to zero.
@@ -307,35 +278,6 @@ class DequeScheduler : private internal::Runtime {
 
 // ---- Templates ------------------------------------------------------------
 
-template <typename Msg>
-absl::StatusOr<ActorRef<Msg>> DequeScheduler::Spawn(std::string_view name,
-                                                    Actor<Msg> actor) {
-  if (name.empty()) {
-    return absl::InvalidArgumentError("actor names must not be empty");
-  }
-  if (!actor.valid()) {
-    return absl::InvalidArgumentError("cannot spawn an empty Actor as '" +
-                                      std::string(name) + "'");
-  }
-  absl::StatusOr<Cell*> cell =
-      Admit(name, internal::ActorAccess::Promise(actor),
-            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
-  if (!cell.ok()) return cell.status();  // `actor` frees its frame.
-  internal::ActorAccess::Release(actor);
-  return internal::ActorRefAccess::Make<Msg>(*cell);
-}
-
-template <typename Msg>
-ActorRef<Msg> DequeScheduler::Spawn(Actor<Msg> actor) {
-  if (!actor.valid()) return ActorRef<Msg>();
-  absl::StatusOr<Cell*> cell =
-      Admit("", internal::ActorAccess::Promise(actor),
-            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
-  if (!cell.ok()) return ActorRef<Msg>();  // Only while shutting down.
-  internal::ActorAccess::Release(actor);
-  return internal::ActorRefAccess::Make<Msg>(*cell);
-}
-
 template <typename M>
 absl::Status DequeScheduler::Send(std::string_view name, M&& message) {
   using T = std::remove_cvref_t<M>;
@@ -407,13 +349,6 @@ absl::StatusOr<ActorRef<Msg>> DequeScheduler::Find(
 }
 
 template <typename T>
-JoinHandle<T> DequeScheduler::CreateTask(Task<T> task) {
-  auto [runner, handle] = internal::MakeRunner(std::move(task));
-  SpawnRunner(std::move(runner));
-  return std::move(handle);
-}
-
-template <typename T>
 absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
   if (running_) {
     return absl::FailedPreconditionError(
@@ -425,16 +360,6 @@ absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
         "the task cannot finish: nothing is left to run");
   }
   return handle.TakeResult();
-}
-
-template <typename Msg, typename M>
-internal::TimerId DequeScheduler::SendAfter(absl::Duration delay,
-                                            const ActorRef<Msg>& to,
-                                            M&& message) {
-  return AddTimer(Now() + delay,
-                  [this, to, message = Msg(std::forward<M>(message))]() mutable {
-                    Send(to, std::move(message)).IgnoreError();
-                  });
 }
 
 template <typename Msg>
@@ -455,18 +380,6 @@ absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
   queue_.CommitBack();
   ++static_cast<Cell*>(cell)->pending;
   return absl::OkStatus();
-}
-
-template <typename Watched, typename Watcher>
-absl::Status DequeScheduler::Monitor(const ActorRef<Watched>& watched,
-                                     const ActorRef<Watcher>& watcher) {
-  static_assert(std::is_constructible_v<Watcher, Down>,
-                "the watcher's message type must accept a coactor::Down");
-  return AddMonitor(internal::ActorRefAccess::Cell(watched),
-                    internal::ActorRefAccess::Generation(watched),
-                    [this, watcher](const Down& down) {
-                      Send(watcher, Down(down)).IgnoreError();
-                    });
 }
 
 }  // namespace coactor

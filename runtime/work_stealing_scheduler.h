@@ -68,6 +68,7 @@
 #include "actors/internal/message_type.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
+#include "runtime/scheduler_api.h"
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
@@ -76,7 +77,8 @@
 
 namespace coactor {
 
-class WorkStealingScheduler : private internal::Runtime {
+class WorkStealingScheduler : private internal::Runtime,
+                              public SchedulerApi<WorkStealingScheduler> {
  public:
   // Starts `threads` workers (0: one per hardware thread). They sleep until
   // Run() is called. Timers run by `clock` (which must outlive this).
@@ -87,25 +89,11 @@ class WorkStealingScheduler : private internal::Runtime {
   // Stops the workers, then destroys every pending message and actor frame.
   ~WorkStealingScheduler();
 
-  // As DequeScheduler::Spawn().
-  template <typename Msg>
-  absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
-                                      Actor<Msg> actor);
-  template <typename Msg>
-  ActorRef<Msg> Spawn(Actor<Msg> actor);
-
   // As DequeScheduler::Send().
   template <typename M>
   absl::Status Send(std::string_view name, M&& message);
   template <typename Msg, typename M>
   absl::Status Send(const ActorRef<Msg>& to, M&& message);
-
-  // Whether the actor `ref` refers to is still running (Erlang's
-  // is_process_alive); false for an empty or another scheduler's reference.
-  template <typename Msg>
-  bool IsAlive(const ActorRef<Msg>& ref) const {
-    return internal::ActorRefAccess::LiveCell(ref, this) != nullptr;
-  }
 
   // As DequeScheduler::Find().
   template <typename Msg>
@@ -113,21 +101,15 @@ class WorkStealingScheduler : private internal::Runtime {
 
   // As DequeScheduler's: tasks, delayed sends, timers, errors, monitors.
   template <typename T>
-  JoinHandle<T> CreateTask(Task<T> task);
-  template <typename T>
   absl::StatusOr<T> RunUntilComplete(Task<T> task);
   absl::Status RunUntilComplete(Task<void> task);
-  template <typename Msg, typename M>
-  internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
-                              M&& message);
   bool CancelTimer(internal::TimerId id) override;
   // Unlike on DequeScheduler, the error overtakes messages already queued
   // for the actor: it is rethrown by the actor's next Receive().
   template <typename Msg>
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
-  template <typename Watched, typename Watcher>
-  absl::Status Monitor(const ActorRef<Watched>& watched,
-                       const ActorRef<Watcher>& watcher);
+  // Also: Spawn(), CreateTask(), SendAfter(), Monitor() and IsAlive(), from
+  // SchedulerApi (runtime/scheduler_api.h).
 
   // Lets the workers run until no actor is runnable or running and no
   // timer is pending (sleeping on the clock for timers when idle).
@@ -147,6 +129,7 @@ class WorkStealingScheduler : private internal::Runtime {
   const std::vector<ActorFailure>& failures() const { return failures_; }
 
  private:
+  friend class SchedulerApi<WorkStealingScheduler>;
   struct Worker;
 
   using PayloadRelocator = internal::PayloadRelocator;
@@ -438,35 +421,6 @@ class WorkStealingScheduler : private internal::Runtime {
 
 // ---- Templates ------------------------------------------------------------
 
-template <typename Msg>
-absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Spawn(
-    std::string_view name, Actor<Msg> actor) {
-  if (name.empty()) {
-    return absl::InvalidArgumentError("actor names must not be empty");
-  }
-  if (!actor.valid()) {
-    return absl::InvalidArgumentError("cannot spawn an empty Actor as '" +
-                                      std::string(name) + "'");
-  }
-  absl::StatusOr<Cell*> cell =
-      Admit(name, internal::ActorAccess::Promise(actor),
-            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
-  if (!cell.ok()) return cell.status();  // `actor` frees its frame.
-  internal::ActorAccess::Release(actor);
-  return internal::ActorRefAccess::Make<Msg>(*cell);
-}
-
-template <typename Msg>
-ActorRef<Msg> WorkStealingScheduler::Spawn(Actor<Msg> actor) {
-  if (!actor.valid()) return ActorRef<Msg>();
-  absl::StatusOr<Cell*> cell =
-      Admit("", internal::ActorAccess::Promise(actor),
-            internal::ActorAccess::Handle(actor), internal::MessageTypeOf<Msg>());
-  if (!cell.ok()) return ActorRef<Msg>();  // Only while shutting down.
-  internal::ActorAccess::Release(actor);
-  return internal::ActorRefAccess::Make<Msg>(*cell);
-}
-
 template <typename M>
 absl::Status WorkStealingScheduler::Send(std::string_view name, M&& message) {
   using T = std::remove_cvref_t<M>;
@@ -546,13 +500,6 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
 }
 
 template <typename T>
-JoinHandle<T> WorkStealingScheduler::CreateTask(Task<T> task) {
-  auto [runner, handle] = internal::MakeRunner(std::move(task));
-  SpawnRunner(std::move(runner));
-  return std::move(handle);
-}
-
-template <typename T>
 absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
   JoinHandle<T> handle = CreateTask(std::move(task));
   if (absl::Status run = Run(); !run.ok()) return run;
@@ -561,16 +508,6 @@ absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
         "the task cannot finish: nothing is left to run");
   }
   return handle.TakeResult();
-}
-
-template <typename Msg, typename M>
-internal::TimerId WorkStealingScheduler::SendAfter(absl::Duration delay,
-                                                   const ActorRef<Msg>& to,
-                                                   M&& message) {
-  return AddTimer(Now() + delay,
-                  [this, to, message = Msg(std::forward<M>(message))]() mutable {
-                    Send(to, std::move(message)).IgnoreError();
-                  });
 }
 
 template <typename Msg>
@@ -599,18 +536,6 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
   }
   if (wake) MakeRunnable(static_cast<Cell*>(base));
   return absl::OkStatus();
-}
-
-template <typename Watched, typename Watcher>
-absl::Status WorkStealingScheduler::Monitor(const ActorRef<Watched>& watched,
-                                            const ActorRef<Watcher>& watcher) {
-  static_assert(std::is_constructible_v<Watcher, Down>,
-                "the watcher's message type must accept a coactor::Down");
-  return AddMonitor(internal::ActorRefAccess::Cell(watched),
-                    internal::ActorRefAccess::Generation(watched),
-                    [this, watcher](const Down& down) {
-                      Send(watcher, Down(down)).IgnoreError();
-                    });
 }
 
 }  // namespace coactor

@@ -1,0 +1,125 @@
+// SchedulerApi<Scheduler> is the part of the schedulers' API that is the
+// same on every scheduler, written once: spawning, starting tasks, delayed
+// sends, monitors, liveness. DequeScheduler and WorkStealingScheduler derive
+// from it (CRTP: no virtual calls) and provide the hooks it uses (Admit,
+// AddTimer, AddMonitor, SpawnRunner, Send).
+//
+//   coactor::DequeScheduler sched;            // or WorkStealingScheduler
+//   auto printer = sched.Spawn("printer", Printer());
+//   coactor::JoinHandle<int> job = sched.CreateTask(Compute());
+//   sched.SendAfter(absl::Seconds(1), *printer, 42);
+//
+// Thread-safety: that of the scheduler.
+#ifndef COACTOR_RUNTIME_SCHEDULER_API_H_
+#define COACTOR_RUNTIME_SCHEDULER_API_H_
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/down.h"
+#include "actors/internal/runtime.h"
+#include "actors/join_handle.h"
+#include "actors/task.h"
+
+namespace coactor {
+
+template <typename Scheduler>
+class SchedulerApi {
+ public:
+  // Admits `actor` under `name` and queues its start, which runs it up to
+  // its first Receive(). AlreadyExists if a live actor has the name;
+  // InvalidArgument for an empty name or an empty Actor. The name of a
+  // finished actor may be reused.
+  template <typename Msg>
+  absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
+                                      Actor<Msg> actor) {
+    if (name.empty()) {
+      return absl::InvalidArgumentError("actor names must not be empty");
+    }
+    if (!actor.valid()) {
+      return absl::InvalidArgumentError("cannot spawn an empty Actor as '" +
+                                        std::string(name) + "'");
+    }
+    return Admit(name, actor);
+  }
+
+  // Admits an anonymous actor, reachable through the returned reference
+  // only. Returns an empty reference if `actor` is empty.
+  template <typename Msg>
+  ActorRef<Msg> Spawn(Actor<Msg> actor) {
+    if (!actor.valid()) return ActorRef<Msg>();
+    absl::StatusOr<ActorRef<Msg>> ref = Admit("", actor);
+    return ref.ok() ? *ref : ActorRef<Msg>();  // Fails only at shutdown.
+  }
+
+  // Starts `task` concurrently (asyncio's create_task); join it through
+  // the handle, from a coroutine (`co_await handle`) or after Run().
+  template <typename T>
+  JoinHandle<T> CreateTask(Task<T> task) {
+    auto [runner, handle] = internal::MakeRunner(std::move(task));
+    self().SpawnRunner(std::move(runner));
+    return std::move(handle);
+  }
+
+  // Sends `message` to `to` once `delay` has passed on the clock; the timer
+  // can be cancelled with CancelTimer() until then.
+  template <typename Msg, typename M>
+  internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
+                              M&& message) {
+    Scheduler* scheduler = &self();
+    return scheduler->AddTimer(
+        scheduler->Now() + delay,
+        [scheduler, to, message = Msg(std::forward<M>(message))]() mutable {
+          scheduler->Send(to, std::move(message)).IgnoreError();
+        });
+  }
+
+  // When `watched` ends, `watcher` receives a Down saying how.
+  // FailedPrecondition if `watched` has already finished.
+  template <typename Watched, typename Watcher>
+  absl::Status Monitor(const ActorRef<Watched>& watched,
+                       const ActorRef<Watcher>& watcher) {
+    static_assert(std::is_constructible_v<Watcher, Down>,
+                  "the watcher's message type must accept a coactor::Down");
+    Scheduler* scheduler = &self();
+    return scheduler->AddMonitor(
+        internal::ActorRefAccess::Cell(watched),
+        internal::ActorRefAccess::Generation(watched),
+        [scheduler, watcher](const Down& down) {
+          scheduler->Send(watcher, Down(down)).IgnoreError();
+        });
+  }
+
+  // Whether the actor `ref` refers to is still running (Erlang's
+  // is_process_alive); false for an empty or another scheduler's reference.
+  template <typename Msg>
+  bool IsAlive(const ActorRef<Msg>& ref) const {
+    return internal::ActorRefAccess::LiveCell(ref, &self()) != nullptr;
+  }
+
+ private:
+  Scheduler& self() { return static_cast<Scheduler&>(*this); }
+  const Scheduler& self() const { return static_cast<const Scheduler&>(*this); }
+
+  template <typename Msg>
+  absl::StatusOr<ActorRef<Msg>> Admit(std::string_view name,
+                                      Actor<Msg>& actor) {
+    auto cell = self().Admit(name, internal::ActorAccess::Promise(actor),
+                             internal::ActorAccess::Handle(actor),
+                             internal::MessageTypeOf<Msg>());
+    if (!cell.ok()) return cell.status();  // `actor` frees its frame.
+    internal::ActorAccess::Release(actor);
+    return internal::ActorRefAccess::Make<Msg>(*cell);
+  }
+};
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_SCHEDULER_API_H_
