@@ -66,14 +66,14 @@ struct ActorRefAccess {
     return ref.generation_;
   }
   // The cell, or nullptr if the reference is empty, its actor finished, or
-  // it belongs to another scheduler than `owner`.
+  // it belongs to another scheduler than `owner` (the scheduler's Runtime).
   template <typename Msg>
   static ActorCell* LiveCell(const ActorRef<Msg>& ref, const void* owner) {
     ActorCell* cell = ref.cell_;
     // Schedulers change an actor's generation when it finishes, so a
     // matching generation means it is live.
     if (cell == nullptr || cell->Generation() != ref.generation_ ||
-        cell->owner != owner) {
+        static_cast<const void*>(cell->runtime) != owner) {
       return nullptr;
     }
     return cell;

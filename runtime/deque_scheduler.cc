@@ -72,7 +72,9 @@ DequeScheduler::~DequeScheduler() {
     }
   }
   for (Cell& cell : cells_) {
-    while (!cell.stash.empty()) cell.type->destroy(cell.stash.PopFront());
+    if (cell.extras == nullptr) continue;
+    auto& stash = cell.extras->stash;
+    while (!stash.empty()) cell.type->destroy(stash.PopFront());
   }
 }
 
@@ -131,12 +133,11 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->promise = promise;
   cell->type = type;
   cell->SetState(ActorState::kStarting);
-  cell->name = std::string(name);
+  cell->name = name.empty() ? nullptr : std::make_unique<std::string>(name);
   cell->id = next_actor_id_++;
-  cell->owner = this;
   cell->runtime = this;
   cell->pending = 0;
-  cell->stash.set_relocator(internal::PayloadRelocator{type});
+  cell->extras.reset();  // Sized for the previous actor's message type.
   promise->cell = cell;
   if (entry != nullptr) *entry = RegistryEntry{cell, cell->Generation()};
   ++live_actors_;
@@ -173,7 +174,7 @@ absl::Status DequeScheduler::DeadRefError(internal::ActorCell* cell,
   if (cell == nullptr) {
     return absl::InvalidArgumentError("send through an empty ActorRef");
   }
-  if (cell->owner != this) {
+  if (cell->runtime != Identity()) {
     return absl::InvalidArgumentError(
         "the ActorRef belongs to another scheduler");
   }
@@ -334,12 +335,13 @@ void DequeScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
 void DequeScheduler::AfterWake(Cell* cell) {
   while (!cell->handle.done() && cell->State() == ActorState::kRunning) {
     cell->SetState(ActorState::kWaiting);  // Back in a Receive().
-    if (!cell->stashed_errors.empty()) {
+    Cell::Extras* extras = cell->extras.get();
+    if (extras != nullptr && !extras->stashed_errors.empty()) {
       cell->promise->inbox = nullptr;
-      cell->promise->delivered_error = cell->stashed_errors.front();
-      cell->stashed_errors.erase(cell->stashed_errors.begin());
-    } else if (!cell->stash.empty()) {
-      cell->promise->inbox = cell->stash.PopFront();
+      cell->promise->delivered_error = extras->stashed_errors.front();
+      extras->stashed_errors.erase(extras->stashed_errors.begin());
+    } else if (extras != nullptr && !extras->stash.empty()) {
+      cell->promise->inbox = extras->stash.PopFront();
       ++messages_delivered_;
     } else {
       return;
@@ -355,12 +357,13 @@ void DequeScheduler::AfterWake(Cell* cell) {
 absl::Status DequeScheduler::AddMonitor(
     internal::ActorCell* watched, uint32_t generation,
     absl::AnyInvocable<void(const Down&)> notify) {
-  if (watched == nullptr || watched->owner != this ||
+  if (watched == nullptr || watched->runtime != Identity() ||
       watched->Generation() != generation) {
     return absl::FailedPreconditionError(
         "cannot monitor an actor that has finished");
   }
-  static_cast<Cell*>(watched)->monitors.push_back(std::move(notify));
+  static_cast<Cell*>(watched)->GetExtras().monitors.push_back(
+      std::move(notify));
   return absl::OkStatus();
 }
 
@@ -433,14 +436,15 @@ void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
       if (cell->pending == 0) FreeCell(cell);
       break;
     default:  // Blocked: delivered at its next Receive().
-      cell->stashed_errors.push_back(std::move(error));
+      cell->GetExtras().stashed_errors.push_back(std::move(error));
       break;
   }
 }
 
 void DequeScheduler::Stash(Cell* cell, internal::Payload* payload) {
-  internal::PayloadRelocator{cell->type}(cell->stash.ReserveBack(), payload);
-  cell->stash.CommitBack();
+  auto& stash = cell->GetExtras().stash;
+  internal::PayloadRelocator{cell->type}(stash.ReserveBack(), payload);
+  stash.CommitBack();
 }
 
 void DequeScheduler::Start(Cell* cell) {
@@ -471,15 +475,20 @@ void DequeScheduler::OnFinished(Cell* cell) {
   }
   const absl::Status undelivered = absl::FailedPreconditionError(
       absl::StrCat("actor ", name, " finished before this was delivered"));
-  for (std::exception_ptr& error : cell->stashed_errors) {
-    RecordDeadLetter(name, undelivered, ErasedMessage::Of(std::move(error)))
-        .IgnoreError();
-  }
-  cell->stashed_errors.clear();
-  while (!cell->stash.empty()) {
-    RecordDeadLetter(name, undelivered,
-                     ErasedMessage::Adopt(cell->type, cell->stash.PopFront()))
-        .IgnoreError();
+  std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+  if (cell->extras != nullptr) {
+    Cell::Extras& extras = *cell->extras;
+    for (std::exception_ptr& error : extras.stashed_errors) {
+      RecordDeadLetter(name, undelivered, ErasedMessage::Of(std::move(error)))
+          .IgnoreError();
+    }
+    extras.stashed_errors.clear();
+    while (!extras.stash.empty()) {
+      RecordDeadLetter(name, undelivered,
+                       ErasedMessage::Adopt(cell->type, extras.stash.PopFront()))
+          .IgnoreError();
+    }
+    monitors = std::exchange(extras.monitors, {});
   }
   std::exchange(cell->handle, nullptr).destroy();
   cell->promise = nullptr;
@@ -488,20 +497,20 @@ void DequeScheduler::OnFinished(Cell* cell) {
   // stale; the generation alone tells (typed sends check nothing else).
   cell->BumpGeneration();
   --live_actors_;
-  if (!cell->monitors.empty()) {
+  if (!monitors.empty()) {
     const Down down{name,
                     exception ? absl::AbortedError(absl::StrCat(
                                     "actor ", name, " failed: ",
                                     DescribeException(exception)))
                               : absl::OkStatus(),
                     exception};
-    for (auto& notify : std::exchange(cell->monitors, {})) notify(down);
+    for (auto& notify : monitors) notify(down);
   }
   if (cell->pending == 0) FreeCell(cell);
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {
-  cell->name.clear();
+  cell->name.reset();
   cell->next_free = free_cells_;
   free_cells_ = cell;
 }

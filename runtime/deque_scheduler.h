@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -152,16 +153,33 @@ class DequeScheduler : private internal::Runtime,
  private:
   friend class SchedulerApi<DequeScheduler>;
 
+  // Who this scheduler is to its cells and references.
+  const void* Identity() const {
+    return static_cast<const internal::Runtime*>(this);
+  }
+
   struct Cell : internal::ActorCell {
     // Envelopes in the queue that name this cell; it is reused only after
     // it finished and this dropped to zero.
     uint32_t pending = 0;
     Cell* next_free = nullptr;
-    // Messages that arrived while the actor was blocked, in order.
-    internal::RingQueue<internal::Payload, internal::PayloadRelocator> stash{0};
-    // Errors delivered while it was blocked; they go before the stash.
-    std::vector<std::exception_ptr> stashed_errors;
-    std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+    // What only some actors need, allocated on first use so that an idle
+    // actor stays small (see Extras()).
+    struct Extras {
+      explicit Extras(const internal::MessageType* type)
+          : stash(0, internal::PayloadRelocator{type}) {}
+      // Messages that arrived while the actor was blocked, in order.
+      internal::RingQueue<internal::Payload, internal::PayloadRelocator> stash;
+      // Errors delivered while it was blocked; they go before the stash.
+      std::vector<std::exception_ptr> stashed_errors;
+      std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+    };
+    std::unique_ptr<Extras> extras;
+
+    Extras& GetExtras() {
+      if (extras == nullptr) extras = std::make_unique<Extras>(type);
+      return *extras;
+    }
   };
 
   // One entry of the FIFO. `target` is a Cell* tagged in its low bits:
@@ -314,7 +332,7 @@ template <typename Msg, typename M>
 absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
   static_assert(std::is_constructible_v<Msg, M&&>,
                 "the message does not convert to the actor's message type");
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
+  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (ABSL_PREDICT_FALSE(cell == nullptr)) {
     return SendToDeadRef(to, std::forward<M>(message));
   }
@@ -365,7 +383,7 @@ absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
 template <typename Msg>
 absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
                                        std::exception_ptr error) {
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
+  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (cell == nullptr) {
     return RecordDeadLetter(
         "(finished actor)",

@@ -101,7 +101,7 @@ class SchedulerApi {
   // is_process_alive); false for an empty or another scheduler's reference.
   template <typename Msg>
   bool IsAlive(const ActorRef<Msg>& ref) const {
-    return internal::ActorRefAccess::LiveCell(ref, &self()) != nullptr;
+    return internal::ActorRefAccess::LiveCell(ref, self().Identity()) != nullptr;
   }
 
  private:

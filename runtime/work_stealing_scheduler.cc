@@ -164,7 +164,9 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
       cell->next_free = nullptr;
     } else {
       cell = &cells_.emplace_back();
-      cell->owner = this;
+      // Written once, before the cell is published: senders holding stale
+      // references read it without a lock.
+      cell->runtime = this;
     }
   }
   {
@@ -177,15 +179,14 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     cell->incoming.set_relocator(PayloadRelocator{type});
     cell->inbox.set_relocator(PayloadRelocator{type});
     cell->SetState(ActorState::kStarting);
-    cell->name = std::string(name);
+    cell->name =
+        name.empty() ? nullptr : std::make_unique<std::string>(name);
     // Relaxed: only uniqueness matters.
     cell->id = next_actor_id_.fetch_add(1, std::memory_order_relaxed);
     cell->closed = false;
     cell->scheduled = true;  // Its start is pending.
-    cell->runtime = this;
     cell->wake = nullptr;
-    cell->errors.clear();
-    cell->monitors.clear();
+    cell->extras.reset();
     promise->cell = cell;
   }
   if (!name.empty()) {
@@ -214,7 +215,7 @@ absl::Status WorkStealingScheduler::DeadRefError(internal::ActorCell* cell,
   if (cell == nullptr) {
     return absl::InvalidArgumentError("send through an empty ActorRef");
   }
-  if (cell->owner != this) {
+  if (cell->runtime != Identity()) {
     return absl::InvalidArgumentError(
         "the ActorRef belongs to another scheduler");
   }
@@ -469,9 +470,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       std::exception_ptr error;
       {
         std::lock_guard<internal::SpinLock> hold(cell->lock);
-        if (!cell->errors.empty()) {
-          error = cell->errors.front();
-          cell->errors.erase(cell->errors.begin());
+        if (cell->extras != nullptr && !cell->extras->errors.empty()) {
+          auto& errors = cell->extras->errors;
+          error = errors.front();
+          errors.erase(errors.begin());
         } else if (cell->incoming.empty()) {
           cell->scheduled = false;
           return nullptr;
@@ -550,11 +552,13 @@ void WorkStealingScheduler::Finish(Cell* cell) {
     cell->closed = true;
     cell->scheduled = false;
     cell->BumpGeneration();
-    monitors = std::exchange(cell->monitors, {});
-    for (std::exception_ptr& error : cell->errors) {
-      undelivered.push_back(ErasedMessage::Of(std::move(error)));
+    if (cell->extras != nullptr) {
+      monitors = std::exchange(cell->extras->monitors, {});
+      for (std::exception_ptr& error : cell->extras->errors) {
+        undelivered.push_back(ErasedMessage::Of(std::move(error)));
+      }
+      cell->extras.reset();
     }
-    cell->errors.clear();
     for (Mailbox* mailbox : {&cell->inbox, &cell->incoming}) {
       while (!mailbox->empty()) {
         undelivered.push_back(
@@ -593,7 +597,7 @@ void WorkStealingScheduler::Finish(Cell* cell) {
   }
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
-    cell->name.clear();
+    cell->name.reset();
   }
   {
     std::lock_guard<std::mutex> hold(pool_mutex_);
@@ -669,11 +673,11 @@ void WorkStealingScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
 absl::Status WorkStealingScheduler::AddMonitor(
     internal::ActorCell* watched, uint32_t generation,
     absl::AnyInvocable<void(const Down&)> notify) {
-  if (watched != nullptr && watched->owner == this) {
+  if (watched != nullptr && watched->runtime == Identity()) {
     Cell* cell = static_cast<Cell*>(watched);
     std::lock_guard<internal::SpinLock> hold(cell->lock);
     if (!cell->closed && cell->Generation() == generation) {
-      cell->monitors.push_back(std::move(notify));
+      cell->GetExtras().monitors.push_back(std::move(notify));
       return absl::OkStatus();
     }
   }

@@ -130,6 +130,11 @@ class WorkStealingScheduler : private internal::Runtime,
 
  private:
   friend class SchedulerApi<WorkStealingScheduler>;
+
+  // Who this scheduler is to its cells and references.
+  const void* Identity() const {
+    return static_cast<const internal::Runtime*>(this);
+  }
   struct Worker;
 
   using PayloadRelocator = internal::PayloadRelocator;
@@ -150,10 +155,18 @@ class WorkStealingScheduler : private internal::Runtime,
     // Guarded by `lock`: the coroutine to resume when a blocked actor is
     // woken (a sleep ended, a task finished, a reply came).
     std::coroutine_handle<> wake;
-    // Guarded by `lock`: errors to rethrow from the next Receive().
-    std::vector<std::exception_ptr> errors;
-    // Guarded by `lock`: told when the actor ends.
-    std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+    // Guarded by `lock`, allocated on first use (idle actors stay small):
+    // errors to rethrow from the next Receive(), and who to tell when the
+    // actor ends.
+    struct Extras {
+      std::vector<std::exception_ptr> errors;
+      std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+    };
+    std::unique_ptr<Extras> extras;
+    Extras& GetExtras() {
+      if (extras == nullptr) extras = std::make_unique<Extras>();
+      return *extras;
+    }
     // The message type, readable without the lock by senders by name
     // (`type` itself changes under the lock when the cell is reused; a
     // stale read is caught by the generation check when the message is
@@ -457,7 +470,7 @@ absl::Status WorkStealingScheduler::Send(const ActorRef<Msg>& to,
                                          M&& message) {
   static_assert(std::is_constructible_v<Msg, M&&>,
                 "the message does not convert to the actor's message type");
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, this);
+  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (ABSL_PREDICT_TRUE(cell != nullptr) &&
       Deliver<Msg>(static_cast<Cell*>(cell),
                 internal::ActorRefAccess::Generation(to),
@@ -513,14 +526,14 @@ absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
 template <typename Msg>
 absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
                                               std::exception_ptr error) {
-  internal::ActorCell* base = internal::ActorRefAccess::LiveCell(to, this);
+  internal::ActorCell* base = internal::ActorRefAccess::LiveCell(to, Identity());
   bool wake = false;
   if (base != nullptr) {
     Cell* cell = static_cast<Cell*>(base);
     std::lock_guard<internal::SpinLock> hold(cell->lock);
     if (!cell->closed &&
         cell->Generation() == internal::ActorRefAccess::Generation(to)) {
-      cell->errors.push_back(error);
+      cell->GetExtras().errors.push_back(error);
       wake = !cell->scheduled;
       cell->scheduled = true;
     } else {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "actors/internal/message_type.h"
@@ -72,17 +73,18 @@ struct ActorCell {
   void BumpGeneration() {
     generation.store(Generation() + 1, std::memory_order_relaxed);
   }
-  // Empty for anonymous actors.
-  std::string name;
+  // Null for anonymous actors (most actors: a pointer, not a string, keeps
+  // an idle actor small).
+  std::unique_ptr<std::string> name;
   // Unique per scheduler; names anonymous actors in error messages.
   uint64_t id = 0;
-  // The scheduler that admitted the actor.
-  const void* owner = nullptr;
+  // The scheduler that admitted the actor (also how a reference is checked
+  // to belong to the scheduler it is used with).
   Runtime* runtime = nullptr;
 
   // "'printer'" for named actors, "#17" for anonymous ones.
   std::string DisplayName() const {
-    return name.empty() ? "#" + std::to_string(id) : "'" + name + "'";
+    return name == nullptr ? "#" + std::to_string(id) : "'" + *name + "'";
   }
 };
 
