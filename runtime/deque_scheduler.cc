@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/internal/send_errors.h"
 
 namespace coactor {
 namespace {
@@ -154,36 +155,18 @@ void DequeScheduler::EnqueueSpecial(Cell* cell, uintptr_t tag) {
 }
 
 absl::Status DequeScheduler::LookupError(std::string_view name) const {
-  if (registry_.contains(Key(name))) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("actor '", Key(name), "' has finished"));
-  }
-  return absl::NotFoundError(absl::StrCat("no actor named '", Key(name), "'"));
+  return internal::NameNotLive(name, registry_.contains(Key(name)));
 }
 
 absl::Status DequeScheduler::WrongTypeError(std::string_view name,
                                             const internal::MessageType& wanted,
                                             std::string_view sent) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat("actor '", Key(name), "' receives ", Key(wanted.name),
-                   ", not ", Key(sent)));
+  return internal::WrongType(name, wanted.name, sent);
 }
 
 absl::Status DequeScheduler::DeadRefError(internal::ActorCell* cell,
                                           uint32_t generation) const {
-  if (cell == nullptr) {
-    return absl::InvalidArgumentError("send through an empty ActorRef");
-  }
-  if (cell->runtime != Identity()) {
-    return absl::InvalidArgumentError(
-        "the ActorRef belongs to another scheduler");
-  }
-  if (cell->Generation() == generation + 1 &&
-      cell->State() == ActorState::kFinished) {  // Not reused yet.
-    return absl::FailedPreconditionError(
-        absl::StrCat("actor ", cell->DisplayName(), " has finished"));
-  }
-  return absl::FailedPreconditionError("the referenced actor has finished");
+  return internal::DeadReference(cell, generation, Identity());
 }
 
 void DequeScheduler::EnqueueAlternative(Cell* cell,

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/internal/send_errors.h"
 #include "runtime/internal/chase_lev_deque.h"
 
 namespace coactor {
@@ -203,28 +204,16 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
 
 absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {
   std::shared_lock<std::shared_mutex> hold(registry_mutex_);
-  if (registry_.contains(Key(name))) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("actor '", Key(name), "' has finished"));
-  }
-  return absl::NotFoundError(absl::StrCat("no actor named '", Key(name), "'"));
+  return internal::NameNotLive(name, registry_.contains(Key(name)));
 }
 
 absl::Status WorkStealingScheduler::DeadRefError(internal::ActorCell* cell,
                                                  uint32_t generation) const {
-  if (cell == nullptr) {
-    return absl::InvalidArgumentError("send through an empty ActorRef");
-  }
-  if (cell->runtime != Identity()) {
-    return absl::InvalidArgumentError(
-        "the ActorRef belongs to another scheduler");
+  if (cell == nullptr || cell->runtime != Identity()) {
+    return internal::DeadReference(cell, generation, Identity());
   }
   std::lock_guard<internal::SpinLock> hold(static_cast<Cell*>(cell)->lock);
-  if (cell->Generation() == generation) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("actor ", cell->DisplayName(), " has finished"));
-  }
-  return absl::FailedPreconditionError("the referenced actor has finished");
+  return internal::DeadReference(cell, generation, Identity());
 }
 
 absl::Status WorkStealingScheduler::PushConverted(
@@ -235,8 +224,7 @@ absl::Status WorkStealingScheduler::PushConverted(
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
     if (cell->closed || cell->Generation() != entry.generation) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("actor '", Key(name), "' has finished"));
+      return internal::NameNotLive(name, /*registered=*/true);
     }
     if (cell->type == sent) {
       sent->construct_from_object(cell->incoming.ReserveBack(), object);
@@ -244,9 +232,7 @@ absl::Status WorkStealingScheduler::PushConverted(
                    internal::FindAlternative(*cell->type, sent)) {
       alternative->construct_from(cell->incoming.ReserveBack(), object);
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("actor '", Key(name), "' receives ",
-                       Key(cell->type->name), ", not ", Key(sent->name)));
+      return internal::WrongType(name, cell->type->name, sent->name);
     }
     cell->incoming.CommitBack();
     wake = !cell->scheduled;

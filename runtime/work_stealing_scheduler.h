@@ -72,6 +72,7 @@
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
+#include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
 
@@ -501,10 +502,8 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
     if (entry.cell->Generation() == entry.generation &&
         !entry.cell->closed) {
       if (entry.cell->type != internal::MessageTypeOf<Msg>()) {
-        return absl::InvalidArgumentError(
-            "actor '" + std::string(name) + "' receives " +
-            std::string(entry.cell->type->name) + ", not " +
-            std::string(internal::TypeName<Msg>()));
+        return internal::WrongType(name, entry.cell->type->name,
+                                   internal::TypeName<Msg>());
       }
       return internal::ActorRefAccess::Make<Msg>(entry.cell);
     }

@@ -357,8 +357,9 @@ TEST_P(ConformanceTest, BadInputGivesTheSameErrorsAndLosesNothing) {
     EXPECT_THAT(fragile_got, ElementsAre(5));
     EXPECT_EQ(sched.Send("once", 2).code(),
               absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(sched.Send(*once, 3).code(),
-              absl::StatusCode::kFailedPrecondition);
+    absl::Status by_ref = sched.Send(*once, 3);
+    EXPECT_EQ(by_ref.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(by_ref.message(), HasSubstr("'once' has finished"));
     EXPECT_EQ(sched.Send("fragile", 6).code(),
               absl::StatusCode::kFailedPrecondition);
     ASSERT_EQ(sched.failures().size(), 1u);

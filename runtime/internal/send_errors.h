@@ -1,0 +1,62 @@
+// The errors a send can return, worded once for every scheduler, so that
+// the same mistake reads the same on each.
+//
+// Thread-safety: pure functions; DeadReference() reads the cell, so a
+// multi-threaded scheduler calls it under the cell's lock.
+#ifndef COACTOR_RUNTIME_INTERNAL_SEND_ERRORS_H_
+#define COACTOR_RUNTIME_INTERNAL_SEND_ERRORS_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "actors/internal/actor_cell.h"
+
+namespace coactor::internal {
+
+inline absl::string_view AbslView(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+// No live actor is called `name`: it never existed, or it has finished.
+inline absl::Status NameNotLive(std::string_view name, bool registered) {
+  if (registered) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("actor '", AbslView(name), "' has finished"));
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no actor named '", AbslView(name), "'"));
+}
+
+inline absl::Status WrongType(std::string_view name, std::string_view receives,
+                              std::string_view sent) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("actor '", AbslView(name), "' receives ", AbslView(receives),
+                   ", not ", AbslView(sent)));
+}
+
+// Why a reference (`cell`, `generation`) cannot be sent to on `scheduler`.
+inline absl::Status DeadReference(const ActorCell* cell, uint32_t generation,
+                                  const void* scheduler) {
+  if (cell == nullptr) {
+    return absl::InvalidArgumentError("send through an empty ActorRef");
+  }
+  if (static_cast<const void*>(cell->runtime) != scheduler) {
+    return absl::InvalidArgumentError(
+        "the ActorRef belongs to another scheduler");
+  }
+  // Generations change when an actor finishes; one step on and still
+  // finished means the cell has not been reused, so its name is still his.
+  if (cell->Generation() == generation + 1 &&
+      cell->State() == ActorState::kFinished) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("actor ", cell->DisplayName(), " has finished"));
+  }
+  return absl::FailedPreconditionError("the referenced actor has finished");
+}
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_SEND_ERRORS_H_
