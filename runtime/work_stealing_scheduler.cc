@@ -324,12 +324,28 @@ absl::Status WorkStealingScheduler::Run() {
   if (!run_hold.owns_lock()) {
     return absl::FailedPreconditionError("Run() is already running");
   }
-  // Acquire: pairs with the release increment by the last sleeper.
-  const uint64_t epoch = quiescent_epoch_.load(std::memory_order_acquire);
-  running_.store(true);
-  WakeAllWorkers();
+  // Start run N and wake the sleepers in one critical section: a worker
+  // can only report run N quiescent after registering as asleep again.
+  uint64_t run;
+  std::vector<Worker*> sleeping;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    run = ++run_number_;
+    running_.store(true);
+    sleeping.swap(idle_);
+    // Relaxed: as in Park().
+    sleepers_.store(0, std::memory_order_relaxed);
+  }
+  for (Worker* worker : sleeping) {
+    // Release: as in WakeOneWorker().
+    worker->wake_sequence.fetch_add(1, std::memory_order_release);
+    worker->wake_sequence.notify_one();
+  }
   // Acquire: see everything the actors did before the workers slept.
-  quiescent_epoch_.wait(epoch, std::memory_order_acquire);
+  for (uint64_t done = quiesced_run_.load(std::memory_order_acquire);
+       done != run; done = quiesced_run_.load(std::memory_order_acquire)) {
+    quiesced_run_.wait(done, std::memory_order_acquire);
+  }
   running_.store(false);
   return absl::OkStatus();
 }
@@ -581,10 +597,8 @@ void WorkStealingScheduler::Finish(Cell* cell) {
                     exception};
     for (auto& notify : monitors) notify(down);
   }
-  {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    cell->name.reset();
-  }
+  // The name stays until the cell is reused, for errors about stale
+  // references to the actor.
   {
     std::lock_guard<std::mutex> hold(pool_mutex_);
     cell->next_free = free_cells_;
@@ -690,7 +704,10 @@ void WorkStealingScheduler::Park(Worker* worker) {
       worker->wake_sequence.load(std::memory_order_acquire);
   {
     std::lock_guard<std::mutex> hold(idle_mutex_);
-    idle_.push_back(worker);
+    // Never listed twice (see the end of this function).
+    if (std::find(idle_.begin(), idle_.end(), worker) == idle_.end()) {
+      idle_.push_back(worker);
+    }
     // Relaxed: ordered by the seq_cst fence below (and the mutex).
     sleepers_.store(idle_.size(), std::memory_order_relaxed);
   }
@@ -726,8 +743,8 @@ void WorkStealingScheduler::Park(Worker* worker) {
           keep_timers = true;
         } else {
           // Release: Run() acquires what every actor did.
-          quiescent_epoch_.fetch_add(1, std::memory_order_release);
-          quiescent_epoch_.notify_all();
+          quiesced_run_.store(run_number_, std::memory_order_release);
+          quiesced_run_.notify_all();
         }
       }
     }
@@ -738,6 +755,17 @@ void WorkStealingScheduler::Park(Worker* worker) {
   }
   // Acquire: see what the waker published before waking us.
   worker->wake_sequence.wait(sequence, std::memory_order_acquire);
+  // A waker pops a worker from idle_ and bumps its sequence after letting
+  // go of the lock; a bump meant for an earlier Park() can end this one
+  // while the worker is still listed. A listed worker counts as asleep for
+  // quiescence, so leave the list before doing anything else.
+  std::lock_guard<std::mutex> hold(idle_mutex_);
+  auto it = std::find(idle_.begin(), idle_.end(), worker);
+  if (it != idle_.end()) {
+    idle_.erase(it);
+    // Relaxed: as above.
+    sleepers_.store(idle_.size(), std::memory_order_relaxed);
+  }
 }
 
 void WorkStealingScheduler::WakeOneWorker() {

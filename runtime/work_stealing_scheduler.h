@@ -411,8 +411,11 @@ class WorkStealingScheduler : private internal::Runtime,
   std::deque<Cell*> injected_;
   std::atomic<size_t> injected_size_{0};
 
-  // Bumped by the last worker to fall asleep while Run() runs.
-  std::atomic<uint64_t> quiescent_epoch_{0};
+  // Run() numbers its runs (guarded by idle_mutex_, changed together with
+  // waking the sleepers); the last worker to fall asleep during run N
+  // stores N here. A late signal from an earlier run cannot end a later one.
+  uint64_t run_number_ = 0;
+  std::atomic<uint64_t> quiesced_run_{0};
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
   std::mutex run_mutex_;

@@ -275,7 +275,9 @@ TEST_P(ConformanceTest, NothingRunsBeforeRunAndEachRunFinishesItsWork) {
   OnScheduler([&](auto& sched) {
     std::vector<int> got;
     ActorRef<int> recorder = sched.Spawn(Recorder(got));
-    for (int round = 1; round <= 50; ++round) {
+    // Many short rounds: a false quiescence (Run() returning while a worker
+    // still runs) shows up here as a data race or a wrong count.
+    for (int round = 1; round <= 300; ++round) {
       ASSERT_TRUE(sched.Send(recorder, round).ok());
       EXPECT_EQ(got.size(), static_cast<size_t>(round - 1));
       ASSERT_TRUE(sched.Run().ok());
