@@ -493,7 +493,8 @@ void DequeScheduler::OnFinished(Cell* cell) {
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {
-  cell->name.reset();
+  // The name stays until the cell is reused, for errors about stale
+  // references to the actor.
   cell->next_free = free_cells_;
   free_cells_ = cell;
 }
