@@ -8,22 +8,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/internal/actor_end.h"
 #include "runtime/internal/send_errors.h"
 
 namespace coactor {
 namespace {
 
 using internal::ActorState;
-
-std::string DescribeException(const std::exception_ptr& exception) {
-  try {
-    std::rethrow_exception(exception);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
 
 // Restores a flag when a scope ends, also by exception.
 class FlagScope {
@@ -411,9 +402,7 @@ void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
       break;
     case ActorState::kFinished:
       RecordDeadLetter(cell->DisplayName(),
-                       absl::FailedPreconditionError(absl::StrCat(
-                           "actor ", cell->DisplayName(),
-                           " finished before this error was delivered")),
+                       internal::Undelivered(cell->DisplayName()),
                        ErasedMessage::Of(std::move(error)))
           .IgnoreError();
       if (cell->pending == 0) FreeCell(cell);
@@ -441,9 +430,7 @@ void DequeScheduler::Start(Cell* cell) {
 void DequeScheduler::DeliverToFinished(Cell* cell,
                                        internal::Payload* payload) {
   RecordDeadLetter(cell->DisplayName(),
-                   absl::FailedPreconditionError(absl::StrCat(
-                       "actor ", cell->DisplayName(),
-                       " finished before this message was delivered")),
+                   internal::Undelivered(cell->DisplayName()),
                    ErasedMessage::Adopt(cell->type, payload))
       .IgnoreError();
   if (cell->pending == 0) FreeCell(cell);
@@ -454,10 +441,9 @@ void DequeScheduler::OnFinished(Cell* cell) {
   const std::exception_ptr exception = cell->promise->exception;
   if (exception) {
     failures_.push_back(
-        ActorFailure{name, DescribeException(exception), exception});
+        ActorFailure{name, internal::DescribeException(exception), exception});
   }
-  const absl::Status undelivered = absl::FailedPreconditionError(
-      absl::StrCat("actor ", name, " finished before this was delivered"));
+  const absl::Status undelivered = internal::Undelivered(name);
   std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   if (cell->extras != nullptr) {
     Cell::Extras& extras = *cell->extras;
@@ -481,12 +467,7 @@ void DequeScheduler::OnFinished(Cell* cell) {
   cell->BumpGeneration();
   --live_actors_;
   if (!monitors.empty()) {
-    const Down down{name,
-                    exception ? absl::AbortedError(absl::StrCat(
-                                    "actor ", name, " failed: ",
-                                    DescribeException(exception)))
-                              : absl::OkStatus(),
-                    exception};
+    const Down down = internal::DownNotice(name, exception);
     for (auto& notify : monitors) notify(down);
   }
   if (cell->pending == 0) FreeCell(cell);

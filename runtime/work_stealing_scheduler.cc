@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/internal/actor_end.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/chase_lev_deque.h"
 
@@ -26,16 +27,6 @@ constexpr uint32_t kFairnessInterval = 61;
 // search with a short pause between (some tens of microseconds in all).
 constexpr int kSpinRounds = 64;
 constexpr int kPausesPerSpinRound = 32;
-
-std::string DescribeException(const std::exception_ptr& exception) {
-  try {
-    std::rethrow_exception(exception);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
 
 }  // namespace
 
@@ -577,24 +568,16 @@ void WorkStealingScheduler::Finish(Cell* cell) {
     std::lock_guard<std::mutex> hold(records_mutex_);
     if (exception) {
       failures_.push_back(ActorFailure{
-          display_name, DescribeException(exception), exception});
+          display_name, internal::DescribeException(exception), exception});
     }
     for (ErasedMessage& message : undelivered) {
       dead_letters_.push_back(DeadLetter{
-          display_name,
-          absl::FailedPreconditionError(
-              absl::StrCat("actor ", display_name,
-                           " finished before this message was delivered")),
+          display_name, internal::Undelivered(display_name),
           std::move(message)});
     }
   }
   if (!monitors.empty()) {
-    const Down down{display_name,
-                    exception ? absl::AbortedError(absl::StrCat(
-                                    "actor ", display_name, " failed: ",
-                                    DescribeException(exception)))
-                              : absl::OkStatus(),
-                    exception};
+    const Down down = internal::DownNotice(display_name, exception);
     for (auto& notify : monitors) notify(down);
   }
   // The name stays until the cell is reused, for errors about stale

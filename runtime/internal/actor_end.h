@@ -1,0 +1,49 @@
+// How an actor ended, worded once for every scheduler: the what() of the
+// exception that ended it, the Down its monitors receive, and the reason
+// given for messages it never received.
+//
+// Thread-safety: pure functions.
+#ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
+#define COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
+
+#include <exception>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "actors/down.h"
+
+namespace coactor::internal {
+
+inline std::string DescribeException(const std::exception_ptr& exception) {
+  try {
+    std::rethrow_exception(exception);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+// What monitors of the actor `name` hear: OK, or Aborted with the what() of
+// the exception that ended it.
+inline Down DownNotice(const std::string& name,
+                       const std::exception_ptr& exception) {
+  return Down{name,
+              exception ? absl::AbortedError(absl::StrCat(
+                              "actor ", name, " failed: ",
+                              DescribeException(exception)))
+                        : absl::OkStatus(),
+              exception};
+}
+
+// The reason kept with a message (or error) the actor `name` ended before
+// receiving.
+inline absl::Status Undelivered(const std::string& name) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("actor ", name, " finished before this was delivered"));
+}
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
