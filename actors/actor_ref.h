@@ -58,6 +58,10 @@ struct ActorRefAccess {
     return ActorRef<Msg>(cell, cell->Generation());
   }
   template <typename Msg>
+  static ActorRef<Msg> Make(ActorCell* cell, uint32_t generation) {
+    return ActorRef<Msg>(cell, generation);
+  }
+  template <typename Msg>
   static ActorCell* Cell(const ActorRef<Msg>& ref) {
     return ref.cell_;
   }

@@ -13,14 +13,27 @@
 //             return Double{21, std::move(reply)};
 //           }, absl::Seconds(1));                       // 42
 //
-// Thread-safety: a ReplyTo may be answered from any thread, once.
+// The request is sent when the ask is awaited.
+//
+// How it costs little: nothing is allocated. The pending reply lives in the
+// awaiter, inside the asker's coroutine frame, which cannot go away while
+// the asker waits. The asker's cell holds a token that counts up
+// (ActorCell::ask_token, odd while an ask is pending); the ReplyTo and the
+// timeout timer carry the token, and whichever of reply, drop or timeout
+// first swaps it for the next (even) number owns the completion. A late
+// reply, or a timer whose ask was answered, finds another number and does
+// nothing, so the timer is never cancelled (see GuardedTimer).
+//
+// Thread-safety: a ReplyTo may be answered from any thread, once. A
+// ReplyTo must be answered or destroyed before its scheduler is.
 #ifndef COACTOR_ACTORS_ASK_H_
 #define COACTOR_ACTORS_ASK_H_
 
+#include <atomic>
 #include <coroutine>
-#include <memory>
-#include <mutex>
+#include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -31,67 +44,42 @@
 #include "actors/internal/runtime.h"
 
 namespace coactor {
+
+template <typename R>
+class ReplyTo;
+
 namespace internal {
 
-// Where one reply goes; completed once, by the reply or the timeout.
+// Takes the right to complete the ask `token` of the cell owning `word`;
+// true for exactly one caller per ask.
+inline bool ClaimAsk(std::atomic<uint64_t>& word, uint64_t token) {
+  // Acq_rel: acquire the awaiter the asker filled in before it published
+  // the token; release orders our claim before the completion we write.
+  return word.compare_exchange_strong(token, token + 1,
+                                      std::memory_order_acq_rel,
+                                      std::memory_order_relaxed);
+}
+
+// The asker's half of a pending ask, typed by the reply; lives in the
+// awaiter, in the asker's frame.
 template <typename R>
-class AskState {
+class PendingReply {
  public:
-  // Completes with `result` unless already complete; wakes the asker.
+  // Only the caller that won ClaimAsk() may call this.
   void Complete(absl::StatusOr<R> result) {
-    Waiter waiter;
-    std::optional<TimerId> timer;
-    {
-      std::lock_guard<std::mutex> hold(mutex_);
-      if (result_.has_value()) return;
-      result_.emplace(std::move(result));
-      waiter = std::exchange(waiter_, Waiter{});
-      timer = std::exchange(timer_, std::nullopt);
-    }
-    if (waiter.handle) {
-      if (timer) waiter.runtime->CancelTimer(*timer);
-      waiter.runtime->Wake(waiter.cell, waiter.handle);
-    }
+    result_.emplace(std::move(result));
+    runtime_->Wake(cell_, handle_);
   }
 
-  bool done() {
-    std::lock_guard<std::mutex> hold(mutex_);
-    return result_.has_value();
+ protected:
+  ReplyTo<R> MakeReplyTo(std::atomic<uint64_t>& word, uint64_t token) {
+    return ReplyTo<R>(&word, token, this);
   }
 
-  // Blocks the asker in `context` until completion or `deadline`; false if
-  // already complete.
-  bool Await(const ExecutionContext& context, std::coroutine_handle<> handle,
-             absl::Time deadline, std::shared_ptr<AskState> self) {
-    {
-      std::lock_guard<std::mutex> hold(mutex_);
-      if (result_.has_value()) return false;
-      context.cell->SetState(ActorState::kBlocked);
-      waiter_ = Waiter{context.runtime, context.cell, handle};
-    }
-    TimerId timer = context.runtime->AddTimer(deadline, [self] {
-      self->Complete(absl::DeadlineExceededError("no reply before the deadline"));
-    });
-    std::lock_guard<std::mutex> hold(mutex_);
-    if (!result_.has_value()) timer_ = timer;  // Else it fires harmlessly.
-    return true;
-  }
-
-  absl::StatusOr<R> Take() {
-    std::lock_guard<std::mutex> hold(mutex_);
-    return std::move(*result_);
-  }
-
- private:
-  struct Waiter {
-    Runtime* runtime = nullptr;
-    ActorCell* cell = nullptr;
-    std::coroutine_handle<> handle;
-  };
-  std::mutex mutex_;
+  Runtime* runtime_ = nullptr;
+  ActorCell* cell_ = nullptr;
+  std::coroutine_handle<> handle_;
   std::optional<absl::StatusOr<R>> result_;
-  Waiter waiter_;
-  std::optional<TimerId> timer_;
 };
 
 }  // namespace internal
@@ -100,63 +88,139 @@ class AskState {
 template <typename R>
 class ReplyTo {
  public:
-  explicit ReplyTo(std::shared_ptr<internal::AskState<R>> state)
-      : state_(std::move(state)) {}
-  ReplyTo(ReplyTo&&) noexcept = default;
+  ReplyTo(ReplyTo&& other) noexcept
+      : word_(std::exchange(other.word_, nullptr)),
+        token_(other.token_),
+        pending_(other.pending_) {}
   ReplyTo& operator=(ReplyTo&& other) noexcept {
     if (this != &other) {
       Abandon();
-      state_ = std::move(other.state_);
+      word_ = std::exchange(other.word_, nullptr);
+      token_ = other.token_;
+      pending_ = other.pending_;
     }
     return *this;
   }
   ~ReplyTo() { Abandon(); }
 
-  // Answers the ask (only the first answer counts).
+  // Answers the ask. Only the first answer counts; one that comes after
+  // the timeout is dropped.
   void Send(R reply) {
-    if (state_) std::exchange(state_, nullptr)->Complete(std::move(reply));
-  }
-
- private:
-  void Abandon() {
-    if (state_) {
-      std::exchange(state_, nullptr)
-          ->Complete(absl::FailedPreconditionError(
-              "the request was dropped without a reply"));
+    if (word_ != nullptr &&
+        internal::ClaimAsk(*std::exchange(word_, nullptr), token_)) {
+      pending_->Complete(std::move(reply));
     }
   }
-  std::shared_ptr<internal::AskState<R>> state_;
-};
-
-template <typename R>
-class [[nodiscard]] AskAwaiter : public internal::ContextBound {
- public:
-  AskAwaiter(std::shared_ptr<internal::AskState<R>> state,
-             absl::Duration timeout)
-      : state_(std::move(state)), timeout_(timeout) {}
-
-  bool await_ready() { return state_->done(); }
-  bool await_suspend(std::coroutine_handle<> handle) {
-    return state_->Await(context_, handle,
-                         context_.runtime->Now() + timeout_, state_);
-  }
-  absl::StatusOr<R> await_resume() { return state_->Take(); }
 
  private:
-  std::shared_ptr<internal::AskState<R>> state_;
-  absl::Duration timeout_;
+  friend class internal::PendingReply<R>;
+  ReplyTo(std::atomic<uint64_t>* word, uint64_t token,
+          internal::PendingReply<R>* pending)
+      : word_(word), token_(token), pending_(pending) {}
+
+  void Abandon() {
+    if (word_ != nullptr &&
+        internal::ClaimAsk(*std::exchange(word_, nullptr), token_)) {
+      pending_->Complete(absl::FailedPreconditionError(
+          "the request was dropped without a reply"));
+    }
+  }
+
+  std::atomic<uint64_t>* word_;  // The asker's ActorCell::ask_token.
+  uint64_t token_;
+  internal::PendingReply<R>* pending_;
 };
 
-// Sends `make_request(ReplyTo<R>)` to `to` and returns what to co_await for
-// the reply.
+// What Ask() returns: when awaited, sends `make_request(ReplyTo<R>)` to
+// `to` and waits for the reply, the timeout or an error.
 template <typename R, typename Sched, typename Msg, typename MakeRequest>
-AskAwaiter<R> Ask(Sched& sched, const ActorRef<Msg>& to,
-                  MakeRequest&& make_request, absl::Duration timeout) {
-  auto state = std::make_shared<internal::AskState<R>>();
-  absl::Status sent =
-      sched.Send(to, std::forward<MakeRequest>(make_request)(ReplyTo<R>(state)));
-  if (!sent.ok()) state->Complete(sent);
-  return AskAwaiter<R>(std::move(state), timeout);
+class [[nodiscard]] AskAwaiter : public internal::ContextBound,
+                                 private internal::PendingReply<R> {
+ public:
+  AskAwaiter(Sched& sched, const ActorRef<Msg>& to, MakeRequest make_request,
+             const absl::Duration& timeout)
+      : sched_(sched),
+        to_cell_(internal::ActorRefAccess::Cell(to)),
+        to_generation_(internal::ActorRefAccess::Generation(to)),
+        make_request_(std::move(make_request)),
+        timeout_nanos_(absl::ToInt64Nanoseconds(timeout)) {}
+  // Movable only before it is awaited (its address then goes into the
+  // ReplyTo); g++ moves the awaiter out of await_transform's result.
+  AskAwaiter(AskAwaiter&& other)
+      : internal::ContextBound(other),
+        sched_(other.sched_),
+        to_cell_(other.to_cell_),
+        to_generation_(other.to_generation_),
+        make_request_(std::move(other.make_request_)),
+        timeout_nanos_(other.timeout_nanos_) {}
+
+  // A frame destroyed while waiting (its scheduler is going away): a later
+  // answer must find the ask withdrawn.
+  ~AskAwaiter() {
+    if (this->cell_ != nullptr && !this->result_.has_value()) {
+      internal::ClaimAsk(this->cell_->ask_token, token_);
+    }
+  }
+
+  bool await_ready() { return false; }
+
+  bool await_suspend(std::coroutine_handle<> handle) {
+    this->runtime_ = context_.runtime;
+    this->cell_ = context_.cell;
+    this->handle_ = handle;
+    std::atomic<uint64_t>& word = context_.cell->ask_token;
+    // Relaxed: only the asker moves the word from even to odd; this reads
+    // its own last write (or a claimer's, which left it even).
+    token_ = word.load(std::memory_order_relaxed) + 1;
+    // Release: a claimer that sees the token sees this awaiter filled in.
+    word.store(token_, std::memory_order_release);
+    context_.cell->SetState(internal::ActorState::kBlocked);
+    context_.runtime->AddGuardedTimer(
+        timeout_nanos_,
+        internal::GuardedTimer{&word, token_, &AskAwaiter::Expire, this});
+    absl::Status sent = sched_.Send(
+        internal::ActorRefAccess::Make<Msg>(to_cell_, to_generation_),
+        std::move(make_request_)(this->MakeReplyTo(word, token_)));
+    if (!sent.ok() && internal::ClaimAsk(word, token_)) {
+      // The request was refused (and kept as a dead letter): answer with
+      // the refusal and do not suspend.
+      context_.cell->SetState(internal::ActorState::kRunning);
+      this->result_.emplace(std::move(sent));
+      return false;
+    }
+    return true;
+  }
+
+  absl::StatusOr<R> await_resume() { return std::move(*this->result_); }
+
+ private:
+  static void Expire(const internal::GuardedTimer& timer) {
+    // The awaiter may be gone unless the claim succeeds: claim first.
+    if (internal::ClaimAsk(*timer.word, timer.token)) {
+      static_cast<AskAwaiter*>(timer.argument)
+          ->Complete(absl::DeadlineExceededError("no reply before the deadline"));
+    }
+  }
+
+  // Whole structs copied right after they were written in narrower pieces
+  // stall store-to-load forwarding (g++ copies this awaiter once): the
+  // target and the timeout are kept field by field.
+  Sched& sched_;
+  internal::ActorCell* to_cell_;
+  uint32_t to_generation_;
+  MakeRequest make_request_;
+  int64_t timeout_nanos_;
+  uint64_t token_ = 0;
+};
+
+// Returns what to co_await for the reply to `make_request(ReplyTo<R>)`
+// sent to `to`; the request goes out when it is awaited.
+template <typename R, typename Sched, typename Msg, typename MakeRequest>
+AskAwaiter<R, Sched, Msg, std::decay_t<MakeRequest>> Ask(
+    Sched& sched, const ActorRef<Msg>& to, MakeRequest&& make_request,
+    const absl::Duration& timeout) {
+  return AskAwaiter<R, Sched, Msg, std::decay_t<MakeRequest>>(
+      sched, to, std::forward<MakeRequest>(make_request), timeout);
 }
 
 }  // namespace coactor

@@ -22,6 +22,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,9 +42,10 @@ namespace internal {
 template <typename T>
 class TaskState {
  public:
+  // Without the lock: schedulers poll it after every step.
   bool done() {
-    std::lock_guard<std::mutex> hold(mutex_);
-    return done_;
+    // Acquire: pairs with the release in Finish(); the result is visible.
+    return done_.load(std::memory_order_acquire);
   }
 
   template <typename... Value>
@@ -55,7 +57,8 @@ class TaskState {
         if (!exception) value_.emplace(std::forward<Value>(value)...);
       }
       exception_ = exception;
-      done_ = true;
+      // Release: see done().
+      done_.store(true, std::memory_order_release);
       waiter = std::exchange(waiter_, Waiter{});
     }
     if (waiter.handle) waiter.runtime->Wake(waiter.cell, waiter.handle);
@@ -64,7 +67,8 @@ class TaskState {
   // Registers `handle` (in `context`) to be woken; false if already done.
   bool Await(const ExecutionContext& context, std::coroutine_handle<> handle) {
     std::lock_guard<std::mutex> hold(mutex_);
-    if (done_) return false;
+    // Relaxed: the lock orders it with Finish().
+    if (done_.load(std::memory_order_relaxed)) return false;
     // Blocked before the lock is released, so a Finish() on another thread
     // always wakes a blocked actor.
     context.cell->SetState(ActorState::kBlocked);
@@ -86,7 +90,7 @@ class TaskState {
   };
 
   std::mutex mutex_;
-  bool done_ = false;
+  std::atomic<bool> done_{false};
   std::exception_ptr exception_;
   std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> value_{};
   Waiter waiter_;

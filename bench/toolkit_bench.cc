@@ -4,7 +4,7 @@
 //   BM_OneWaySend      ping-pong: each message is one send and one
 //                      delivery with the queue short (steady state).
 //   BM_AskRoundTrip    an ask and its reply, with a timeout timer armed
-//                      and cancelled each time.
+//                      each time (and disarmed by the reply).
 //   BM_PendingTimers   arm 1,000,000 timers (delayed sends), then fire them
 //                      all in virtual time; reports time per timer and the
 //                      memory they hold (RSS growth / timers).

@@ -259,9 +259,18 @@ absl::Status DequeScheduler::RunUntilComplete(Task<void> task) {
 }
 
 bool DequeScheduler::RunWhileNot(absl::FunctionRef<bool()> done) {
+  FlagScope running(running_);
+  uint32_t until_timer_check = 1;  // Due timers first, as RunOnce().
   while (!done()) {
+    if (--until_timer_check == 0) {
+      // As in Run(): reading the clock every step would cost more than
+      // the step.
+      until_timer_check = kTimerCheckInterval;
+      if (!timers_.empty()) FireDueTimers();
+      continue;
+    }
     if (!queue_.empty()) {
-      RunOnce();
+      Step();
     } else if (!timers_.empty()) {
       if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
     } else {
@@ -274,8 +283,8 @@ bool DequeScheduler::RunWhileNot(absl::FunctionRef<bool()> done) {
 bool DequeScheduler::FireDueTimers() {
   bool fired = false;
   const absl::Time now = clock_.Now();
-  while (std::optional<absl::AnyInvocable<void()>> fire = timers_.PopDue(now)) {
-    (*fire)();
+  while (std::optional<internal::TimerQueue::Due> due = timers_.PopDue(now)) {
+    due->Fire();
     fired = true;
   }
   return fired;
@@ -296,6 +305,11 @@ void DequeScheduler::Wake(internal::ActorCell* cell,
 internal::TimerId DequeScheduler::AddTimer(absl::Time deadline,
                                            absl::AnyInvocable<void()> fire) {
   return timers_.Add(deadline, std::move(fire));
+}
+
+void DequeScheduler::AddGuardedTimer(int64_t timeout_nanos,
+                                     const internal::GuardedTimer& timer) {
+  timers_.AddGuarded(clock_.DeadlineNanosAfter(timeout_nanos), timer);
 }
 
 bool DequeScheduler::CancelTimer(internal::TimerId id) {

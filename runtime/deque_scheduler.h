@@ -272,6 +272,8 @@ class DequeScheduler : private internal::Runtime,
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
+  void AddGuardedTimer(int64_t timeout_nanos,
+                       const internal::GuardedTimer& timer) override;
   void SpawnRunner(Actor<internal::NoMessage> runner) override;
   // After resuming `cell` other than with a message: if it came back to a
   // Receive(), marks it waiting and hands it what waited meanwhile.

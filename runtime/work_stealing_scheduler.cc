@@ -595,30 +595,38 @@ internal::TimerId WorkStealingScheduler::AddTimer(
     absl::Time deadline, absl::AnyInvocable<void()> fire) {
   std::lock_guard<std::mutex> hold(timers_mutex_);
   const internal::TimerId id = timers_.Add(deadline, std::move(fire));
-  timers_pending_.store(timers_.size());
+  timers_pending_.store(timers_.empty() ? 0 : 1);
   return id;
+}
+
+void WorkStealingScheduler::AddGuardedTimer(
+    int64_t timeout_nanos, const internal::GuardedTimer& timer) {
+  const int64_t deadline = clock_.DeadlineNanosAfter(timeout_nanos);
+  std::lock_guard<std::mutex> hold(timers_mutex_);
+  timers_.AddGuarded(deadline, timer);
+  timers_pending_.store(1);
 }
 
 bool WorkStealingScheduler::CancelTimer(internal::TimerId id) {
   std::lock_guard<std::mutex> hold(timers_mutex_);
   const bool cancelled = timers_.Cancel(id);
-  timers_pending_.store(timers_.size());
+  timers_pending_.store(timers_.empty() ? 0 : 1);
   return cancelled;
 }
 
 bool WorkStealingScheduler::FireDueTimers() {
-  std::vector<absl::AnyInvocable<void()>> due;
+  std::vector<internal::TimerQueue::Due> due;
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
     const absl::Time now = clock_.Now();
-    while (std::optional<absl::AnyInvocable<void()>> fire =
+    while (std::optional<internal::TimerQueue::Due> fire =
                timers_.PopDue(now)) {
       due.push_back(std::move(*fire));
     }
-    timers_pending_.store(timers_.size());
+    timers_pending_.store(timers_.empty() ? 0 : 1);
   }
   // Run outside the lock: they wake actors and send, which may add timers.
-  for (auto& fire : due) fire();
+  for (internal::TimerQueue::Due& fire : due) fire.Fire();
   // Their sends (SendAfter) must not wait in this worker's outbox.
   if (WorkerLocals* locals = Locals(); locals != nullptr) {
     if (locals->outbox.used > 0) FlushOutbox(locals->outbox);

@@ -380,6 +380,8 @@ class WorkStealingScheduler : private internal::Runtime,
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
+  void AddGuardedTimer(int64_t timeout_nanos,
+                       const internal::GuardedTimer& timer) override;
   void SpawnRunner(Actor<internal::NoMessage> runner) override;
 
   Clock& clock_;

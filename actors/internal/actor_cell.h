@@ -81,6 +81,10 @@ struct ActorCell {
   // The scheduler that admitted the actor (also how a reference is checked
   // to belong to the scheduler it is used with).
   Runtime* runtime = nullptr;
+  // The token of the reply the actor awaits (odd), or an even number when
+  // it awaits none; see actors/ask.h. It only counts up, across reuses of
+  // the cell, so a late reply can never match a newer ask.
+  std::atomic<uint64_t> ask_token{0};
 
   // "'printer'" for named actors, "#17" for anonymous ones.
   std::string DisplayName() const {

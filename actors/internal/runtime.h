@@ -13,6 +13,7 @@
 #ifndef COACTOR_ACTORS_INTERNAL_RUNTIME_H_
 #define COACTOR_ACTORS_INTERNAL_RUNTIME_H_
 
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 
@@ -33,6 +34,17 @@ struct NoMessage {};
 
 using TimerId = uint64_t;
 
+// A timer that is never cancelled: when due, it calls `fire(*this)` only if
+// `*word` still holds `token` (fire must re-check, racing whoever changes
+// the word). Changing the word (an ask's reply does) disarms the timer
+// without touching the timer queue.
+struct GuardedTimer {
+  std::atomic<uint64_t>* word = nullptr;
+  uint64_t token = 0;
+  void (*fire)(const GuardedTimer& timer) = nullptr;
+  void* argument = nullptr;
+};
+
 class Runtime {
  public:
   virtual ~Runtime() = default;
@@ -51,6 +63,11 @@ class Runtime {
   // True if the timer was pending and will not fire; false if it already
   // fired or was cancelled (a no-op then).
   virtual bool CancelTimer(TimerId id) = 0;
+  // Arms `timer` to be due `timeout_nanos` from now (see GuardedTimer;
+  // possibly a clock tick later, never earlier); a stale one is dropped
+  // without firing and does not keep the scheduler from quiescence.
+  virtual void AddGuardedTimer(int64_t timeout_nanos,
+                               const GuardedTimer& timer) = 0;
 
   // Admits an anonymous actor that runs a task (see join_handle.h).
   virtual void SpawnRunner(Actor<NoMessage> runner) = 0;

@@ -47,6 +47,10 @@ class RingQueue {
   void CommitBack() { ++tail_; }
 
   T* Front() { return &buffer_[head_ & (capacity_ - 1)]; }
+  // The element `index` places behind the front.
+  const T* At(size_t index) const {
+    return &buffer_[(head_ + index) & (capacity_ - 1)];
+  }
 
   // Removes the first element and returns it; the pointer stays valid until
   // the next ReserveBack().
