@@ -28,6 +28,7 @@
 #ifndef COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 #define COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -202,13 +203,37 @@ class DequeScheduler : private internal::Runtime,
     Cell* cell;
     uint32_t generation;
   };
+  static constexpr size_t kNameCacheSlots = 64;
+  struct NameCacheSlot {
+    internal::ShortName name;  // Unfilled: matches no name (cell unread).
+    Cell* cell = nullptr;
+    uint32_t generation = 0;
+  };
 
   // Debian's Abseil has its own string_view type; the map is keyed by it.
   static absl::string_view Key(std::string_view name) {
     return absl::string_view(name.data(), name.size());
   }
 
+  // The live actor called `name`, or nullptr. Short names go through a
+  // small direct-mapped cache first: a send by name costs a hash and three
+  // compares instead of a hash-map probe and a string compare.
   Cell* FindLive(std::string_view name) const {
+    internal::ShortName key;
+    if (!internal::ShortName::From(Key(name), &key)) {
+      return FindLiveInRegistry(name);
+    }
+    NameCacheSlot& slot = name_cache_[key.Hash() % kNameCacheSlots];
+    // Valid while the actor lives: a name is never re-bound while its
+    // actor lives, and the generation changes when the actor finishes.
+    if (slot.name == key && slot.cell->Generation() == slot.generation) {
+      return slot.cell;
+    }
+    Cell* cell = FindLiveInRegistry(name);
+    if (cell != nullptr) slot = NameCacheSlot{key, cell, cell->Generation()};
+    return cell;
+  }
+  Cell* FindLiveInRegistry(std::string_view name) const {
     auto it = registry_.find(Key(name));
     if (it == registry_.end()) return nullptr;
     const RegistryEntry& entry = it->second;
@@ -285,6 +310,7 @@ class DequeScheduler : private internal::Runtime,
   absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
                       internal::NameEq>
       registry_;
+  mutable std::array<NameCacheSlot, kNameCacheSlots> name_cache_{};
   std::deque<Cell> cells_;  // Stable addresses; reused through free_cells_.
   Cell* free_cells_ = nullptr;
   uint64_t next_actor_id_ = 1;

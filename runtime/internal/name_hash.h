@@ -31,12 +31,18 @@ inline uint64_t Load32(const char* p) {
   return v;
 }
 
-struct NameHash {
-  using is_transparent = void;
+// A name of up to 16 bytes as two words and its size: equal names give
+// equal ShortNames and different names different ones, so comparing is
+// three integer compares.
+struct ShortName {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  size_t size = ~size_t{0};  // Matches no name until filled.
 
-  size_t operator()(absl::string_view name) const {
+  // False (and `out` untouched) for names longer than 16 bytes.
+  static bool From(absl::string_view name, ShortName* out) {
     const size_t size = name.size();
-    if (size > 16) return absl::Hash<absl::string_view>()(name);
+    if (size > 16) return false;
     const char* bytes = name.data();
     uint64_t low = 0, high = 0;
     if (size >= 8) {
@@ -45,19 +51,40 @@ struct NameHash {
     } else if (size >= 4) {
       low = Load32(bytes);
       high = Load32(bytes + size - 4);
-    } else if (size > 0) {
+    } else if (size > 0) {  // Every byte of 1-3 bytes.
       low = static_cast<unsigned char>(bytes[0]) |
             static_cast<uint64_t>(static_cast<unsigned char>(bytes[size / 2]))
                 << 8 |
             static_cast<uint64_t>(static_cast<unsigned char>(bytes[size - 1]))
                 << 16;
     }
+    *out = ShortName{low, high, size};
+    return true;
+  }
+
+  size_t Hash() const {
     // Constants: the 64-bit golden ratio and a large odd number; the
     // product of the two mixed words folds both halves together.
     const __uint128_t product =
         static_cast<__uint128_t>(low ^ 0x9E3779B97F4A7C15ull ^ size) *
         (high ^ 0xD6E8FEB86659FD93ull);
     return static_cast<size_t>(product ^ (product >> 64));
+  }
+
+  friend bool operator==(const ShortName& a, const ShortName& b) {
+    return a.low == b.low && a.high == b.high && a.size == b.size;
+  }
+};
+
+struct NameHash {
+  using is_transparent = void;
+
+  size_t operator()(absl::string_view name) const {
+    ShortName short_name;
+    if (!ShortName::From(name, &short_name)) {
+      return absl::Hash<absl::string_view>()(name);
+    }
+    return short_name.Hash();
   }
 };
 
