@@ -10,24 +10,70 @@
 #ifndef COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
 #define COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstddef>
-#include <memory>
+#include <cstdlib>
+#include <new>
 #include <type_traits>
 #include <utility>
 
 namespace coactor::internal {
 
+// Memory for a ring of trivially copyable elements. Large rings are mapped
+// with their pages populated in one system call: a flooded mailbox
+// (millions of messages) otherwise takes a page fault every 4 KiB.
+class RingMemory {
+ public:
+  static constexpr size_t kPopulateFrom = size_t{1} << 20;
+
+  RingMemory() = default;
+  explicit RingMemory(size_t bytes) : bytes_(bytes) {
+    if (bytes >= kPopulateFrom) {
+      void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+      memory_ = mapped == MAP_FAILED ? nullptr : mapped;
+    } else {
+      memory_ = std::malloc(bytes);
+    }
+    if (memory_ == nullptr) throw std::bad_alloc();
+  }
+  RingMemory(RingMemory&& other) noexcept
+      : memory_(std::exchange(other.memory_, nullptr)),
+        bytes_(other.bytes_) {}
+  RingMemory& operator=(RingMemory&& other) noexcept {
+    std::swap(memory_, other.memory_);
+    std::swap(bytes_, other.bytes_);
+    return *this;
+  }
+  ~RingMemory() {
+    if (memory_ == nullptr) return;
+    if (bytes_ >= kPopulateFrom) {
+      munmap(memory_, bytes_);
+    } else {
+      std::free(memory_);
+    }
+  }
+
+  void* get() const { return memory_; }
+
+ private:
+  void* memory_ = nullptr;
+  size_t bytes_ = 0;
+};
+
 template <typename T, typename Relocator>
 class RingQueue {
   static_assert(std::is_trivially_copyable_v<T>);
+  static_assert(alignof(T) <= alignof(std::max_align_t));  // malloc's.
 
  public:
   // `initial_capacity` is 0 or a power of two.
   explicit RingQueue(size_t initial_capacity, Relocator relocator = {})
-      : buffer_(initial_capacity == 0
-                    ? nullptr
-                    : std::make_unique_for_overwrite<T[]>(initial_capacity)),
+      : memory_(initial_capacity == 0 ? RingMemory()
+                                      : RingMemory(initial_capacity * sizeof(T))),
+        buffer_(static_cast<T*>(memory_.get())),
         capacity_(initial_capacity),
         relocator_(relocator) {}
   RingQueue(const RingQueue&) = delete;
@@ -61,6 +107,7 @@ class RingQueue {
   void set_relocator(Relocator relocator) { relocator_ = relocator; }
 
   void swap(RingQueue& other) noexcept {
+    std::swap(memory_, other.memory_);
     std::swap(buffer_, other.buffer_);
     std::swap(capacity_, other.capacity_);
     std::swap(head_, other.head_);
@@ -73,17 +120,20 @@ class RingQueue {
 
   void Grow() {
     const size_t new_capacity = std::max(capacity_ * 2, kFirstAllocation);
-    // For overwrite: no need to zero memory that relocation fills.
-    auto bigger = std::make_unique_for_overwrite<T[]>(new_capacity);
+    // Uninitialized: relocation fills what is used.
+    RingMemory memory(new_capacity * sizeof(T));
+    T* bigger = static_cast<T*>(memory.get());
     for (size_t i = head_; i != tail_; ++i) {
       relocator_(&bigger[i & (new_capacity - 1)],
                  &buffer_[i & (capacity_ - 1)]);
     }
-    buffer_ = std::move(bigger);
+    memory_ = std::move(memory);
+    buffer_ = bigger;
     capacity_ = new_capacity;
   }
 
-  std::unique_ptr<T[]> buffer_;
+  RingMemory memory_;
+  T* buffer_;
   size_t capacity_;
   // Free-running positions; an element is at `position & (capacity_ - 1)`.
   size_t head_ = 0;
