@@ -159,9 +159,10 @@ inline void PrintJson(const RunReport& report) {
   std::fflush(stdout);
 }
 
-// Savina's fork-join and producer-consumer workloads give each message a
-// small fixed computation (a few sines), so there is work to spread over
-// the workers. Defined out of line so it is not folded away.
+// The small fixed computation Savina's fork-join workloads give each
+// message (its performComputation: one sine, squared), so there is some
+// work to spread over the workers; the bounded buffer uses it too. Defined
+// out of line so it is not folded away.
 double Compute(double theta);
 
 }  // namespace bench

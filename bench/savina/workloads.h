@@ -235,7 +235,7 @@ Outcome ThreadRing(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- fork_join_throughput: 64 workers x m messages, a few sines each ----------
+// ---- fork_join_throughput: 64 workers x m messages, one sine each -------------
 // size = m; items = 64m.
 
 inline constexpr int kThroughputWorkers = 64;
