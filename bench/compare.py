@@ -35,7 +35,7 @@ import time
 
 # name, unit of `items`, full size, quick size, also in Python.
 WORKLOADS = [
-    ('counter_printer', 'msgs', 1_000_000, 10_000, True),
+    ('counter_printer', 'msgs', 5_000_000, 10_000, True),
     ('ping_pong', 'msgs', 1_000_000, 10_000, True),
     ('counting', 'msgs', 2_000_000, 10_000, False),
     ('thread_ring', 'hops', 1_000_000, 10_000, True),

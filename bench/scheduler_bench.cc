@@ -8,7 +8,10 @@
 // scheduler always has 1). items_per_second counts messages, or actors for
 // fork-join creation, or computations for the compute ceiling. Every
 // workload checks its own result and fails the run if a message was lost.
+// BM_LineTransfer shows what moving a cache line between two threads costs
+// on the machine at that moment, beside the figures that depend on it.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -173,6 +176,34 @@ void BM_ComputeCeiling(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * threads * kPerThread);
 }
 
+// The machine's own price of communication: two threads hand one cache
+// line back and forth; time_per_transfer is one hand-over. On this shared
+// VM it swings between ~45 and ~260 ns from one process to the next (the
+// host moves the virtual CPUs), and the 2-worker figures of workloads that
+// talk across workers (big, ping-pong) swing with it: read them beside it.
+void BM_LineTransfer(benchmark::State& state) {
+  constexpr int kRounds = 200'000;
+  alignas(64) std::atomic<int> turn{0};
+  for (auto _ : state) {
+    turn.store(0);
+    std::thread other([&turn] {
+      for (int i = 0; i < kRounds; ++i) {
+        while (turn.load(std::memory_order_acquire) != 2 * i + 1) {}
+        turn.store(2 * i + 2, std::memory_order_release);
+      }
+    });
+    for (int i = 0; i < kRounds; ++i) {
+      turn.store(2 * i + 1, std::memory_order_release);
+      while (turn.load(std::memory_order_acquire) != 2 * i + 2) {}
+    }
+    other.join();
+  }
+  state.SetItemsProcessed(state.iterations() * 2 * kRounds);
+  state.counters["time_per_transfer"] = benchmark::Counter(
+      2.0 * kRounds, benchmark::Counter::kIsIterationInvariantRate |
+                         benchmark::Counter::kInvert);
+}
+
 // ---- Big (Savina): many actors pinging random others, answering pongs ----------
 
 struct BigMessage {
@@ -326,6 +357,7 @@ COACTOR_BENCH_BOTH(Big);
 COACTOR_BENCH_BOTH(ForkJoinCreation);
 COACTOR_BENCH_BOTH(FanIn);
 BENCHMARK(BM_ComputeCeiling)->Apply(Threads);
+BENCHMARK(BM_LineTransfer)->UseRealTime();
 
 }  // namespace
 }  // namespace coactor
