@@ -143,13 +143,14 @@ class WorkStealingScheduler : private internal::Runtime,
 
   struct Cell : internal::ActorCell {
     internal::SpinLock lock;
-    // Guarded by `lock`: what senders append to.
-    Mailbox incoming{0};
     // Guarded by `lock`: runnable or running; set by the send that finds
-    // the mailbox idle, cleared by the worker that finds it empty.
+    // the mailbox idle, cleared by the worker that finds it empty. (Beside
+    // the one-byte lock, so that the flags cost an idle actor nothing.)
     bool scheduled = false;
     // Guarded by `lock`: no actor lives here; sends are refused.
     bool closed = true;
+    // Guarded by `lock`: what senders append to.
+    Mailbox incoming{0};
     // Owned by the worker running the actor: messages taken from
     // `incoming` in one swap, delivered without the lock.
     Mailbox inbox{0};

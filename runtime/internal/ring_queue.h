@@ -21,47 +21,33 @@
 
 namespace coactor::internal {
 
-// Memory for a ring of trivially copyable elements. Large rings are mapped
+// Memory for rings of trivially copyable elements. Large rings are mapped
 // with their pages populated in one system call: a flooded mailbox
-// (millions of messages) otherwise takes a page fault every 4 KiB.
-class RingMemory {
- public:
-  static constexpr size_t kPopulateFrom = size_t{1} << 20;
+// (millions of messages) otherwise takes a page fault every 4 KiB. Free
+// functions, so that a ring stays four words (an idle actor has two).
+inline constexpr size_t kPopulateRingsFrom = size_t{1} << 20;
 
-  RingMemory() = default;
-  explicit RingMemory(size_t bytes) : bytes_(bytes) {
-    if (bytes >= kPopulateFrom) {
-      void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-      memory_ = mapped == MAP_FAILED ? nullptr : mapped;
-    } else {
-      memory_ = std::malloc(bytes);
-    }
-    if (memory_ == nullptr) throw std::bad_alloc();
+inline void* AllocateRing(size_t bytes) {
+  void* memory;
+  if (bytes >= kPopulateRingsFrom) {
+    memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (memory == MAP_FAILED) memory = nullptr;
+  } else {
+    memory = std::malloc(bytes);
   }
-  RingMemory(RingMemory&& other) noexcept
-      : memory_(std::exchange(other.memory_, nullptr)),
-        bytes_(other.bytes_) {}
-  RingMemory& operator=(RingMemory&& other) noexcept {
-    std::swap(memory_, other.memory_);
-    std::swap(bytes_, other.bytes_);
-    return *this;
-  }
-  ~RingMemory() {
-    if (memory_ == nullptr) return;
-    if (bytes_ >= kPopulateFrom) {
-      munmap(memory_, bytes_);
-    } else {
-      std::free(memory_);
-    }
-  }
+  if (memory == nullptr) throw std::bad_alloc();
+  return memory;
+}
 
-  void* get() const { return memory_; }
-
- private:
-  void* memory_ = nullptr;
-  size_t bytes_ = 0;
-};
+inline void FreeRing(void* memory, size_t bytes) {
+  if (memory == nullptr) return;
+  if (bytes >= kPopulateRingsFrom) {
+    munmap(memory, bytes);
+  } else {
+    std::free(memory);
+  }
+}
 
 template <typename T, typename Relocator>
 class RingQueue {
@@ -71,13 +57,14 @@ class RingQueue {
  public:
   // `initial_capacity` is 0 or a power of two.
   explicit RingQueue(size_t initial_capacity, Relocator relocator = {})
-      : memory_(initial_capacity == 0 ? RingMemory()
-                                      : RingMemory(initial_capacity * sizeof(T))),
-        buffer_(static_cast<T*>(memory_.get())),
+      : buffer_(initial_capacity == 0 ? nullptr
+                                      : static_cast<T*>(AllocateRing(
+                                            initial_capacity * sizeof(T)))),
         capacity_(initial_capacity),
         relocator_(relocator) {}
   RingQueue(const RingQueue&) = delete;
   RingQueue& operator=(const RingQueue&) = delete;
+  ~RingQueue() { FreeRing(buffer_, capacity_ * sizeof(T)); }
 
   bool empty() const { return head_ == tail_; }
   size_t size() const { return tail_ - head_; }
@@ -107,7 +94,6 @@ class RingQueue {
   void set_relocator(Relocator relocator) { relocator_ = relocator; }
 
   void swap(RingQueue& other) noexcept {
-    std::swap(memory_, other.memory_);
     std::swap(buffer_, other.buffer_);
     std::swap(capacity_, other.capacity_);
     std::swap(head_, other.head_);
@@ -121,19 +107,17 @@ class RingQueue {
   void Grow() {
     const size_t new_capacity = std::max(capacity_ * 2, kFirstAllocation);
     // Uninitialized: relocation fills what is used.
-    RingMemory memory(new_capacity * sizeof(T));
-    T* bigger = static_cast<T*>(memory.get());
+    T* bigger = static_cast<T*>(AllocateRing(new_capacity * sizeof(T)));
     for (size_t i = head_; i != tail_; ++i) {
       relocator_(&bigger[i & (new_capacity - 1)],
                  &buffer_[i & (capacity_ - 1)]);
     }
-    memory_ = std::move(memory);
+    FreeRing(buffer_, capacity_ * sizeof(T));
     buffer_ = bigger;
     capacity_ = new_capacity;
   }
 
-  RingMemory memory_;
-  T* buffer_;
+  T* buffer_;  // From AllocateRing(capacity_ * sizeof(T)).
   size_t capacity_;
   // Free-running positions; an element is at `position & (capacity_ - 1)`.
   size_t head_ = 0;
