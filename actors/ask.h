@@ -53,10 +53,11 @@ namespace internal {
 // Takes the right to complete the ask `token` of the cell owning `word`;
 // true for exactly one caller per ask.
 inline bool ClaimAsk(std::atomic<uint64_t>& word, uint64_t token) {
-  // Acq_rel: acquire the awaiter the asker filled in before it published
-  // the token; release orders our claim before the completion we write.
+  // Acquire: see the awaiter the asker filled in before it published the
+  // token. (The completion written after a won claim reaches the asker
+  // through the scheduler's wake-up, not through this word.)
   return word.compare_exchange_strong(token, token + 1,
-                                      std::memory_order_acq_rel,
+                                      std::memory_order_acquire,
                                       std::memory_order_relaxed);
 }
 

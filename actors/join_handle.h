@@ -20,9 +20,9 @@
 #ifndef COACTOR_ACTORS_JOIN_HANDLE_H_
 #define COACTOR_ACTORS_JOIN_HANDLE_H_
 
+#include <atomic>
 #include <coroutine>
 #include <exception>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
