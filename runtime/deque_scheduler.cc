@@ -451,40 +451,58 @@ void DequeScheduler::DeliverToFinished(Cell* cell,
 }
 
 void DequeScheduler::OnFinished(Cell* cell) {
-  const std::string name = cell->DisplayName();
   const std::exception_ptr exception = cell->promise->exception;
-  if (exception) {
-    failures_.push_back(
-        ActorFailure{name, internal::DescribeException(exception), exception});
-  }
-  const absl::Status undelivered = internal::Undelivered(name);
   std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
-  if (cell->extras != nullptr) {
-    Cell::Extras& extras = *cell->extras;
-    for (std::exception_ptr& error : extras.stashed_errors) {
-      RecordDeadLetter(name, undelivered, ErasedMessage::Of(std::move(error)))
-          .IgnoreError();
+  // The common end (no failure, nothing stashed, no monitor) builds no
+  // display name and no status.
+  if (exception || cell->extras != nullptr) {
+    const std::string name = cell->DisplayName();
+    if (exception) {
+      failures_.push_back(
+          ActorFailure{name, internal::DescribeException(exception), exception});
     }
-    extras.stashed_errors.clear();
-    while (!extras.stash.empty()) {
-      RecordDeadLetter(name, undelivered,
-                       ErasedMessage::Adopt(cell->type, extras.stash.PopFront()))
-          .IgnoreError();
+    if (cell->extras != nullptr) {
+      Cell::Extras& extras = *cell->extras;
+      if (!extras.stashed_errors.empty() || !extras.stash.empty()) {
+        const absl::Status undelivered = internal::Undelivered(name);
+        for (std::exception_ptr& error : extras.stashed_errors) {
+          RecordDeadLetter(name, undelivered,
+                           ErasedMessage::Of(std::move(error)))
+              .IgnoreError();
+        }
+        extras.stashed_errors.clear();
+        while (!extras.stash.empty()) {
+          RecordDeadLetter(name, undelivered,
+                           ErasedMessage::Adopt(cell->type,
+                                                extras.stash.PopFront()))
+              .IgnoreError();
+        }
+      }
+      monitors = std::exchange(extras.monitors, {});
     }
-    monitors = std::exchange(extras.monitors, {});
+    if (!monitors.empty()) {
+      // Built before the actor's state goes; delivered after, as below.
+      const Down down = internal::DownNotice(name, exception);
+      EndActor(cell);
+      for (auto& notify : monitors) notify(down);
+      if (cell->pending == 0) FreeCell(cell);
+      return;
+    }
   }
+  EndActor(cell);
+  if (cell->pending == 0) FreeCell(cell);
+}
+
+void DequeScheduler::EndActor(Cell* cell) {
   std::exchange(cell->handle, nullptr).destroy();
   cell->promise = nullptr;
   cell->SetState(ActorState::kFinished);
   // From now on every reference to and registry entry for this actor is
-  // stale; the generation alone tells (typed sends check nothing else).
+  // stale; the generation alone tells (typed sends check nothing else), and
+  // the name cache forgets it.
   cell->BumpGeneration();
+  if (cell->name != nullptr) ForgetCachedName(*cell->name, cell);
   --live_actors_;
-  if (!monitors.empty()) {
-    const Down down = internal::DownNotice(name, exception);
-    for (auto& notify : monitors) notify(down);
-  }
-  if (cell->pending == 0) FreeCell(cell);
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {

@@ -203,11 +203,12 @@ class DequeScheduler : private internal::Runtime,
     Cell* cell;
     uint32_t generation;
   };
-  static constexpr size_t kNameCacheSlots = 64;
+  static constexpr int kNameCacheBits = 6;
+  static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
+  // A live named actor; unfilled, it matches no name.
   struct NameCacheSlot {
-    internal::ShortName name;  // Unfilled: matches no name (cell unread).
+    internal::ShortName name;
     Cell* cell = nullptr;
-    uint32_t generation = 0;
   };
 
   // Debian's Abseil has its own string_view type; the map is keyed by it.
@@ -218,20 +219,34 @@ class DequeScheduler : private internal::Runtime,
   // The live actor called `name`, or nullptr. Short names go through a
   // small direct-mapped cache first: a send by name costs a hash and three
   // compares instead of a hash-map probe and a string compare.
-  Cell* FindLive(std::string_view name) const {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Cell* FindLive(std::string_view name) const {
     internal::ShortName key;
-    if (!internal::ShortName::From(Key(name), &key)) {
+    if (ABSL_PREDICT_FALSE(!internal::ShortName::From(Key(name), &key))) {
       return FindLiveInRegistry(name);
     }
-    NameCacheSlot& slot = name_cache_[key.Hash() % kNameCacheSlots];
-    // Valid while the actor lives: a name is never re-bound while its
-    // actor lives, and the generation changes when the actor finishes.
-    if (slot.name == key && slot.cell->Generation() == slot.generation) {
-      return slot.cell;
-    }
+    // A slot holds only live actors: EndActor() clears an actor's slot.
+    const NameCacheSlot& slot = name_cache_[CacheIndex(key)];
+    if (ABSL_PREDICT_TRUE(slot.name == key)) return slot.cell;
+    return FindLiveAndCache(name, key);
+  }
+  // The cache missed: look `name` up and remember it.
+  ABSL_ATTRIBUTE_NOINLINE Cell* FindLiveAndCache(
+      std::string_view name, const internal::ShortName& key) const {
     Cell* cell = FindLiveInRegistry(name);
-    if (cell != nullptr) slot = NameCacheSlot{key, cell, cell->Generation()};
+    if (cell != nullptr) name_cache_[CacheIndex(key)] = NameCacheSlot{key, cell};
     return cell;
+  }
+  void ForgetCachedName(std::string_view name, const Cell* cell) {
+    internal::ShortName key;
+    if (!internal::ShortName::From(Key(name), &key)) return;
+    NameCacheSlot& slot = name_cache_[CacheIndex(key)];
+    if (slot.cell == cell) slot = NameCacheSlot{};
+  }
+  // Cheaper than ShortName::Hash(): one multiply, top bits.
+  static size_t CacheIndex(const internal::ShortName& key) {
+    return static_cast<size_t>(((key.low ^ key.high) + key.size) *
+                               0x9E3779B97F4A7C15ull) >>
+           (64 - kNameCacheBits);
   }
   Cell* FindLiveInRegistry(std::string_view name) const {
     auto it = registry_.find(Key(name));
@@ -284,6 +299,8 @@ class DequeScheduler : private internal::Runtime,
   void DeliverError(Cell* cell, std::exception_ptr error);
   void OnFinished(Cell* cell);
   void FreeCell(Cell* cell);
+  // Destroys a finished actor's frame and makes every reference stale.
+  void EndActor(Cell* cell);
   void EnqueueSpecial(Cell* cell, uintptr_t tag);
   // Fires every timer that is due by the clock; true if any fired.
   bool FireDueTimers();

@@ -473,6 +473,60 @@ TEST(DequeSchedulerTest, NameOfAFinishedActorCanBeReused) {
   EXPECT_THAT(second, ElementsAre(2));
 }
 
+// Sends by name go through a cache of recently used names; a finished
+// actor must drop out of it even when its cell is reused at once.
+TEST(DequeSchedulerTest, NameOfAFinishedActorDoesNotReachItsReusedCell) {
+  DequeScheduler sched;
+  std::vector<int> first, second;
+  ASSERT_TRUE(sched.Spawn("worker", OneShot(first)).ok());
+  ASSERT_TRUE(sched.Send("worker", 1).ok());  // Now cached.
+  ASSERT_TRUE(sched.Run().ok());
+  ActorRef<int> reused = sched.Spawn(RecordingPrinter(second));
+  EXPECT_EQ(sched.Send("worker", 2).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(sched.Send(reused, 3).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_THAT(first, ElementsAre(1));
+  EXPECT_THAT(second, ElementsAre(3));
+  ASSERT_EQ(sched.dead_letters().size(), 1u);
+  std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+  EXPECT_EQ(*letters[0].message.get_if<int>(), 2);
+}
+
+// More names than cache slots, so names share slots and evict each other.
+TEST(DequeSchedulerTest, ManyNamesEachReachTheirOwnActor) {
+  constexpr int kActors = 300;
+  DequeScheduler sched;
+  std::vector<std::vector<int>> got(kActors);
+  for (int i = 0; i < kActors; ++i) {
+    // Odd actors take one message and finish; even ones keep receiving.
+    const std::string name = "a" + std::to_string(i);
+    if (i % 2 == 1) {
+      ASSERT_TRUE(sched.Spawn(name, OneShot(got[i])).ok());
+    } else {
+      ASSERT_TRUE(sched.Spawn(name, RecordingPrinter(got[i])).ok());
+    }
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kActors; ++i) {
+      absl::Status sent = sched.Send("a" + std::to_string(i), i * 10 + round);
+      if (round == 1 && i % 2 == 1) {
+        EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition) << i;
+      } else {
+        EXPECT_TRUE(sent.ok()) << i;
+      }
+    }
+    ASSERT_TRUE(sched.Run().ok());
+  }
+  for (int i = 0; i < kActors; ++i) {
+    if (i % 2 == 1) {
+      EXPECT_THAT(got[i], ElementsAre(i * 10)) << i;
+    } else {
+      EXPECT_THAT(got[i], ElementsAre(i * 10, i * 10 + 1)) << i;
+    }
+  }
+  EXPECT_EQ(sched.dead_letters().size(), static_cast<size_t>(kActors / 2));
+}
+
 TEST(DequeSchedulerTest, ReferencesFromAnotherSchedulerAreRejected) {
   DequeScheduler one, two;
   std::vector<int> got;

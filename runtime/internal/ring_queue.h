@@ -19,6 +19,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
+
 namespace coactor::internal {
 
 // Memory for rings of trivially copyable elements. Large rings are mapped
@@ -104,7 +106,8 @@ class RingQueue {
  private:
   static constexpr size_t kFirstAllocation = 8;
 
-  void Grow() {
+  // Out of line so that ReserveBack() stays small enough to inline.
+  ABSL_ATTRIBUTE_NOINLINE void Grow() {
     const size_t new_capacity = std::max(capacity_ * 2, kFirstAllocation);
     // Uninitialized: relocation fills what is used.
     T* bigger = static_cast<T*>(AllocateRing(new_capacity * sizeof(T)));
