@@ -70,34 +70,6 @@ DequeScheduler::~DequeScheduler() {
   }
 }
 
-void DequeScheduler::EnvelopeRelocator::operator()(Envelope* destination,
-                                                   Envelope* source) const {
-  destination->target = source->target;
-  const uintptr_t tag = source->target & kTagMask;
-  if (tag == kStartTag) return;
-  if (tag == kResumeTag) {
-    std::memcpy(&destination->payload, &source->payload,
-                sizeof(internal::Payload));
-    return;
-  }
-  if (tag == kErrorTag) {
-    auto* error =
-        std::launder(reinterpret_cast<std::exception_ptr*>(source->payload.bytes));
-    ::new (static_cast<void*>(destination->payload.bytes))
-        std::exception_ptr(std::move(*error));
-    error->~exception_ptr();
-    return;
-  }
-  const internal::MessageType* type =
-      reinterpret_cast<Cell*>(source->target)->type;
-  if (type->trivially_relocatable) {
-    std::memcpy(&destination->payload, &source->payload,
-                sizeof(internal::Payload));
-  } else {
-    type->relocate(&destination->payload, &source->payload);
-  }
-}
-
 absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
     std::string_view name, internal::ActorPromiseBase* promise,
     std::coroutine_handle<> handle, const internal::MessageType* type) {

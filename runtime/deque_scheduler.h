@@ -63,6 +63,7 @@
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
+#include "runtime/internal/segment_queue.h"
 #include "runtime/internal/timer_queue.h"
 
 namespace coactor {
@@ -195,9 +196,6 @@ class DequeScheduler : private internal::Runtime,
   static constexpr uintptr_t kStartTag = 1;
   static constexpr uintptr_t kResumeTag = 2;
   static constexpr uintptr_t kErrorTag = 3;
-  struct EnvelopeRelocator {
-    void operator()(Envelope* destination, Envelope* source) const;
-  };
 
   struct RegistryEntry {
     Cell* cell;
@@ -323,7 +321,7 @@ class DequeScheduler : private internal::Runtime,
 
   Clock& clock_;
   internal::TimerQueue timers_;
-  internal::RingQueue<Envelope, EnvelopeRelocator> queue_{64};
+  internal::SegmentQueue<Envelope> queue_{64};
   absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
                       internal::NameEq>
       registry_;

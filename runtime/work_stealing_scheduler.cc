@@ -537,7 +537,6 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
 }
 
 void WorkStealingScheduler::Finish(Cell* cell) {
-  const std::string display_name = cell->DisplayName();
   std::vector<ErasedMessage> undelivered;
   std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   {
@@ -564,21 +563,26 @@ void WorkStealingScheduler::Finish(Cell* cell) {
   cell->promise = nullptr;
   cell->SetState(ActorState::kFinished);
   live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
-  {
-    std::lock_guard<std::mutex> hold(records_mutex_);
-    if (exception) {
-      failures_.push_back(ActorFailure{
-          display_name, internal::DescribeException(exception), exception});
+  // The common end (no failure, nothing undelivered, no monitor) builds no
+  // display name and takes no lock but the pool's.
+  if (exception || !undelivered.empty() || !monitors.empty()) {
+    const std::string display_name = cell->DisplayName();
+    {
+      std::lock_guard<std::mutex> hold(records_mutex_);
+      if (exception) {
+        failures_.push_back(ActorFailure{
+            display_name, internal::DescribeException(exception), exception});
+      }
+      for (ErasedMessage& message : undelivered) {
+        dead_letters_.push_back(DeadLetter{
+            display_name, internal::Undelivered(display_name),
+            std::move(message)});
+      }
     }
-    for (ErasedMessage& message : undelivered) {
-      dead_letters_.push_back(DeadLetter{
-          display_name, internal::Undelivered(display_name),
-          std::move(message)});
+    if (!monitors.empty()) {
+      const Down down = internal::DownNotice(display_name, exception);
+      for (auto& notify : monitors) notify(down);
     }
-  }
-  if (!monitors.empty()) {
-    const Down down = internal::DownNotice(display_name, exception);
-    for (auto& notify : monitors) notify(down);
   }
   // The name stays until the cell is reused, for errors about stale
   // references to the actor.
