@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <new>
 #include <optional>
 #include <string>
@@ -16,20 +17,7 @@ namespace {
 
 using internal::ActorState;
 
-// Restores a flag when a scope ends, also by exception.
-class FlagScope {
- public:
-  explicit FlagScope(bool& flag) : flag_(flag) { flag_ = true; }
-  ~FlagScope() { flag_ = false; }
-
- private:
-  bool& flag_;
-};
-
 }  // namespace
-
-// How many entries Run() delivers between looks at the timers.
-constexpr uint32_t kTimerCheckInterval = 256;
 
 DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {}
 
@@ -162,10 +150,10 @@ absl::Status DequeScheduler::Run() {
       Step();
       if (--until_timer_check == 0) {
         until_timer_check = kTimerCheckInterval;
-        if (!timers_.empty()) FireDueTimers();
+        if (HasTimers()) FireDueTimers();
       }
     }
-    if (timers_.empty()) return absl::OkStatus();
+    if (!HasTimers()) return absl::OkStatus();
     // Only timers are left: sleep on the clock until the next one is due.
     if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
   }
@@ -174,17 +162,19 @@ absl::Status DequeScheduler::Run() {
 bool DequeScheduler::RunOnce() {
   if (running_) return false;
   FlagScope running(running_);
-  if (!timers_.empty()) FireDueTimers();
+  if (HasTimers()) FireDueTimers();
   if (!queue_.empty()) Step();
+  ArmDeferredTimers();
   return has_pending();
 }
 
 size_t DequeScheduler::RunReady() {
   if (running_) return 0;
   FlagScope running(running_);
-  if (!timers_.empty()) FireDueTimers();
+  if (HasTimers()) FireDueTimers();
   const size_t ready = queue_.size();
   for (size_t i = 0; i < ready; ++i) Step();
+  ArmDeferredTimers();
   return ready;
 }
 
@@ -193,13 +183,14 @@ size_t DequeScheduler::RunFor(size_t budget) {
   FlagScope running(running_);
   size_t delivered = 0;
   while (delivered < budget) {
-    if (delivered % kTimerCheckInterval == 0 && !timers_.empty()) {
+    if (delivered % kTimerCheckInterval == 0 && HasTimers()) {
       FireDueTimers();
     }
     if (queue_.empty()) break;
     Step();
     ++delivered;
   }
+  ArmDeferredTimers();
   return delivered;
 }
 
@@ -208,11 +199,12 @@ size_t DequeScheduler::RunUntil(absl::Time deadline) {
   FlagScope running(running_);
   size_t delivered = 0;
   while (clock_.Now() < deadline) {
-    if (!timers_.empty()) FireDueTimers();
+    if (HasTimers()) FireDueTimers();
     if (queue_.empty()) break;
     Step();
     ++delivered;
   }
+  ArmDeferredTimers();
   return delivered;
 }
 
@@ -228,28 +220,6 @@ absl::Status DequeScheduler::RunUntilComplete(Task<void> task) {
   }
   handle.TakeResult();
   return absl::OkStatus();
-}
-
-bool DequeScheduler::RunWhileNot(absl::FunctionRef<bool()> done) {
-  FlagScope running(running_);
-  uint32_t until_timer_check = 1;  // Due timers first, as RunOnce().
-  while (!done()) {
-    if (--until_timer_check == 0) {
-      // As in Run(): reading the clock every step would cost more than
-      // the step.
-      until_timer_check = kTimerCheckInterval;
-      if (!timers_.empty()) FireDueTimers();
-      continue;
-    }
-    if (!queue_.empty()) {
-      Step();
-    } else if (!timers_.empty()) {
-      if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
-    } else {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool DequeScheduler::FireDueTimers() {
@@ -279,9 +249,26 @@ internal::TimerId DequeScheduler::AddTimer(absl::Time deadline,
   return timers_.Add(deadline, std::move(fire));
 }
 
-void DequeScheduler::AddGuardedTimer(int64_t timeout_nanos,
-                                     const internal::GuardedTimer& timer) {
-  timers_.AddGuarded(clock_.DeadlineNanosAfter(timeout_nanos), timer);
+void DequeScheduler::ArmDeferredTimers() {
+  if (deferred_timers_.empty()) return;
+  const int64_t now = clock_.DeadlineNanosAfter(0);
+  for (const DeferredTimer& deferred : deferred_timers_) {
+    if (!Armed(deferred.timer)) continue;  // Answered already.
+    const int64_t deadline =
+        deferred.timeout_nanos > std::numeric_limits<int64_t>::max() - now
+            ? std::numeric_limits<int64_t>::max()
+            : now + deferred.timeout_nanos;
+    timers_.AddGuarded(deadline, deferred.timer);
+  }
+  deferred_timers_.clear();
+}
+
+size_t DequeScheduler::pending_timers() const {
+  size_t deferred = 0;
+  for (const DeferredTimer& timer : deferred_timers_) {
+    deferred += Armed(timer.timer);
+  }
+  return timers_.size() + deferred;
 }
 
 bool DequeScheduler::CancelTimer(internal::TimerId id) {
@@ -325,33 +312,6 @@ absl::Status DequeScheduler::AddMonitor(
   static_cast<Cell*>(watched)->GetExtras().monitors.push_back(
       std::move(notify));
   return absl::OkStatus();
-}
-
-// The hot path: one envelope, one resumption.
-inline void DequeScheduler::Step() {
-  Envelope* envelope = queue_.PopFront();
-  const uintptr_t target = envelope->target;
-  if (ABSL_PREDICT_FALSE((target & kTagMask) != 0)) {
-    StepSpecial(target & kTagMask, reinterpret_cast<Cell*>(target & ~kTagMask),
-                &envelope->payload);
-    return;
-  }
-  auto* cell = reinterpret_cast<Cell*>(target);
-  --cell->pending;
-  if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
-    if (cell->State() == ActorState::kFinished) {
-      DeliverToFinished(cell, &envelope->payload);
-    } else {
-      Stash(cell, &envelope->payload);  // Blocked: kept for Receive().
-    }
-    return;
-  }
-  // The actor moves the message out of the popped slot as soon as it
-  // resumes, before it can send anything that would reuse the slot.
-  cell->promise->inbox = &envelope->payload;
-  ++messages_delivered_;
-  cell->handle.resume();
-  if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
 }
 
 void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,

@@ -29,6 +29,7 @@
 #define COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -46,7 +47,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
@@ -68,7 +68,7 @@
 
 namespace coactor {
 
-class DequeScheduler : private internal::Runtime,
+class DequeScheduler final : private internal::Runtime,
                        public SchedulerApi<DequeScheduler> {
  public:
   // Times sleeps and timers with `clock` (which must outlive the scheduler).
@@ -137,8 +137,10 @@ class DequeScheduler : private internal::Runtime,
 
   absl::Time Now() override { return clock_.Now(); }
 
-  bool has_pending() const { return !queue_.empty() || !timers_.empty(); }
-  size_t pending_timers() const { return timers_.size(); }
+  bool has_pending() const {
+    return !queue_.empty() || !deferred_timers_.empty() || !timers_.empty();
+  }
+  size_t pending_timers() const;
   size_t pending() const { return queue_.size(); }
   // Queue slots allocated; the queue never shrinks, so this bounds its
   // memory (it stays small when actors keep up).
@@ -201,6 +203,18 @@ class DequeScheduler : private internal::Runtime,
     Cell* cell;
     uint32_t generation;
   };
+  // Sets a flag for a scope, also when it ends by exception.
+  class FlagScope {
+   public:
+    explicit FlagScope(bool& flag) : flag_(flag) { flag_ = true; }
+    ~FlagScope() { flag_ = false; }
+
+   private:
+    bool& flag_;
+  };
+
+  // How many entries the loops deliver between looks at the timers.
+  static constexpr uint32_t kTimerCheckInterval = 256;
   static constexpr int kNameCacheBits = 6;
   static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
   // A live named actor; unfilled, it matches no name.
@@ -297,6 +311,17 @@ class DequeScheduler : private internal::Runtime,
   void DeliverError(Cell* cell, std::exception_ptr error);
   void OnFinished(Cell* cell);
   void FreeCell(Cell* cell);
+  // Gives deferred timers their deadlines (see deferred_timers_).
+  void ArmDeferredTimers();
+  // Whether any timer is pending; arms deferred ones first.
+  bool HasTimers() {
+    if (!deferred_timers_.empty()) ArmDeferredTimers();
+    return !timers_.empty();
+  }
+  static bool Armed(const internal::GuardedTimer& timer) {
+    // Relaxed: as TimerQueue's check; the fire function re-checks.
+    return timer.word->load(std::memory_order_relaxed) == timer.token;
+  }
   // Destroys a finished actor's frame and makes every reference stale.
   void EndActor(Cell* cell);
   void EnqueueSpecial(Cell* cell, uintptr_t tag);
@@ -306,14 +331,26 @@ class DequeScheduler : private internal::Runtime,
                           absl::AnyInvocable<void(const Down&)> notify);
   // Runs until `done()` or out of work (sleeping on the clock for timers);
   // false if out of work first.
-  bool RunWhileNot(absl::FunctionRef<bool()> done);
+  // A template, so that the check inlines into the loop.
+  template <typename Done>
+  bool RunWhileNot(const Done& done);
 
+  friend struct internal::RuntimeAccess;
   // internal::Runtime
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,
-                       const internal::GuardedTimer& timer) override;
+                       const internal::GuardedTimer& timer) override {
+    // Deferred (see deferred_timers_), filled in place: copying a whole
+    // entry built from narrower stores stalls store-to-load forwarding.
+    DeferredTimer& deferred = deferred_timers_.emplace_back();
+    deferred.timeout_nanos = timeout_nanos;
+    deferred.timer.word = timer.word;
+    deferred.timer.token = timer.token;
+    deferred.timer.fire = timer.fire;
+    deferred.timer.argument = timer.argument;
+  }
   void SpawnRunner(Actor<internal::NoMessage> runner) override;
   // After resuming `cell` other than with a message: if it came back to a
   // Receive(), marks it waiting and hands it what waited meanwhile.
@@ -321,6 +358,18 @@ class DequeScheduler : private internal::Runtime,
 
   Clock& clock_;
   internal::TimerQueue timers_;
+  // Guarded timers (one per ask) whose deadlines are not resolved yet.
+  // Reading the clock for every ask would cost more than the ask's two
+  // messages, so they are resolved together, from one clock read, wherever
+  // the timers are consulted (every kTimerCheckInterval deliveries, when the
+  // queue runs dry, and before a Run call returns); those answered by then
+  // are dropped unread. A deadline is thus the timeout after that clock
+  // read: never early, late by at most one check interval.
+  struct DeferredTimer {
+    int64_t timeout_nanos;
+    internal::GuardedTimer timer;
+  };
+  std::vector<DeferredTimer> deferred_timers_;
   internal::SegmentQueue<Envelope> queue_{64};
   absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
                       internal::NameEq>
@@ -407,6 +456,57 @@ absl::StatusOr<ActorRef<Msg>> DequeScheduler::Find(
     return WrongTypeError(name, *cell->type, internal::TypeName<Msg>());
   }
   return internal::ActorRefAccess::Make<Msg>(cell);
+}
+
+// The hot path: one envelope, one resumption.
+inline void DequeScheduler::Step() {
+  Envelope* envelope = queue_.PopFront();
+  const uintptr_t target = envelope->target;
+  if (ABSL_PREDICT_FALSE((target & kTagMask) != 0)) {
+    StepSpecial(target & kTagMask, reinterpret_cast<Cell*>(target & ~kTagMask),
+                &envelope->payload);
+    return;
+  }
+  auto* cell = reinterpret_cast<Cell*>(target);
+  --cell->pending;
+  if (ABSL_PREDICT_FALSE(cell->State() != internal::ActorState::kWaiting)) {
+    if (cell->State() == internal::ActorState::kFinished) {
+      DeliverToFinished(cell, &envelope->payload);
+    } else {
+      Stash(cell, &envelope->payload);  // Blocked: kept for Receive().
+    }
+    return;
+  }
+  // The actor moves the message out of the popped slot as soon as it
+  // resumes, before it can send anything that would reuse the slot.
+  cell->promise->inbox = &envelope->payload;
+  ++messages_delivered_;
+  cell->handle.resume();
+  if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
+}
+
+template <typename Done>
+bool DequeScheduler::RunWhileNot(const Done& done) {
+  FlagScope running(running_);
+  uint32_t until_timer_check = 1;  // Due timers first, as RunOnce().
+  while (!done()) {
+    if (--until_timer_check == 0) {
+      // As in Run(): reading the clock every step would cost more than
+      // the step.
+      until_timer_check = kTimerCheckInterval;
+      if (HasTimers()) FireDueTimers();
+      continue;
+    }
+    if (!queue_.empty()) {
+      Step();
+    } else if (HasTimers()) {
+      if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
+    } else {
+      return false;
+    }
+  }
+  ArmDeferredTimers();
+  return true;
 }
 
 template <typename T>

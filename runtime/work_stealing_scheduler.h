@@ -78,7 +78,7 @@
 
 namespace coactor {
 
-class WorkStealingScheduler : private internal::Runtime,
+class WorkStealingScheduler final : private internal::Runtime,
                               public SchedulerApi<WorkStealingScheduler> {
  public:
   // Starts `threads` workers (0: one per hardware thread). They sleep until
@@ -377,6 +377,7 @@ class WorkStealingScheduler : private internal::Runtime,
   absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
                           absl::AnyInvocable<void(const Down&)> notify);
 
+  friend struct internal::RuntimeAccess;
   // internal::Runtime
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
   internal::TimerId AddTimer(absl::Time deadline,

@@ -289,6 +289,45 @@ TEST_F(ToolkitTest, AsksGetAReplyOrAnErrorNeverAHang) {
   EXPECT_THAT(results[3].status().message(), HasSubstr("without a reply"));
 }
 
+Actor<Double> Hoarder(std::vector<Double>& kept) {
+  for (;;) kept.push_back(co_await Receive<Double>());
+}
+
+Task<absl::StatusOr<int>> AskOnce(DequeScheduler& sched, ActorRef<Double> to,
+                                  absl::Duration timeout) {
+  co_return co_await Ask<int>(
+      sched, to, [](ReplyTo<int> reply) { return Double{1, std::move(reply)}; },
+      timeout);
+}
+
+// The deque scheduler resolves an ask's deadline at its next look at the
+// timers, not when the ask is made; stepped by hand, that is still the
+// moment of the ask, so the timeout fires exactly on time, never early.
+TEST_F(ToolkitTest, AnAskTimesOutExactlyOnTimeWhenStepped) {
+  std::vector<Double> kept;  // Holds the request: no reply, no drop.
+  ActorRef<Double> hoarder = sched_.Spawn(Hoarder(kept));
+  JoinHandle<absl::StatusOr<int>> handle = sched_.CreateTask(
+      AskOnce(sched_, hoarder, absl::Milliseconds(1500)));
+  for (int step = 0; step < 10 && sched_.pending_timers() == 0; ++step) {
+    sched_.RunOnce();
+  }
+  // The ask was made in the last step (its request is still queued); time
+  // passes before the next one.
+  ASSERT_EQ(sched_.pending_timers(), 1u);
+  ASSERT_TRUE(kept.empty());
+  clock_.Advance(absl::Milliseconds(1499));
+  while (sched_.pending() > 0) sched_.RunOnce();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_FALSE(handle.done()) << "timed out early";
+  clock_.Advance(absl::Milliseconds(1));
+  for (int step = 0; step < 10 && !handle.done(); ++step) sched_.RunOnce();
+  ASSERT_TRUE(handle.done()) << "not timed out on time";
+  EXPECT_EQ(handle.TakeResult().status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Elapsed(), absl::Milliseconds(1500));
+  kept.clear();  // A reply after the timeout would be dropped.
+}
+
 // ---- Monitors and errors thrown into actors -------------------------------------
 
 using Supervised = std::variant<int, Down>;

@@ -63,14 +63,27 @@ class Runtime {
   // True if the timer was pending and will not fire; false if it already
   // fired or was cancelled (a no-op then).
   virtual bool CancelTimer(TimerId id) = 0;
-  // Arms `timer` to be due `timeout_nanos` from now (see GuardedTimer;
-  // possibly a clock tick later, never earlier); a stale one is dropped
-  // without firing and does not keep the scheduler from quiescence.
+  // Arms `timer` to be due `timeout_nanos` from now (see GuardedTimer):
+  // never earlier, possibly a little later (a clock tick; the deque
+  // scheduler takes the time at its next timer check, at most 256
+  // deliveries on). A stale one is dropped without firing and does not keep
+  // the scheduler from quiescence.
   virtual void AddGuardedTimer(int64_t timeout_nanos,
                                const GuardedTimer& timer) = 0;
 
   // Admits an anonymous actor that runs a task (see join_handle.h).
   virtual void SpawnRunner(Actor<NoMessage> runner) = 0;
+};
+
+// For awaitables that know their scheduler's type (an ask): calls its
+// Runtime methods directly, so that a final scheduler's are not virtual
+// calls. Schedulers befriend it.
+struct RuntimeAccess {
+  template <typename Sched>
+  static void AddGuardedTimer(Sched& sched, int64_t timeout_nanos,
+                              const GuardedTimer& timer) {
+    sched.AddGuardedTimer(timeout_nanos, timer);
+  }
 };
 
 struct ExecutionContext {
