@@ -253,7 +253,7 @@ void DequeScheduler::ArmDeferredTimers() {
   if (deferred_timers_.empty()) return;
   const int64_t now = clock_.DeadlineNanosAfter(0);
   for (const DeferredTimer& deferred : deferred_timers_) {
-    if (!Armed(deferred.timer)) continue;  // Answered already.
+    if (!internal::IsArmed(deferred.timer)) continue;  // Answered already.
     const int64_t deadline =
         deferred.timeout_nanos > std::numeric_limits<int64_t>::max() - now
             ? std::numeric_limits<int64_t>::max()
@@ -266,7 +266,7 @@ void DequeScheduler::ArmDeferredTimers() {
 size_t DequeScheduler::pending_timers() const {
   size_t deferred = 0;
   for (const DeferredTimer& timer : deferred_timers_) {
-    deferred += Armed(timer.timer);
+    deferred += internal::IsArmed(timer.timer);
   }
   return timers_.size() + deferred;
 }

@@ -318,10 +318,6 @@ class DequeScheduler final : private internal::Runtime,
     if (!deferred_timers_.empty()) ArmDeferredTimers();
     return !timers_.empty();
   }
-  static bool Armed(const internal::GuardedTimer& timer) {
-    // Relaxed: as TimerQueue's check; the fire function re-checks.
-    return timer.word->load(std::memory_order_relaxed) == timer.token;
-  }
   // Destroys a finished actor's frame and makes every reference stale.
   void EndActor(Cell* cell);
   void EnqueueSpecial(Cell* cell, uintptr_t tag);
@@ -342,14 +338,10 @@ class DequeScheduler final : private internal::Runtime,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,
                        const internal::GuardedTimer& timer) override {
-    // Deferred (see deferred_timers_), filled in place: copying a whole
-    // entry built from narrower stores stalls store-to-load forwarding.
+    // Deferred: see deferred_timers_.
     DeferredTimer& deferred = deferred_timers_.emplace_back();
     deferred.timeout_nanos = timeout_nanos;
-    deferred.timer.word = timer.word;
-    deferred.timer.token = timer.token;
-    deferred.timer.fire = timer.fire;
-    deferred.timer.argument = timer.argument;
+    internal::CopyGuardedTimer(timer, deferred.timer);
   }
   void SpawnRunner(Actor<internal::NoMessage> runner) override;
   // After resuming `cell` other than with a message: if it came back to a

@@ -45,6 +45,22 @@ struct GuardedTimer {
   void* argument = nullptr;
 };
 
+// Whether `timer` still guards a pending ask. Relaxed: a stale answer errs
+// only towards keeping the timer, and its fire function re-checks with a
+// compare-and-swap.
+inline bool IsArmed(const GuardedTimer& timer) {
+  return timer.word->load(std::memory_order_relaxed) == timer.token;
+}
+
+// Copies `from` into `to` field by field: copying a whole struct that was
+// just built from narrower stores stalls store-to-load forwarding.
+inline void CopyGuardedTimer(const GuardedTimer& from, GuardedTimer& to) {
+  to.word = from.word;
+  to.token = from.token;
+  to.fire = from.fire;
+  to.argument = from.argument;
+}
+
 class Runtime {
  public:
   virtual ~Runtime() = default;

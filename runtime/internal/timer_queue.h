@@ -86,10 +86,7 @@ class TimerQueue {
     GuardedEntry* entry = in_order_.ReserveBack();
     entry->deadline = deadline;
     entry->id = next_id_++;
-    entry->guarded.word = guarded.word;
-    entry->guarded.token = guarded.token;
-    entry->guarded.fire = guarded.fire;
-    entry->guarded.argument = guarded.argument;
+    CopyGuardedTimer(guarded, entry->guarded);
     in_order_.CommitBack();
     last_in_order_ = deadline;
   }
@@ -181,10 +178,7 @@ class TimerQueue {
     return callbacks_.contains(entry.id);
   }
   static bool Live(const GuardedEntry& entry) {
-    // Relaxed: a stale answer errs only towards keeping the entry, and the
-    // fire function re-checks with a compare-and-swap.
-    return entry.guarded.word->load(std::memory_order_relaxed) ==
-           entry.guarded.token;
+    return IsArmed(entry.guarded);
   }
 
   // Drops stale entries from the top of each container, then returns the
