@@ -3,6 +3,7 @@
 // exceptions and move-only values.
 #include "actors/generator.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <iterator>
@@ -189,17 +190,21 @@ TEST(GeneratorTest, TenThousandDeepDelegationYieldsInOrderOnAConstantStack) {
   Generator<int> shallow = Nest(0, kValues, &destroyed);
   std::vector<int> values = DrainWithNext(shallow);
   ASSERT_EQ(values.size(), kValues);
-  const uintptr_t shallow_frame = leaf_frame_first;
-  EXPECT_EQ(leaf_frame_last, shallow_frame);
+  const uintptr_t shallow_first = leaf_frame_first;
+  const uintptr_t shallow_last = leaf_frame_last;
 
   Generator<int> deep = Nest(kDepth, kValues, &destroyed);
   values = DrainWithNext(deep);
   ASSERT_EQ(values.size(), kValues);
   for (int i = 0; i < kValues; ++i) ASSERT_EQ(values[i], i);
-  // The leaf runs on the same stack at the first and last value, and at
-  // depth 10,000 as at depth 0: nothing grows with the depth.
-  EXPECT_EQ(leaf_frame_first, leaf_frame_last);
-  EXPECT_EQ(leaf_frame_first, shallow_frame);
+  // The leaf runs on the same stack at depth 10,000 as at depth 0: nothing
+  // grows with the depth. (Its first value, produced while the chain is
+  // being entered, comes through one more call than the others.)
+  EXPECT_EQ(leaf_frame_first, shallow_first);
+  EXPECT_EQ(leaf_frame_last, shallow_last);
+  EXPECT_LT(std::max(leaf_frame_first, leaf_frame_last) -
+                std::min(leaf_frame_first, leaf_frame_last),
+            1024u);
   EXPECT_EQ(destroyed, kDepth + 2);  // Every level already finished.
 }
 

@@ -8,11 +8,12 @@
 // The root records the leaf, so the consumer resumes the leaf directly and a
 // value costs the same at any nesting depth. Moving between levels (a child
 // starts, a child finishes) does not resume the next frame from inside the
-// current one: the frame suspends, control returns to the root's loop
-// (`ResumeChain`), which resumes the new leaf. Symmetric transfer would do
-// the same without the loop, but it only keeps the stack flat when the
-// compiler emits a tail call, which gcc and clang do not promise at -O0 or
-// under ASan; the loop keeps the stack flat in every build.
+// current one: the frame suspends, and control returns to the consumer's
+// call (`Generator::Resume`, then the loop in `ContinueChain`), which
+// resumes the new leaf. Symmetric transfer would do the same without the
+// loop, but it only keeps the stack flat when the compiler emits a tail
+// call, which gcc and clang do not promise at -O0 or under ASan; the loop
+// keeps the stack flat in every build.
 //
 // Thread-safety: none; a chain is driven by one thread at a time.
 #ifndef COACTOR_ACTORS_INTERNAL_GENERATOR_PROMISE_H_
@@ -53,30 +54,31 @@ class GeneratorPromiseBase {
   GeneratorPromiseBase(const GeneratorPromiseBase&) = delete;
   GeneratorPromiseBase& operator=(const GeneratorPromiseBase&) = delete;
 
-  // Resumes the chain until its leaf yields (returns the value) or the root
-  // finishes (returns nullptr). An exception that escapes the root's body is
-  // rethrown here. Root only; the caller sets the leaf's sent_/thrown_.
-  //
-  // Per value this is one indirect call and a few loads: the leaf writes
-  // the value's address into its own promise (no pointer chasing on the
-  // coroutine side), and only a suspension without a value clears it.
-  T* ResumeChain() {
-    for (;;) {
+  // Called by Generator::Resume when the leaf it resumed suspended without
+  // a value: either the root's body ended (returns nullptr, or rethrows
+  // what escaped it) or a child started or finished, and the chain goes on
+  // from the new leaf until a leaf yields (returns the value). Root only.
+  // This happens at most twice per frame of the chain, hence out of line.
+  [[gnu::noinline]] T* ContinueChain() {
+    while (!self_.done()) {
       Base* leaf = leaf_;
       leaf->self_.resume();
       if (leaf->value_ != nullptr) return leaf->value_;
-      if (self_.done()) {
-        finished_ = true;
-        if (exception_) std::rethrow_exception(std::exchange(exception_, {}));
-        return nullptr;
-      }
-      // Otherwise a child started or finished: leaf_ changed; go on.
     }
+    finished_ = true;
+    if (exception_) std::rethrow_exception(std::exchange(exception_, {}));
+    return nullptr;
   }
 
-  // Destroys this root's frame and every frame it is delegating to,
-  // innermost first, so destruction does not recurse either.
-  void DestroyChain() {
+  // Raises what the consumer threw in at the paused co_yield. Out of line
+  // and cold, so that the resume path of every co_yield stays short.
+  [[gnu::noinline, gnu::cold, noreturn]] void RethrowThrown() {
+    std::rethrow_exception(std::exchange(thrown_, {}));
+  }
+
+  // Destroys every frame this root is delegating to, innermost first (so
+  // destruction does not recurse either), but not the root's own frame.
+  void DestroyDelegates() {
     Base* frame = leaf_;
     while (frame != this) {
       Base* parent = frame->parent_;
@@ -84,6 +86,12 @@ class GeneratorPromiseBase {
       frame->self_.destroy();
       frame = parent;
     }
+    leaf_ = this;
+  }
+
+  // Destroys this root's frame and every frame it is delegating to.
+  void DestroyChain() {
+    DestroyDelegates();
     self_.destroy();
   }
 
@@ -121,9 +129,7 @@ class GeneratorPromiseBase {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
     In await_resume() const {
-      if (promise_->thrown_) {
-        std::rethrow_exception(std::exchange(promise_->thrown_, {}));
-      }
+      if (promise_->thrown_) [[unlikely]] promise_->RethrowThrown();
       if constexpr (!std::is_void_v<In>) {
         if (promise_->sent_ != nullptr) {
           return std::move(*std::exchange(promise_->sent_, nullptr));
