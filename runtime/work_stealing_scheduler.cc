@@ -168,8 +168,6 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     cell->type = type;
     // Relaxed: readers re-check under the lock (generation) on hand-over.
     cell->published_type.store(type, std::memory_order_relaxed);
-    cell->incoming.set_relocator(PayloadRelocator{type});
-    cell->inbox.set_relocator(PayloadRelocator{type});
     cell->SetState(ActorState::kStarting);
     cell->name =
         name.empty() ? nullptr : std::make_unique<std::string>(name);
@@ -556,6 +554,7 @@ void WorkStealingScheduler::Finish(Cell* cell) {
         undelivered.push_back(
             ErasedMessage::Adopt(cell->type, mailbox->PopFront()));
       }
+      mailbox->Shrink();  // A burst's segments go back now, not at reuse.
     }
   }
   std::exception_ptr exception = cell->promise->exception;

@@ -70,8 +70,7 @@
 #include "runtime/erased_message.h"
 #include "runtime/scheduler_api.h"
 #include "runtime/internal/name_hash.h"
-#include "runtime/internal/payload_relocator.h"
-#include "runtime/internal/ring_queue.h"
+#include "runtime/internal/mailbox.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
@@ -138,8 +137,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   }
   struct Worker;
 
-  using PayloadRelocator = internal::PayloadRelocator;
-  using Mailbox = internal::RingQueue<internal::Payload, PayloadRelocator>;
+  using Mailbox = internal::Mailbox;
 
   struct Cell : internal::ActorCell {
     internal::SpinLock lock;
@@ -150,10 +148,10 @@ class WorkStealingScheduler final : private internal::Runtime,
     // Guarded by `lock`: no actor lives here; sends are refused.
     bool closed = true;
     // Guarded by `lock`: what senders append to.
-    Mailbox incoming{0};
+    Mailbox incoming;
     // Owned by the worker running the actor: messages taken from
     // `incoming` in one swap, delivered without the lock.
-    Mailbox inbox{0};
+    Mailbox inbox;
     // Guarded by `lock`: the coroutine to resume when a blocked actor is
     // woken (a sleep ended, a task finished, a reply came).
     std::coroutine_handle<> wake;
