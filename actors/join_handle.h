@@ -131,6 +131,9 @@ class [[nodiscard]] JoinHandle : public internal::ContextBound {
 
   // For schedulers: the result once done() (rethrows the task's exception).
   T TakeResult() { return state_->Take(); }
+  // For schedulers that test done() after every step: the state itself,
+  // held in a register instead of reloaded through the handle each time.
+  internal::TaskState<T>* state() const { return state_.get(); }
 
  private:
   std::shared_ptr<internal::TaskState<T>> state_;

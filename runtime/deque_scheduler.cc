@@ -214,7 +214,7 @@ absl::Status DequeScheduler::RunUntilComplete(Task<void> task) {
         "RunUntilComplete() called from inside one of the scheduler's actors");
   }
   JoinHandle<void> handle = CreateTask(std::move(task));
-  if (!RunWhileNot([&] { return handle.done(); })) {
+  if (!RunWhileNot([state = handle.state()] { return state->done(); })) {
     return absl::FailedPreconditionError(
         "the task cannot finish: nothing is left to run");
   }
@@ -316,20 +316,15 @@ absl::Status DequeScheduler::AddMonitor(
 
 void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
                                  internal::Payload* payload) {
+  if (tag == kResumeTag) {  // The most frequent: each ask's reply.
+    StepWake(cell, payload);
+    return;
+  }
   if (tag == kStartTag) {
     Start(cell);
     return;
   }
   --cell->pending;
-  if (tag == kResumeTag) {
-    void* address;
-    std::memcpy(&address, payload->bytes, sizeof address);
-    if (cell->State() == ActorState::kFinished) return;
-    cell->SetState(ActorState::kRunning);
-    std::coroutine_handle<>::from_address(address).resume();
-    AfterWake(cell);
-    return;
-  }
   // kErrorTag
   auto* slot = std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
   std::exception_ptr error = std::move(*slot);

@@ -32,6 +32,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -156,6 +157,9 @@ class DequeScheduler final : private internal::Runtime,
 
  private:
   friend class SchedulerApi<DequeScheduler>;
+
+  // Every actor, timer and reply runs on the thread that runs the loop.
+  static constexpr bool kSingleThreaded = true;
 
   // Who this scheduler is to its cells and references.
   const void* Identity() const {
@@ -305,6 +309,7 @@ class DequeScheduler final : private internal::Runtime,
 
   void Step();
   void StepSpecial(uintptr_t tag, Cell* cell, internal::Payload* payload);
+  void StepWake(Cell* cell, internal::Payload* payload);
   void Start(Cell* cell);
   void Stash(Cell* cell, internal::Payload* payload);
   void DeliverToFinished(Cell* cell, internal::Payload* payload);
@@ -338,10 +343,16 @@ class DequeScheduler final : private internal::Runtime,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,
                        const internal::GuardedTimer& timer) override {
-    // Deferred: see deferred_timers_.
-    DeferredTimer& deferred = deferred_timers_.emplace_back();
-    deferred.timeout_nanos = timeout_nanos;
-    internal::CopyGuardedTimer(timer, deferred.timer);
+    // Deferred: see deferred_timers_. An actor has one ask pending at a
+    // time, so a deferred timer of its previous ask is stale: reused.
+    if (!deferred_timers_.empty() &&
+        deferred_timers_.back().timer.word == timer.word) {
+      DeferredTimer& last = deferred_timers_.back();
+      last.timeout_nanos = timeout_nanos;
+      internal::CopyGuardedTimer(timer, last.timer);
+      return;
+    }
+    deferred_timers_.emplace_back(timeout_nanos, timer);
   }
   void SpawnRunner(Actor<internal::NoMessage> runner) override;
   // After resuming `cell` other than with a message: if it came back to a
@@ -358,6 +369,11 @@ class DequeScheduler final : private internal::Runtime,
   // are dropped unread. A deadline is thus the timeout after that clock
   // read: never early, late by at most one check interval.
   struct DeferredTimer {
+    // Field by field, not zeroed first (see CopyGuardedTimer).
+    DeferredTimer(int64_t timeout, const internal::GuardedTimer& guarded)
+        : timeout_nanos(timeout) {
+      internal::CopyGuardedTimer(guarded, timer);
+    }
     int64_t timeout_nanos;
     internal::GuardedTimer timer;
   };
@@ -477,6 +493,24 @@ inline void DequeScheduler::Step() {
   if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
 }
 
+// A wake-up (kResumeTag): resumes the coroutine the actor is blocked on.
+// Out of the hot loop's way, in StepSpecial.
+inline void DequeScheduler::StepWake(Cell* cell, internal::Payload* payload) {
+  --cell->pending;
+  void* address;
+  std::memcpy(&address, payload->bytes, sizeof address);
+  if (ABSL_PREDICT_FALSE(cell->State() == internal::ActorState::kFinished)) {
+    return;
+  }
+  cell->SetState(internal::ActorState::kRunning);
+  std::coroutine_handle<>::from_address(address).resume();
+  // Blocked again (say, on its next ask): nothing to hand it yet.
+  if (cell->State() == internal::ActorState::kBlocked && !cell->handle.done()) {
+    return;
+  }
+  AfterWake(cell);
+}
+
 template <typename Done>
 bool DequeScheduler::RunWhileNot(const Done& done) {
   FlagScope running(running_);
@@ -508,7 +542,7 @@ absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
         "RunUntilComplete() called from inside one of the scheduler's actors");
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
-  if (!RunWhileNot([&] { return handle.done(); })) {
+  if (!RunWhileNot([state = handle.state()] { return state->done(); })) {
     return absl::FailedPreconditionError(
         "the task cannot finish: nothing is left to run");
   }

@@ -131,6 +131,9 @@ class WorkStealingScheduler final : private internal::Runtime,
  private:
   friend class SchedulerApi<WorkStealingScheduler>;
 
+  // Replies and timeouts race from different workers.
+  static constexpr bool kSingleThreaded = false;
+
   // Who this scheduler is to its cells and references.
   const void* Identity() const {
     return static_cast<const internal::Runtime*>(this);

@@ -328,6 +328,46 @@ TEST_F(ToolkitTest, AnAskTimesOutExactlyOnTimeWhenStepped) {
   kept.clear();  // A reply after the timeout would be dropped.
 }
 
+// One answered ask, then one that gets no reply.
+Task<std::vector<absl::StatusOr<int>>> AskThenWaitInVain(
+    DequeScheduler& sched, ActorRef<Double> doubler, ActorRef<Double> hoarder,
+    int n, absl::Duration timeout) {
+  auto make = [n](ReplyTo<int> reply) { return Double{n, std::move(reply)}; };
+  std::vector<absl::StatusOr<int>> results;
+  results.push_back(co_await Ask<int>(sched, doubler, make, timeout));
+  results.push_back(co_await Ask<int>(sched, hoarder, make, timeout));
+  co_return results;
+}
+
+// An actor has one ask pending at a time, so the deque scheduler reuses
+// the deferred timer of an actor's answered ask for its next one; with
+// several actors' asks interleaved, each unanswered one still times out on
+// its own deadline, and each answered one leaves nothing behind.
+TEST_F(ToolkitTest, InterleavedAsksOfSeveralActorsEachTimeOutOnTime) {
+  bool drop_next = false;
+  ActorRef<Double> doubler = sched_.Spawn(Doubler(drop_next));
+  std::vector<Double> kept;
+  ActorRef<Double> hoarder = sched_.Spawn(Hoarder(kept));
+  std::vector<JoinHandle<std::vector<absl::StatusOr<int>>>> askers;
+  for (int i = 1; i <= 3; ++i) {
+    askers.push_back(sched_.CreateTask(AskThenWaitInVain(
+        sched_, doubler, hoarder, i, absl::Seconds(4 - i))));
+  }
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_EQ(Elapsed(), absl::Seconds(3));  // The last deadline, not later.
+  EXPECT_EQ(kept.size(), 3u);
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(askers[i - 1].done());
+    std::vector<absl::StatusOr<int>> results = askers[i - 1].TakeResult();
+    ASSERT_EQ(results.size(), 2u);
+    ASSERT_TRUE(results[0].ok()) << results[0].status();
+    EXPECT_EQ(*results[0], 2 * i);
+    EXPECT_EQ(results[1].status().code(), absl::StatusCode::kDeadlineExceeded);
+  }
+  EXPECT_EQ(sched_.pending_timers(), 0u);
+  kept.clear();  // Replies after the timeouts: dropped.
+}
+
 // ---- Monitors and errors thrown into actors -------------------------------------
 
 using Supervised = std::variant<int, Down>;

@@ -93,8 +93,12 @@ class Runtime {
 
 // For awaitables that know their scheduler's type (an ask): calls its
 // Runtime methods directly, so that a final scheduler's are not virtual
-// calls. Schedulers befriend it.
+// calls, and tells whether it runs every actor on one thread
+// (Sched::kSingleThreaded). Schedulers befriend it.
 struct RuntimeAccess {
+  template <typename Sched>
+  static constexpr bool kSingleThreaded = Sched::kSingleThreaded;
+
   template <typename Sched>
   static void AddGuardedTimer(Sched& sched, int64_t timeout_nanos,
                               const GuardedTimer& timer) {
