@@ -55,11 +55,6 @@ struct WorkStealingScheduler::Worker {
   }
 };
 
-thread_local WorkStealingScheduler::Worker*
-    WorkStealingScheduler::current_worker_ = nullptr;
-thread_local WorkStealingScheduler::WorkerLocals*
-    WorkStealingScheduler::current_locals_ = nullptr;
-
 WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
     : clock_(clock) {
   if (threads <= 0) {
@@ -260,48 +255,42 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell) {
   WakeOneWorker();
 }
 
-void WorkStealingScheduler::FlushEntry(OutboxEntry& entry) {
-  Cell* cell = entry.target;
-  const internal::MessageType* type = entry.type;
-  bool delivered = false;
-  bool wake = false;
-  {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    if (!cell->closed && cell->Generation() == entry.generation) {
-      for (uint32_t i = 0; i < entry.count; ++i) {
-        internal::Payload* slot = cell->incoming.ReserveBack();
-        if (type->trivially_relocatable) {
-          std::memcpy(slot, &entry.messages[i], sizeof(internal::Payload));
-        } else {
-          type->relocate(slot, &entry.messages[i]);
-        }
-        cell->incoming.CommitBack();
-      }
-      delivered = true;
-      wake = !cell->scheduled;
-      cell->scheduled = true;
-    }
-  }
-  if (!delivered) {  // The receiver finished after these were sent.
-    for (uint32_t i = 0; i < entry.count; ++i) {
-      RecordDeadLetter("(finished actor)",
-                       absl::FailedPreconditionError(
-                           "the actor finished before this message was "
-                           "delivered"),
-                       ErasedMessage::Adopt(type, &entry.messages[i]))
-          .IgnoreError();
-    }
-  }
-  entry.count = 0;
-  if (wake) MakeRunnable(cell);
-}
-
 void WorkStealingScheduler::FlushOutbox(Outbox& outbox) {
-  // Flushing may wake actors, but never sends, so `used` is stable here.
-  for (int i = 0; i < outbox.used; ++i) {
-    if (outbox.entries[i].count > 0) FlushEntry(outbox.entries[i]);
-  }
-  outbox.used = 0;
+  // Flushing may wake actors, but never sends: the outbox is stable here.
+  outbox.Flush([this](const Outbox::Batch& batch, auto for_each_message) {
+    Cell* cell = batch.target;
+    const internal::MessageType* type = batch.type;
+    bool delivered = false;
+    bool wake = false;
+    {
+      std::lock_guard<internal::SpinLock> hold(cell->lock);
+      if (!cell->closed && cell->Generation() == batch.generation) {
+        for_each_message([&](internal::Payload* message) {
+          internal::Payload* slot = cell->incoming.ReserveBack();
+          if (type->trivially_relocatable) {
+            std::memcpy(slot, message, sizeof(internal::Payload));
+          } else {
+            type->relocate(slot, message);
+          }
+          cell->incoming.CommitBack();
+        });
+        delivered = true;
+        wake = !cell->scheduled;
+        cell->scheduled = true;
+      }
+    }
+    if (!delivered) {  // The receiver finished after these were sent.
+      for_each_message([&](internal::Payload* message) {
+        RecordDeadLetter("(finished actor)",
+                         absl::FailedPreconditionError(
+                             "the actor finished before this message was "
+                             "delivered"),
+                         ErasedMessage::Adopt(type, message))
+            .IgnoreError();
+      });
+    }
+    if (wake) MakeRunnable(cell);
+  });
 }
 
 absl::Status WorkStealingScheduler::Run() {
@@ -359,7 +348,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       cell = RunActor(worker, cell);
       // Sends made outside an actor's turn (monitors' Downs when it ended)
       // must not wait in the outbox while this worker looks for work.
-      if (worker->locals.outbox.used > 0) FlushOutbox(worker->locals.outbox);
+      if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
     }
   }
   current_worker_ = nullptr;
@@ -438,7 +427,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
   Outbox& outbox = worker->locals.outbox;
   auto finish = [&] {
-    if (outbox.used > 0) FlushOutbox(outbox);
+    if (!outbox.empty()) FlushOutbox(outbox);
     Finish(cell);
     return nullptr;
   };
@@ -450,14 +439,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   for (int budget = kBudget;; --budget) {
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
-      if (outbox.used > 0) FlushOutbox(outbox);
+      if (!outbox.empty()) FlushOutbox(outbox);
       if (!ResumeIfWoken(cell)) return nullptr;
       if (cell->handle.done()) return finish();
       continue;
     }
     if (cell->inbox.empty()) {
       // The actor may have sent to itself.
-      if (outbox.used > 0) FlushOutbox(outbox);
+      if (!outbox.empty()) FlushOutbox(outbox);
       std::exception_ptr error;
       {
         std::lock_guard<internal::SpinLock> hold(cell->lock);
@@ -481,7 +470,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       }
     }
     if (budget == 0) {
-      if (outbox.used > 0) FlushOutbox(outbox);
+      if (!outbox.empty()) FlushOutbox(outbox);
       return YieldActor(worker, cell);
     }
     // The actor moves the message out of its slot as soon as it resumes;
@@ -632,7 +621,7 @@ bool WorkStealingScheduler::FireDueTimers() {
   for (internal::TimerQueue::Due& fire : due) fire.Fire();
   // Their sends (SendAfter) must not wait in this worker's outbox.
   if (WorkerLocals* locals = Locals(); locals != nullptr) {
-    if (locals->outbox.used > 0) FlushOutbox(locals->outbox);
+    if (!locals->outbox.empty()) FlushOutbox(locals->outbox);
   }
   return !due.empty();
 }

@@ -9,10 +9,12 @@
 //   sched.Run().IgnoreError();  // Returns when every actor is idle.
 //
 // How it runs (docs in runtime/README.md):
-// - Each actor has a mailbox: a ring buffer behind a spin lock that senders
-//   append to, and a second ring that the worker running the actor swaps in
+// - Each actor has a mailbox: a queue behind a spin lock that senders
+//   append to, and a second one that the worker running the actor swaps in
 //   and drains without the lock. An actor becomes runnable when its mailbox
 //   goes from empty to non-empty, and runs on at most one worker at a time.
+//   Sends from an actor wait in its worker's outbox, grouped by receiver,
+//   until its turn ends (or many wait): one lock per receiver and batch.
 // - Each worker has a Chase-Lev deque of runnable actors and a `runnext`
 //   slot: the actor an actor just woke runs next on the same worker and
 //   cannot be stolen (as Go's runnext and Tokio's LIFO slot), so pairs of
@@ -69,8 +71,9 @@
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/scheduler_api.h"
-#include "runtime/internal/name_hash.h"
 #include "runtime/internal/mailbox.h"
+#include "runtime/internal/name_hash.h"
+#include "runtime/internal/outbox.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
@@ -183,24 +186,12 @@ class WorkStealingScheduler final : private internal::Runtime,
     uint32_t generation;
   };
 
-  // Sends made by an actor on a worker wait here, grouped by receiver, and
-  // are handed to each receiver's mailbox under one lock per batch. The
-  // worker flushes before the sending actor looks at its own mailbox and
-  // before its turn ends, so the actor cannot move to another worker with
-  // messages pending: per-pair FIFO holds.
-  static constexpr int kOutboxTargets = 4;
-  static constexpr int kOutboxBatch = 128;
-  struct OutboxEntry {
-    Cell* target = nullptr;
-    uint32_t generation = 0;
-    uint32_t count = 0;
-    const internal::MessageType* type = nullptr;
-    internal::Payload messages[kOutboxBatch];
-  };
-  struct Outbox {
-    int used = 0;
-    OutboxEntry entries[kOutboxTargets];
-  };
+  // Sends made by an actor on a worker wait in its outbox, grouped by
+  // receiver, and are handed to each receiver's mailbox under one lock per
+  // batch. The worker flushes before the sending actor looks at its own
+  // mailbox and before its turn ends, so the actor cannot move to another
+  // worker with messages pending: per-pair FIFO holds.
+  using Outbox = internal::Outbox<Cell>;
 
   // A worker's cache of registry look-ups, so that sends by name take no
   // lock: a slot is valid while the registry's version is the one it was
@@ -219,7 +210,9 @@ class WorkStealingScheduler final : private internal::Runtime,
     Outbox outbox;
     NameCacheSlot names[kNameCacheSlots];
   };
-  static thread_local WorkerLocals* current_locals_;
+  // Constant-initialized and defined here: every access is a plain
+  // thread-local load, with no call to a dynamic-initialization guard.
+  static inline thread_local constinit WorkerLocals* current_locals_ = nullptr;
 
   // The calling thread's locals if it is one of this scheduler's workers.
   WorkerLocals* Locals() const {
@@ -264,28 +257,17 @@ class WorkStealingScheduler final : private internal::Runtime,
     if (locals == nullptr) {
       return Push<Msg>(cell, generation, std::forward<Args>(args)...);
     }
-    Outbox* outbox = &locals->outbox;
-    OutboxEntry* entry = nullptr;
-    for (int i = 0; i < outbox->used; ++i) {
-      OutboxEntry& candidate = outbox->entries[i];
-      if (candidate.target == cell && candidate.generation == generation) {
-        entry = &candidate;
-        break;
-      }
+    Outbox& outbox = locals->outbox;
+    const internal::MessageType* type = internal::MessageTypeOf<Msg>();
+    internal::Payload* slot = outbox.Reserve(cell, generation, type);
+    if (ABSL_PREDICT_FALSE(slot == nullptr)) {
+      FlushOutbox(outbox);
+      slot = outbox.Reserve(cell, generation, type);
     }
-    if (entry == nullptr) {
-      if (outbox->used == kOutboxTargets) FlushOutbox(*outbox);
-      entry = &outbox->entries[outbox->used++];
-      entry->target = cell;
-      entry->generation = generation;
-      entry->type = internal::MessageTypeOf<Msg>();
-    }
-    internal::ConstructPayload<Msg>(&entry->messages[entry->count],
-                                    std::forward<Args>(args)...);
-    if (++entry->count == kOutboxBatch) FlushEntry(*entry);
+    internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
+    if (outbox.Commit()) FlushOutbox(outbox);
     return PushResult::kQueued;
   }
-  void FlushEntry(OutboxEntry& entry);
   void FlushOutbox(Outbox& outbox);
 
   bool LookUp(std::string_view name, RegistryEntry* entry) const;
@@ -351,7 +333,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   void MakeRunnable(Cell* cell);
   // The calling thread's worker if it is one of this scheduler's.
   Worker* CurrentWorker() const;
-  static thread_local Worker* current_worker_;
+  static inline thread_local constinit Worker* current_worker_ = nullptr;
 
   // Worker side (work_stealing_scheduler.cc).
   void WorkerMain(Worker* worker);

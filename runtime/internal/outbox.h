@@ -1,0 +1,181 @@
+// Outbox holds the messages an actor sends while it runs on a worker of the
+// work-stealing scheduler, grouped by receiver, so that each receiver's
+// mailbox lock is taken (and its cache line moved between CPUs) once per
+// batch instead of once per message. A sender that fans out over many
+// receivers in turn (fork-join: one driver, 64 workers round-robin) is
+// batched as well as one that floods a single receiver: receivers are
+// found through a small open-addressing table, and the messages of all
+// receivers share one buffer, each receiver's chained in send order.
+//
+// The scheduler appends with Reserve() / Commit() (which says when to flush
+// early) and hands everything over with Flush(): receivers in the order of their first message, each
+// receiver's messages in the order sent. A full outbox (too many messages,
+// or too many receivers near one table slot) makes Reserve() return
+// nullptr: flush, then reserve again.
+//
+// Thread-safety: none; each worker thread has its own.
+#ifndef COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
+#define COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
+
+#include <cstdint>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+#include "actors/internal/message_type.h"
+
+namespace coactor::internal {
+
+template <typename Target>
+class Outbox {
+ public:
+  // One receiver's messages; the actor of `generation` in `target`.
+  struct Batch {
+    Target* target = nullptr;
+    uint32_t generation = 0;
+    uint32_t count = 0;
+    const MessageType* type = nullptr;
+    uint16_t first = 0;  // Index of its first message.
+    uint16_t last = 0;   // Index of its last message.
+  };
+
+  // Receivers the table has slots for (a power of two) and messages the
+  // buffer holds (16 KiB of payloads). Flushes come at the end of each
+  // actor's turn, or in a long one when the buffer is full or a single
+  // receiver's batch reaches kSoleBatch.
+  static constexpr int kSlots = 128;
+  static constexpr int kMessages = 512;
+  static constexpr uint32_t kSoleBatch = 128;
+  // Slots looked at from a receiver's home slot before giving up.
+  static constexpr int kProbes = 8;
+
+  bool empty() const { return used_batches_ == 0; }
+
+  // A slot for the next message to the actor of `generation` in `target`,
+  // whose messages are of `type`; construct the message in it, then
+  // Commit(). nullptr if the outbox is full (nothing is changed then).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* Reserve(Target* target,
+                                                uint32_t generation,
+                                                const MessageType* type) {
+    if (ABSL_PREDICT_FALSE(used_messages_ == kMessages)) return nullptr;
+    // The receiver of the previous message, most often (a reply, a flood).
+    if (reserved_ != nullptr && reserved_->target == target &&
+        reserved_->generation == generation) {
+      return &payloads_[used_messages_];
+    }
+    // The first message of an actor's turn: every slot is free.
+    if (used_batches_ == 0) {
+      Claim(Home(target), target, generation, type);
+      return &payloads_[0];
+    }
+    return ReserveOther(target, generation, type);
+  }
+
+  // Appends the message constructed in the slot Reserve() returned.
+  // Returns true when the outbox should be flushed now: a flood to a
+  // single receiver goes out every kSoleBatch messages, so that the
+  // receiver's worker starts early and the buffer stays in L1.
+  bool Commit() {
+    const uint16_t message = static_cast<uint16_t>(used_messages_++);
+    if (reserved_->count++ == 0) {
+      reserved_->first = message;
+    } else {
+      next_[reserved_->last] = message;
+    }
+    reserved_->last = message;
+    return reserved_->count == kSoleBatch && used_batches_ == 1;
+  }
+
+  // Calls `deliver(batch, for_each_message)` for every receiver, in the
+  // order of its first message, and leaves the outbox empty;
+  // `for_each_message(f)` calls `f(Payload*)` for each of the batch's
+  // messages in the order sent. `deliver` must take (move or destroy) every
+  // message and must not append to this outbox.
+  template <typename Deliver>
+  void Flush(Deliver&& deliver) {
+    if (used_batches_ == 1) {
+      // The usual case (a reply, a flood): the buffer holds one receiver's
+      // messages and nothing else, in order.
+      Batch& batch = slots_[order_[0]];
+      if (batch.count > 0) {
+        deliver(batch, [this](auto&& f) {
+          for (uint32_t i = 0; i < used_messages_; ++i) f(&payloads_[i]);
+        });
+      }
+      batch.target = nullptr;
+      used_batches_ = 0;
+      used_messages_ = 0;
+      reserved_ = nullptr;
+      return;
+    }
+    for (uint32_t i = 0; i < used_batches_; ++i) {
+      Batch& batch = slots_[order_[i]];
+      // Empty if the message meant for it was never committed (its
+      // construction threw).
+      if (batch.count > 0) {
+        deliver(batch, [this, &batch](auto&& f) {
+          uint16_t message = batch.first;
+          for (uint32_t n = 0; n < batch.count; ++n) {
+            f(&payloads_[message]);
+            message = next_[message];
+          }
+        });
+      }
+      batch.target = nullptr;
+    }
+    used_batches_ = 0;
+    used_messages_ = 0;
+    reserved_ = nullptr;
+  }
+
+ private:
+  // Reserve() for a receiver other than the previous one's.
+  ABSL_ATTRIBUTE_NOINLINE Payload* ReserveOther(Target* target,
+                                                uint32_t generation,
+                                                const MessageType* type) {
+    const uint32_t home = Home(target);
+    for (uint32_t probe = 0; probe < kProbes; ++probe) {
+      const uint32_t index = (home + probe) & (kSlots - 1);
+      Batch& batch = slots_[index];
+      if (batch.target == target && batch.generation == generation) {
+        reserved_ = &batch;
+        return &payloads_[used_messages_];
+      }
+      if (batch.target == nullptr) {
+        Claim(index, target, generation, type);
+        return &payloads_[used_messages_];
+      }
+    }
+    return nullptr;
+  }
+
+  void Claim(uint32_t index, Target* target, uint32_t generation,
+             const MessageType* type) {
+    Batch& batch = slots_[index];
+    batch.target = target;
+    batch.generation = generation;
+    batch.type = type;
+    batch.count = 0;
+    order_[used_batches_++] = static_cast<uint16_t>(index);
+    reserved_ = &batch;
+  }
+
+  static uint32_t Home(const Target* target) {
+    // Cells are a few hundred bytes apart: mix the address, take top bits.
+    const uint64_t bits = reinterpret_cast<uintptr_t>(target);
+    return static_cast<uint32_t>((bits * 0x9E3779B97F4A7C15ull) >> 57);
+  }
+  static_assert(kSlots == 128, "Home() yields 7 bits");
+  static_assert(kMessages <= 65536, "message indices are 16 bits");
+
+  uint32_t used_batches_ = 0;
+  uint32_t used_messages_ = 0;
+  Batch* reserved_ = nullptr;
+  uint16_t order_[kSlots];       // Used slots, in order of first use.
+  uint16_t next_[kMessages];     // The next message of the same batch.
+  Batch slots_[kSlots];
+  Payload payloads_[kMessages];
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
