@@ -425,6 +425,14 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
+  // While set, the actor's sends to itself go straight to its inbox.
+  struct RunningScope {
+    RunningScope(WorkerLocals& locals, Cell* cell) : locals(locals) {
+      locals.running = cell;
+    }
+    ~RunningScope() { locals.running = nullptr; }
+    WorkerLocals& locals;
+  } running(worker->locals, cell);
   Outbox& outbox = worker->locals.outbox;
   auto finish = [&] {
     if (!outbox.empty()) FlushOutbox(outbox);
@@ -445,7 +453,6 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       continue;
     }
     if (cell->inbox.empty()) {
-      // The actor may have sent to itself.
       if (!outbox.empty()) FlushOutbox(outbox);
       std::exception_ptr error;
       {
@@ -473,8 +480,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       if (!outbox.empty()) FlushOutbox(outbox);
       return YieldActor(worker, cell);
     }
-    // The actor moves the message out of its slot as soon as it resumes;
-    // its own sends go to `incoming`, never to this ring.
+    // The actor moves the message out of its slot as soon as it resumes,
+    // before it can send anything to itself (which goes to this queue).
     cell->promise->inbox = cell->inbox.PopFront();
     // Relaxed: a statistic written only by this worker.
     worker->delivered.store(

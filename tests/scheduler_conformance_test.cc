@@ -227,6 +227,50 @@ TEST_P(ConformanceTest, FanInDeliversEveryMessageOnceInSenderOrder) {
   });
 }
 
+// Checks order like Sink; answers each message from another sender with two
+// messages to itself (on workers those skip the outbox and the lock).
+template <typename Sched>
+Actor<Tagged> SelfFeedingSink(Sched& sched, FanInResult& result, int self_id) {
+  ActorRef<Tagged> self = co_await Self();
+  int sent_to_self = 0;
+  for (;;) {
+    Tagged message = co_await Receive<Tagged>();
+    int& expected = result.next_expected[message.sender];
+    if (message.sequence != expected) ++result.out_of_order;
+    expected = message.sequence + 1;
+    ++result.received;
+    if (message.sender != self_id) {
+      for (int k = 0; k < 2; ++k) {
+        sched.Send(self, Tagged{self_id, sent_to_self++}).IgnoreError();
+      }
+    }
+  }
+}
+
+TEST_P(ConformanceTest, SendsToSelfKeepTheirOrderAmongOtherSenders) {
+  constexpr int kSenders = 8;
+  const int per_sender = 20'000 / kScale;
+  OnScheduler([&](auto& sched) {
+    FanInResult result;
+    result.next_expected.assign(kSenders + 1, 0);
+    ActorRef<Tagged> sink =
+        sched.Spawn(SelfFeedingSink(sched, result, /*self_id=*/kSenders));
+    for (int s = 0; s < kSenders; ++s) {
+      ActorRef<int> source = sched.Spawn(Source(sched, sink, s));
+      ASSERT_TRUE(sched.Send(source, per_sender).ok());
+    }
+    ASSERT_TRUE(sched.Run().ok());
+    const int64_t from_others = int64_t{kSenders} * per_sender;
+    EXPECT_EQ(result.received, 3 * from_others);
+    EXPECT_EQ(result.out_of_order, 0);
+    for (int s = 0; s < kSenders; ++s) {
+      EXPECT_EQ(result.next_expected[s], per_sender) << "sender " << s;
+    }
+    EXPECT_EQ(result.next_expected[kSenders], 2 * from_others);
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
 // ---- Spawn storm ------------------------------------------------------------------
 
 template <typename Sched>
