@@ -237,8 +237,13 @@ absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
 
 // ---- Scheduling ------------------------------------------------------------
 
-void WorkStealingScheduler::MakeRunnable(Cell* cell) {
+void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
   if (Worker* worker = CurrentWorker()) {
+    if (stealable) {
+      worker->deque.Push(cell);
+      WakeOneWorker();
+      return;
+    }
     if (worker->runnext != nullptr) {
       worker->deque.Push(worker->runnext);
       WakeOneWorker();
@@ -255,9 +260,21 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell) {
   WakeOneWorker();
 }
 
-void WorkStealingScheduler::FlushOutbox(Outbox& outbox) {
+void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
+  bool stealable = false;
+  if (point == FlushPoint::kMidTurn) {
+    Worker* worker = CurrentWorker();
+    if (worker != nullptr && ++worker->locals.mid_turn_flushes >= 2) {
+      stealable = true;
+      if (worker->runnext != nullptr) {
+        worker->deque.Push(std::exchange(worker->runnext, nullptr));
+        WakeOneWorker();
+      }
+    }
+  }
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  outbox.Flush([this](const Outbox::Batch& batch, auto for_each_message) {
+  outbox.Flush([this, stealable](const Outbox::Batch& batch,
+                                 auto for_each_message) {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     bool delivered = false;
@@ -289,7 +306,7 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox) {
             .IgnoreError();
       });
     }
-    if (wake) MakeRunnable(cell);
+    if (wake) MakeRunnable(cell, stealable);
   });
 }
 
@@ -429,6 +446,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   struct RunningScope {
     RunningScope(WorkerLocals& locals, Cell* cell) : locals(locals) {
       locals.running = cell;
+      locals.mid_turn_flushes = 0;
     }
     ~RunningScope() { locals.running = nullptr; }
     WorkerLocals& locals;

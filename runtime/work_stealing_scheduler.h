@@ -209,6 +209,8 @@ class WorkStealingScheduler final : private internal::Runtime,
     const WorkStealingScheduler* owner = nullptr;
     // The actor this worker is running (its inbox is this worker's).
     Cell* running = nullptr;
+    // Flushes its turn has forced so far (see FlushPoint).
+    uint32_t mid_turn_flushes = 0;
     Outbox outbox;
     NameCacheSlot names[kNameCacheSlots];
   };
@@ -273,14 +275,21 @@ class WorkStealingScheduler final : private internal::Runtime,
     const internal::MessageType* type = internal::MessageTypeOf<Msg>();
     internal::Payload* slot = outbox.Reserve(cell, generation, type);
     if (ABSL_PREDICT_FALSE(slot == nullptr)) {
-      FlushOutbox(outbox);
+      FlushOutbox(outbox, FlushPoint::kMidTurn);
       slot = outbox.Reserve(cell, generation, type);
     }
     internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
-    if (outbox.Commit()) FlushOutbox(outbox);
+    if (outbox.Commit()) FlushOutbox(outbox, FlushPoint::kMidTurn);
     return PushResult::kQueued;
   }
-  void FlushOutbox(Outbox& outbox);
+  // Where a flush happens. At the end of a sender's turn (or where it may
+  // end) a receiver it wakes goes to `runnext`: it runs next, here. A flush
+  // forced by a full outbox is mid-turn; from the second in one turn on,
+  // the sender is flooding and keeps this worker busy, so the receivers it
+  // wakes (and the one waiting in `runnext`) go to the deque, where an
+  // idle worker can take them and consume while the sender produces.
+  enum class FlushPoint { kTurnEnd, kMidTurn };
+  void FlushOutbox(Outbox& outbox, FlushPoint point = FlushPoint::kTurnEnd);
 
   bool LookUp(std::string_view name, RegistryEntry* entry) const;
 
@@ -341,8 +350,9 @@ class WorkStealingScheduler final : private internal::Runtime,
                                 ErasedMessage message);
 
   // Counts `cell` as runnable and queues it: on the calling worker's
-  // runnext slot, or on the shared injection queue from other threads.
-  void MakeRunnable(Cell* cell);
+  // runnext slot (or, if `stealable`, its deque), or on the shared
+  // injection queue from other threads.
+  void MakeRunnable(Cell* cell, bool stealable = false);
   // The calling thread's worker if it is one of this scheduler's.
   Worker* CurrentWorker() const;
   static inline thread_local constinit Worker* current_worker_ = nullptr;
