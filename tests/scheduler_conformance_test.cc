@@ -188,14 +188,16 @@ struct FanInResult {
   int64_t out_of_order = 0;
 };
 
+// Counts `message` and checks it follows its sender's previous one.
+void Record(const Tagged& message, FanInResult& result) {
+  int& expected = result.next_expected[message.sender];
+  if (message.sequence != expected) ++result.out_of_order;
+  expected = message.sequence + 1;
+  ++result.received;
+}
+
 Actor<Tagged> Sink(FanInResult& result) {
-  for (;;) {
-    Tagged message = co_await Receive<Tagged>();
-    int& expected = result.next_expected[message.sender];
-    if (message.sequence != expected) ++result.out_of_order;
-    expected = message.sequence + 1;
-    ++result.received;
-  }
+  for (;;) Record(co_await Receive<Tagged>(), result);
 }
 
 template <typename Sched>
@@ -227,7 +229,7 @@ TEST_P(ConformanceTest, FanInDeliversEveryMessageOnceInSenderOrder) {
   });
 }
 
-// Checks order like Sink; answers each message from another sender with two
+// Records like Sink; answers each message from another sender with two
 // messages to itself (on workers those skip the outbox and the lock).
 template <typename Sched>
 Actor<Tagged> SelfFeedingSink(Sched& sched, FanInResult& result, int self_id) {
@@ -235,10 +237,7 @@ Actor<Tagged> SelfFeedingSink(Sched& sched, FanInResult& result, int self_id) {
   int sent_to_self = 0;
   for (;;) {
     Tagged message = co_await Receive<Tagged>();
-    int& expected = result.next_expected[message.sender];
-    if (message.sequence != expected) ++result.out_of_order;
-    expected = message.sequence + 1;
-    ++result.received;
+    Record(message, result);
     if (message.sender != self_id) {
       for (int k = 0; k < 2; ++k) {
         sched.Send(self, Tagged{self_id, sent_to_self++}).IgnoreError();
