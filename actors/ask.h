@@ -40,6 +40,7 @@
 #include <utility>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -224,6 +225,13 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
   bool await_ready() { return false; }
 
   bool await_suspend(std::coroutine_handle<> handle) {
+    if (ABSL_PREDICT_FALSE(context_.runtime !=
+                           internal::RuntimeAccess::AsRuntime(sched_))) {
+      // The reply would wake this actor through another scheduler.
+      this->result_.emplace(absl::FailedPreconditionError(
+          "an ask must be sent through the asking actor's own scheduler"));
+      return false;
+    }
     this->runtime_ = context_.runtime;
     this->cell_ = context_.cell;
     this->handle_ = handle;
@@ -231,6 +239,11 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
     // Relaxed: only the asker moves the word from even to odd; this reads
     // its own last write (or a claimer's, which left it even).
     token_ = word.load(std::memory_order_relaxed) + 1;
+    // Built before anything is published: if it throws, the exception
+    // reaches the asker at its co_await and nothing is left armed (its
+    // ReplyTo's claim finds the word still even).
+    auto request =
+        std::move(make_request_)(this->MakeReplyTo(word, token_, kOneThread));
     // Release: a claimer that sees the token sees this awaiter filled in.
     word.store(token_, std::memory_order_release);
     context_.cell->SetState(internal::ActorState::kBlocked);
@@ -239,7 +252,7 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
         internal::GuardedTimer{&word, token_, &AskAwaiter::Expire, this});
     absl::Status sent = sched_.Send(
         internal::ActorRefAccess::Make<Msg>(to_cell_, to_generation_),
-        std::move(make_request_)(this->MakeReplyTo(word, token_, kOneThread)));
+        std::move(request));
     if (!sent.ok() && internal::ClaimAsk(word, token_, kOneThread)) {
       // The request was refused (and kept as a dead letter): answer with
       // the refusal and do not suspend.

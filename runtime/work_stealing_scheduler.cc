@@ -204,6 +204,10 @@ absl::Status WorkStealingScheduler::PushConverted(
     std::string_view name, const RegistryEntry& entry,
     const internal::MessageType* sent, void* object) {
   Cell* cell = entry.cell;
+  // To itself, into its inbox, as Deliver() does: its order holds.
+  WorkerLocals* locals = Locals();
+  const bool to_self = locals != nullptr && locals->running == cell;
+  Mailbox& mailbox = to_self ? cell->inbox : cell->incoming;
   bool wake;
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
@@ -211,14 +215,14 @@ absl::Status WorkStealingScheduler::PushConverted(
       return internal::NameNotLive(name, /*registered=*/true);
     }
     if (cell->type == sent) {
-      sent->construct_from_object(cell->incoming.ReserveBack(), object);
+      sent->construct_from_object(mailbox.ReserveBack(), object);
     } else if (const internal::Alternative* alternative =
                    internal::FindAlternative(*cell->type, sent)) {
-      alternative->construct_from(cell->incoming.ReserveBack(), object);
+      alternative->construct_from(mailbox.ReserveBack(), object);
     } else {
       return internal::WrongType(name, cell->type->name, sent->name);
     }
-    cell->incoming.CommitBack();
+    mailbox.CommitBack();
     wake = !cell->scheduled;
     cell->scheduled = true;
   }
@@ -277,18 +281,14 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
                                  auto for_each_message) {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
+    const internal::PayloadRelocator relocate{type};
     bool delivered = false;
     bool wake = false;
     {
       std::lock_guard<internal::SpinLock> hold(cell->lock);
       if (!cell->closed && cell->Generation() == batch.generation) {
         for_each_message([&](internal::Payload* message) {
-          internal::Payload* slot = cell->incoming.ReserveBack();
-          if (type->trivially_relocatable) {
-            std::memcpy(slot, message, sizeof(internal::Payload));
-          } else {
-            type->relocate(slot, message);
-          }
+          relocate(cell->incoming.ReserveBack(), message);
           cell->incoming.CommitBack();
         });
         delivered = true;
@@ -440,6 +440,16 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
   return false;
 }
 
+void WorkStealingScheduler::MoveMessages(const internal::MessageType* type,
+                                         Mailbox& from, Mailbox& to) {
+  const internal::PayloadRelocator relocate{type};
+  while (!from.empty()) {
+    internal::Payload* message = from.PopFront();
+    relocate(to.ReserveBack(), message);
+    to.CommitBack();
+  }
+}
+
 WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
   // While set, the actor's sends to itself go straight to its inbox.
@@ -470,7 +480,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       if (cell->handle.done()) return finish();
       continue;
     }
-    if (cell->inbox.empty()) {
+    // Look at `incoming` when the inbox is empty, and at the start of each
+    // turn besides: what an actor sends itself goes to its inbox, and must
+    // not hold back others' messages or errors for ever.
+    if (cell->inbox.empty() || budget == kBudget) {
       if (!outbox.empty()) FlushOutbox(outbox);
       std::exception_ptr error;
       {
@@ -480,10 +493,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
           error = errors.front();
           errors.erase(errors.begin());
         } else if (cell->incoming.empty()) {
-          cell->scheduled = false;
-          return nullptr;
-        } else {
+          if (cell->inbox.empty()) {
+            cell->scheduled = false;
+            return nullptr;
+          }
+        } else if (cell->inbox.empty()) {
           cell->inbox.swap(cell->incoming);
+        } else {
+          MoveMessages(cell->type, cell->incoming, cell->inbox);
         }
       }
       if (error) {

@@ -74,6 +74,7 @@
 #include "runtime/internal/mailbox.h"
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/outbox.h"
+#include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
@@ -369,6 +370,9 @@ class WorkStealingScheduler final : private internal::Runtime,
   // Runs `cell` for up to a budget of messages; returns the next actor to
   // run on this worker, if there is an obvious one.
   Cell* RunActor(Worker* worker, Cell* cell);
+  // Appends every message of `from` to `to`, in order.
+  static void MoveMessages(const internal::MessageType* type, Mailbox& from,
+                           Mailbox& to);
   Cell* YieldActor(Worker* worker, Cell* cell);
   void Finish(Cell* cell);
   // Resumes a blocked actor if it was woken; false if it stays blocked.

@@ -270,6 +270,66 @@ TEST_P(ConformanceTest, SendsToSelfKeepTheirOrderAmongOtherSenders) {
   });
 }
 
+// Sends itself the next tick forever, until a negative number or an error
+// arrives from someone else.
+template <typename Sched>
+Actor<int> Ticker(Sched& sched, int64_t& ticks, std::string& stopped_by) {
+  ActorRef<int> self = co_await Self();
+  for (;;) {
+    try {
+      int n = co_await Receive<int>();
+      if (n < 0) {
+        stopped_by = "message";
+        co_return;
+      }
+      ++ticks;
+      sched.Send(self, n + 1).IgnoreError();
+    } catch (const std::runtime_error&) {
+      stopped_by = "error";
+      co_return;
+    }
+  }
+}
+
+// Counts down by sending itself messages, then stops the ticker with a
+// message or an error.
+template <typename Sched>
+Actor<int> Stopper(Sched& sched, ActorRef<int> ticker, bool with_error) {
+  ActorRef<int> self = co_await Self();
+  for (;;) {
+    int left = co_await Receive<int>();
+    if (left > 0) {
+      sched.Send(self, left - 1).IgnoreError();
+    } else if (with_error) {
+      sched.SendError(ticker, std::make_exception_ptr(std::runtime_error("x")))
+          .IgnoreError();
+      co_return;
+    } else {
+      sched.Send(ticker, -1).IgnoreError();
+      co_return;
+    }
+  }
+}
+
+// An actor that keeps sending itself messages never runs out of mail; the
+// messages and errors others send it must still get through.
+TEST_P(ConformanceTest, SendsToSelfNeverHoldBackOthersMessagesOrErrors) {
+  for (bool with_error : {false, true}) {
+    OnScheduler([&](auto& sched) {
+      int64_t ticks = 0;
+      std::string stopped_by;
+      ActorRef<int> ticker = sched.Spawn(Ticker(sched, ticks, stopped_by));
+      ActorRef<int> stopper = sched.Spawn(Stopper(sched, ticker, with_error));
+      ASSERT_TRUE(sched.Send(ticker, 0).ok());
+      ASSERT_TRUE(sched.Send(stopper, 1000).ok());
+      ASSERT_TRUE(sched.Run().ok());  // Hangs if the stop never arrives.
+      EXPECT_EQ(stopped_by, with_error ? "error" : "message");
+      EXPECT_GT(ticks, 0);
+      EXPECT_EQ(sched.live_actors(), 0u);
+    });
+  }
+}
+
 // ---- Spawn storm ------------------------------------------------------------------
 
 template <typename Sched>
@@ -765,6 +825,36 @@ TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
                                  "failed: negative: -7"));
     EXPECT_EQ(sched.Monitor(*fragile, supervisor).code(),
               absl::StatusCode::kFailedPrecondition);
+  });
+}
+
+// Sends itself, by name, an int (converted to the variant) and then a
+// Command (no conversion), in a burst; both must arrive in that order.
+template <typename Sched>
+Actor<Command> SelfSender(Sched& sched, std::vector<std::string>& log) {
+  for (;;) {
+    Command command = co_await Receive<Command>();
+    if (std::holds_alternative<std::string>(command)) {
+      log.push_back(std::get<std::string>(command));
+      continue;
+    }
+    const int n = std::get<int>(command);
+    log.push_back(std::to_string(n));
+    if (n == 0) {
+      sched.Send("me", 1).IgnoreError();
+      sched.Send("me", Command{std::string("2")}).IgnoreError();
+      sched.Send("me", 3).IgnoreError();
+    }
+  }
+}
+
+TEST_P(ConformanceTest, ConvertedAndExactSendsToSelfKeepTheirOrder) {
+  OnScheduler([&](auto& sched) {
+    std::vector<std::string> log;
+    ASSERT_TRUE(sched.Spawn("me", SelfSender(sched, log)).ok());
+    ASSERT_TRUE(sched.Send("me", 0).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(log, ElementsAre("0", "1", "2", "3"));
   });
 }
 

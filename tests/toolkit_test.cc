@@ -328,6 +328,59 @@ TEST_F(ToolkitTest, AnAskTimesOutExactlyOnTimeWhenStepped) {
   kept.clear();  // A reply after the timeout would be dropped.
 }
 
+// Asks through `via` (not its own scheduler), then makes a request that
+// throws, then asks properly.
+Task<std::vector<std::string>> AskBadly(DequeScheduler& own,
+                                        DequeScheduler& via,
+                                        ActorRef<Double> doubler,
+                                        ActorRef<Double> elsewhere) {
+  std::vector<std::string> log;
+  absl::StatusOr<int> wrong = co_await Ask<int>(
+      via, elsewhere,
+      [](ReplyTo<int> reply) { return Double{1, std::move(reply)}; },
+      absl::Seconds(1));
+  log.push_back(wrong.status().ToString());
+  try {
+    co_await Ask<int>(
+        own, doubler,
+        [](ReplyTo<int>) -> Double {
+          throw std::runtime_error("no request today");
+        },
+        absl::Seconds(1));
+    log.push_back("not thrown");
+  } catch (const std::runtime_error& e) {
+    log.push_back(std::string("caught ") + e.what());
+  }
+  absl::StatusOr<int> right = co_await Ask<int>(
+      own, doubler,
+      [](ReplyTo<int> reply) { return Double{21, std::move(reply)}; },
+      absl::Seconds(1));
+  log.push_back(right.ok() ? std::to_string(*right) : right.status().ToString());
+  co_return log;
+}
+
+TEST_F(ToolkitTest, AsksThroughAnotherSchedulerOrWithAThrowingRequestFailCleanly) {
+  DequeScheduler other(clock_);
+  bool drop_next = false;
+  ActorRef<Double> doubler = sched_.Spawn(Doubler(drop_next));
+  ActorRef<Double> elsewhere = other.Spawn(Doubler(drop_next));
+  absl::StatusOr<std::vector<std::string>> log =
+      sched_.RunUntilComplete(AskBadly(sched_, other, doubler, elsewhere));
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_THAT((*log)[0], HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT((*log)[0], HasSubstr("own scheduler"));
+  EXPECT_EQ((*log)[1], "caught no request today");
+  EXPECT_EQ((*log)[2], "42");
+  // Nothing was sent to the other scheduler, nothing is left armed here.
+  EXPECT_EQ(other.pending(), 1u);  // Only the doubler's start.
+  EXPECT_TRUE(other.dead_letters().empty());
+  EXPECT_TRUE(sched_.dead_letters().empty());
+  EXPECT_EQ(sched_.pending_timers(), 0u);
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_EQ(Elapsed(), absl::ZeroDuration());
+}
+
 // One answered ask, then one that gets no reply.
 Task<std::vector<absl::StatusOr<int>>> AskThenWaitInVain(
     DequeScheduler& sched, ActorRef<Double> doubler, ActorRef<Double> hoarder,

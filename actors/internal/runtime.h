@@ -98,6 +98,10 @@ class Runtime {
 struct RuntimeAccess {
   template <typename Sched>
   static constexpr bool kSingleThreaded = Sched::kSingleThreaded;
+  template <typename Sched>
+  static Runtime* AsRuntime(Sched& sched) {
+    return &sched;
+  }
 
   template <typename Sched>
   static void AddGuardedTimer(Sched& sched, int64_t timeout_nanos,
