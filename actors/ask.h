@@ -227,10 +227,7 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
   bool await_suspend(std::coroutine_handle<> handle) {
     if (ABSL_PREDICT_FALSE(context_.runtime !=
                            internal::RuntimeAccess::AsRuntime(sched_))) {
-      // The reply would wake this actor through another scheduler.
-      this->result_.emplace(absl::FailedPreconditionError(
-          "an ask must be sent through the asking actor's own scheduler"));
-      return false;
+      return RefuseForeignScheduler();
     }
     this->runtime_ = context_.runtime;
     this->cell_ = context_.cell;
@@ -266,6 +263,14 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
   absl::StatusOr<R> await_resume() { return std::move(*this->result_); }
 
  private:
+  // The reply would wake this actor through another scheduler: answers at
+  // once with an error. Out of line, so await_suspend stays small.
+  [[gnu::noinline, gnu::cold]] bool RefuseForeignScheduler() {
+    this->result_.emplace(absl::FailedPreconditionError(
+        "an ask must be sent through the asking actor's own scheduler"));
+    return false;
+  }
+
   static void Expire(const internal::GuardedTimer& timer) {
     // The awaiter may be gone unless the claim succeeds: claim first.
     if (internal::ClaimAsk(*timer.word, timer.token, kOneThread)) {

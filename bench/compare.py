@@ -93,6 +93,11 @@ def parse_args():
         workspace = os.environ.get('BUILD_WORKSPACE_DIRECTORY')
         args.out = (os.path.join(workspace, 'bench', 'results') if workspace
                     else os.path.abspath('compare_results'))
+    elif not os.path.isabs(args.out):
+        # Under `bazel run` the working directory is the runfiles tree; a
+        # relative --out means the caller's directory.
+        caller = os.environ.get('BUILD_WORKING_DIRECTORY', os.getcwd())
+        args.out = os.path.join(caller, args.out)
     return args
 
 
