@@ -458,7 +458,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       locals.running = cell;
       locals.mid_turn_flushes = 0;
     }
-    ~RunningScope() { locals.running = nullptr; }
+    ~RunningScope() {
+      locals.running = nullptr;
+      locals.mid_turn_flushes = 0;  // Sends from timers start afresh.
+    }
     WorkerLocals& locals;
   } running(worker->locals, cell);
   Outbox& outbox = worker->locals.outbox;
