@@ -243,6 +243,9 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
         std::move(make_request_)(this->MakeReplyTo(word, token_, kOneThread));
     // Release: a claimer that sees the token sees this awaiter filled in.
     word.store(token_, std::memory_order_release);
+    // Whatever the scheduler marks a handling actor with (kRunning on the
+    // deque scheduler, kWaiting with work stealing), for a refusal below.
+    const internal::ActorState handling = context_.cell->State();
     context_.cell->SetState(internal::ActorState::kBlocked);
     internal::RuntimeAccess::AddGuardedTimer(
         sched_, timeout_nanos_,
@@ -253,7 +256,7 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
     if (!sent.ok() && internal::ClaimAsk(word, token_, kOneThread)) {
       // The request was refused (and kept as a dead letter): answer with
       // the refusal and do not suspend.
-      context_.cell->SetState(internal::ActorState::kRunning);
+      context_.cell->SetState(handling);
       this->result_.emplace(std::move(sent));
       return false;
     }

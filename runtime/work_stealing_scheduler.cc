@@ -223,6 +223,7 @@ absl::Status WorkStealingScheduler::PushConverted(
       return internal::WrongType(name, cell->type->name, sent->name);
     }
     mailbox.CommitBack();
+    if (to_self) cell->sent_to_self = true;
     wake = !cell->scheduled;
     cell->scheduled = true;
   }
@@ -484,10 +485,12 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       continue;
     }
     // Look at `incoming` when the inbox is empty, and at the start of each
-    // turn besides: what an actor sends itself goes to its inbox, and must
-    // not hold back others' messages or errors for ever.
-    if (cell->inbox.empty() || budget == kBudget) {
+    // turn if the actor has sent itself messages: those go to its inbox,
+    // and must not hold back others' messages or errors for ever.
+    if (cell->inbox.empty() ||
+        (budget == kBudget && cell->sent_to_self)) {
       if (!outbox.empty()) FlushOutbox(outbox);
+      cell->sent_to_self = false;
       std::exception_ptr error;
       {
         std::lock_guard<internal::SpinLock> hold(cell->lock);
@@ -514,7 +517,9 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
         continue;
       }
     }
-    if (budget == 0) {
+    // At or below zero: blocked passes and errors count too, and may
+    // step over zero.
+    if (budget <= 0) {
       if (!outbox.empty()) FlushOutbox(outbox);
       return YieldActor(worker, cell);
     }

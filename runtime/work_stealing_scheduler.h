@@ -154,6 +154,9 @@ class WorkStealingScheduler final : private internal::Runtime,
     bool scheduled = false;
     // Guarded by `lock`: no actor lives here; sends are refused.
     bool closed = true;
+    // Owned by the worker running the actor: it has sent itself messages
+    // (into `inbox`) since `incoming` was last looked at.
+    bool sent_to_self = false;
     // Guarded by `lock`: what senders append to.
     Mailbox incoming;
     // Owned by the worker running the actor: messages taken from
@@ -270,6 +273,7 @@ class WorkStealingScheduler final : private internal::Runtime,
       internal::ConstructPayload<Msg>(cell->inbox.ReserveBack(),
                                       std::forward<Args>(args)...);
       cell->inbox.CommitBack();
+      cell->sent_to_self = true;
       return PushResult::kQueued;
     }
     Outbox& outbox = locals->outbox;

@@ -330,6 +330,36 @@ TEST_P(ConformanceTest, SendsToSelfNeverHoldBackOthersMessagesOrErrors) {
   }
 }
 
+// As Ticker, but sleeps (for zero time) twice after each tick: its turns
+// then mix wake-ups and messages.
+template <typename Sched>
+Actor<int> SleepyTicker(Sched& sched, int64_t& ticks) {
+  ActorRef<int> self = co_await Self();
+  for (;;) {
+    int n = co_await Receive<int>();
+    if (n < 0) co_return;
+    ++ticks;
+    sched.Send(self, n + 1).IgnoreError();
+    // Two wake-ups per message: a turn's count of passes then reaches its
+    // end on a wake-up, not on a delivery.
+    co_await Sleep(absl::ZeroDuration());
+    co_await Sleep(absl::ZeroDuration());
+  }
+}
+
+TEST_P(ConformanceTest, AnActorThatSleepsBetweenSendsToSelfStillGetsItsMail) {
+  OnScheduler([&](auto& sched) {
+    int64_t ticks = 0;
+    ActorRef<int> ticker = sched.Spawn(SleepyTicker(sched, ticks));
+    ActorRef<int> stopper = sched.Spawn(Stopper(sched, ticker, false));
+    ASSERT_TRUE(sched.Send(ticker, 0).ok());
+    ASSERT_TRUE(sched.Send(stopper, 1000).ok());
+    ASSERT_TRUE(sched.Run().ok());  // Hangs if the stop never arrives.
+    EXPECT_GT(ticks, 0);
+    EXPECT_EQ(sched.live_actors(), 0u);
+  });
+}
+
 // ---- Spawn storm ------------------------------------------------------------------
 
 template <typename Sched>
@@ -717,6 +747,43 @@ Task<int64_t> AskManyTimes(Sched& sched, ActorRef<Question> echo, int count) {
     sum += answer.ok() ? *answer : -1'000'000;
   }
   co_return sum;
+}
+
+Actor<Question> Finished() { co_return; }
+
+// Asks `gone` (finished) when told 1, then records what else it is told.
+template <typename Sched>
+Actor<int> AsksTheGone(Sched& sched, ActorRef<Question> gone,
+                       std::vector<std::string>& log) {
+  for (;;) {
+    int n = co_await Receive<int>();
+    if (n != 1) {
+      log.push_back("got " + std::to_string(n));
+      continue;
+    }
+    absl::StatusOr<int> answer = co_await Ask<int>(
+        sched, gone,
+        [](ReplyTo<int> reply) { return Question{1, std::move(reply)}; },
+        absl::Seconds(1));
+    log.push_back(answer.ok() ? "answered" : answer.status().ToString());
+  }
+}
+
+TEST_P(ConformanceTest, AnActorWhoseAskIsRefusedKeepsReceiving) {
+  OnScheduler([&](auto& sched) {
+    ActorRef<Question> gone = sched.Spawn(Finished());
+    ASSERT_TRUE(sched.Run().ok());
+    std::vector<std::string> log;
+    ActorRef<int> asker = sched.Spawn(AsksTheGone(sched, gone, log));
+    ASSERT_TRUE(sched.Send(asker, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(sched.Send(asker, 2).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_THAT(log[0], HasSubstr("FAILED_PRECONDITION"));
+    EXPECT_EQ(log[1], "got 2");
+    EXPECT_EQ(sched.live_actors(), 1u);
+  });
 }
 
 TEST_P(ConformanceTest, AnsweredAsksLeaveNoTimerBehind) {
