@@ -32,7 +32,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -309,7 +308,6 @@ class DequeScheduler final : private internal::Runtime,
 
   void Step();
   void StepSpecial(uintptr_t tag, Cell* cell, internal::Payload* payload);
-  void StepWake(Cell* cell, internal::Payload* payload);
   void Start(Cell* cell);
   void Stash(Cell* cell, internal::Payload* payload);
   void DeliverToFinished(Cell* cell, internal::Payload* payload);
@@ -491,24 +489,6 @@ inline void DequeScheduler::Step() {
   ++messages_delivered_;
   cell->handle.resume();
   if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
-}
-
-// A wake-up (kResumeTag): resumes the coroutine the actor is blocked on.
-// Out of the hot loop's way, in StepSpecial.
-inline void DequeScheduler::StepWake(Cell* cell, internal::Payload* payload) {
-  --cell->pending;
-  void* address;
-  std::memcpy(&address, payload->bytes, sizeof address);
-  if (ABSL_PREDICT_FALSE(cell->State() == internal::ActorState::kFinished)) {
-    return;
-  }
-  cell->SetState(internal::ActorState::kRunning);
-  std::coroutine_handle<>::from_address(address).resume();
-  // Blocked again (say, on its next ask): nothing to hand it yet.
-  if (cell->State() == internal::ActorState::kBlocked && !cell->handle.done()) {
-    return;
-  }
-  AfterWake(cell);
 }
 
 template <typename Done>

@@ -249,10 +249,7 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
       WakeOneWorker();
       return;
     }
-    if (worker->runnext != nullptr) {
-      worker->deque.Push(worker->runnext);
-      WakeOneWorker();
-    }
+    SpillRunnext(worker);
     worker->runnext = cell;
     return;
   }
@@ -265,16 +262,19 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
   WakeOneWorker();
 }
 
+void WorkStealingScheduler::SpillRunnext(Worker* worker) {
+  if (worker->runnext == nullptr) return;
+  worker->deque.Push(std::exchange(worker->runnext, nullptr));
+  WakeOneWorker();
+}
+
 void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
   bool stealable = false;
   if (point == FlushPoint::kMidTurn) {
     Worker* worker = CurrentWorker();
     if (worker != nullptr && ++worker->locals.mid_turn_flushes >= 2) {
       stealable = true;
-      if (worker->runnext != nullptr) {
-        worker->deque.Push(std::exchange(worker->runnext, nullptr));
-        WakeOneWorker();
-      }
+      SpillRunnext(worker);
     }
   }
   // Flushing may wake actors, but never sends: the outbox is stable here.

@@ -358,6 +358,9 @@ class WorkStealingScheduler final : private internal::Runtime,
   // runnext slot (or, if `stealable`, its deque), or on the shared
   // injection queue from other threads.
   void MakeRunnable(Cell* cell, bool stealable = false);
+  // Moves the calling worker's `runnext` actor, if any, to its deque, where
+  // idle workers can steal it.
+  void SpillRunnext(Worker* worker);
   // The calling thread's worker if it is one of this scheduler's.
   Worker* CurrentWorker() const;
   static inline thread_local constinit Worker* current_worker_ = nullptr;

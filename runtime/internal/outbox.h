@@ -102,9 +102,7 @@ class Outbox {
         });
       }
       batch.target = nullptr;
-      used_batches_ = 0;
-      used_messages_ = 0;
-      reserved_ = nullptr;
+      Clear();
       return;
     }
     for (uint32_t i = 0; i < used_batches_; ++i) {
@@ -122,12 +120,17 @@ class Outbox {
       }
       batch.target = nullptr;
     }
+    Clear();
+  }
+
+ private:
+  // Empties the outbox once every used slot has been freed.
+  void Clear() {
     used_batches_ = 0;
     used_messages_ = 0;
     reserved_ = nullptr;
   }
 
- private:
   // Reserve() for a receiver other than the previous one's.
   ABSL_ATTRIBUTE_NOINLINE Payload* ReserveOther(Target* target,
                                                 uint32_t generation,
