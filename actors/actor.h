@@ -178,6 +178,11 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
     awaitable.Bind(internal::ExecutionContext{cell->runtime, cell});
     return std::forward<Awaitable>(awaitable);
   }
+  template <internal::AwaitDescription Description>
+  auto await_transform(Description&& description) {
+    return std::move(description).AwaitIn(
+        internal::ExecutionContext{cell->runtime, cell});
+  }
   // A task runs inside the actor: while it waits, so does the actor.
   template <typename T>
   auto await_transform(Task<T>&& task) {
@@ -188,8 +193,7 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
     return task.AwaitIn(internal::ExecutionContext{cell->runtime, cell});
   }
   template <typename Other>
-    requires(!std::is_base_of_v<internal::ContextBound,
-                                std::remove_cvref_t<Other>>)
+    requires(!internal::NeedsContext<Other>)
   Other&& await_transform(Other&& other) {
     static_assert(internal::kDependentFalse<Other>,
                   "an Actor can co_await Receive(), Self(), Sleep(), tasks, "

@@ -191,28 +191,24 @@ class ReplyTo {
   internal::PendingReply<R>* pending_;
 };
 
-// What Ask() returns: when awaited, sends `make_request(ReplyTo<R>)` to
-// `to` and waits for the reply, the timeout or an error.
+// The waiting end of an ask, built in place in the asker's frame when an
+// AskRequest is awaited: sends `make_request(ReplyTo<R>)` to the target and
+// waits for the reply, the timeout or an error. Neither copied nor moved:
+// its address goes into the ReplyTo.
 template <typename R, typename Sched, typename Msg, typename MakeRequest>
-class [[nodiscard]] AskAwaiter : public internal::ContextBound,
-                                 private internal::PendingReply<R> {
+class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
  public:
-  AskAwaiter(Sched& sched, const ActorRef<Msg>& to, MakeRequest make_request,
-             const absl::Duration& timeout)
-      : sched_(sched),
-        to_cell_(internal::ActorRefAccess::Cell(to)),
-        to_generation_(internal::ActorRefAccess::Generation(to)),
+  AskAwaiter(const internal::ExecutionContext& context, Sched& sched,
+             internal::ActorCell* to_cell, uint32_t to_generation,
+             MakeRequest&& make_request, int64_t timeout_nanos)
+      : context_(context),
+        sched_(sched),
+        to_cell_(to_cell),
+        to_generation_(to_generation),
         make_request_(std::move(make_request)),
-        timeout_nanos_(internal::TimeoutNanos(timeout)) {}
-  // Movable only before it is awaited (its address then goes into the
-  // ReplyTo); g++ moves the awaiter out of await_transform's result.
-  AskAwaiter(AskAwaiter&& other)
-      : internal::ContextBound(other),
-        sched_(other.sched_),
-        to_cell_(other.to_cell_),
-        to_generation_(other.to_generation_),
-        make_request_(std::move(other.make_request_)),
-        timeout_nanos_(other.timeout_nanos_) {}
+        timeout_nanos_(timeout_nanos) {}
+  AskAwaiter(const AskAwaiter&) = delete;
+  AskAwaiter& operator=(const AskAwaiter&) = delete;
 
   // A frame destroyed while waiting (its scheduler is going away): a later
   // answer must find the ask withdrawn.
@@ -285,15 +281,44 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
   static constexpr bool kOneThread =
       internal::RuntimeAccess::kSingleThreaded<Sched>;
 
-  // Whole structs copied right after they were written in narrower pieces
-  // stall store-to-load forwarding (g++ copies this awaiter once): the
-  // target and the timeout are kept field by field.
+  const internal::ExecutionContext context_;
+  Sched& sched_;
+  internal::ActorCell* const to_cell_;
+  const uint32_t to_generation_;
+  MakeRequest make_request_;
+  const int64_t timeout_nanos_;
+  uint64_t token_ = 0;
+};
+
+// What Ask() returns: what to ask of whom. Awaiting it (inside an actor or
+// a task) builds the AskAwaiter, which sends the request.
+template <typename R, typename Sched, typename Msg, typename MakeRequest>
+class [[nodiscard]] AskRequest : public internal::DescribesAwait {
+ public:
+  AskRequest(Sched& sched, const ActorRef<Msg>& to, MakeRequest make_request,
+             const absl::Duration& timeout)
+      : sched_(sched),
+        to_cell_(internal::ActorRefAccess::Cell(to)),
+        to_generation_(internal::ActorRefAccess::Generation(to)),
+        make_request_(std::move(make_request)),
+        timeout_nanos_(internal::TimeoutNanos(timeout)) {}
+
+  AskAwaiter<R, Sched, Msg, MakeRequest> AwaitIn(
+      const internal::ExecutionContext& context) && {
+    return AskAwaiter<R, Sched, Msg, MakeRequest>(
+        context, sched_, to_cell_, to_generation_, std::move(make_request_),
+        timeout_nanos_);
+  }
+
+ private:
+  // Kept field by field, like the awaiter's: a whole struct copied right
+  // after it was written in narrower pieces stalls store-to-load
+  // forwarding.
   Sched& sched_;
   internal::ActorCell* to_cell_;
   uint32_t to_generation_;
   MakeRequest make_request_;
   int64_t timeout_nanos_;
-  uint64_t token_ = 0;
 };
 
 // Returns what to co_await for the reply to `make_request(ReplyTo<R>)`
@@ -302,10 +327,10 @@ class [[nodiscard]] AskAwaiter : public internal::ContextBound,
 // absl::Duration in a co_await expression just after writing it, which
 // stalls store-to-load forwarding (about 10 ns per ask on an EPYC).
 template <typename R, typename Sched, typename Msg, typename MakeRequest>
-AskAwaiter<R, Sched, Msg, std::decay_t<MakeRequest>> Ask(
+AskRequest<R, Sched, Msg, std::decay_t<MakeRequest>> Ask(
     Sched& sched, const ActorRef<Msg>& to, MakeRequest&& make_request,
     const absl::Duration& timeout) {
-  return AskAwaiter<R, Sched, Msg, std::decay_t<MakeRequest>>(
+  return AskRequest<R, Sched, Msg, std::decay_t<MakeRequest>>(
       sched, to, std::forward<MakeRequest>(make_request), timeout);
 }
 

@@ -66,6 +66,10 @@ class TaskPromiseBase {
     awaitable.Bind(context);
     return std::forward<Awaitable>(awaitable);
   }
+  template <AwaitDescription Description>
+  auto await_transform(Description&& description) {
+    return std::move(description).AwaitIn(context);
+  }
   // A nested task runs in this task's context.
   template <typename U>
   auto await_transform(Task<U>&& task);

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
+#include <type_traits>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
@@ -124,6 +125,24 @@ class ContextBound {
  protected:
   ExecutionContext context_;
 };
+
+// Base of awaitables that only describe what to await (an ask): the
+// promise's await_transform returns `std::move(x).AwaitIn(context)`, an
+// awaiter built in place in the coroutine frame. g++ 12 copies an awaiter
+// that await_transform returns by reference (ContextBound's way), which
+// for an ask meant building, moving and destroying its state twice.
+class DescribesAwait {};
+
+template <typename T>
+concept AwaitDescription =
+    std::is_base_of_v<DescribesAwait, std::remove_cvref_t<T>>;
+
+// Whether await_transform passes `T` on by reference (ContextBound) or
+// turns it into an awaiter (DescribesAwait).
+template <typename T>
+concept NeedsContext =
+    std::is_base_of_v<ContextBound, std::remove_cvref_t<T>> ||
+    AwaitDescription<T>;
 
 }  // namespace internal
 }  // namespace coactor
