@@ -257,11 +257,8 @@ class DequeScheduler final : private internal::Runtime,
     NameCacheSlot& slot = name_cache_[CacheIndex(key)];
     if (slot.cell == cell) slot = NameCacheSlot{};
   }
-  // Cheaper than ShortName::Hash(): one multiply, top bits.
   static size_t CacheIndex(const internal::ShortName& key) {
-    return static_cast<size_t>(((key.low ^ key.high) + key.size) *
-                               0x9E3779B97F4A7C15ull) >>
-           (64 - kNameCacheBits);
+    return key.CacheIndex<kNameCacheBits>();
   }
   Cell* FindLiveInRegistry(std::string_view name) const {
     auto it = registry_.find(Key(name));

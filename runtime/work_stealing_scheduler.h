@@ -200,11 +200,14 @@ class WorkStealingScheduler final : private internal::Runtime,
   // A worker's cache of registry look-ups, so that sends by name take no
   // lock: a slot is valid while the registry's version is the one it was
   // filled at. (Liveness is still checked when the message is handed over.)
-  static constexpr size_t kNameCacheSlots = 64;
+  // Names of up to 16 bytes are keyed by their ShortName (three compares,
+  // no hash); longer ones by their hash and the string.
+  static constexpr int kNameCacheBits = 6;
+  static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
   struct NameCacheSlot {
     uint64_t version = ~uint64_t{0};
-    size_t hash = 0;
-    std::string name;
+    internal::ShortName key;  // Unfilled (matches no name) for long names.
+    std::string long_name;
     RegistryEntry entry{};
   };
 
@@ -302,21 +305,41 @@ class WorkStealingScheduler final : private internal::Runtime,
   bool LookUpCached(std::string_view name, RegistryEntry* entry) const {
     WorkerLocals* locals = Locals();
     if (locals == nullptr) return LookUp(name, entry);
-    const size_t hash = internal::NameHash()(Key(name));
-    NameCacheSlot& slot = locals->names[hash % kNameCacheSlots];
+    internal::ShortName key;
+    const bool is_short = internal::ShortName::From(Key(name), &key);
+    NameCacheSlot& slot =
+        locals->names[is_short ? key.CacheIndex<kNameCacheBits>()
+                               : internal::NameHash()(Key(name)) %
+                                     kNameCacheSlots];
     // Acquire: pairs with the release bump that publishes a registry change.
     const uint64_t version = registry_version_.load(std::memory_order_acquire);
-    if (slot.version == version && slot.hash == hash &&
-        internal::NameEq()(slot.name, Key(name))) {
+    if (ABSL_PREDICT_TRUE(slot.version == version &&
+                          (is_short ? slot.key == key
+                                    : internal::NameEq()(slot.long_name,
+                                                         Key(name))))) {
       *entry = slot.entry;
       return true;
     }
+    return LookUpAndCache(name, is_short, key, version, slot, entry);
+  }
+  // The cache missed. Stamps the slot with `version`, read before the
+  // look-up: if the registry changed in between, the stamp is already stale
+  // and the slot refills.
+  ABSL_ATTRIBUTE_NOINLINE bool LookUpAndCache(std::string_view name,
+                                              bool is_short,
+                                              const internal::ShortName& key,
+                                              uint64_t version,
+                                              NameCacheSlot& slot,
+                                              RegistryEntry* entry) const {
     if (!LookUp(name, entry)) return false;
-    // Stamped with the version read before the look-up: if the registry
-    // changed in between, the stamp is already stale and the slot refills.
     slot.version = version;
-    slot.hash = hash;
-    slot.name.assign(name.data(), name.size());
+    if (is_short) {
+      slot.key = key;
+      slot.long_name.clear();
+    } else {
+      slot.key = internal::ShortName{};
+      slot.long_name.assign(name.data(), name.size());
+    }
     slot.entry = *entry;
     return true;
   }

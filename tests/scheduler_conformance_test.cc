@@ -562,6 +562,79 @@ Actor<int> QuitsWithMailToSelf(Sched& sched) {
   for (int i = 0; i < n; ++i) sched.Send(self, i).IgnoreError();
 }
 
+// Sends 0, 1, ... count - 1 by name, round-robin over `names`, for each
+// count it receives.
+template <typename Sched>
+Actor<int> RoundRobinByName(Sched& sched, std::vector<std::string> names) {
+  for (;;) {
+    const int count = co_await Receive<int>();
+    for (int i = 0; i < count; ++i) {
+      sched.Send(names[i % names.size()], i).IgnoreError();
+    }
+  }
+}
+
+// Sends by name from inside an actor (on the work-stealing scheduler,
+// through its worker's look-up cache) reach exactly the actor of that name:
+// short names, names of exactly 16 bytes, longer names that differ only in
+// the middle or at the end; and once a name is taken over by a new actor,
+// the new one.
+TEST_P(ConformanceTest, SendsByNameFromActorsReachTheActorOfThatName) {
+  OnScheduler([&](auto& sched) {
+    std::vector<std::string> names = {
+        "a",
+        "ab",
+        "abcd",
+        "printer",
+        "sixteen-bytes-ab",
+        "sixteen-bytes-ba",
+        "a-name-0000-longer-than-sixteen",
+        "a-name-1000-longer-than-sixteen",
+    };
+    // More short and more long names than a worker's cache has slots, so
+    // that names share slots (the short ones share their first 8 bytes).
+    for (int i = 0; i < 80; ++i) {
+      names.push_back("worker-" + std::to_string(1000 + i));
+      names.push_back("a-name-longer-than-sixteen-" + std::to_string(i));
+    }
+    const int n = static_cast<int>(names.size());
+    std::vector<std::vector<int>> got(n);
+    for (int k = 0; k < n; ++k) {
+      ASSERT_TRUE(sched.Spawn(names[k], Recorder(got[k])).ok());
+    }
+    ASSERT_TRUE(sched.Spawn("sender", RoundRobinByName(sched, names)).ok());
+    ASSERT_TRUE(sched.Send("sender", 20 * n).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    for (int k = 0; k < n; ++k) {
+      std::vector<int> expected;
+      for (int i = k; i < 20 * n; i += n) expected.push_back(i);
+      EXPECT_EQ(got[k], expected) << names[k];
+    }
+
+    // A short and a long name, each held by an actor that takes one
+    // message and ends; then by a new actor.
+    const std::vector<std::string> reused = {"short-once",
+                                             "a-long-name-used-twice-over"};
+    std::vector<std::vector<int>> first(2), second(2);
+    for (int k = 0; k < 2; ++k) {
+      ASSERT_TRUE(sched.Spawn(reused[k], OneShot(first[k])).ok());
+    }
+    ASSERT_TRUE(sched.Spawn("reuser", RoundRobinByName(sched, reused)).ok());
+    ASSERT_TRUE(sched.Send("reuser", 2).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    for (int k = 0; k < 2; ++k) {
+      ASSERT_TRUE(sched.Spawn(reused[k], Recorder(second[k])).ok());
+    }
+    ASSERT_TRUE(sched.Send("reuser", 4).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(first[0], ElementsAre(0));
+    EXPECT_THAT(first[1], ElementsAre(1));
+    EXPECT_THAT(second[0], ElementsAre(0, 2));
+    EXPECT_THAT(second[1], ElementsAre(1, 3));
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
 TEST_P(ConformanceTest, MessagesLeftWhenAnActorEndsBecomeDeadLetters) {
   OnScheduler([&](auto& sched) {
     constexpr int kLeft = 300;  // More than one outbox batch.
