@@ -288,13 +288,19 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
     {
       std::lock_guard<internal::SpinLock> hold(cell->lock);
       if (!cell->closed && cell->Generation() == batch.generation) {
-        for_each_message([&](internal::Payload* message) {
-          relocate(cell->incoming.ReserveBack(), message);
-          cell->incoming.CommitBack();
-        });
-        delivered = true;
         wake = !cell->scheduled;
         cell->scheduled = true;
+        // Waking it, this worker owns its inbox until it hands the actor
+        // on (MakeRunnable publishes it with the actor): with nothing
+        // waiting in `incoming` (order), the batch goes straight to the
+        // inbox, and the actor's turn takes no lock to find it.
+        internal::Mailbox& to =
+            wake && cell->incoming.empty() ? cell->inbox : cell->incoming;
+        for_each_message([&](internal::Payload* message) {
+          relocate(to.ReserveBack(), message);
+          to.CommitBack();
+        });
+        delivered = true;
       }
     }
     if (!delivered) {  // The receiver finished after these were sent.

@@ -160,7 +160,9 @@ class WorkStealingScheduler final : private internal::Runtime,
     // Guarded by `lock`: what senders append to.
     Mailbox incoming;
     // Owned by the worker running the actor: messages taken from
-    // `incoming` in one swap, delivered without the lock.
+    // `incoming` in one swap, delivered without the lock. (A worker that
+    // wakes an idle actor, holding `lock`, owns it too until it hands the
+    // actor on, and puts the waking messages straight here.)
     Mailbox inbox;
     // Guarded by `lock`: the coroutine to resume when a blocked actor is
     // woken (a sleep ended, a task finished, a reply came).
