@@ -491,10 +491,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       continue;
     }
     // Look at `incoming` when the inbox is empty, and at the start of each
-    // turn if the actor has sent itself messages: those go to its inbox,
-    // and must not hold back others' messages or errors for ever.
+    // turn if the actor has sent itself messages (those go to its inbox,
+    // and must not hold back others' messages or errors for ever) or an
+    // error is waiting (it overtakes the messages the waking sender put
+    // in the inbox).
     if (cell->inbox.empty() ||
-        (budget == kBudget && cell->sent_to_self)) {
+        (budget == kBudget &&
+         (cell->sent_to_self ||
+          // Relaxed: a hint; see Cell::error_pending.
+          cell->error_pending.load(std::memory_order_relaxed)))) {
       if (!outbox.empty()) FlushOutbox(outbox);
       cell->sent_to_self = false;
       std::exception_ptr error;
@@ -504,6 +509,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
           auto& errors = cell->extras->errors;
           error = errors.front();
           errors.erase(errors.begin());
+          // Relaxed: under the lock; see Cell::error_pending.
+          if (errors.empty()) {
+            cell->error_pending.store(false, std::memory_order_relaxed);
+          }
         } else if (cell->incoming.empty()) {
           if (cell->inbox.empty()) {
             cell->scheduled = false;
@@ -594,6 +603,8 @@ void WorkStealingScheduler::Finish(Cell* cell) {
       }
       cell->extras.reset();
     }
+    // Relaxed: under the lock; the cell's next actor starts with none.
+    cell->error_pending.store(false, std::memory_order_relaxed);
     for (Mailbox* mailbox : {&cell->inbox, &cell->incoming}) {
       while (!mailbox->empty()) {
         undelivered.push_back(

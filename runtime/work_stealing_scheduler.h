@@ -109,7 +109,9 @@ class WorkStealingScheduler final : private internal::Runtime,
   absl::Status RunUntilComplete(Task<void> task);
   bool CancelTimer(internal::TimerId id) override;
   // Unlike on DequeScheduler, the error overtakes messages already queued
-  // for the actor: it is rethrown by the actor's next Receive().
+  // for the actor: it is rethrown by the Receive() that starts the actor's
+  // next turn (an actor in the middle of a turn first handles the messages
+  // it has already taken).
   template <typename Msg>
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
   // Also: Spawn(), CreateTask(), SendAfter(), Monitor() and IsAlive(), from
@@ -157,6 +159,10 @@ class WorkStealingScheduler final : private internal::Runtime,
     // Owned by the worker running the actor: it has sent itself messages
     // (into `inbox`) since `incoming` was last looked at.
     bool sent_to_self = false;
+    // Written under `lock`, read without it at the start of a turn: errors
+    // wait in `extras` (a hint; the errors themselves are read under the
+    // lock).
+    std::atomic<bool> error_pending{false};
     // Guarded by `lock`: what senders append to.
     Mailbox incoming;
     // Owned by the worker running the actor: messages taken from
@@ -581,6 +587,8 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
     if (!cell->closed &&
         cell->Generation() == internal::ActorRefAccess::Generation(to)) {
       cell->GetExtras().errors.push_back(error);
+      // Relaxed: a hint for the turn's start; see Cell::error_pending.
+      cell->error_pending.store(true, std::memory_order_relaxed);
       wake = !cell->scheduled;
       cell->scheduled = true;
     } else {

@@ -1026,6 +1026,39 @@ TEST_P(ConformanceTest, ErrorsThrownIntoAnActorAreCaughtAtReceive) {
   });
 }
 
+// Sends `to` the numbers 0 to n - 1 for the n it receives, then an error.
+template <typename Sched>
+Actor<int> SendThenThrowIn(Sched& sched, ActorRef<int> to) {
+  const int n = co_await Receive<int>();
+  for (int i = 0; i < n; ++i) sched.Send(to, i).IgnoreError();
+  sched.SendError(to, std::make_exception_ptr(std::invalid_argument("late")))
+      .IgnoreError();
+}
+
+// On the deque scheduler an error queues behind the messages sent before
+// it. On the work-stealing scheduler it overtakes them and is rethrown when
+// the receiver's next turn starts, also when those messages woke the
+// receiver. (200 messages: the outbox hands the first 128 over mid-turn,
+// which wakes the receiver into the sender's worker's runnext slot, where
+// no other worker can take it; a second forced hand-over would make it
+// stealable, and on another worker it could take messages before the
+// error exists.)
+TEST_P(ConformanceTest, AnErrorTakesItsDocumentedPlaceAmongMessages) {
+  OnScheduler([&](auto& sched) {
+    std::vector<std::string> log;
+    ActorRef<int> catcher = sched.Spawn(Catcher(log));
+    ActorRef<int> sender = sched.Spawn(SendThenThrowIn(sched, catcher));
+    ASSERT_TRUE(sched.Send(sender, 200).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    std::vector<std::string> expected;
+    for (int i = 0; i < 200; ++i) expected.push_back("got " + std::to_string(i));
+    const bool queued_behind = GetParam().threads == 0;
+    expected.insert(queued_behind ? expected.end() : expected.begin(),
+                    "caught late");
+    EXPECT_EQ(log, expected);
+  });
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllSchedulers, ConformanceTest,
     ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
