@@ -180,7 +180,10 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
   }
   template <internal::AwaitDescription Description>
   auto await_transform(Description&& description) {
-    return std::move(description).AwaitIn(
+    static_assert(!std::is_lvalue_reference_v<Description>,
+                  "an Ask(...) request is used up when awaited: co_await it "
+                  "directly, or std::move it");
+    return std::forward<Description>(description).AwaitIn(
         internal::ExecutionContext{cell->runtime, cell});
   }
   // A task runs inside the actor: while it waits, so does the actor.

@@ -289,6 +289,29 @@ TEST_F(ToolkitTest, AsksGetAReplyOrAnErrorNeverAHang) {
   EXPECT_THAT(results[3].status().message(), HasSubstr("without a reply"));
 }
 
+// A request can be built first and awaited later, moved (awaiting uses it
+// up): it keeps copies of what it needs, not references to the arguments
+// (the timeout here is a temporary).
+Task<absl::StatusOr<int>> AskBuiltAhead(DequeScheduler& sched,
+                                        ActorRef<Double> doubler) {
+  auto request = Ask<int>(
+      sched, doubler,
+      [](ReplyTo<int> reply) { return Double{21, std::move(reply)}; },
+      absl::Seconds(1));
+  co_await Yield();
+  co_return co_await std::move(request);
+}
+
+TEST_F(ToolkitTest, AnAskRequestBuiltAheadIsAwaitedLater) {
+  bool drop_next = false;
+  ActorRef<Double> doubler = sched_.Spawn(Doubler(drop_next));
+  absl::StatusOr<absl::StatusOr<int>> reply =
+      sched_.RunUntilComplete(AskBuiltAhead(sched_, doubler));
+  ASSERT_TRUE(reply.ok());
+  ASSERT_TRUE(reply->ok());
+  EXPECT_EQ(**reply, 42);
+}
+
 Actor<Double> Hoarder(std::vector<Double>& kept) {
   for (;;) kept.push_back(co_await Receive<Double>());
 }

@@ -81,6 +81,7 @@ struct ShortName {
   // slots (tests/name_hash_test.cc).
   template <int kBits>
   size_t CacheIndex() const {
+    static_assert(kBits > 0 && kBits < 64, "a cache of 2^1 to 2^63 slots");
     uint64_t x = low + std::rotl(high, 32) + size;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
