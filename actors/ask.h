@@ -118,18 +118,20 @@ class PendingReply {
   template <typename Result>
   void Complete(Result&& result) {
     result_.emplace(std::forward<Result>(result));
-    runtime_->Wake(cell_, handle_);
+    context_.runtime->Wake(context_.cell, handle_);
   }
 
  protected:
+  explicit PendingReply(const ExecutionContext& context) : context_(context) {}
+
   ReplyTo<R> MakeReplyTo(std::atomic<uint64_t>& word, uint64_t token,
                          bool one_thread) {
     return ReplyTo<R>(reinterpret_cast<uintptr_t>(&word) | one_thread, token,
                       this);
   }
 
-  Runtime* runtime_ = nullptr;
-  ActorCell* cell_ = nullptr;
+  // The asker: where it runs, and where it waits (set when it suspends).
+  const ExecutionContext context_;
   std::coroutine_handle<> handle_;
   std::optional<absl::StatusOr<R>> result_;
 };
@@ -201,7 +203,7 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   AskAwaiter(const internal::ExecutionContext& context, Sched& sched,
              internal::ActorCell* to_cell, uint32_t to_generation,
              MakeRequest&& make_request, int64_t timeout_nanos)
-      : context_(context),
+      : internal::PendingReply<R>(context),
         sched_(sched),
         to_cell_(to_cell),
         to_generation_(to_generation),
@@ -213,8 +215,8 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   // A frame destroyed while waiting (its scheduler is going away): a later
   // answer must find the ask withdrawn.
   ~AskAwaiter() {
-    if (this->cell_ != nullptr && !this->result_.has_value()) {
-      internal::ClaimAsk(this->cell_->ask_token, token_, kOneThread);
+    if (token_ != 0 && !this->result_.has_value()) {  // Sent, unanswered.
+      internal::ClaimAsk(context_.cell->ask_token, token_, kOneThread);
     }
   }
 
@@ -225,8 +227,6 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
                            internal::RuntimeAccess::AsRuntime(sched_))) {
       return RefuseForeignScheduler();
     }
-    this->runtime_ = context_.runtime;
-    this->cell_ = context_.cell;
     this->handle_ = handle;
     std::atomic<uint64_t>& word = context_.cell->ask_token;
     // Relaxed: only the asker moves the word from even to odd; this reads
@@ -281,13 +281,13 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   static constexpr bool kOneThread =
       internal::RuntimeAccess::kSingleThreaded<Sched>;
 
-  const internal::ExecutionContext context_;
+  using internal::PendingReply<R>::context_;
   Sched& sched_;
   internal::ActorCell* const to_cell_;
   const uint32_t to_generation_;
   MakeRequest make_request_;
   const int64_t timeout_nanos_;
-  uint64_t token_ = 0;
+  uint64_t token_ = 0;  // The ask's token once sent (odd, so never 0).
 };
 
 // What Ask() returns: what to ask of whom. Awaiting it (inside an actor or
