@@ -2,7 +2,14 @@
 // with the worker count swept (1, 2 and the machine's hardware threads), so
 // that what multi-threading buys and costs is measured in one run.
 //
-//   bazel run --config=opt //bench:scheduler_bench
+//   bazel run --config=opt //bench:scheduler_bench -- \
+//       --benchmark_enable_random_interleaving=true \
+//       --benchmark_repetitions=9 --benchmark_report_aggregates_only=true
+//
+// Interleave the repetitions on a shared machine: run back to back, the 1-
+// and 2-worker figures of counter/printer differed by up to 14% here while
+// the second worker ran no actor at all (the host's speed drifts from one
+// minute to the next); in random order, a slow minute hits both alike.
 //
 // Benchmarks are named BM_<Workload><Scheduler>/threads:<n> (the deque
 // scheduler always has 1). items_per_second counts messages, or actors for
