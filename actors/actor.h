@@ -180,10 +180,8 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
   }
   template <internal::AwaitDescription Description>
   auto await_transform(Description&& description) {
-    static_assert(!std::is_lvalue_reference_v<Description>,
-                  "an Ask(...) request is used up when awaited: co_await it "
-                  "directly, or std::move it");
-    return std::forward<Description>(description).AwaitIn(
+    return internal::AwaitDescribed(
+        std::forward<Description>(description),
         internal::ExecutionContext{cell->runtime, cell});
   }
   // A task runs inside the actor: while it waits, so does the actor.

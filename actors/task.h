@@ -68,10 +68,7 @@ class TaskPromiseBase {
   }
   template <AwaitDescription Description>
   auto await_transform(Description&& description) {
-    static_assert(!std::is_lvalue_reference_v<Description>,
-                  "an Ask(...) request is used up when awaited: co_await it "
-                  "directly, or std::move it");
-    return std::forward<Description>(description).AwaitIn(context);
+    return AwaitDescribed(std::forward<Description>(description), context);
   }
   // A nested task runs in this task's context.
   template <typename U>

@@ -17,6 +17,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
@@ -136,6 +137,17 @@ class DescribesAwait {};
 template <typename T>
 concept AwaitDescription =
     std::is_base_of_v<DescribesAwait, std::remove_cvref_t<T>>;
+
+// What the promises' await_transform makes of a description: its awaiter,
+// a prvalue (so built in place in the awaiting frame).
+template <AwaitDescription Description>
+auto AwaitDescribed(Description&& description,
+                    const ExecutionContext& context) {
+  static_assert(!std::is_lvalue_reference_v<Description>,
+                "an Ask(...) request is used up when awaited: co_await it "
+                "directly, or std::move it");
+  return std::forward<Description>(description).AwaitIn(context);
+}
 
 // Whether await_transform passes `T` on by reference (ContextBound) or
 // turns it into an awaiter (DescribesAwait).
