@@ -316,18 +316,6 @@ absl::Status DequeScheduler::AddMonitor(
 
 void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
                                  internal::Payload* payload) {
-  if (tag == kResumeTag) {  // The most frequent: each ask's reply.
-    --cell->pending;
-    void* address;
-    std::memcpy(&address, payload->bytes, sizeof address);
-    if (cell->State() == ActorState::kFinished) return;
-    cell->SetState(ActorState::kRunning);
-    std::coroutine_handle<>::from_address(address).resume();
-    // Blocked again (say, on its next ask): nothing to hand it yet.
-    if (cell->State() == ActorState::kBlocked && !cell->handle.done()) return;
-    AfterWake(cell);
-    return;
-  }
   if (tag == kStartTag) {
     Start(cell);
     return;

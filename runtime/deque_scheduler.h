@@ -30,8 +30,10 @@
 
 #include <array>
 #include <atomic>
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -303,7 +305,14 @@ class DequeScheduler final : private internal::Runtime,
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
                                 ErasedMessage message);
 
-  void Step();
+  // Always inline: in each loop that steps (Run, RunWhileNot, ...), g++
+  // otherwise calls one shared copy, +20 instructions per ask round trip.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Step();
+  // A wake-up (an ask's reply, a sleep's end, a joined task's result)
+  // resumes the actor: inline in Step(), the most frequent envelope after
+  // messages.
+  void ResumeWoken(Cell* cell, const internal::Payload& payload);
+  // Actor starts and errors.
   void StepSpecial(uintptr_t tag, Cell* cell, internal::Payload* payload);
   void Start(Cell* cell);
   void Stash(Cell* cell, internal::Payload* payload);
@@ -461,13 +470,32 @@ absl::StatusOr<ActorRef<Msg>> DequeScheduler::Find(
   return internal::ActorRefAccess::Make<Msg>(cell);
 }
 
+inline void DequeScheduler::ResumeWoken(Cell* cell,
+                                        const internal::Payload& payload) {
+  --cell->pending;
+  void* address;
+  std::memcpy(&address, payload.bytes, sizeof address);
+  if (cell->State() == internal::ActorState::kFinished) return;
+  cell->SetState(internal::ActorState::kRunning);
+  std::coroutine_handle<>::from_address(address).resume();
+  // Blocked again (say, on its next ask): nothing to hand it yet.
+  if (cell->State() == internal::ActorState::kBlocked && !cell->handle.done()) {
+    return;
+  }
+  AfterWake(cell);
+}
+
 // The hot path: one envelope, one resumption.
 inline void DequeScheduler::Step() {
   Envelope* envelope = queue_.PopFront();
   const uintptr_t target = envelope->target;
   if (ABSL_PREDICT_FALSE((target & kTagMask) != 0)) {
-    StepSpecial(target & kTagMask, reinterpret_cast<Cell*>(target & ~kTagMask),
-                &envelope->payload);
+    auto* cell = reinterpret_cast<Cell*>(target & ~kTagMask);
+    if ((target & kTagMask) == kResumeTag) {
+      ResumeWoken(cell, envelope->payload);
+      return;
+    }
+    StepSpecial(target & kTagMask, cell, &envelope->payload);
     return;
   }
   auto* cell = reinterpret_cast<Cell*>(target);
