@@ -18,6 +18,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -40,6 +41,15 @@ class Clock {
   }
   // Returns at or after `deadline` (by this clock).
   virtual void SleepUntil(absl::Time deadline) = 0;
+  // For a scheduler that waits for `deadline` on its own condition, so
+  // that new work can cut the wait short: how long to wait in real time.
+  // A real clock returns the time left (zero if past); a virtual one jumps
+  // to `deadline` and returns zero. By default, SleepUntil() and zero (a
+  // wait that cannot be cut short).
+  virtual absl::Duration RealWaitUntil(absl::Time deadline) {
+    SleepUntil(deadline);
+    return absl::ZeroDuration();
+  }
 };
 
 class RealClock final : public Clock {
@@ -64,6 +74,9 @@ class RealClock final : public Clock {
   void SleepUntil(absl::Time deadline) override {
     const absl::Duration left = deadline - Now();
     if (left > absl::ZeroDuration()) absl::SleepFor(left);
+  }
+  absl::Duration RealWaitUntil(absl::Time deadline) override {
+    return std::max(deadline - Now(), absl::ZeroDuration());
   }
   // The process-wide instance schedulers use by default.
   static RealClock& Get() {

@@ -318,14 +318,29 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
 }
 
 absl::Status WorkStealingScheduler::Run() {
+  std::unique_lock<std::mutex> run_hold;
+  if (absl::Status entry = EnterRun("Run()", run_hold); !entry.ok()) {
+    return entry;
+  }
+  RunEntered();
+  return absl::OkStatus();
+}
+
+absl::Status WorkStealingScheduler::EnterRun(
+    std::string_view caller, std::unique_lock<std::mutex>& run_hold) {
   if (CurrentWorker() != nullptr) {
     return absl::FailedPreconditionError(
-        "Run() called from inside one of the scheduler's actors");
+        std::string(caller) +
+        " called from inside one of the scheduler's actors");
   }
-  std::unique_lock<std::mutex> run_hold(run_mutex_, std::try_to_lock);
+  run_hold = std::unique_lock<std::mutex>(run_mutex_, std::try_to_lock);
   if (!run_hold.owns_lock()) {
     return absl::FailedPreconditionError("Run() is already running");
   }
+  return absl::OkStatus();
+}
+
+void WorkStealingScheduler::RunEntered() {
   // Start run N and wake the sleepers in one critical section: a worker
   // can only report run N quiescent after registering as asleep again.
   uint64_t run;
@@ -349,7 +364,6 @@ absl::Status WorkStealingScheduler::Run() {
     quiesced_run_.wait(done, std::memory_order_acquire);
   }
   running_.store(false);
-  return absl::OkStatus();
 }
 
 // ---- Workers -------------------------------------------------------------------
@@ -373,6 +387,17 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       // Sends made outside an actor's turn (monitors' Downs when it ended)
       // must not wait in the outbox while this worker looks for work.
       if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
+      // A worker that always has its next actor at hand (one that keeps
+      // sending to itself, or two that trade the runnext slot) still
+      // counts its picks, and at the fairness pick puts that actor back
+      // and lets FindWork() fire due timers and serve the shared queue.
+      // (No other worker need wake for it: this one pops it again.)
+      if (cell != nullptr && (worker->picks + 1) % kFairnessInterval == 0) {
+        worker->deque.Push(cell);
+        cell = FindWork(worker);
+      } else if (cell != nullptr) {
+        ++worker->picks;
+      }
     }
   }
   current_worker_ = nullptr;
@@ -488,6 +513,12 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       if (!outbox.empty()) FlushOutbox(outbox);
       if (!ResumeIfWoken(cell)) return nullptr;
       if (cell->handle.done()) return finish();
+      // An actor that blocks and is woken at once (Yield(), Sleep(0))
+      // uses up its budget like one that receives, and gives way.
+      if (budget <= 0) {
+        if (!outbox.empty()) FlushOutbox(outbox);
+        return YieldActor(worker, cell);
+      }
       continue;
     }
     // Look at `incoming` when the inbox is empty, and at the start of each
@@ -652,24 +683,41 @@ void WorkStealingScheduler::Finish(Cell* cell) {
 
 internal::TimerId WorkStealingScheduler::AddTimer(
     absl::Time deadline, absl::AnyInvocable<void()> fire) {
-  std::lock_guard<std::mutex> hold(timers_mutex_);
-  const internal::TimerId id = timers_.Add(deadline, std::move(fire));
-  timers_pending_.store(timers_.empty() ? 0 : 1);
+  internal::TimerId id;
+  bool earlier_than_kept;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    id = timers_.Add(deadline, std::move(fire));
+    timers_pending_.store(timers_.empty() ? 0 : 1);
+    earlier_than_kept = absl::ToUnixNanos(deadline) < keeper_deadline_nanos_;
+  }
+  if (earlier_than_kept) InterruptKeeper();
   return id;
 }
 
 void WorkStealingScheduler::AddGuardedTimer(
     int64_t timeout_nanos, const internal::GuardedTimer& timer) {
   const int64_t deadline = clock_.DeadlineNanosAfter(timeout_nanos);
-  std::lock_guard<std::mutex> hold(timers_mutex_);
-  timers_.AddGuarded(deadline, timer);
-  timers_pending_.store(1);
+  bool earlier_than_kept;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    timers_.AddGuarded(deadline, timer);
+    timers_pending_.store(1);
+    earlier_than_kept = deadline < keeper_deadline_nanos_;
+  }
+  if (earlier_than_kept) InterruptKeeper();
 }
 
 bool WorkStealingScheduler::CancelTimer(internal::TimerId id) {
-  std::lock_guard<std::mutex> hold(timers_mutex_);
-  const bool cancelled = timers_.Cancel(id);
-  timers_pending_.store(timers_.empty() ? 0 : 1);
+  bool cancelled;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    cancelled = timers_.Cancel(id);
+    timers_pending_.store(timers_.empty() ? 0 : 1);
+  }
+  // The keeper may be waiting for it: let it look again (and let Run()
+  // return if it was the last).
+  if (cancelled && keeper_waiting_.load()) InterruptKeeper();
   return cancelled;
 }
 
@@ -698,9 +746,38 @@ void WorkStealingScheduler::KeepTimers() {
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
     next = timers_.NextDeadline();
+    if (!next.has_value()) return;  // Cancelled meanwhile.
+    // Under the lock: a timer added from now on, if earlier, interrupts.
+    keeper_deadline_nanos_ = absl::ToUnixNanos(*next);
   }
-  if (next.has_value()) clock_.SleepUntil(*next);
+  keeper_waiting_.store(true);
+  // As in Park(): either a waker's fence (WakeOneWorker) comes after ours
+  // and it sees keeper_waiting_, or ours comes after its push and we see
+  // the work here.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (!stopping_.load() && !AnyQueuedWork()) {
+    // A day at most: a wait that ends early only sends the worker round
+    // its loop (and back here), and libstdc++ overflows on huge waits.
+    const absl::Duration wait =
+        std::min(clock_.RealWaitUntil(*next), absl::Hours(24));
+    std::unique_lock<std::mutex> hold(keeper_mutex_);
+    keeper_wakeup_.wait_for(hold, absl::ToChronoNanoseconds(wait),
+                            [this] { return keeper_interrupted_; });
+    // An interruption that comes after this only ends a later wait early.
+    keeper_interrupted_ = false;
+  }
+  keeper_waiting_.store(false);
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
+  }
   FireDueTimers();
+}
+
+void WorkStealingScheduler::InterruptKeeper() {
+  std::lock_guard<std::mutex> hold(keeper_mutex_);
+  keeper_interrupted_ = true;
+  keeper_wakeup_.notify_one();
 }
 
 void WorkStealingScheduler::Wake(internal::ActorCell* base,
@@ -736,8 +813,14 @@ absl::Status WorkStealingScheduler::AddMonitor(
 }
 
 absl::Status WorkStealingScheduler::RunUntilComplete(Task<void> task) {
+  // Refused before the task is created: a refused call runs nothing.
+  std::unique_lock<std::mutex> run_hold;
+  if (absl::Status entry = EnterRun("RunUntilComplete()", run_hold);
+      !entry.ok()) {
+    return entry;
+  }
   JoinHandle<void> handle = CreateTask(std::move(task));
-  if (absl::Status run = Run(); !run.ok()) return run;
+  RunEntered();
   if (!handle.done()) {
     return absl::FailedPreconditionError(
         "the task cannot finish: nothing is left to run");
@@ -819,8 +902,12 @@ void WorkStealingScheduler::Park(Worker* worker) {
 }
 
 void WorkStealingScheduler::WakeOneWorker() {
-  // Pairs with the fence in Park(): our queue push is before this load.
+  // Pairs with the fence in Park() and in KeepTimers(): our queue push is
+  // before these loads.
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Relaxed: ordered by the fence above. The keeper is awake and at work
+  // in every other case.
+  if (keeper_waiting_.load(std::memory_order_relaxed)) InterruptKeeper();
   // Relaxed: ordered by the fence above. A spinning worker will find the
   // work; if it gives up first, its Park() re-check finds it (the same
   // fence argument as for sleepers).
@@ -843,6 +930,7 @@ void WorkStealingScheduler::WakeOneWorker() {
 }
 
 void WorkStealingScheduler::WakeAllWorkers() {
+  InterruptKeeper();
   std::vector<Worker*> sleeping;
   {
     std::lock_guard<std::mutex> hold(idle_mutex_);

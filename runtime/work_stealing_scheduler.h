@@ -39,9 +39,11 @@
 #define COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -396,6 +398,14 @@ class WorkStealingScheduler final : private internal::Runtime,
   Worker* CurrentWorker() const;
   static inline thread_local constinit Worker* current_worker_ = nullptr;
 
+  // Run() in two halves, so that RunUntilComplete() creates its task only
+  // once the run is sure to happen. EnterRun() refuses a run from inside
+  // an actor (naming `caller`) or while another runs; otherwise it locks
+  // `run_hold` on run_mutex_. RunEntered() then runs until quiescent.
+  absl::Status EnterRun(std::string_view caller,
+                        std::unique_lock<std::mutex>& run_hold);
+  void RunEntered();
+
   // Worker side (work_stealing_scheduler.cc).
   void WorkerMain(Worker* worker);
   Cell* FindWork(Worker* worker);
@@ -418,8 +428,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   void Park(Worker* worker);
   // Fires the timers due by the clock; true if any fired.
   bool FireDueTimers();
-  // With every worker idle and timers pending: sleeps on the clock until
-  // the next deadline, then fires.
+  // With every worker idle and timers pending: waits until the next
+  // deadline (or an interruption), then fires the timers that are due.
   void KeepTimers();
   absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
                           absl::AnyInvocable<void(const Down&)> notify);
@@ -440,6 +450,19 @@ class WorkStealingScheduler final : private internal::Runtime,
   std::atomic<size_t> timers_pending_{0};
   void WakeOneWorker();
   void WakeAllWorkers();
+
+  // The timer keeper (see KeepTimers()) waits on keeper_wakeup_, not on
+  // the clock, so that new work, an earlier timer or a cancelled one cuts
+  // its wait short: InterruptKeeper() ends the wait.
+  void InterruptKeeper();
+  // Set while the keeper waits (or is about to); read by wakers.
+  std::atomic<bool> keeper_waiting_{false};
+  // The deadline it waits for, in Unix nanoseconds; INT64_MAX when no
+  // worker keeps the timers. Guarded by timers_mutex_.
+  int64_t keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
+  std::mutex keeper_mutex_;
+  std::condition_variable keeper_wakeup_;
+  bool keeper_interrupted_ = false;  // Guarded by keeper_mutex_.
 
   std::vector<std::unique_ptr<Worker>> workers_;
 
@@ -567,8 +590,14 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
 
 template <typename T>
 absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
+  // Refused before the task is created: a refused call runs nothing.
+  std::unique_lock<std::mutex> run_hold;
+  if (absl::Status entry = EnterRun("RunUntilComplete()", run_hold);
+      !entry.ok()) {
+    return entry;
+  }
   JoinHandle<T> handle = CreateTask(std::move(task));
-  if (absl::Status run = Run(); !run.ok()) return run;
+  RunEntered();
   if (!handle.done()) {
     return absl::FailedPreconditionError(
         "the task cannot finish: nothing is left to run");
@@ -579,6 +608,10 @@ absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
 template <typename Msg>
 absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
                                               std::exception_ptr error) {
+  if (error == nullptr) {
+    return absl::InvalidArgumentError(
+        "SendError(nullptr): no error to deliver");
+  }
   internal::ActorCell* base = internal::ActorRefAccess::LiveCell(to, Identity());
   bool wake = false;
   if (base != nullptr) {

@@ -1059,6 +1059,38 @@ TEST_P(ConformanceTest, AnErrorTakesItsDocumentedPlaceAmongMessages) {
   });
 }
 
+// Running the scheduler from one of its own actors is refused, and the
+// refused call has no effect: its task never runs.
+template <typename Sched>
+Actor<int> RunsTheSchedulerFromInside(Sched& sched, int& task_runs,
+                                      std::vector<std::string>& errors) {
+  co_await Receive<int>();
+  absl::StatusOr<int> result =
+      sched.RunUntilComplete([](int& runs) -> Task<int> {
+        ++runs;
+        co_return 1;
+      }(task_runs));
+  errors.push_back(std::string(result.status().message()));
+  errors.push_back(std::string(sched.Run().message()));
+}
+
+TEST_P(ConformanceTest, RunningTheSchedulerFromAnActorIsRefusedAndRunsNothing) {
+  OnScheduler([&](auto& sched) {
+    int task_runs = 0;
+    std::vector<std::string> errors;
+    ActorRef<int> actor =
+        sched.Spawn(RunsTheSchedulerFromInside(sched, task_runs, errors));
+    ASSERT_TRUE(sched.Send(actor, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(task_runs, 0);
+    EXPECT_THAT(errors,
+                ElementsAre("RunUntilComplete() called from inside one of the "
+                            "scheduler's actors",
+                            "Run() called from inside one of the scheduler's "
+                            "actors"));
+  });
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllSchedulers, ConformanceTest,
     ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
