@@ -458,6 +458,11 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
     found = FindWork(worker);
   }
   spinning_.store(0);
+  // A waker that saw us spinning woke nobody. Either its fence (in
+  // WakeOneWorker) comes after this one and it sees spinning_ == 0, or
+  // this one comes after its push and AnyQueuedWork() sees the work. (The
+  // seq_cst store alone would not keep the relaxed loads after it.)
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   // More may be waiting than this worker can take: let a sleeper help.
   if (found != nullptr && AnyQueuedWork()) WakeOneWorker();
   return found;
