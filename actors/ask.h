@@ -13,7 +13,9 @@
 //             return Double{21, std::move(reply)};
 //           }, absl::Seconds(1));                       // 42
 //
-// The request is sent when the ask is awaited.
+// The request is sent when the ask is awaited. If building or sending it
+// throws (say, its move constructor does), the exception is rethrown at
+// the co_await, where the asker may catch it and go on as before.
 //
 // How it costs little: nothing is allocated, and on the single-threaded
 // deque scheduler nothing is locked. The pending reply lives in the
@@ -35,6 +37,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -232,23 +235,77 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     // Relaxed: only the asker moves the word from even to odd; this reads
     // its own last write (or a claimer's, which left it even).
     token_ = word.load(std::memory_order_relaxed) + 1;
-    // Built before anything is published: if it throws, the exception
-    // reaches the asker at its co_await and nothing is left armed (its
-    // ReplyTo's claim finds the word still even).
+    if constexpr (kOneThread) {
+      return SendThenWait(word);
+    } else {
+      return WaitThenSend(word);
+    }
+  }
+
+  // The reply or the error; on a multi-threaded scheduler, rethrows what
+  // the send threw if the asker had to suspend anyway (see SendThrew).
+  absl::StatusOr<R> await_resume() {
+    if constexpr (!kOneThread) {
+      if (ABSL_PREDICT_FALSE(send_exception_ != nullptr)) {
+        std::rethrow_exception(std::exchange(send_exception_, nullptr));
+      }
+    }
+    return std::move(*this->result_);
+  }
+
+ private:
+  // On a single-threaded scheduler nothing can answer the request while
+  // it is built and sent (Send() only queues, never runs the receiver), so
+  // the token is published only once the request is sent. Meanwhile the
+  // word holds token_ + 1, as if this ask were already claimed: if
+  // make_request or Send() throws (say, the request's move constructor
+  // throws halfway through Send()), a ReplyTo destroyed on the way claims
+  // nothing and queues no wake-up, and the exception reaches the asker at
+  // its co_await with its state untouched and its timer stale. (The word
+  // steps back from token_ + 1 to token_ only here, unseen by any
+  // claimant; stale ReplyTos hold older tokens.)
+  bool SendThenWait(std::atomic<uint64_t>& word) {
+    // Relaxed: one thread (see ClaimAsk).
+    word.store(token_ + 1, std::memory_order_relaxed);
+    internal::RuntimeAccess::AddGuardedTimer(
+        sched_, timeout_nanos_,
+        internal::GuardedTimer{&word, token_, &AskAwaiter::Expire, this});
+    if (ABSL_PREDICT_FALSE(!BuildAndSendRequest(word))) {
+      // Refused (and kept as a dead letter, whose ReplyTo can claim
+      // nothing): answered with the refusal; do not suspend.
+      return false;
+    }
+    word.store(token_, std::memory_order_relaxed);
+    context_.cell->SetState(internal::ActorState::kBlocked);
+    return true;
+  }
+
+  // On a multi-threaded scheduler the target may answer on another thread
+  // as soon as the request is queued, even before Send() returns: the
+  // asker is blocked and the token published first, and the request built
+  // before that (if make_request throws, the exception reaches the asker
+  // at its co_await and nothing is left armed: its ReplyTo's claim finds
+  // the word still even).
+  bool WaitThenSend(std::atomic<uint64_t>& word) {
     auto request =
         std::move(make_request_)(this->MakeReplyTo(word, token_, kOneThread));
     // Release: a claimer that sees the token sees this awaiter filled in.
     word.store(token_, std::memory_order_release);
-    // Whatever the scheduler marks a handling actor with (kRunning on the
-    // deque scheduler, kWaiting with work stealing), for a refusal below.
+    // Whatever the scheduler marks a handling actor with (kWaiting with
+    // work stealing), for a refusal below.
     const internal::ActorState handling = context_.cell->State();
     context_.cell->SetState(internal::ActorState::kBlocked);
     internal::RuntimeAccess::AddGuardedTimer(
         sched_, timeout_nanos_,
         internal::GuardedTimer{&word, token_, &AskAwaiter::Expire, this});
-    absl::Status sent = sched_.Send(
-        internal::ActorRefAccess::Make<Msg>(to_cell_, to_generation_),
-        std::move(request));
+    absl::Status sent;
+    try {
+      sent = sched_.Send(
+          internal::ActorRefAccess::Make<Msg>(to_cell_, to_generation_),
+          std::move(request));
+    } catch (...) {
+      return SendThrew(handling);
+    }
     if (!sent.ok() && internal::ClaimAsk(word, token_, kOneThread)) {
       // The request was refused (and kept as a dead letter): answer with
       // the refusal and do not suspend.
@@ -259,9 +316,38 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     return true;
   }
 
-  absl::StatusOr<R> await_resume() { return std::move(*this->result_); }
+  // Builds the request and sends it; if the send is refused, answers the
+  // ask with the refusal and returns false. The request (and the status)
+  // are gone on return, so that the compiler need not keep them around the
+  // caller's stores (which could alias them).
+  bool BuildAndSendRequest(std::atomic<uint64_t>& word) {
+    absl::Status sent = sched_.Send(
+        internal::ActorRefAccess::Make<Msg>(to_cell_, to_generation_),
+        std::move(make_request_)(this->MakeReplyTo(word, token_, kOneThread)));
+    if (ABSL_PREDICT_TRUE(sent.ok())) return true;
+    this->result_.emplace(std::move(sent));
+    return false;
+  }
 
- private:
+  // Send() threw, on a multi-threaded scheduler; called inside the
+  // handler. The ReplyTo, in the request or in the half-built copy Send()
+  // was moving it into, may already have been destroyed and so have
+  // claimed the ask and woken the asker (once); or the request was queued
+  // before Send() threw and is being answered. So the asker claims the
+  // ask. If that wins, nothing completed it: the actor's state is restored
+  // and the exception rethrown (the co_await throws at once). If it loses,
+  // exactly one wake-up is (or is about to be) queued: the exception is
+  // kept and the asker suspends; the wake-up resumes it at this co_await,
+  // and await_resume rethrows the exception. Out of line and cold.
+  [[gnu::noinline, gnu::cold]] bool SendThrew(internal::ActorState handling) {
+    if (internal::ClaimAsk(context_.cell->ask_token, token_, kOneThread)) {
+      context_.cell->SetState(handling);
+      throw;
+    }
+    send_exception_ = std::current_exception();
+    return true;
+  }
+
   // The reply would wake this actor through another scheduler: answers at
   // once with an error. Out of line, so await_suspend stays small.
   [[gnu::noinline, gnu::cold]] bool RefuseForeignScheduler() {
@@ -288,6 +374,12 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   MakeRequest make_request_;
   const int64_t timeout_nanos_;
   uint64_t token_ = 0;  // The ask's token once sent (odd, so never 0).
+  // What Send() threw, kept for await_resume (see SendThrew); only
+  // multi-threaded schedulers need it.
+  struct NoException {};
+  [[no_unique_address]] std::conditional_t<kOneThread, NoException,
+                                           std::exception_ptr>
+      send_exception_;
 };
 
 // What Ask() returns: what to ask of whom. Awaiting it (inside an actor or

@@ -1,6 +1,7 @@
 // The seeds' toolkit on the deque scheduler: sleeps and timers in virtual
 // time (ManualClock: no real waiting), tasks and Gather, asks, monitors,
-// errors thrown into actors, and stepping the loop.
+// errors thrown into actors, and stepping the loop. Misuse that must fail
+// cleanly on every scheduler runs on the work-stealing one too.
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
 namespace {
@@ -442,6 +444,114 @@ TEST_F(ToolkitTest, InterleavedAsksOfSeveralActorsEachTimeOutOnTime) {
   }
   EXPECT_EQ(sched_.pending_timers(), 0u);
   kept.clear();  // Replies after the timeouts: dropped.
+}
+
+// ---- Misuse, on every scheduler ------------------------------------------------
+
+template <typename Sched>
+std::unique_ptr<Sched> MakeScheduler(Clock& clock);
+template <>
+std::unique_ptr<DequeScheduler> MakeScheduler(Clock& clock) {
+  return std::make_unique<DequeScheduler>(clock);
+}
+template <>
+std::unique_ptr<WorkStealingScheduler> MakeScheduler(Clock& clock) {
+  return std::make_unique<WorkStealingScheduler>(2, clock);
+}
+
+template <typename Sched>
+class EverySchedulerTest : public ::testing::Test {
+ protected:
+  ManualClock clock_{kStart};
+  std::unique_ptr<Sched> sched_ = MakeScheduler<Sched>(clock_);
+};
+using Schedulers = ::testing::Types<DequeScheduler, WorkStealingScheduler>;
+TYPED_TEST_SUITE(EverySchedulerTest, Schedulers);
+
+// A request whose move constructor throws when told to: after it has moved
+// the ReplyTo (the half-built copy then destroys it, inside Send()), or
+// before (the ReplyTo stays in the request).
+enum class ThrowOnMove { kNever, kAfterTheReplyTo, kBeforeTheReplyTo };
+
+struct FragileRequest {
+  FragileRequest(ThrowOnMove mode, ReplyTo<int> reply)
+      : mode(mode), reply(std::move(reply)) {}
+  FragileRequest(FragileRequest&& other) noexcept(false)
+      : mode(other.mode), reply(TakeReply(other)) {
+    if (mode == ThrowOnMove::kAfterTheReplyTo) {
+      throw std::runtime_error("moved after the reply");
+    }
+  }
+  static ReplyTo<int>&& TakeReply(FragileRequest& other) {
+    if (other.mode == ThrowOnMove::kBeforeTheReplyTo) {
+      throw std::runtime_error("moved before the reply");
+    }
+    return std::move(other.reply);
+  }
+
+  ThrowOnMove mode;
+  ReplyTo<int> reply;
+};
+
+Actor<FragileRequest> Answerer() {
+  for (;;) {
+    FragileRequest request = co_await Receive<FragileRequest>();
+    request.reply.Send(42);
+  }
+}
+
+// Asks with a request whose move throws, then asks properly, then receives.
+template <typename Sched>
+Actor<int> AskerWithAFragileRequest(Sched& sched, ActorRef<FragileRequest> to,
+                                    ThrowOnMove mode, Log& log) {
+  auto make = [](ThrowOnMove mode) {
+    return [mode](ReplyTo<int> reply) {
+      return FragileRequest(mode, std::move(reply));
+    };
+  };
+  try {
+    absl::StatusOr<int> reply =
+        co_await Ask<int>(sched, to, make(mode), absl::Seconds(5));
+    log.push_back("not thrown: " + reply.status().ToString());
+  } catch (const std::runtime_error& e) {
+    log.push_back(std::string("caught ") + e.what());
+  }
+  absl::StatusOr<int> again =
+      co_await Ask<int>(sched, to, make(ThrowOnMove::kNever), absl::Seconds(5));
+  log.push_back(again.ok() ? "asked again: " + std::to_string(*again)
+                           : again.status().ToString());
+  for (;;) {
+    int n = co_await Receive<int>();
+    log.push_back("got " + std::to_string(n));
+    if (n == 0) co_return;
+  }
+}
+
+// The send throws inside the asker's await_suspend: the exception reaches
+// the asker at its co_await, and no stale wake-up resumes it later at
+// another suspension point; it asks and receives normally afterwards.
+TYPED_TEST(EverySchedulerTest, AnAskWhoseRequestThrowsWhenMovedThrowsAtItsAwait) {
+  for (ThrowOnMove mode :
+       {ThrowOnMove::kAfterTheReplyTo, ThrowOnMove::kBeforeTheReplyTo}) {
+    auto sched = MakeScheduler<TypeParam>(this->clock_);
+    Log log;
+    ActorRef<FragileRequest> answerer = sched->Spawn(Answerer());
+    ActorRef<int> asker = sched->Spawn(
+        AskerWithAFragileRequest(*sched, answerer, mode, log));
+    ASSERT_TRUE(sched->Run().ok());
+    ASSERT_TRUE(sched->Send(asker, 1).ok());
+    ASSERT_TRUE(sched->Send(asker, 0).ok());
+    ASSERT_TRUE(sched->Run().ok());
+    const std::string caught = mode == ThrowOnMove::kAfterTheReplyTo
+                                   ? "caught moved after the reply"
+                                   : "caught moved before the reply";
+    EXPECT_THAT(log, ElementsAre(caught, "asked again: 42", "got 1", "got 0"));
+    EXPECT_FALSE(sched->IsAlive(asker));
+    EXPECT_TRUE(sched->failures().empty());
+    EXPECT_TRUE(sched->dead_letters().empty());
+    // Nothing waited for the first ask's timeout.
+    EXPECT_EQ(this->clock_.Now(), kStart);
+  }
 }
 
 // ---- Monitors and errors thrown into actors -------------------------------------
