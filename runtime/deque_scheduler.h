@@ -112,6 +112,8 @@ class DequeScheduler final : private internal::Runtime,
   // Delivers `error` instead of a message: the actor's pending (or next)
   // Receive() rethrows it, where the actor may catch it (Python's
   // gen.throw()). FailedPrecondition (and a dead letter) if it has finished.
+  // InvalidArgument for a null `error`, whatever the actor's state: nothing
+  // is delivered and, there being nothing to keep, no dead letter recorded.
   template <typename Msg>
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
 
@@ -557,6 +559,10 @@ absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
 template <typename Msg>
 absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
                                        std::exception_ptr error) {
+  if (error == nullptr) {
+    return absl::InvalidArgumentError(
+        "SendError(nullptr): no error to deliver");
+  }
   internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (cell == nullptr) {
     return RecordDeadLetter(

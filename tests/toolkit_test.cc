@@ -615,6 +615,33 @@ TEST_F(ToolkitTest, AnErrorThrownIntoAnActorIsCaughtAtItsReceive) {
   EXPECT_THAT(log, ElementsAre("got 1", "caught foobar", "got 2"));
 }
 
+// A null error would be rethrown as nothing (std::rethrow_exception of a
+// null pointer is undefined): refused, and the actor is left as it was.
+TEST_F(ToolkitTest, ThrowingANullErrorIntoAnActorIsRefused) {
+  Log log;
+  ActorRef<int> catcher = sched_.Spawn(Catcher(log));
+  const absl::Status refused = sched_.SendError(catcher, nullptr);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message(), "SendError(nullptr): no error to deliver");
+  ASSERT_TRUE(sched_.Send(catcher, 1).ok());
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_EQ(sched_.SendError(catcher, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);  // Waiting in Receive().
+  ASSERT_TRUE(sched_.Send(catcher, 2).ok());
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_THAT(log, ElementsAre("got 1", "got 2"));
+  EXPECT_TRUE(sched_.IsAlive(catcher));
+  EXPECT_TRUE(sched_.failures().empty());
+  EXPECT_TRUE(sched_.dead_letters().empty());
+  // Also when the actor has finished: the argument is checked first.
+  ActorRef<int> worker = sched_.Spawn(Worker());
+  ASSERT_TRUE(sched_.Send(worker, 0).ok());
+  ASSERT_TRUE(sched_.Run().ok());
+  EXPECT_EQ(sched_.SendError(worker, nullptr).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(sched_.dead_letters().empty());
+}
+
 TEST_F(ToolkitTest, AnUncaughtThrownErrorEndsTheActorOnly) {
   Log log;
   ActorRef<int> worker = sched_.Spawn(Worker());
