@@ -6,7 +6,8 @@
 // for the task and yields its result, or rethrows its exception. Gather()
 // runs several tasks concurrently and yields all their results in argument
 // order; if any threw, it rethrows the first one (in argument order) after
-// all have ended.
+// all have ended. An empty (moved-from) task ends at once, as if it threw
+// std::invalid_argument (see task.h).
 //
 //   coactor::Task<std::vector<int>> Main() {
 //     std::vector<int> results = co_await coactor::Gather(

@@ -14,6 +14,12 @@
 //   }
 //   ... int f = co_await Factorial("A", 4);   // inside an actor or task
 //
+// A Task is awaited once. Awaiting it again (it has ended) throws
+// std::logic_error("Task awaited twice") at the co_await; awaiting an
+// empty (moved-from) Task throws std::invalid_argument there. Either would
+// otherwise resume a coroutine that cannot run. (CreateTask() of an empty
+// Task thus gives a JoinHandle that rethrows the std::invalid_argument.)
+//
 // Thread-safety: a Task is a move-only owner of an unstarted coroutine; it
 // runs wherever its awaiter runs.
 #ifndef COACTOR_ACTORS_TASK_H_
@@ -22,6 +28,7 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -130,7 +137,13 @@ class [[nodiscard]] Task {
     Awaiter(std::coroutine_handle<promise_type> handle,
             const internal::ExecutionContext& context)
         : handle_(handle), context_(context) {}
-    bool await_ready() const noexcept { return false; }
+    // Throws if the task cannot run (see the header comment).
+    bool await_ready() const {
+      if (!handle_ || handle_.done()) [[unlikely]] {
+        ThrowNotAwaitable(handle_);
+      }
+      return false;
+    }
     std::coroutine_handle<> await_suspend(
         std::coroutine_handle<> awaiter) noexcept {
       handle_.promise().continuation = awaiter;
@@ -144,6 +157,14 @@ class [[nodiscard]] Task {
     }
 
    private:
+    [[noreturn, gnu::noinline, gnu::cold]] static void ThrowNotAwaitable(
+        std::coroutine_handle<promise_type> handle) {
+      if (!handle) {
+        throw std::invalid_argument("co_await of an empty Task (moved from)");
+      }
+      throw std::logic_error("Task awaited twice");
+    }
+
     std::coroutine_handle<promise_type> handle_;
     internal::ExecutionContext context_;
   };

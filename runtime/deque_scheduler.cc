@@ -209,6 +209,9 @@ size_t DequeScheduler::RunUntil(absl::Time deadline) {
 }
 
 absl::Status DequeScheduler::RunUntilComplete(Task<void> task) {
+  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
+    return runnable;
+  }
   if (running_) {
     return absl::FailedPreconditionError(
         "RunUntilComplete() called from inside one of the scheduler's actors");

@@ -98,7 +98,8 @@ class DequeScheduler final : private internal::Runtime,
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
   // Runs the loop until `task` ends and returns its result (rethrows its
-  // exception). FailedPrecondition if the loop runs out of work first.
+  // exception). FailedPrecondition if the loop runs out of work first;
+  // InvalidArgument for an empty (moved-from) task.
   template <typename T>
   absl::StatusOr<T> RunUntilComplete(Task<T> task);
   absl::Status RunUntilComplete(Task<void> task);
@@ -544,6 +545,9 @@ bool DequeScheduler::RunWhileNot(const Done& done) {
 
 template <typename T>
 absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
+  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
+    return runnable;
+  }
   if (running_) {
     return absl::FailedPreconditionError(
         "RunUntilComplete() called from inside one of the scheduler's actors");

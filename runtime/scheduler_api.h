@@ -60,7 +60,9 @@ class SchedulerApi {
   }
 
   // Starts `task` concurrently (asyncio's create_task); join it through
-  // the handle, from a coroutine (`co_await handle`) or after Run().
+  // the handle, from a coroutine (`co_await handle`) or after Run(). An
+  // empty (moved-from) task ends as soon as it runs, and joining it
+  // rethrows std::invalid_argument.
   template <typename T>
   JoinHandle<T> CreateTask(Task<T> task) {
     auto [runner, handle] = internal::MakeRunner(std::move(task));
@@ -102,6 +104,16 @@ class SchedulerApi {
   template <typename Msg>
   bool IsAlive(const ActorRef<Msg>& ref) const {
     return internal::ActorRefAccess::LiveCell(ref, self().Identity()) != nullptr;
+  }
+
+ protected:
+  // RunUntilComplete()'s first check: InvalidArgument for an empty
+  // (moved-from) task, which has nothing to run.
+  template <typename T>
+  static absl::Status CheckRunnable(const Task<T>& task) {
+    if (task.valid()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "RunUntilComplete: the Task is empty (moved from)");
   }
 
  private:

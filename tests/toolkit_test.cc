@@ -216,6 +216,23 @@ TEST_F(ToolkitTest, RunUntilCompleteReportsATaskThatCannotFinish) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+Task<int> Seven() { co_return 7; }
+
+TEST_F(ToolkitTest, RunUntilCompleteOfAnEmptyTaskIsInvalidArgument) {
+  Task<int> seven = Seven();
+  Task<int> taken = std::move(seven);
+  absl::StatusOr<int> result = sched_.RunUntilComplete(std::move(seven));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            "RunUntilComplete: the Task is empty (moved from)");
+  Task<void> nothing = []() -> Task<void> { co_return; }();
+  Task<void> taken_nothing = std::move(nothing);
+  EXPECT_EQ(sched_.RunUntilComplete(std::move(nothing)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(sched_.pending(), 0u);  // Nothing was spawned.
+  EXPECT_EQ(*sched_.RunUntilComplete(std::move(taken)), 7);
+}
+
 // ---- Asks --------------------------------------------------------------------
 
 struct Double {
@@ -552,6 +569,62 @@ TYPED_TEST(EverySchedulerTest, AnAskWhoseRequestThrowsWhenMovedThrowsAtItsAwait)
     // Nothing waited for the first ask's timeout.
     EXPECT_EQ(this->clock_.Now(), kStart);
   }
+}
+
+Task<std::string> AwaitsATaskTwice() {
+  Task<int> seven = Seven();
+  const int first = co_await seven;
+  try {
+    const int second = co_await seven;
+    co_return "awaited twice: " + std::to_string(second);
+  } catch (const std::logic_error& e) {
+    co_return std::to_string(first) + ", then " + e.what();
+  }
+}
+
+TYPED_TEST(EverySchedulerTest, AwaitingATaskTwiceThrowsAtTheSecondAwait) {
+  absl::StatusOr<std::string> result =
+      this->sched_->RunUntilComplete(AwaitsATaskTwice());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, "7, then Task awaited twice");
+}
+
+// Awaits an empty task, then starts one and joins it.
+Task<std::vector<std::string>> UsesAnEmptyTask() {
+  std::vector<std::string> log;
+  Task<int> seven = Seven();
+  Task<int> taken = std::move(seven);
+  try {
+    log.push_back(std::to_string(co_await std::move(seven)));
+  } catch (const std::invalid_argument& e) {
+    log.push_back(std::string("awaited: ") + e.what());
+  }
+  JoinHandle<int> handle = co_await CreateTask(std::move(seven));
+  try {
+    log.push_back(std::to_string(co_await handle));
+  } catch (const std::invalid_argument& e) {
+    log.push_back(std::string("joined: ") + e.what());
+  }
+  log.push_back(std::to_string(co_await taken));
+  co_return log;
+}
+
+TYPED_TEST(EverySchedulerTest, AnEmptyTaskThrowsInvalidArgumentWhereItIsAwaited) {
+  absl::StatusOr<std::vector<std::string>> log =
+      this->sched_->RunUntilComplete(UsesAnEmptyTask());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_THAT(*log, ElementsAre("awaited: co_await of an empty Task (moved from)",
+                                "joined: co_await of an empty Task (moved from)",
+                                "7"));
+  // The same from outside: the handle is done once the loop ran.
+  Task<int> seven = Seven();
+  Task<int> taken = std::move(seven);
+  JoinHandle<int> handle = this->sched_->CreateTask(std::move(seven));
+  ASSERT_TRUE(this->sched_->Run().ok());
+  ASSERT_TRUE(handle.done());
+  EXPECT_THROW(handle.TakeResult(), std::invalid_argument);
+  EXPECT_EQ(this->sched_->live_actors(), 0u);
+  EXPECT_TRUE(this->sched_->failures().empty());
 }
 
 // ---- Monitors and errors thrown into actors -------------------------------------
