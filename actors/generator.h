@@ -23,7 +23,10 @@
 // from, until the next resume. `Next()` returns the next value (moved out)
 // as an absl::StatusOr<T>: OutOfRange once, when the body ends, and
 // FailedPrecondition for every resume after that (and for a moved-from
-// Generator). An exception that escapes the body propagates out of the call
+// Generator). Iterators and Next() may be mixed (`*it` is valid only until
+// the next resume, by either): `++` resumes the generator from wherever
+// Next() left it, and on a generator that has finished gives the end
+// iterator. An exception that escapes the body propagates out of the call
 // that resumed it (`begin()`, `++`, `Next()`, `Send()`, `Throw()`); the
 // generator is then finished.
 //
@@ -302,9 +305,13 @@ class Generator<T, In, R>::iterator {
   reference operator*() const { return *value_; }
   pointer operator->() const { return value_; }
 
-  // Resumes the generator; a no-op on the end iterator.
+  // Resumes the generator; a no-op on the end iterator. If the generator
+  // has finished meanwhile (Next() ran it to its end), the iterator becomes
+  // the end without resuming it.
   iterator& operator++() {
-    if (value_ != nullptr) value_ = Resume(handle_);
+    if (value_ != nullptr) {
+      value_ = handle_.promise().finished_ ? nullptr : Resume(handle_);
+    }
     return *this;
   }
   void operator++(int) { ++*this; }

@@ -429,6 +429,32 @@ TEST(GeneratorTest, IncrementingTheEndIteratorIsANoOp) {
   EXPECT_TRUE(it == gen.end());
 }
 
+TEST(GeneratorTest, AnIteratorAdvancedAfterNextFinishedTheGeneratorIsTheEnd) {
+  Generator<int> gen = CountTo(2);
+  auto it = gen.begin();
+  EXPECT_EQ(*it, 1);
+  EXPECT_EQ(*gen.Next(), 2);
+  EXPECT_EQ(gen.Next().status().code(), absl::StatusCode::kOutOfRange);
+  ASSERT_TRUE(gen.finished());
+  ++it;  // Must not resume the finished generator.
+  EXPECT_TRUE(it == gen.end());
+  ++it;
+  EXPECT_TRUE(it == gen.end());
+}
+
+TEST(GeneratorTest, AnIteratorContinuesWhereNextLeftTheGenerator) {
+  Generator<int> gen = CountTo(3);
+  auto it = gen.begin();
+  EXPECT_EQ(*it, 1);
+  EXPECT_EQ(*gen.Next(), 2);
+  ++it;
+  ASSERT_FALSE(it == gen.end());
+  EXPECT_EQ(*it, 3);
+  ++it;
+  EXPECT_TRUE(it == gen.end());
+  EXPECT_TRUE(gen.finished());
+}
+
 Generator<int> FailAfter(int n) {
   for (int i = 0; i < n; ++i) co_yield i;
   throw ValueError("body failed");
