@@ -23,21 +23,38 @@ DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {}
 
 DequeScheduler::~DequeScheduler() {
   shutting_down_ = true;
-  // Mark every actor finished first, so that sends from destructors of
-  // locals in the frames below become dead letters instead of queue entries
-  // for frames that are going away.
+  // Mark every actor finished and make every reference to it stale first
+  // (its generation, and the name cache, which holds live actors only), so
+  // that a send from a destructor that runs below (of a local in a frame,
+  // or of a message) becomes a dead letter instead of a queue entry for an
+  // actor that is going away.
   for (Cell& cell : cells_) {
     if (cell.State() != ActorState::kFinished) {
       cell.SetState(ActorState::kFinished);
+      cell.BumpGeneration();
       --live_actors_;
     }
   }
+  name_cache_.fill(NameCacheSlot{});
   for (Cell& cell : cells_) {
     if (cell.handle) {
       std::coroutine_handle<> handle = std::exchange(cell.handle, nullptr);
       handle.destroy();
       cell.promise = nullptr;
     }
+  }
+  // Then every message, wherever it waits; destroying one may send another
+  // (a dead letter by now), so until none is left.
+  do {
+    DestroyPendingMessages();
+    std::vector<DeadLetter> letters = std::exchange(dead_letters_, {});
+    letters.clear();  // Their destructors' sends land in dead_letters_.
+  } while (!queue_.empty() || !timers_.empty() || !dead_letters_.empty());
+}
+
+void DequeScheduler::DestroyPendingMessages() {
+  // A SendAfter() timer's callback holds its message: dropped unfired.
+  while (timers_.PopDue(absl::InfiniteFuture())) {
   }
   while (!queue_.empty()) {
     Envelope* envelope = queue_.PopFront();
@@ -55,6 +72,7 @@ DequeScheduler::~DequeScheduler() {
     if (cell.extras == nullptr) continue;
     auto& stash = cell.extras->stash;
     while (!stash.empty()) cell.type->destroy(stash.PopFront());
+    cell.extras->stashed_errors.clear();
   }
 }
 

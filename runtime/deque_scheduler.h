@@ -20,8 +20,10 @@
 // Bad input never crashes the scheduler and never loses a message: a send
 // that cannot be delivered returns an error and the message is kept as a
 // DeadLetter; an exception escaping an actor ends that actor only and is
-// kept as an ActorFailure. Destroying the scheduler destroys every pending
-// message and every actor frame.
+// kept as an ActorFailure. Destroying the scheduler destroys every actor
+// frame, then every pending message (queued, stashed, in a SendAfter timer
+// or a dead letter), including those that destructors send meanwhile: every
+// actor counts as finished by then, so such a send is a dead letter.
 //
 // Thread-safety: none. A DequeScheduler and its actors belong to the thread
 // that runs it; Send() from another thread is a data race.
@@ -323,6 +325,9 @@ class DequeScheduler final : private internal::Runtime,
   void DeliverError(Cell* cell, std::exception_ptr error);
   void OnFinished(Cell* cell);
   void FreeCell(Cell* cell);
+  // For the destructor: destroys the messages in the queue, the stashes and
+  // the timers.
+  void DestroyPendingMessages();
   // Gives deferred timers their deadlines (see deferred_timers_).
   void ArmDeferredTimers();
   // Whether any timer is pending; arms deferred ones first.

@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/bounded_queue.h"
 #include "actors/receive.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -620,6 +622,67 @@ TEST(DequeSchedulerTest, DestroyingTheSchedulerFreesFramesAndMessages) {
   }
   EXPECT_EQ(live_frames, 0);
   EXPECT_EQ(Counted::counts.alive(), 0);
+}
+
+// A message that, destroyed while armed, sends an unarmed one to `to` (by
+// name if `name` is set); counts the instances alive.
+struct Boomerang {
+  static inline int alive = 0;
+
+  Boomerang() { ++alive; }
+  Boomerang(DequeScheduler* sched, ActorRef<Boomerang> to, const char* name)
+      : sched(sched), to(to), name(name), armed(true) {
+    ++alive;
+  }
+  Boomerang(Boomerang&& other) noexcept
+      : sched(other.sched),
+        to(other.to),
+        name(other.name),
+        armed(std::exchange(other.armed, false)) {
+    ++alive;
+  }
+  ~Boomerang() {
+    --alive;
+    if (!armed) return;
+    if (name != nullptr) {
+      sched->Send(name, Boomerang()).IgnoreError();
+    } else {
+      sched->Send(to, Boomerang()).IgnoreError();
+    }
+  }
+
+  DequeScheduler* sched = nullptr;
+  ActorRef<Boomerang> to;
+  const char* name = nullptr;
+  bool armed = false;
+};
+
+Actor<Boomerang> BlockedForEver(BoundedQueue<int>& never) {
+  co_await never.Get();
+  for (;;) co_await Receive<Boomerang>();
+}
+
+// The scheduler destroys a message stashed for a blocked actor, one still
+// queued, one in a SendAfter timer and one in a dead letter; each sends
+// another from its destructor, by reference or by name, to the live actor.
+TEST(DequeSchedulerTest, MessagesSentByDestructorsDuringDestructionAreFreed) {
+  BoundedQueue<int> never(1);
+  Boomerang::alive = 0;
+  {
+    DequeScheduler sched;
+    absl::StatusOr<ActorRef<Boomerang>> blocked =
+        sched.Spawn("blocked", BlockedForEver(never));
+    ASSERT_TRUE(blocked.ok());
+    ASSERT_TRUE(sched.Send(*blocked, Boomerang(&sched, *blocked, nullptr)).ok());
+    ASSERT_TRUE(sched.Run().ok());  // Stashed: the actor is blocked.
+    ASSERT_TRUE(sched.Send(*blocked, Boomerang(&sched, {}, "blocked")).ok());
+    sched.SendAfter(absl::Hours(1), *blocked,
+                    Boomerang(&sched, *blocked, nullptr));
+    ASSERT_EQ(sched.Send("nobody", Boomerang(&sched, {}, "blocked")).code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(Boomerang::alive, 4);
+  }
+  EXPECT_EQ(Boomerang::alive, 0);
 }
 
 TEST(DequeSchedulerTest, AnActorThatIsNeverSpawnedIsFreed) {
