@@ -483,7 +483,13 @@ inline void DequeScheduler::ResumeWoken(Cell* cell,
   --cell->pending;
   void* address;
   std::memcpy(&address, payload.bytes, sizeof address);
-  if (cell->State() == internal::ActorState::kFinished) return;
+  if (ABSL_PREDICT_FALSE(cell->State() == internal::ActorState::kFinished)) {
+    // A stale wake-up (the actor was not blocked on it: a broken
+    // Runtime::Wake() precondition) outlived the actor: dropped, and the
+    // cell freed if it was the last envelope naming it, as for a message.
+    if (cell->pending == 0) FreeCell(cell);
+    return;
+  }
   cell->SetState(internal::ActorState::kRunning);
   std::coroutine_handle<>::from_address(address).resume();
   // Blocked again (say, on its next ask): nothing to hand it yet.

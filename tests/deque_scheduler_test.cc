@@ -624,6 +624,36 @@ TEST(DequeSchedulerTest, DestroyingTheSchedulerFreesFramesAndMessages) {
   EXPECT_EQ(Counted::counts.alive(), 0);
 }
 
+// Queues a wake-up for its own actor and does not suspend: a wake-up
+// nobody waits for, as a send that threw inside an ask once left. Breaks
+// Runtime::Wake()'s precondition on purpose.
+class StaleWakeUp : public internal::ContextBound {
+ public:
+  bool await_ready() {
+    context_.runtime->Wake(context_.cell, std::noop_coroutine());
+    return true;
+  }
+  void await_suspend(std::coroutine_handle<>) {}
+  void await_resume() {}
+};
+
+Actor<int> EndsBeforeItsWakeUp() { co_await StaleWakeUp(); }
+
+TEST(DequeSchedulerTest, AStaleWakeUpAfterTheActorEndedStillFreesItsCell) {
+  DequeScheduler sched;
+  ActorRef<int> first = sched.Spawn(EndsBeforeItsWakeUp());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(sched.live_actors(), 0u);
+  EXPECT_EQ(sched.pending(), 0u);
+  // The wake-up was the last envelope naming the cell: it is reused.
+  std::vector<int> got;
+  ActorRef<int> next = sched.Spawn(RecordingPrinter(got));
+  EXPECT_EQ(internal::ActorRefAccess::Cell(next),
+            internal::ActorRefAccess::Cell(first));
+  EXPECT_FALSE(sched.IsAlive(first));
+  EXPECT_TRUE(sched.IsAlive(next));
+}
+
 // A message that, destroyed while armed, sends an unarmed one to `to` (by
 // name if `name` is set); counts the instances alive.
 struct Boomerang {
