@@ -27,10 +27,18 @@
 // reply, or a timer whose ask was answered, finds another number and does
 // nothing, so the timer is never cancelled (see GuardedTimer).
 //
+// Known gap: a request that becomes a dead letter after it was sent (its
+// target finished before reading it) keeps its ReplyTo alive in the dead
+// letter, so the ask is answered only by its timeout (DeadlineExceeded),
+// not at once: the runtime cannot see a ReplyTo inside an arbitrary
+// message type. (A request refused by the send itself is answered at once
+// with the send's error.)
+//
 // Thread-safety: a ReplyTo may be answered once, from any thread if the
 // asker's scheduler is thread-safe (WorkStealingScheduler), else from the
 // scheduler's thread. A ReplyTo must be answered or destroyed before its
-// scheduler is.
+// scheduler is; that includes one inside a dead letter taken with
+// TakeDeadLetters() (runtime/dead_letter.h).
 #ifndef COACTOR_ACTORS_ASK_H_
 #define COACTOR_ACTORS_ASK_H_
 

@@ -4,6 +4,12 @@
 // the failed send returned (or, for a message queued before its actor
 // finished, a FailedPrecondition).
 //
+// A dead letter may hold a request with an ask's ReplyTo (actors/ask.h),
+// which points into its scheduler: destroy every dead letter, including
+// those taken with TakeDeadLetters(), before the scheduler that recorded
+// it. Destroying one later is a use after free. (Until then the ask is
+// answered only by its timeout: see actors/ask.h.)
+//
 // ActorFailure records an exception that escaped an actor and ended it.
 //
 // Thread-safety: plain values.

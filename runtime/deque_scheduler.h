@@ -156,6 +156,9 @@ class DequeScheduler final : private internal::Runtime,
   size_t live_actors() const { return live_actors_; }
 
   const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
+  // Hands over the dead letters recorded so far. The caller must destroy
+  // them before this scheduler: one may hold an ask's ReplyTo, whose
+  // destructor reaches into the scheduler (see runtime/dead_letter.h).
   std::vector<DeadLetter> TakeDeadLetters() {
     return std::exchange(dead_letters_, {});
   }
