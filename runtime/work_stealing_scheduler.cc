@@ -818,6 +818,9 @@ absl::Status WorkStealingScheduler::AddMonitor(
 }
 
 absl::Status WorkStealingScheduler::RunUntilComplete(Task<void> task) {
+  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
+    return runnable;
+  }
   // Refused before the task is created: a refused call runs nothing.
   std::unique_lock<std::mutex> run_hold;
   if (absl::Status entry = EnterRun("RunUntilComplete()", run_hold);

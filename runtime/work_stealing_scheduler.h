@@ -133,6 +133,8 @@ class WorkStealingScheduler final : private internal::Runtime,
     return live_actors_.load(std::memory_order_relaxed);
   }
   const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
+  // As DequeScheduler::TakeDeadLetters(): destroy them before this
+  // scheduler (one may hold an ask's ReplyTo).
   std::vector<DeadLetter> TakeDeadLetters();
   const std::vector<ActorFailure>& failures() const { return failures_; }
 
@@ -590,6 +592,9 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
 
 template <typename T>
 absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
+  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
+    return runnable;
+  }
   // Refused before the task is created: a refused call runs nothing.
   std::unique_lock<std::mutex> run_hold;
   if (absl::Status entry = EnterRun("RunUntilComplete()", run_hold);

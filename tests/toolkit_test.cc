@@ -218,21 +218,6 @@ TEST_F(ToolkitTest, RunUntilCompleteReportsATaskThatCannotFinish) {
 
 Task<int> Seven() { co_return 7; }
 
-TEST_F(ToolkitTest, RunUntilCompleteOfAnEmptyTaskIsInvalidArgument) {
-  Task<int> seven = Seven();
-  Task<int> taken = std::move(seven);
-  absl::StatusOr<int> result = sched_.RunUntilComplete(std::move(seven));
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(result.status().message(),
-            "RunUntilComplete: the Task is empty (moved from)");
-  Task<void> nothing = []() -> Task<void> { co_return; }();
-  Task<void> taken_nothing = std::move(nothing);
-  EXPECT_EQ(sched_.RunUntilComplete(std::move(nothing)).code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(sched_.pending(), 0u);  // Nothing was spawned.
-  EXPECT_EQ(*sched_.RunUntilComplete(std::move(taken)), 7);
-}
-
 // ---- Asks --------------------------------------------------------------------
 
 struct Double {
@@ -609,6 +594,21 @@ Task<std::vector<std::string>> UsesAnEmptyTask() {
   co_return log;
 }
 
+TYPED_TEST(EverySchedulerTest, RunUntilCompleteOfAnEmptyTaskIsInvalidArgument) {
+  auto& sched = *this->sched_;
+  Task<int> seven = Seven();
+  Task<int> taken = std::move(seven);
+  absl::StatusOr<int> result = sched.RunUntilComplete(std::move(seven));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message(),
+            "RunUntilComplete: the Task is empty (moved from)");
+  Task<void> nothing = []() -> Task<void> { co_return; }();
+  Task<void> taken_nothing = std::move(nothing);
+  EXPECT_EQ(sched.RunUntilComplete(std::move(nothing)).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*sched.RunUntilComplete(std::move(taken)), 7);
+}
+
 TYPED_TEST(EverySchedulerTest, AnEmptyTaskThrowsInvalidArgumentWhereItIsAwaited) {
   absl::StatusOr<std::vector<std::string>> log =
       this->sched_->RunUntilComplete(UsesAnEmptyTask());
@@ -690,29 +690,30 @@ TEST_F(ToolkitTest, AnErrorThrownIntoAnActorIsCaughtAtItsReceive) {
 
 // A null error would be rethrown as nothing (std::rethrow_exception of a
 // null pointer is undefined): refused, and the actor is left as it was.
-TEST_F(ToolkitTest, ThrowingANullErrorIntoAnActorIsRefused) {
+TYPED_TEST(EverySchedulerTest, ThrowingANullErrorIntoAnActorIsRefused) {
+  auto& sched = *this->sched_;
   Log log;
-  ActorRef<int> catcher = sched_.Spawn(Catcher(log));
-  const absl::Status refused = sched_.SendError(catcher, nullptr);
+  ActorRef<int> catcher = sched.Spawn(Catcher(log));
+  const absl::Status refused = sched.SendError(catcher, nullptr);
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.message(), "SendError(nullptr): no error to deliver");
-  ASSERT_TRUE(sched_.Send(catcher, 1).ok());
-  ASSERT_TRUE(sched_.Run().ok());
-  EXPECT_EQ(sched_.SendError(catcher, nullptr).code(),
+  ASSERT_TRUE(sched.Send(catcher, 1).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(sched.SendError(catcher, nullptr).code(),
             absl::StatusCode::kInvalidArgument);  // Waiting in Receive().
-  ASSERT_TRUE(sched_.Send(catcher, 2).ok());
-  ASSERT_TRUE(sched_.Run().ok());
+  ASSERT_TRUE(sched.Send(catcher, 2).ok());
+  ASSERT_TRUE(sched.Run().ok());
   EXPECT_THAT(log, ElementsAre("got 1", "got 2"));
-  EXPECT_TRUE(sched_.IsAlive(catcher));
-  EXPECT_TRUE(sched_.failures().empty());
-  EXPECT_TRUE(sched_.dead_letters().empty());
+  EXPECT_TRUE(sched.IsAlive(catcher));
+  EXPECT_TRUE(sched.failures().empty());
+  EXPECT_TRUE(sched.dead_letters().empty());
   // Also when the actor has finished: the argument is checked first.
-  ActorRef<int> worker = sched_.Spawn(Worker());
-  ASSERT_TRUE(sched_.Send(worker, 0).ok());
-  ASSERT_TRUE(sched_.Run().ok());
-  EXPECT_EQ(sched_.SendError(worker, nullptr).code(),
+  ActorRef<int> worker = sched.Spawn(Worker());
+  ASSERT_TRUE(sched.Send(worker, 0).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(sched.SendError(worker, nullptr).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(sched_.dead_letters().empty());
+  EXPECT_TRUE(sched.dead_letters().empty());
 }
 
 TEST_F(ToolkitTest, AnUncaughtThrownErrorEndsTheActorOnly) {
