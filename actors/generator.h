@@ -254,8 +254,10 @@ class [[nodiscard]] Generator {
     Base* leaf = root.leaf_;
     if (leaf == &root) [[likely]] {
       handle.resume();
-    } else {
+    } else if (leaf != nullptr) {
       leaf->self_.resume();
+    } else {
+      return nullptr;  // Finished (say, an iterator kept past Next()'s end).
     }
     if (leaf->value_ != nullptr) [[likely]] return leaf->value_;
     return root.ContinueChain();
@@ -309,9 +311,7 @@ class Generator<T, In, R>::iterator {
   // has finished meanwhile (Next() ran it to its end), the iterator becomes
   // the end without resuming it.
   iterator& operator++() {
-    if (value_ != nullptr) {
-      value_ = handle_.promise().finished_ ? nullptr : Resume(handle_);
-    }
+    if (value_ != nullptr) value_ = Resume(handle_);
     return *this;
   }
   void operator++(int) { ++*this; }

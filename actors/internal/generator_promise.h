@@ -66,6 +66,9 @@ class GeneratorPromiseBase {
       if (leaf->value_ != nullptr) return leaf->value_;
     }
     finished_ = true;
+    // No frame to resume: Generator::Resume() returns nullptr from now on
+    // without resuming the finished root (its fast path is unchanged).
+    leaf_ = nullptr;
     if (exception_) std::rethrow_exception(std::exchange(exception_, {}));
     return nullptr;
   }
@@ -79,7 +82,7 @@ class GeneratorPromiseBase {
   // Destroys every frame this root is delegating to, innermost first (so
   // destruction does not recurse either), but not the root's own frame.
   void DestroyDelegates() {
-    Base* frame = leaf_;
+    Base* frame = leaf_ != nullptr ? leaf_ : this;  // Null once finished.
     while (frame != this) {
       Base* parent = frame->parent_;
       *frame->owner_ = nullptr;  // The awaiter in the parent must not.
@@ -199,7 +202,8 @@ class GeneratorPromiseBase {
   std::add_pointer_t<In> sent_ = nullptr;      // leaf: what Send() passes.
   std::exception_ptr thrown_;                  // leaf: what Throw() raises.
 
-  Base* leaf_ = this;                          // root: the frame to resume.
+  Base* leaf_ = this;                          // root: the frame to resume
+                                               // (null once finished).
   bool started_ = false;                       // root: resumed at least once.
   bool finished_ = false;                      // root: its body has ended.
 };
