@@ -760,7 +760,9 @@ void WorkStealingScheduler::KeepTimers() {
   // and it sees keeper_waiting_, or ours comes after its push and we see
   // the work here.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (!stopping_.load() && !AnyQueuedWork()) {
+  // (And CancelTimer() either sees keeper_waiting_ or we see its empty
+  // queue here.)
+  if (!stopping_.load() && !AnyQueuedWork() && timers_pending_.load() != 0) {
     // A day at most: a wait that ends early only sends the worker round
     // its loop (and back here), and libstdc++ overflows on huge waits.
     const absl::Duration wait =
@@ -818,22 +820,9 @@ absl::Status WorkStealingScheduler::AddMonitor(
 }
 
 absl::Status WorkStealingScheduler::RunUntilComplete(Task<void> task) {
-  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
-    return runnable;
-  }
-  // Refused before the task is created: a refused call runs nothing.
-  std::unique_lock<std::mutex> run_hold;
-  if (absl::Status entry = EnterRun("RunUntilComplete()", run_hold);
-      !entry.ok()) {
-    return entry;
-  }
-  JoinHandle<void> handle = CreateTask(std::move(task));
-  RunEntered();
-  if (!handle.done()) {
-    return absl::FailedPreconditionError(
-        "the task cannot finish: nothing is left to run");
-  }
-  handle.TakeResult();
+  absl::StatusOr<JoinHandle<void>> ended = RunToEnd(std::move(task));
+  if (!ended.ok()) return ended.status();
+  ended->TakeResult();  // Rethrows the task's exception.
   return absl::OkStatus();
 }
 

@@ -407,6 +407,9 @@ class WorkStealingScheduler final : private internal::Runtime,
   absl::Status EnterRun(std::string_view caller,
                         std::unique_lock<std::mutex>& run_hold);
   void RunEntered();
+  // RunUntilComplete() up to its result: the handle of the ended task.
+  template <typename T>
+  absl::StatusOr<JoinHandle<T>> RunToEnd(Task<T> task);
 
   // Worker side (work_stealing_scheduler.cc).
   void WorkerMain(Worker* worker);
@@ -591,7 +594,7 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
 }
 
 template <typename T>
-absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
+absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunToEnd(Task<T> task) {
   if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
     return runnable;
   }
@@ -607,7 +610,14 @@ absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
     return absl::FailedPreconditionError(
         "the task cannot finish: nothing is left to run");
   }
-  return handle.TakeResult();
+  return handle;
+}
+
+template <typename T>
+absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
+  absl::StatusOr<JoinHandle<T>> ended = RunToEnd(std::move(task));
+  if (!ended.ok()) return ended.status();
+  return ended->TakeResult();
 }
 
 template <typename Msg>
