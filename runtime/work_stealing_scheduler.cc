@@ -694,7 +694,8 @@ internal::TimerId WorkStealingScheduler::AddTimer(
     std::lock_guard<std::mutex> hold(timers_mutex_);
     id = timers_.Add(deadline, std::move(fire));
     timers_pending_.store(timers_.empty() ? 0 : 1);
-    earlier_than_kept = absl::ToUnixNanos(deadline) < keeper_deadline_nanos_;
+    earlier_than_kept = keeping_timers_ &&
+                        absl::ToUnixNanos(deadline) < keeper_deadline_nanos_;
   }
   if (earlier_than_kept) InterruptKeeper();
   return id;
@@ -708,7 +709,7 @@ void WorkStealingScheduler::AddGuardedTimer(
     std::lock_guard<std::mutex> hold(timers_mutex_);
     timers_.AddGuarded(deadline, timer);
     timers_pending_.store(1);
-    earlier_than_kept = deadline < keeper_deadline_nanos_;
+    earlier_than_kept = keeping_timers_ && deadline < keeper_deadline_nanos_;
   }
   if (earlier_than_kept) InterruptKeeper();
 }
@@ -753,6 +754,7 @@ void WorkStealingScheduler::KeepTimers() {
     next = timers_.NextDeadline();
     if (!next.has_value()) return;  // Cancelled meanwhile.
     // Under the lock: a timer added from now on, if earlier, interrupts.
+    keeping_timers_ = true;
     keeper_deadline_nanos_ = absl::ToUnixNanos(*next);
   }
   keeper_waiting_.store(true);
@@ -776,7 +778,7 @@ void WorkStealingScheduler::KeepTimers() {
   keeper_waiting_.store(false);
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
-    keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
+    keeping_timers_ = false;
   }
   FireDueTimers();
 }

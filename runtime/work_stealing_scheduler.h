@@ -43,7 +43,6 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
-#include <limits>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -462,9 +461,11 @@ class WorkStealingScheduler final : private internal::Runtime,
   void InterruptKeeper();
   // Set while the keeper waits (or is about to); read by wakers.
   std::atomic<bool> keeper_waiting_{false};
-  // The deadline it waits for, in Unix nanoseconds; INT64_MAX when no
-  // worker keeps the timers. Guarded by timers_mutex_.
-  int64_t keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
+  // Whether a worker keeps the timers, and the deadline it waits for, in
+  // Unix nanoseconds. Guarded by timers_mutex_. (Only then does a new
+  // timer look at it: every ask adds one.)
+  bool keeping_timers_ = false;
+  int64_t keeper_deadline_nanos_ = 0;
   std::mutex keeper_mutex_;
   std::condition_variable keeper_wakeup_;
   bool keeper_interrupted_ = false;  // Guarded by keeper_mutex_.

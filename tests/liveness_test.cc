@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
@@ -196,8 +197,9 @@ TEST_P(LivenessTest, TwoActorsTradingAWorkerDoNotStarveAThird) {
       sched.Send("a", 3).IgnoreError();  // Stopped by 2: the watchdog.
       sched.Send("b", 3).IgnoreError();
     });
-    ASSERT_TRUE(sched.Run().ok());
-    outside.join();
+    const absl::Status ran = sched.Run();
+    outside.join();  // Before any ASSERT can leave it joinable.
+    ASSERT_TRUE(ran.ok());
     EXPECT_EQ(by.load(), 1) << "the stopper never ran";
   });
 }
@@ -235,10 +237,34 @@ TEST_P(LivenessTest, NewWorkAndEarlierTimersCutATimerWaitShort) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       sched.Send(actor, 1).IgnoreError();
     });
-    ASSERT_TRUE(sched.Run().ok());
-    outside.join();
+    const absl::Status ran = sched.Run();
+    outside.join();  // Before any ASSERT can leave it joinable.
+    ASSERT_TRUE(ran.ok());
     EXPECT_FALSE(watchdog.fired())
         << "the message or the 1 ms sleep waited for the long timer";
+  });
+}
+
+TEST_P(LivenessTest, CancellingTheOnlyTimerFromOutsideEndsTheRun) {
+  if (SingleThreaded()) GTEST_SKIP() << "cancels from another thread";
+  OnScheduler([&](auto& sched) {
+    ActorRef<int> sink = sched.Spawn(Sink());
+    const internal::TimerId long_timer =
+        sched.SendAfter(absl::Seconds(2 * kHangLimit.count()), sink, 0);
+    std::atomic<bool> cancelled{false};
+    Watchdog watchdog(kHangLimit, [] {});
+    std::thread outside([&] {
+      // Not a timing assumption: gives a worker time to settle into
+      // waiting for the timer, which is the case under test.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      cancelled.store(sched.CancelTimer(long_timer));
+    });
+    const absl::Status ran = sched.Run();  // Returns once it is cancelled.
+    watchdog.Done();
+    outside.join();
+    ASSERT_TRUE(ran.ok());
+    EXPECT_TRUE(cancelled.load());
+    EXPECT_FALSE(watchdog.fired()) << "Run() waited for the cancelled timer";
   });
 }
 
