@@ -5,6 +5,9 @@
 //                      delivery with the queue short (steady state).
 //   BM_AskRoundTrip    an ask and its reply, with a timeout timer armed
 //                      each time (and disarmed by the reply).
+//   BM_WorkStealingAsk the same on WorkStealingScheduler with 1 worker
+//                      (locks, atomics and its timer queue: a price list,
+//                      not part of the 3x comparison).
 //   BM_PendingTimers   arm 1,000,000 timers (delayed sends), then fire them
 //                      all in virtual time; reports time per timer and the
 //                      memory they hold (RSS growth / timers).
@@ -22,6 +25,7 @@
 #include "actors/task.h"
 #include "benchmark/benchmark.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
 namespace {
@@ -79,8 +83,8 @@ Actor<Echo> Echoer() {
 // which stalls store-to-load forwarding (~10 ns per ask here).
 constexpr absl::Duration kAskTimeout = absl::Seconds(10);
 
-Task<int64_t> AskMany(DequeScheduler& sched, ActorRef<Echo> echoer,
-                      int count) {
+template <typename Sched>
+Task<int64_t> AskMany(Sched& sched, ActorRef<Echo> echoer, int count) {
   int64_t sum = 0;
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<int> reply = co_await Ask<int>(
@@ -96,6 +100,20 @@ void BM_AskRoundTrip(benchmark::State& state) {
   constexpr int kAsks = 200'000;
   for (auto _ : state) {
     DequeScheduler sched;
+    ActorRef<Echo> echoer = sched.Spawn(Echoer());
+    absl::StatusOr<int64_t> sum =
+        sched.RunUntilComplete(AskMany(sched, echoer, kAsks));
+    if (!sum.ok() || *sum != int64_t{kAsks} * (kAsks - 1) / 2) {
+      state.SkipWithError("wrong replies");
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kAsks);
+}
+
+void BM_WorkStealingAsk(benchmark::State& state) {
+  constexpr int kAsks = 200'000;
+  for (auto _ : state) {
+    WorkStealingScheduler sched(1);
     ActorRef<Echo> echoer = sched.Spawn(Echoer());
     absl::StatusOr<int64_t> sum =
         sched.RunUntilComplete(AskMany(sched, echoer, kAsks));
@@ -138,6 +156,7 @@ void BM_PendingTimers(benchmark::State& state) {
 
 BENCHMARK(BM_OneWaySend)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AskRoundTrip)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WorkStealingAsk)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_PendingTimers)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
