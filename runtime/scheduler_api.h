@@ -84,12 +84,18 @@ class SchedulerApi {
   }
 
   // When `watched` ends, `watcher` receives a Down saying how.
-  // FailedPrecondition if `watched` has already finished.
+  // FailedPrecondition if `watched` has already finished; InvalidArgument
+  // if either reference is empty.
   template <typename Watched, typename Watcher>
   absl::Status Monitor(const ActorRef<Watched>& watched,
                        const ActorRef<Watcher>& watcher) {
     static_assert(std::is_constructible_v<Watcher, Down>,
                   "the watcher's message type must accept a coactor::Down");
+    if (!watched.valid() || !watcher.valid()) {
+      return absl::InvalidArgumentError(
+          !watched.valid() ? "Monitor: the watched reference is empty"
+                           : "Monitor: the watcher reference is empty");
+    }
     Scheduler* scheduler = &self();
     return scheduler->AddMonitor(
         internal::ActorRefAccess::Cell(watched),

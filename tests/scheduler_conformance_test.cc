@@ -968,6 +968,11 @@ TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
                                  "failed: negative: -7"));
     EXPECT_EQ(sched.Monitor(*fragile, supervisor).code(),
               absl::StatusCode::kFailedPrecondition);
+    // Empty references name no actor at all: a different error.
+    EXPECT_EQ(sched.Monitor(ActorRef<int>(), supervisor).message(),
+              "Monitor: the watched reference is empty");
+    EXPECT_EQ(sched.Monitor(supervisor, ActorRef<Supervised>()).message(),
+              "Monitor: the watcher reference is empty");
   });
 }
 
