@@ -15,6 +15,7 @@
 //   bazel run --config=opt //bench:toolkit_bench
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
@@ -96,13 +97,16 @@ Task<int64_t> AskMany(Sched& sched, ActorRef<Echo> echoer, int count) {
   co_return sum;
 }
 
-void BM_AskRoundTrip(benchmark::State& state) {
+// 200,000 asks to an echoing actor on a fresh scheduler per iteration,
+// made by `make_scheduler`.
+template <typename MakeScheduler>
+void RunAsks(benchmark::State& state, MakeScheduler make_scheduler) {
   constexpr int kAsks = 200'000;
   for (auto _ : state) {
-    DequeScheduler sched;
-    ActorRef<Echo> echoer = sched.Spawn(Echoer());
+    auto sched = make_scheduler();
+    ActorRef<Echo> echoer = sched->Spawn(Echoer());
     absl::StatusOr<int64_t> sum =
-        sched.RunUntilComplete(AskMany(sched, echoer, kAsks));
+        sched->RunUntilComplete(AskMany(*sched, echoer, kAsks));
     if (!sum.ok() || *sum != int64_t{kAsks} * (kAsks - 1) / 2) {
       state.SkipWithError("wrong replies");
     }
@@ -110,18 +114,12 @@ void BM_AskRoundTrip(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kAsks);
 }
 
+void BM_AskRoundTrip(benchmark::State& state) {
+  RunAsks(state, [] { return std::make_unique<DequeScheduler>(); });
+}
+
 void BM_WorkStealingAsk(benchmark::State& state) {
-  constexpr int kAsks = 200'000;
-  for (auto _ : state) {
-    WorkStealingScheduler sched(1);
-    ActorRef<Echo> echoer = sched.Spawn(Echoer());
-    absl::StatusOr<int64_t> sum =
-        sched.RunUntilComplete(AskMany(sched, echoer, kAsks));
-    if (!sum.ok() || *sum != int64_t{kAsks} * (kAsks - 1) / 2) {
-      state.SkipWithError("wrong replies");
-    }
-  }
-  state.SetItemsProcessed(state.iterations() * kAsks);
+  RunAsks(state, [] { return std::make_unique<WorkStealingScheduler>(1); });
 }
 
 int64_t RssKiB() {
