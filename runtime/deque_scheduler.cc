@@ -226,23 +226,6 @@ size_t DequeScheduler::RunUntil(absl::Time deadline) {
   return delivered;
 }
 
-absl::Status DequeScheduler::RunUntilComplete(Task<void> task) {
-  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
-    return runnable;
-  }
-  if (running_) {
-    return absl::FailedPreconditionError(
-        "RunUntilComplete() called from inside one of the scheduler's actors");
-  }
-  JoinHandle<void> handle = CreateTask(std::move(task));
-  if (!RunWhileNot([state = handle.state()] { return state->done(); })) {
-    return absl::FailedPreconditionError(
-        "the task cannot finish: nothing is left to run");
-  }
-  handle.TakeResult();
-  return absl::OkStatus();
-}
-
 bool DequeScheduler::FireDueTimers() {
   bool fired = false;
   const absl::Time now = clock_.Now();

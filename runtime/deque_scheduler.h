@@ -99,18 +99,11 @@ class DequeScheduler final : private internal::Runtime,
   template <typename Msg>
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
-  // Runs the loop until `task` ends and returns its result (rethrows its
-  // exception). FailedPrecondition if the loop runs out of work first;
-  // InvalidArgument for an empty (moved-from) task.
-  template <typename T>
-  absl::StatusOr<T> RunUntilComplete(Task<T> task);
-  absl::Status RunUntilComplete(Task<void> task);
-
   // True if the timer was pending and now will not fire; cancelling a timer
   // that fired or was cancelled is a no-op (false).
   bool CancelTimer(internal::TimerId id) override;
-  // Also: Spawn(), CreateTask(), SendAfter(), Monitor() and IsAlive(), from
-  // SchedulerApi (runtime/scheduler_api.h).
+  // Also: Spawn(), CreateTask(), RunUntilComplete(), SendAfter(), Monitor()
+  // and IsAlive(), from SchedulerApi (runtime/scheduler_api.h).
 
   // Delivers `error` instead of a message: the actor's pending (or next)
   // Receive() rethrows it, where the actor may catch it (Python's
@@ -350,6 +343,10 @@ class DequeScheduler final : private internal::Runtime,
   // A template, so that the check inlines into the loop.
   template <typename Done>
   bool RunWhileNot(const Done& done);
+  // For SchedulerApi::RunUntilComplete(): refuses from inside an actor, or
+  // starts `task` and runs until it ends or nothing is left.
+  template <typename T>
+  absl::StatusOr<JoinHandle<T>> RunTask(Task<T> task);
 
   friend struct internal::RuntimeAccess;
   // internal::Runtime
@@ -558,20 +555,14 @@ bool DequeScheduler::RunWhileNot(const Done& done) {
 }
 
 template <typename T>
-absl::StatusOr<T> DequeScheduler::RunUntilComplete(Task<T> task) {
-  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
-    return runnable;
-  }
+absl::StatusOr<JoinHandle<T>> DequeScheduler::RunTask(Task<T> task) {
   if (running_) {
     return absl::FailedPreconditionError(
         "RunUntilComplete() called from inside one of the scheduler's actors");
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
-  if (!RunWhileNot([state = handle.state()] { return state->done(); })) {
-    return absl::FailedPreconditionError(
-        "the task cannot finish: nothing is left to run");
-  }
-  return handle.TakeResult();
+  RunWhileNot([state = handle.state()] { return state->done(); });
+  return handle;
 }
 
 template <typename Msg>

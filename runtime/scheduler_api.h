@@ -59,6 +59,24 @@ class SchedulerApi {
     return ref.ok() ? *ref : ActorRef<Msg>();  // Fails only at shutdown.
   }
 
+  // Runs the scheduler until `task` ends and returns its result (rethrows
+  // its exception): asyncio's run_until_complete. InvalidArgument for an
+  // empty (moved-from) task; FailedPrecondition from inside one of the
+  // scheduler's actors (nothing is run then), while another run is under
+  // way, or if the scheduler runs out of work before the task ends.
+  template <typename T>
+  absl::StatusOr<T> RunUntilComplete(Task<T> task) {
+    absl::StatusOr<JoinHandle<T>> ended = RunToEnd(std::move(task));
+    if (!ended.ok()) return ended.status();
+    return ended->TakeResult();
+  }
+  absl::Status RunUntilComplete(Task<void> task) {
+    absl::StatusOr<JoinHandle<void>> ended = RunToEnd(std::move(task));
+    if (!ended.ok()) return ended.status();
+    ended->TakeResult();  // Rethrows the task's exception.
+    return absl::OkStatus();
+  }
+
   // Starts `task` concurrently (asyncio's create_task); join it through
   // the handle, from a coroutine (`co_await handle`) or after Run(). An
   // empty (moved-from) task ends as soon as it runs, and joining it
@@ -112,19 +130,25 @@ class SchedulerApi {
     return internal::ActorRefAccess::LiveCell(ref, self().Identity()) != nullptr;
   }
 
- protected:
-  // RunUntilComplete()'s first check: InvalidArgument for an empty
-  // (moved-from) task, which has nothing to run.
-  template <typename T>
-  static absl::Status CheckRunnable(const Task<T>& task) {
-    if (task.valid()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        "RunUntilComplete: the Task is empty (moved from)");
-  }
-
  private:
   Scheduler& self() { return static_cast<Scheduler&>(*this); }
   const Scheduler& self() const { return static_cast<const Scheduler&>(*this); }
+
+  // RunUntilComplete() up to its result: the handle of the ended task. The
+  // scheduler's RunTask(task) refuses or starts the task and runs.
+  template <typename T>
+  absl::StatusOr<JoinHandle<T>> RunToEnd(Task<T> task) {
+    if (!task.valid()) {
+      return absl::InvalidArgumentError(
+          "RunUntilComplete: the Task is empty (moved from)");
+    }
+    absl::StatusOr<JoinHandle<T>> handle = self().RunTask(std::move(task));
+    if (handle.ok() && !handle->done()) {
+      return absl::FailedPreconditionError(
+          "the task cannot finish: nothing is left to run");
+    }
+    return handle;
+  }
 
   template <typename Msg>
   absl::StatusOr<ActorRef<Msg>> Admit(std::string_view name,

@@ -694,8 +694,7 @@ internal::TimerId WorkStealingScheduler::AddTimer(
     std::lock_guard<std::mutex> hold(timers_mutex_);
     id = timers_.Add(deadline, std::move(fire));
     timers_pending_.store(timers_.empty() ? 0 : 1);
-    earlier_than_kept = keeping_timers_ &&
-                        absl::ToUnixNanos(deadline) < keeper_deadline_nanos_;
+    earlier_than_kept = CutsKeeperShort(absl::ToUnixNanos(deadline));
   }
   if (earlier_than_kept) InterruptKeeper();
   return id;
@@ -709,7 +708,7 @@ void WorkStealingScheduler::AddGuardedTimer(
     std::lock_guard<std::mutex> hold(timers_mutex_);
     timers_.AddGuarded(deadline, timer);
     timers_pending_.store(1);
-    earlier_than_kept = keeping_timers_ && deadline < keeper_deadline_nanos_;
+    earlier_than_kept = CutsKeeperShort(deadline);
   }
   if (earlier_than_kept) InterruptKeeper();
 }
@@ -819,13 +818,6 @@ absl::Status WorkStealingScheduler::AddMonitor(
   }
   return absl::FailedPreconditionError(
       "cannot monitor an actor that has finished");
-}
-
-absl::Status WorkStealingScheduler::RunUntilComplete(Task<void> task) {
-  absl::StatusOr<JoinHandle<void>> ended = RunToEnd(std::move(task));
-  if (!ended.ok()) return ended.status();
-  ended->TakeResult();  // Rethrows the task's exception.
-  return absl::OkStatus();
 }
 
 // ---- Parking ---------------------------------------------------------------------

@@ -105,9 +105,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
   // As DequeScheduler's: tasks, delayed sends, timers, errors, monitors.
-  template <typename T>
-  absl::StatusOr<T> RunUntilComplete(Task<T> task);
-  absl::Status RunUntilComplete(Task<void> task);
   bool CancelTimer(internal::TimerId id) override;
   // Unlike on DequeScheduler, the error overtakes messages already queued
   // for the actor: it is rethrown by the Receive() that starts the actor's
@@ -115,8 +112,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   // it has already taken).
   template <typename Msg>
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
-  // Also: Spawn(), CreateTask(), SendAfter(), Monitor() and IsAlive(), from
-  // SchedulerApi (runtime/scheduler_api.h).
+  // Also: Spawn(), CreateTask(), RunUntilComplete(), SendAfter(), Monitor()
+  // and IsAlive(), from SchedulerApi (runtime/scheduler_api.h).
 
   // Lets the workers run until no actor is runnable or running and no
   // timer is pending (sleeping on the clock for timers when idle).
@@ -406,9 +403,11 @@ class WorkStealingScheduler final : private internal::Runtime,
   absl::Status EnterRun(std::string_view caller,
                         std::unique_lock<std::mutex>& run_hold);
   void RunEntered();
-  // RunUntilComplete() up to its result: the handle of the ended task.
+  // For SchedulerApi::RunUntilComplete(): refuses as Run() does (before
+  // the task exists, so a refused call runs nothing), or starts `task` and
+  // runs until quiescent.
   template <typename T>
-  absl::StatusOr<JoinHandle<T>> RunToEnd(Task<T> task);
+  absl::StatusOr<JoinHandle<T>> RunTask(Task<T> task);
 
   // Worker side (work_stealing_scheduler.cc).
   void WorkerMain(Worker* worker);
@@ -466,6 +465,11 @@ class WorkStealingScheduler final : private internal::Runtime,
   // timer look at it: every ask adds one.)
   bool keeping_timers_ = false;
   int64_t keeper_deadline_nanos_ = 0;
+  // Under timers_mutex_: whether a new timer due at `deadline_nanos` must
+  // cut the keeper's wait short.
+  bool CutsKeeperShort(int64_t deadline_nanos) const {
+    return keeping_timers_ && deadline_nanos < keeper_deadline_nanos_;
+  }
   std::mutex keeper_mutex_;
   std::condition_variable keeper_wakeup_;
   bool keeper_interrupted_ = false;  // Guarded by keeper_mutex_.
@@ -595,11 +599,7 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
 }
 
 template <typename T>
-absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunToEnd(Task<T> task) {
-  if (absl::Status runnable = CheckRunnable(task); !runnable.ok()) {
-    return runnable;
-  }
-  // Refused before the task is created: a refused call runs nothing.
+absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunTask(Task<T> task) {
   std::unique_lock<std::mutex> run_hold;
   if (absl::Status entry = EnterRun("RunUntilComplete()", run_hold);
       !entry.ok()) {
@@ -607,18 +607,7 @@ absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunToEnd(Task<T> task) {
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
   RunEntered();
-  if (!handle.done()) {
-    return absl::FailedPreconditionError(
-        "the task cannot finish: nothing is left to run");
-  }
   return handle;
-}
-
-template <typename T>
-absl::StatusOr<T> WorkStealingScheduler::RunUntilComplete(Task<T> task) {
-  absl::StatusOr<JoinHandle<T>> ended = RunToEnd(std::move(task));
-  if (!ended.ok()) return ended.status();
-  return ended->TakeResult();
 }
 
 template <typename Msg>
