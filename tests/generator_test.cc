@@ -389,6 +389,23 @@ TEST(GeneratorTest, ThrowBeforeStartFinishesAndRethrowsAtOnce) {
   EXPECT_EQ(q.Next().status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(GeneratorTest, YieldFromAGeneratorThatThrowClosedBeforeItStartedYieldsNothing) {
+  // Python: g.throw() on a new generator closes it; `yield from g` then
+  // yields nothing and the delegator goes on. The body must never run.
+  int caught = 0;
+  Generator<int> closed = Cor(3, &caught);
+  EXPECT_THROW((void)closed.Throw(std::make_exception_ptr(ValueError("early"))),
+               ValueError);
+  auto outer = [](Generator<int> inner) -> Generator<int> {
+    co_yield YieldFrom(std::move(inner));
+    co_yield 7;
+  }(std::move(closed));
+  std::vector<int> seen;
+  for (int v : outer) seen.push_back(v);
+  EXPECT_THAT(seen, ElementsAre(7));
+  EXPECT_EQ(caught, 0);
+}
+
 TEST(GeneratorTest, ThrowReachesTheLeafAndEscapesToTheDelegator) {
   int leaf_caught = 0;
   std::vector<std::string> log;

@@ -245,7 +245,11 @@ class DelegateAwaiter {
     }
   }
 
-  bool await_ready() const noexcept { return !child_ || child_.done(); }
+  // Nothing to delegate to: no child, or one whose body has ended (done),
+  // or that Throw() closed before it started (finished, never resumed).
+  bool await_ready() const noexcept {
+    return !child_ || child_.done() || child_promise_->finished_;
+  }
   void await_suspend(std::coroutine_handle<>) noexcept {
     parent_->Delegate(child_promise_, &child_);
   }
