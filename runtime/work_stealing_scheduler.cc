@@ -751,7 +751,12 @@ void WorkStealingScheduler::KeepTimers() {
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
     next = timers_.NextDeadline();
-    if (!next.has_value()) return;  // Cancelled meanwhile.
+    if (!next.has_value()) {
+      // Cancelled meanwhile, or only answered asks' timers were left:
+      // nothing is pending, and Park() may report the run quiescent.
+      timers_pending_.store(0);
+      return;
+    }
     // Under the lock: a timer added from now on, if earlier, interrupts.
     keeping_timers_ = true;
     keeper_deadline_nanos_ = absl::ToUnixNanos(*next);
@@ -762,8 +767,11 @@ void WorkStealingScheduler::KeepTimers() {
   // the work here.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // (And CancelTimer() either sees keeper_waiting_ or we see its empty
-  // queue here.)
-  if (!stopping_.load() && !AnyQueuedWork() && timers_pending_.load() != 0) {
+  // queue here.) The same pairing with the fence of the worker that parks
+  // last but us: either it sees keeper_waiting_ and interrupts us, or we
+  // see here every ask it answered before parking, whose timers are now
+  // stale and must not be waited for.
+  if (!stopping_.load() && !AnyQueuedWork() && AnyLiveTimer()) {
     // A day at most: a wait that ends early only sends the worker round
     // its loop (and back here), and libstdc++ overflows on huge waits.
     const absl::Duration wait =
@@ -780,6 +788,13 @@ void WorkStealingScheduler::KeepTimers() {
     keeping_timers_ = false;
   }
   FireDueTimers();
+}
+
+bool WorkStealingScheduler::AnyLiveTimer() {
+  std::lock_guard<std::mutex> hold(timers_mutex_);
+  const bool live = !timers_.empty();  // Drops stale guarded timers.
+  timers_pending_.store(live ? 1 : 0);
+  return live;
 }
 
 void WorkStealingScheduler::InterruptKeeper() {
@@ -854,9 +869,12 @@ void WorkStealingScheduler::Park(Worker* worker) {
     // still in the list that found work waits for this mutex to leave it,
     // and that work was queued before we looked, so we saw it too.)
     bool keep_timers = false;
+    bool only_keeper_awake = false;
     {
       std::lock_guard<std::mutex> hold(idle_mutex_);
       auto it = std::find(idle_.begin(), idle_.end(), worker);
+      only_keeper_awake = idle_.size() + 1 == workers_.size() &&
+                          it != idle_.end() && keeper_waiting_.load();
       if (idle_.size() == workers_.size() && it != idle_.end()) {
         if (timers_pending_.load() != 0) {
           // Not quiescent while timers are pending: this worker stays up
@@ -876,6 +894,12 @@ void WorkStealingScheduler::Park(Worker* worker) {
       KeepTimers();
       return;
     }
+    // Every other worker sleeps and the keeper waits for a deadline. If
+    // this worker answered the ask whose timeout that is, the timer is
+    // stale and the run may be over: have the keeper look again (it goes
+    // back to waiting if not). Without this, Run() could return only at
+    // the answered ask's timeout.
+    if (only_keeper_awake) InterruptKeeper();
   }
   // Acquire: see what the waker published before waking us.
   worker->wake_sequence.wait(sequence, std::memory_order_acquire);

@@ -458,6 +458,9 @@ class WorkStealingScheduler final : private internal::Runtime,
   // the clock, so that new work, an earlier timer or a cancelled one cuts
   // its wait short: InterruptKeeper() ends the wait.
   void InterruptKeeper();
+  // Whether a timer is still pending once stale ones (answered asks') are
+  // dropped; refreshes timers_pending_.
+  bool AnyLiveTimer();
   // Set while the keeper waits (or is about to); read by wakers.
   std::atomic<bool> keeper_waiting_{false};
   // Whether a worker keeps the timers, and the deadline it waits for, in
