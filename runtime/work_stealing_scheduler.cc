@@ -771,7 +771,8 @@ void WorkStealingScheduler::KeepTimers() {
   // last but us: either it sees keeper_waiting_ and interrupts us, or we
   // see here every ask it answered before parking, whose timers are now
   // stale and must not be waited for.
-  if (!stopping_.load() && !AnyQueuedWork() && AnyLiveTimer()) {
+  if (!stopping_.load() && !AnyQueuedWork() &&
+      (next = LiveDeadline()).has_value()) {
     // A day at most: a wait that ends early only sends the worker round
     // its loop (and back here), and libstdc++ overflows on huge waits.
     const absl::Duration wait =
@@ -790,11 +791,13 @@ void WorkStealingScheduler::KeepTimers() {
   FireDueTimers();
 }
 
-bool WorkStealingScheduler::AnyLiveTimer() {
+std::optional<absl::Time> WorkStealingScheduler::LiveDeadline() {
   std::lock_guard<std::mutex> hold(timers_mutex_);
-  const bool live = !timers_.empty();  // Drops stale guarded timers.
-  timers_pending_.store(live ? 1 : 0);
-  return live;
+  // Drops stale guarded timers first.
+  const std::optional<absl::Time> next = timers_.NextDeadline();
+  timers_pending_.store(next.has_value() ? 1 : 0);
+  if (next.has_value()) keeper_deadline_nanos_ = absl::ToUnixNanos(*next);
+  return next;
 }
 
 void WorkStealingScheduler::InterruptKeeper() {

@@ -45,6 +45,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -458,9 +459,10 @@ class WorkStealingScheduler final : private internal::Runtime,
   // the clock, so that new work, an earlier timer or a cancelled one cuts
   // its wait short: InterruptKeeper() ends the wait.
   void InterruptKeeper();
-  // Whether a timer is still pending once stale ones (answered asks') are
-  // dropped; refreshes timers_pending_.
-  bool AnyLiveTimer();
+  // The keeper's deadline, looked up again once stale timers (answered
+  // asks') are dropped; none if no timer is pending. Refreshes
+  // timers_pending_ and keeper_deadline_nanos_.
+  std::optional<absl::Time> LiveDeadline();
   // Set while the keeper waits (or is about to); read by wakers.
   std::atomic<bool> keeper_waiting_{false};
   // Whether a worker keeps the timers, and the deadline it waits for, in
