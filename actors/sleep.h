@@ -3,6 +3,8 @@
 // (asyncio.sleep). Yield() (= Sleep(0)) gives way to everything already
 // queued and continues in the next round of the loop. While an actor
 // sleeps, messages sent to it wait for its next Receive().
+// Sleep(absl::InfiniteDuration()) never ends, even on a ManualClock, and
+// Run() does not wait for it.
 //
 //   co_await coactor::Sleep(absl::Milliseconds(10));
 //

@@ -89,7 +89,9 @@ class SchedulerApi {
   }
 
   // Sends `message` to `to` once `delay` has passed on the clock; the timer
-  // can be cancelled with CancelTimer() until then.
+  // can be cancelled with CancelTimer() until then. An infinite delay never
+  // comes: the message is kept with its timer until cancelled or the
+  // scheduler is destroyed, and Run() does not wait for it.
   template <typename Msg, typename M>
   internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
                               M&& message) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <variant>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -469,6 +470,74 @@ class EverySchedulerTest : public ::testing::Test {
 };
 using Schedulers = ::testing::Types<DequeScheduler, WorkStealingScheduler>;
 TYPED_TEST_SUITE(EverySchedulerTest, Schedulers);
+
+// Keeps the ReplyTo of every request; a message without one answers them
+// all with its `answer`.
+struct HoarderMsg {
+  std::optional<ReplyTo<int>> reply;
+  int answer = 0;
+};
+
+Actor<HoarderMsg> Hoarder() {
+  std::vector<ReplyTo<int>> kept;
+  for (;;) {
+    HoarderMsg message = co_await Receive<HoarderMsg>();
+    if (message.reply.has_value()) {
+      kept.push_back(std::move(*message.reply));
+      continue;
+    }
+    for (ReplyTo<int>& reply : kept) reply.Send(message.answer);
+    kept.clear();
+  }
+}
+
+// Asks with no time limit, then sleeps for ever.
+template <typename Sched>
+Actor<int> PatientAsker(Sched& sched, ActorRef<HoarderMsg> hoarder, Log& log) {
+  co_await Receive<int>();
+  absl::StatusOr<int> reply = co_await Ask<int>(
+      sched, hoarder,
+      [](ReplyTo<int> reply) { return HoarderMsg{std::move(reply)}; },
+      absl::InfiniteDuration());
+  log.push_back(reply.ok() ? "reply " + std::to_string(*reply)
+                           : reply.status().ToString());
+  co_await Sleep(absl::InfiniteDuration());
+  log.push_back("woke from an endless sleep");
+}
+
+// An infinite timeout, sleep or delay never comes, even on a ManualClock
+// that could jump to the end of time; Run() does not wait for it, and the
+// clock moves only to real deadlines.
+TYPED_TEST(EverySchedulerTest, InfiniteTimeoutsSleepsAndDelaysNeverFire) {
+  auto& sched = *this->sched_;
+  Log log, recorded;
+  ActorRef<HoarderMsg> hoarder = sched.Spawn(Hoarder());
+  ActorRef<int> asker = sched.Spawn(PatientAsker(sched, hoarder, log));
+  ActorRef<std::string> recorder = sched.Spawn(Recorder(recorded));
+  internal::TimerId never =
+      sched.SendAfter(absl::InfiniteDuration(), recorder, std::string("never"));
+  sched.SendAfter(absl::Seconds(1), recorder, std::string("one second"));
+  ASSERT_TRUE(sched.Send(asker, 0).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(this->clock_.Now(), kStart + absl::Seconds(1));
+  EXPECT_TRUE(log.empty());  // Still waiting for its reply.
+  EXPECT_THAT(recorded, ElementsAre("one second"));
+
+  // The reply counts however late it comes; then the endless sleep.
+  ASSERT_TRUE(sched.Send(hoarder, HoarderMsg{std::nullopt, 7}).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_THAT(log, ElementsAre("reply 7"));
+  EXPECT_EQ(this->clock_.Now(), kStart + absl::Seconds(1));
+
+  // Later timers still work, and the endless one can still be cancelled.
+  sched.SendAfter(absl::Seconds(2), recorder, std::string("two seconds"));
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_THAT(recorded, ElementsAre("one second", "two seconds"));
+  EXPECT_EQ(this->clock_.Now(), kStart + absl::Seconds(3));
+  EXPECT_TRUE(sched.CancelTimer(never));
+  EXPECT_FALSE(sched.CancelTimer(never));
+  EXPECT_THAT(log, ElementsAre("reply 7"));
+}
 
 // A request whose move constructor throws when told to: after it has moved
 // the ReplyTo (the half-built copy then destroys it, inside Send()), or

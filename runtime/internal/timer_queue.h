@@ -20,6 +20,13 @@
 // Stale entries never count as pending: a scheduler whose only timers are
 // stale is quiescent.
 //
+// A deadline at the end of time (absl::InfiniteFuture(); an ask's infinite
+// timeout saturates to the same) never comes, even on a ManualClock that
+// could jump to it: such a timer never fires and never makes the loop wait.
+// A callback timer is still kept, until cancelled or the queue is destroyed
+// (a SendAfter's message with it), and counts in size(); a guarded one is
+// not kept at all.
+//
 // Thread-safety: none; the owner serializes access. A guard word may be
 // changed by any thread at any time (it is only loaded here).
 #ifndef COACTOR_RUNTIME_INTERNAL_TIMER_QUEUE_H_
@@ -29,10 +36,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
@@ -64,14 +73,18 @@ class TimerQueue {
 
   TimerId Add(absl::Time deadline, absl::AnyInvocable<void()> fire) {
     const TimerId id = next_id_++;
-    callback_heap_.push_back(CallbackEntry{absl::ToUnixNanos(deadline), id});
-    std::push_heap(callback_heap_.begin(), callback_heap_.end(), Later());
+    const int64_t nanos = absl::ToUnixNanos(deadline);
+    if (nanos != kNever) {
+      callback_heap_.push_back(CallbackEntry{nanos, id});
+      std::push_heap(callback_heap_.begin(), callback_heap_.end(), Later());
+    }
     callbacks_.emplace(id, std::move(fire));
     return id;
   }
 
   // `deadline` in Unix nanoseconds.
   void AddGuarded(int64_t deadline, const GuardedTimer& guarded) {
+    if (ABSL_PREDICT_FALSE(deadline == kNever)) return;
     if (!in_order_.empty() && deadline < last_in_order_) {
       if (guarded_heap_.size() >= compact_guarded_heap_at_) {
         CompactGuardedHeap();
@@ -173,6 +186,8 @@ class TimerQueue {
     }
   };
   static constexpr size_t kMinCompaction = 64;
+  // absl::ToUnixNanos(absl::InfiniteFuture()), and any later deadline.
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
   bool Live(const CallbackEntry& entry) const {
     return callbacks_.contains(entry.id);
