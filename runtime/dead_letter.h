@@ -25,7 +25,12 @@
 namespace coactor {
 
 struct DeadLetter {
-  // The name it was sent to, or "#id" for an anonymous actor.
+  // Who it was for, unquoted: the name it was sent to (a send by name), or
+  // the actor's name or "#id" if it has none (a message it had not read
+  // when it finished; on DequeScheduler also a send by reference to an
+  // actor that has just finished). "(finished actor)" where that actor is
+  // no longer known (on WorkStealingScheduler, a send by reference to, or
+  // an error for, a finished actor), "(empty reference)" for an empty one.
   std::string recipient;
   absl::Status reason;
   ErasedMessage message;

@@ -342,7 +342,7 @@ void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
       AfterWake(cell);
       break;
     case ActorState::kFinished:
-      RecordDeadLetter(cell->DisplayName(),
+      RecordDeadLetter(cell->RecipientName(),
                        internal::Undelivered(cell->DisplayName()),
                        ErasedMessage::Of(std::move(error)))
           .IgnoreError();
@@ -370,7 +370,7 @@ void DequeScheduler::Start(Cell* cell) {
 
 void DequeScheduler::DeliverToFinished(Cell* cell,
                                        internal::Payload* payload) {
-  RecordDeadLetter(cell->DisplayName(),
+  RecordDeadLetter(cell->RecipientName(),
                    internal::Undelivered(cell->DisplayName()),
                    ErasedMessage::Adopt(cell->type, payload))
       .IgnoreError();
@@ -392,14 +392,15 @@ void DequeScheduler::OnFinished(Cell* cell) {
       Cell::Extras& extras = *cell->extras;
       if (!extras.stashed_errors.empty() || !extras.stash.empty()) {
         const absl::Status undelivered = internal::Undelivered(name);
+        const std::string recipient = cell->RecipientName();
         for (std::exception_ptr& error : extras.stashed_errors) {
-          RecordDeadLetter(name, undelivered,
+          RecordDeadLetter(recipient, undelivered,
                            ErasedMessage::Of(std::move(error)))
               .IgnoreError();
         }
         extras.stashed_errors.clear();
         while (!extras.stash.empty()) {
-          RecordDeadLetter(name, undelivered,
+          RecordDeadLetter(recipient, undelivered,
                            ErasedMessage::Adopt(cell->type,
                                                 extras.stash.PopFront()))
               .IgnoreError();

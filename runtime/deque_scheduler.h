@@ -460,7 +460,7 @@ absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
   std::string recipient = cell == nullptr               ? "(empty reference)"
                           : cell->Generation() == generation + 1 &&
                                   cell->State() == internal::ActorState::kFinished
-                              ? cell->DisplayName()
+                              ? cell->RecipientName()
                                                            : "(finished actor)";
   return RecordDeadLetter(std::move(recipient),
                           DeadRefError(cell, generation),

@@ -58,11 +58,16 @@ class ErasedMessage {
     return type_ == nullptr ? std::string_view("(none)") : type_->name;
   }
 
-  // The message if it is a T, else nullptr.
+  // The message if it is a T, else nullptr. The const overload is for
+  // looking at dead letters in place (DequeScheduler::dead_letters()).
   template <typename T>
   T* get_if() {
     if (type_ != internal::MessageTypeOf<T>()) return nullptr;
     return internal::PayloadObject<T>(payload_.get());
+  }
+  template <typename T>
+  const T* get_if() const {
+    return const_cast<ErasedMessage*>(this)->get_if<T>();
   }
 
  private:

@@ -658,6 +658,7 @@ void WorkStealingScheduler::Finish(Cell* cell) {
   // display name and takes no lock but the pool's.
   if (exception || !undelivered.empty() || !monitors.empty()) {
     const std::string display_name = cell->DisplayName();
+    const std::string recipient = cell->RecipientName();
     {
       std::lock_guard<std::mutex> hold(records_mutex_);
       if (exception) {
@@ -666,7 +667,7 @@ void WorkStealingScheduler::Finish(Cell* cell) {
       }
       for (ErasedMessage& message : undelivered) {
         dead_letters_.push_back(DeadLetter{
-            display_name, internal::Undelivered(display_name),
+            recipient, internal::Undelivered(display_name),
             std::move(message)});
       }
     }

@@ -254,9 +254,14 @@ TEST(DequeSchedulerTest, ActorsSpawnAndSendFromInside) {
   // The second message to each child was queued while it was alive and
   // arrived after it finished: kept as dead letters, with their values.
   ASSERT_EQ(sched.dead_letters().size(), 2u);
-  EXPECT_EQ(sched.dead_letters()[0].recipient, "'child1'");
+  EXPECT_EQ(sched.dead_letters()[0].recipient, "child1");
   EXPECT_EQ(sched.dead_letters()[0].reason.code(),
             absl::StatusCode::kFailedPrecondition);
+  // Looked at in place, without taking them.
+  const std::vector<DeadLetter>& in_place = sched.dead_letters();
+  ASSERT_NE(in_place[1].message.get_if<int>(), nullptr);
+  EXPECT_EQ(*in_place[1].message.get_if<int>(), 200);
+  EXPECT_EQ(in_place[1].message.get_if<std::string>(), nullptr);
   std::vector<DeadLetter> letters = sched.TakeDeadLetters();
   EXPECT_EQ(*letters[0].message.get_if<int>(), 100);
   EXPECT_EQ(*letters[1].message.get_if<int>(), 200);

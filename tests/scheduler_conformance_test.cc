@@ -33,6 +33,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 // Fewer messages under sanitizers, which slow every access down 5-20x.
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -512,6 +513,12 @@ TEST_P(ConformanceTest, BadInputGivesTheSameErrorsAndLosesNothing) {
     EXPECT_EQ(*letters[2].message.template get_if<int>(), 2);
     EXPECT_EQ(*letters[3].message.template get_if<int>(), 3);
     EXPECT_EQ(*letters[4].message.template get_if<int>(), 6);
+    // Recipients unquoted, as sent by name, on every scheduler (a send by
+    // reference to a finished actor may not know its name any more).
+    EXPECT_EQ(letters[0].recipient, "nobody");
+    EXPECT_EQ(letters[1].recipient, "once");
+    EXPECT_EQ(letters[2].recipient, "once");
+    EXPECT_EQ(letters[4].recipient, "fragile");
     EXPECT_EQ(sched.live_actors(), 0u);
   });
 }
@@ -646,6 +653,9 @@ TEST_P(ConformanceTest, MessagesLeftWhenAnActorEndsBecomeDeadLetters) {
     for (int i = 0; i < kLeft; ++i) {
       EXPECT_EQ(*letters[i].message.template get_if<int>(), i);
       EXPECT_EQ(letters[i].reason.code(), absl::StatusCode::kFailedPrecondition);
+      // An anonymous actor's letters name it by its id, alike on each.
+      EXPECT_THAT(letters[i].recipient, StartsWith("#"));
+      EXPECT_EQ(letters[i].recipient, letters[0].recipient);
     }
     EXPECT_EQ(sched.live_actors(), 0u);
   });

@@ -90,6 +90,10 @@ struct ActorCell {
   std::string DisplayName() const {
     return name == nullptr ? "#" + std::to_string(id) : "'" + *name + "'";
   }
+  // The same unquoted, as DeadLetter::recipient records it.
+  std::string RecipientName() const {
+    return name == nullptr ? "#" + std::to_string(id) : *name;
+  }
 };
 
 }  // namespace coactor::internal
