@@ -5,8 +5,8 @@
 // `sched.CreateTask(t)`) and gives a JoinHandle<T>; `co_await handle` waits
 // for the task and yields its result, or rethrows its exception. Gather()
 // runs several tasks concurrently and yields all their results in argument
-// order; if any threw, it rethrows the first one (in argument order) after
-// all have ended. An empty (moved-from) task ends at once, as if it threw
+// order (Task<void>s: nothing); if any threw, it rethrows the first one (in
+// argument order) after all have ended. An empty (moved-from) task ends at once, as if it threw
 // std::invalid_argument (see task.h).
 //
 //   coactor::Task<std::vector<int>> Main() {
@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -77,8 +78,16 @@ class TaskState {
     return true;
   }
 
+  // The result, once: a second take (say, a copy of the JoinHandle
+  // awaited again) throws std::logic_error, as awaiting a Task twice does,
+  // instead of yielding a moved-from value.
   T Take() {
     std::lock_guard<std::mutex> hold(mutex_);
+    if (taken_) {
+      throw std::logic_error(
+          "JoinHandle: the task's result was already taken (awaited twice?)");
+    }
+    taken_ = true;
     if (exception_) std::rethrow_exception(exception_);
     if constexpr (!std::is_void_v<T>) return std::move(*value_);
   }
@@ -94,6 +103,7 @@ class TaskState {
   std::atomic<bool> done_{false};
   std::exception_ptr exception_;
   std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> value_{};
+  bool taken_ = false;
   Waiter waiter_;
 };
 
@@ -169,37 +179,51 @@ class [[nodiscard]] CreateTask : public internal::ContextBound {
   Task<T> task_;
 };
 
+// What gathering tasks of T yields: their results in order, or nothing
+// for Task<void> (all have ended, none threw).
+template <typename T>
+using GatherResult =
+    std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
+
 // Waits for every handle, in order; all results, or the first exception.
 template <typename T>
-Task<std::vector<T>> Gather(std::vector<JoinHandle<T>> handles) {
-  std::vector<T> results;
-  results.reserve(handles.size());
+Task<GatherResult<T>> Gather(std::vector<JoinHandle<T>> handles) {
+  std::conditional_t<std::is_void_v<T>, bool, std::vector<T>> results{};
+  if constexpr (!std::is_void_v<T>) results.reserve(handles.size());
   std::exception_ptr first_failure;
   for (JoinHandle<T>& handle : handles) {
     try {
-      results.push_back(co_await handle);
+      if constexpr (std::is_void_v<T>) {
+        co_await handle;
+      } else {
+        results.push_back(co_await handle);
+      }
     } catch (...) {
       if (!first_failure) first_failure = std::current_exception();
     }
   }
   if (first_failure) std::rethrow_exception(first_failure);
-  co_return results;
+  if constexpr (!std::is_void_v<T>) co_return results;
 }
 
 // Starts every task concurrently, then gathers them.
 template <typename T>
-Task<std::vector<T>> Gather(std::vector<Task<T>> tasks) {
+Task<GatherResult<T>> Gather(std::vector<Task<T>> tasks) {
   std::vector<JoinHandle<T>> handles;
   handles.reserve(tasks.size());
   for (Task<T>& task : tasks) {
     handles.push_back(co_await CreateTask<T>(std::move(task)));
   }
-  co_return co_await Gather(std::move(handles));
+  if constexpr (std::is_void_v<T>) {
+    co_await Gather(std::move(handles));
+  } else {
+    co_return co_await Gather(std::move(handles));
+  }
 }
 
 template <typename T, typename... Rest>
   requires(std::is_same_v<Rest, Task<T>> && ...)
-Task<std::vector<T>> Gather(Task<T> first, Rest... rest) {
+Task<GatherResult<T>> Gather(Task<T> first, Rest... rest) {
   std::vector<Task<T>> tasks;
   tasks.push_back(std::move(first));
   (tasks.push_back(std::move(rest)), ...);
@@ -208,7 +232,7 @@ Task<std::vector<T>> Gather(Task<T> first, Rest... rest) {
 
 template <typename T, typename... Rest>
   requires(std::is_same_v<Rest, JoinHandle<T>> && ...)
-Task<std::vector<T>> Gather(JoinHandle<T> first, Rest... rest) {
+Task<GatherResult<T>> Gather(JoinHandle<T> first, Rest... rest) {
   std::vector<JoinHandle<T>> handles;
   handles.push_back(std::move(first));
   (handles.push_back(std::move(rest)), ...);

@@ -3,6 +3,7 @@
 // errors thrown into actors, and stepping the loop. Misuse that must fail
 // cleanly on every scheduler runs on the work-stealing one too.
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -641,6 +642,75 @@ TYPED_TEST(EverySchedulerTest, AwaitingATaskTwiceThrowsAtTheSecondAwait) {
       this->sched_->RunUntilComplete(AwaitsATaskTwice());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(*result, "7, then Task awaited twice");
+}
+
+// Joins a task through a handle and a copy of it: the result is taken once.
+Task<std::string> JoinsATaskTwice() {
+  JoinHandle<std::unique_ptr<int>> handle = co_await CreateTask(
+      []() -> Task<std::unique_ptr<int>> { co_return std::make_unique<int>(7); }());
+  JoinHandle<std::unique_ptr<int>> copy = handle;
+  std::unique_ptr<int> first = co_await handle;
+  try {
+    std::unique_ptr<int> second = co_await copy;
+    co_return "joined twice: " + std::string(second ? "a value" : "null");
+  } catch (const std::logic_error& e) {
+    co_return std::to_string(*first) + ", then " + e.what();
+  }
+}
+
+TYPED_TEST(EverySchedulerTest, JoiningATaskTwiceThrowsAtTheSecondAwait) {
+  absl::StatusOr<std::string> result =
+      this->sched_->RunUntilComplete(JoinsATaskTwice());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result,
+            "7, then JoinHandle: the task's result was already taken "
+            "(awaited twice?)");
+}
+
+// Task<void>s gathered: all run to their end, then the first exception (in
+// argument order) surfaces; with none, Gather yields nothing. The log is
+// locked: on the work-stealing scheduler the ticks run in parallel.
+struct LockedLog {
+  void Add(std::string line) {
+    std::lock_guard<std::mutex> hold(mutex);
+    lines.push_back(std::move(line));
+  }
+  std::mutex mutex;
+  std::vector<std::string> lines;
+};
+
+Task<void> Tick(LockedLog& log, std::string name, bool fail) {
+  co_await Yield();
+  log.Add(name);
+  if (fail) throw std::runtime_error(name + " failed");
+}
+
+Task<void> GathersVoidTasks(LockedLog& log) {
+  co_await Gather(Tick(log, "a", false), Tick(log, "b", false));
+  log.Add("all done");
+  try {
+    co_await Gather(Tick(log, "c", false), Tick(log, "d", true),
+                    Tick(log, "e", true));
+  } catch (const std::runtime_error& e) {
+    log.Add(std::string("caught ") + e.what());
+  }
+  co_await Gather(std::vector<Task<void>>{});
+  log.Add("gathered nothing");
+}
+
+TYPED_TEST(EverySchedulerTest, GatheringVoidTasksWaitsForAllOfThem) {
+  LockedLog log;
+  ASSERT_TRUE(this->sched_->RunUntilComplete(GathersVoidTasks(log)).ok());
+  const std::vector<std::string>& lines = log.lines;
+  // Each pair or triple runs concurrently (any order within it).
+  ASSERT_EQ(lines.size(), 8u);
+  EXPECT_THAT(std::vector<std::string>(lines.begin(), lines.begin() + 2),
+              ::testing::UnorderedElementsAre("a", "b"));
+  EXPECT_EQ(lines[2], "all done");
+  EXPECT_THAT(std::vector<std::string>(lines.begin() + 3, lines.begin() + 6),
+              ::testing::UnorderedElementsAre("c", "d", "e"));
+  EXPECT_EQ(lines[6], "caught d failed");
+  EXPECT_EQ(lines[7], "gathered nothing");
 }
 
 // Awaits an empty task, then starts one and joins it.
