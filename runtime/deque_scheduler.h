@@ -410,7 +410,9 @@ class DequeScheduler final : private internal::Runtime,
 
 template <typename M>
 absl::Status DequeScheduler::Send(std::string_view name, M&& message) {
-  using T = std::remove_cvref_t<M>;
+  // Decayed: a string literal is a const char* message (a type error for
+  // a std::string actor, reported as such), not an array.
+  using T = std::decay_t<M>;
   Cell* cell = FindLive(name);
   if (ABSL_PREDICT_TRUE(cell != nullptr &&
                         cell->type == internal::MessageTypeOf<T>())) {

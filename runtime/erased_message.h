@@ -34,7 +34,7 @@ class ErasedMessage {
 
   template <typename T>
   static ErasedMessage Of(T&& value) {
-    using Value = std::remove_cvref_t<T>;
+    using Value = std::decay_t<T>;  // A string literal: a const char*.
     ErasedMessage message;
     message.payload_ = std::make_unique<internal::Payload>();
     internal::ConstructPayload<Value>(message.payload_.get(),

@@ -529,7 +529,9 @@ class WorkStealingScheduler final : private internal::Runtime,
 
 template <typename M>
 absl::Status WorkStealingScheduler::Send(std::string_view name, M&& message) {
-  using T = std::remove_cvref_t<M>;
+  // Decayed: a string literal is a const char* message (a type error for
+  // a std::string actor, reported as such), not an array.
+  using T = std::decay_t<M>;
   RegistryEntry entry;
   if (ABSL_PREDICT_TRUE(LookUpCached(name, &entry)) &&
       ABSL_PREDICT_TRUE(LooksLive<T>(entry)) &&

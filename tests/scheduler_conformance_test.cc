@@ -486,6 +486,10 @@ TEST_P(ConformanceTest, BadInputGivesTheSameErrorsAndLosesNothing) {
     absl::Status wrong = sched.Send("once", std::string("x"));
     EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(wrong.message(), HasSubstr("receives int"));
+    // A string literal by name compiles, and is a const char*, not an int.
+    absl::Status literal = sched.Send("once", "a literal");
+    EXPECT_EQ(literal.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(literal.message(), HasSubstr("receives int"));
 
     ASSERT_TRUE(sched.Send("once", 1).ok());
     ASSERT_TRUE(sched.Send("fragile", 5).ok());
@@ -505,11 +509,16 @@ TEST_P(ConformanceTest, BadInputGivesTheSameErrorsAndLosesNothing) {
     EXPECT_EQ(sched.failures()[0].actor, "'fragile'");
     EXPECT_EQ(sched.failures()[0].what, "negative: -1");
 
-    // Not found, wrong type, two to the finished 'once', one to 'fragile'.
+    // Not found, two of the wrong type, two to the finished 'once', one
+    // to 'fragile'.
     std::vector<DeadLetter> letters = sched.TakeDeadLetters();
-    ASSERT_EQ(letters.size(), 5u);
+    ASSERT_EQ(letters.size(), 6u);
     EXPECT_EQ(*letters[0].message.template get_if<int>(), 1);
     EXPECT_EQ(*letters[1].message.template get_if<std::string>(), "x");
+    ASSERT_NE(letters[2].message.template get_if<const char*>(), nullptr);
+    EXPECT_EQ(std::string(*letters[2].message.template get_if<const char*>()),
+              "a literal");
+    letters.erase(letters.begin() + 2);
     EXPECT_EQ(*letters[2].message.template get_if<int>(), 2);
     EXPECT_EQ(*letters[3].message.template get_if<int>(), 3);
     EXPECT_EQ(*letters[4].message.template get_if<int>(), 6);
