@@ -131,7 +131,9 @@ class DequeScheduler final : private internal::Runtime,
   size_t RunReady();
 
   // Delivers up to `budget` entries, or until the clock reaches `deadline`
-  // (checked between entries). Returns the number delivered.
+  // (checked between entries): a frame's time budget. Neither waits for a
+  // timer: both fire those already due and return early once nothing is
+  // queued (a ManualClock is not advanced). Returns the number delivered.
   size_t RunFor(size_t budget);
   size_t RunUntil(absl::Time deadline);
 
