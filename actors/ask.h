@@ -2,7 +2,8 @@
 // carries a ReplyTo<R>, and `co_await`s the reply, or an error:
 // DeadlineExceeded when no reply came in time; the send's own error when
 // the target is unknown or finished; FailedPrecondition when the target
-// dropped the request (its ReplyTo) without answering. Never a hang.
+// dropped the request (its ReplyTo) without answering, or at once, with
+// nothing sent, when an actor asks itself. Never a hang.
 // An infinite timeout (absl::InfiniteDuration()) never expires, even on a
 // ManualClock: the ask waits for its reply however late it comes, and
 // Run() does not wait for it.
@@ -241,6 +242,11 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
                            internal::RuntimeAccess::AsRuntime(sched_))) {
       return RefuseForeignScheduler();
     }
+    // (A cell is reused by later actors: the generation tells them apart.)
+    if (ABSL_PREDICT_FALSE(to_cell_ == context_.cell) &&
+        to_generation_ == context_.cell->Generation()) {
+      return RefuseSelf();
+    }
     this->handle_ = handle;
     std::atomic<uint64_t>& word = context_.cell->ask_token;
     // Relaxed: only the asker moves the word from even to odd; this reads
@@ -364,6 +370,16 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   [[gnu::noinline, gnu::cold]] bool RefuseForeignScheduler() {
     this->result_.emplace(absl::FailedPreconditionError(
         "an ask must be sent through the asking actor's own scheduler"));
+    return false;
+  }
+
+  // An actor asking itself could not read the request while it waits for
+  // the reply: answers at once with an error instead of timing out, and
+  // sends nothing. Out of line and cold.
+  [[gnu::noinline, gnu::cold]] bool RefuseSelf() {
+    this->result_.emplace(absl::FailedPreconditionError(
+        "an actor cannot ask itself: it cannot read the request while it "
+        "waits for the reply"));
     return false;
   }
 

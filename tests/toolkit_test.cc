@@ -540,6 +540,36 @@ TYPED_TEST(EverySchedulerTest, InfiniteTimeoutsSleepsAndDelaysNeverFire) {
   EXPECT_THAT(log, ElementsAre("reply 7"));
 }
 
+// Asks itself, then receives a message and logs it.
+template <typename Sched>
+Actor<HoarderMsg> AsksItself(Sched& sched, Log& log) {
+  ActorRef<HoarderMsg> self = co_await Self();
+  absl::StatusOr<int> reply = co_await Ask<int>(
+      sched, self,
+      [](ReplyTo<int> reply) { return HoarderMsg{std::move(reply)}; },
+      absl::Seconds(30));
+  log.push_back(reply.status().ToString());
+  HoarderMsg next = co_await Receive<HoarderMsg>();
+  log.push_back(next.reply.has_value() ? "a request" : "answer " +
+                                             std::to_string(next.answer));
+}
+
+// An actor cannot read its own request while it waits: asking itself is
+// refused at once (no timeout, no request left in its mailbox).
+TYPED_TEST(EverySchedulerTest, AnActorAskingItselfIsRefusedAtOnce) {
+  auto& sched = *this->sched_;
+  Log log;
+  ActorRef<HoarderMsg> actor = sched.Spawn(AsksItself(sched, log));
+  ASSERT_TRUE(sched.Run().ok());
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_THAT(log[0], HasSubstr("FAILED_PRECONDITION: an actor cannot ask itself"));
+  EXPECT_EQ(this->clock_.Now(), kStart);
+  ASSERT_TRUE(sched.Send(actor, HoarderMsg{std::nullopt, 5}).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_THAT(log, ElementsAre(log[0], "answer 5"));
+  EXPECT_TRUE(sched.dead_letters().empty());
+}
+
 // A request whose move constructor throws when told to: after it has moved
 // the ReplyTo (the half-built copy then destroys it, inside Send()), or
 // before (the ReplyTo stays in the request).
