@@ -6,12 +6,17 @@
 #ifndef COACTOR_ACTORS_INTERNAL_TYPE_NAME_H_
 #define COACTOR_ACTORS_INTERNAL_TYPE_NAME_H_
 
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace coactor::internal {
 
 template <typename T>
 constexpr std::string_view TypeName() {
+  // The most common message type, by the name users write (the compilers
+  // spell it std::__cxx11::basic_string<char> or longer).
+  if constexpr (std::is_same_v<T, std::string>) return "std::string";
   // GCC: "... TypeName() [with T = int; std::string_view = ...]"
   // Clang: "... TypeName() [T = int]"
   std::string_view signature = __PRETTY_FUNCTION__;
