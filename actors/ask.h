@@ -3,10 +3,10 @@
 // DeadlineExceeded when no reply came in time; the send's own error when
 // the target is unknown or finished; FailedPrecondition when the target
 // dropped the request (its ReplyTo) without answering, or at once, with
-// nothing sent, when an actor asks itself. Never a hang.
-// An infinite timeout (absl::InfiniteDuration()) never expires, even on a
-// ManualClock: the ask waits for its reply however late it comes, and
-// Run() does not wait for it.
+// nothing sent, when an actor asks itself. With a finite timeout, never a
+// hang. An infinite timeout (absl::InfiniteDuration(), or one that ends
+// after the year 2262) never expires, even on a ManualClock: the ask waits
+// for its reply however late it comes, and Run() does not wait for it.
 //
 //   struct Double { int n; coactor::ReplyTo<int> reply; };
 //   coactor::Actor<Double> Doubler() {

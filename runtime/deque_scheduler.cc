@@ -49,13 +49,13 @@ DequeScheduler::~DequeScheduler() {
     DestroyPendingMessages();
     std::vector<DeadLetter> letters = std::exchange(dead_letters_, {});
     letters.clear();  // Their destructors' sends land in dead_letters_.
-  } while (!queue_.empty() || !timers_.empty() || !dead_letters_.empty());
+  } while (!queue_.empty() || timers_.size() != 0 || !dead_letters_.empty());
 }
 
 void DequeScheduler::DestroyPendingMessages() {
-  // A SendAfter() timer's callback holds its message: dropped unfired.
-  while (timers_.PopDue(absl::InfiniteFuture())) {
-  }
+  // A SendAfter() timer's callback holds its message: dropped unfired,
+  // never-timers (an infinite delay) included.
+  timers_.TakeAllCallbacks().clear();
   while (!queue_.empty()) {
     Envelope* envelope = queue_.PopFront();
     const uintptr_t tag = envelope->target & kTagMask;

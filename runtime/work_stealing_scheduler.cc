@@ -89,6 +89,24 @@ WorkStealingScheduler::~WorkStealingScheduler() {
       while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
     }
   }
+  // Then the timers, while the cells and the registry a SendAfter's message
+  // (or a ReplyTo in it) may point into still exist; and the dead letters
+  // destroying them records. Either may make more of the other: until none.
+  for (;;) {
+    std::vector<absl::AnyInvocable<void()>> callbacks;
+    {
+      std::lock_guard<std::mutex> hold(timers_mutex_);
+      callbacks = timers_.TakeAllCallbacks();
+    }
+    std::vector<DeadLetter> letters;
+    {
+      std::lock_guard<std::mutex> hold(records_mutex_);
+      letters.swap(dead_letters_);
+    }
+    if (callbacks.empty() && letters.empty()) break;
+    callbacks.clear();  // Outside the locks: they may add timers or send.
+    letters.clear();
+  }
 }
 
 WorkStealingScheduler::Worker* WorkStealingScheduler::CurrentWorker() const {

@@ -540,6 +540,51 @@ TYPED_TEST(EverySchedulerTest, InfiniteTimeoutsSleepsAndDelaysNeverFire) {
   EXPECT_THAT(log, ElementsAre("reply 7"));
 }
 
+// Puts every request off for ever: its ReplyTo waits in a SendAfter timer
+// that never fires.
+struct Postponed {
+  ReplyTo<int> reply;
+  std::shared_ptr<int> on_destruction;  // Counts the last copy's end.
+};
+
+template <typename Sched>
+Actor<Postponed> Postponer(Sched& sched, int& destroyed) {
+  ActorRef<Postponed> self = co_await Self();
+  for (;;) {
+    Postponed request = co_await Receive<Postponed>();
+    request.on_destruction =
+        std::shared_ptr<int>(&destroyed, [](int* n) { ++*n; });
+    sched.SendAfter(absl::InfiniteDuration(), self, std::move(request));
+  }
+}
+
+template <typename Sched>
+Task<std::string> AsksThePostponer(Sched& sched, ActorRef<Postponed> to) {
+  absl::StatusOr<int> reply = co_await Ask<int>(
+      sched, to,
+      [](ReplyTo<int> reply) { return Postponed{std::move(reply), nullptr}; },
+      absl::Seconds(1));
+  co_return reply.status().ToString();
+}
+
+// A never-firing timer is destroyed by the scheduler's destructor while the
+// cells its message points into still exist: the ReplyTo in it claims
+// nothing and touches the asker's (still allocated) cell. Under ASan this
+// was a heap-use-after-free when the timer outlived the cells.
+TYPED_TEST(EverySchedulerTest, ANeverFiringTimerDiesWhileTheSchedulerIsWhole) {
+  int destroyed = 0;
+  {
+    auto sched = MakeScheduler<TypeParam>(this->clock_);
+    ActorRef<Postponed> postponer = sched->Spawn(Postponer(*sched, destroyed));
+    absl::StatusOr<std::string> result =
+        sched->RunUntilComplete(AsksThePostponer(*sched, postponer));
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_THAT(*result, HasSubstr("DEADLINE_EXCEEDED"));
+    EXPECT_EQ(this->clock_.Now(), kStart + absl::Seconds(1));
+  }
+  EXPECT_EQ(destroyed, 1);
+}
+
 // Asks itself, then receives a message and logs it.
 template <typename Sched>
 Actor<HoarderMsg> AsksItself(Sched& sched, Log& log) {

@@ -21,8 +21,10 @@
 // stale is quiescent.
 //
 // A deadline at the end of time (absl::InfiniteFuture(); an ask's infinite
-// timeout saturates to the same) never comes, even on a ManualClock that
-// could jump to it: such a timer never fires and never makes the loop wait.
+// timeout saturates to the same, and so does any deadline after the year
+// 2262, the end of int64 nanoseconds) never comes, even on a ManualClock
+// that could jump to it: such a timer never fires and never makes the loop
+// wait.
 // A callback timer is still kept, until cancelled or the queue is destroyed
 // (a SendAfter's message with it), and counts in size(); a guarded one is
 // not kept at all.
@@ -102,6 +104,21 @@ class TimerQueue {
     CopyGuardedTimer(guarded, entry->guarded);
     in_order_.CommitBack();
     last_in_order_ = deadline;
+  }
+
+  // Empties the queue and hands back every callback unfired, never-timers
+  // included, for the owner's destructor: the caller destroys them (with
+  // any SendAfter message they hold) outside its lock, while what they may
+  // point into still exists. Destroying one may add timers again.
+  std::vector<absl::AnyInvocable<void()>> TakeAllCallbacks() {
+    std::vector<absl::AnyInvocable<void()>> taken;
+    taken.reserve(callbacks_.size());
+    for (auto& [id, callback] : callbacks_) taken.push_back(std::move(callback));
+    callbacks_.clear();
+    callback_heap_.clear();
+    guarded_heap_.clear();
+    while (!in_order_.empty()) in_order_.PopFront();
+    return taken;
   }
 
   bool Cancel(TimerId id) {
