@@ -721,6 +721,8 @@ internal::TimerId WorkStealingScheduler::AddTimer(
 
 void WorkStealingScheduler::AddGuardedTimer(
     int64_t timeout_nanos, const internal::GuardedTimer& timer) {
+  // An infinite timeout arms nothing (see internal::TimerQueue).
+  if (timeout_nanos == internal::kInfiniteTimeout) return;
   const int64_t deadline = clock_.DeadlineNanosAfter(timeout_nanos);
   bool earlier_than_kept;
   {

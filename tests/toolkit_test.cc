@@ -523,6 +523,11 @@ TYPED_TEST(EverySchedulerTest, InfiniteTimeoutsSleepsAndDelaysNeverFire) {
   EXPECT_EQ(this->clock_.Now(), kStart + absl::Seconds(1));
   EXPECT_TRUE(log.empty());  // Still waiting for its reply.
   EXPECT_THAT(recorded, ElementsAre("one second"));
+  if constexpr (std::is_same_v<TypeParam, DequeScheduler>) {
+    // The endless delay is kept (it can be cancelled); the ask armed none.
+    EXPECT_EQ(sched.pending_timers(), 1u);
+    EXPECT_FALSE(sched.has_pending());
+  }
 
   // The reply counts however late it comes; then the endless sleep.
   ASSERT_TRUE(sched.Send(hoarder, HoarderMsg{std::nullopt, 7}).ok());

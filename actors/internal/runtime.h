@@ -16,6 +16,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -40,6 +41,11 @@ using TimerId = uint64_t;
 // `*word` still holds `token` (fire must re-check, racing whoever changes
 // the word). Changing the word (an ask's reply does) disarms the timer
 // without touching the timer queue.
+// The timeout, in nanoseconds, of an ask whose timeout is infinite (or too
+// long for int64 nanoseconds): it arms no timer.
+inline constexpr int64_t kInfiniteTimeout =
+    std::numeric_limits<int64_t>::max();
+
 struct GuardedTimer {
   std::atomic<uint64_t>* word = nullptr;
   uint64_t token = 0;
