@@ -270,7 +270,10 @@ void DequeScheduler::ArmDeferredTimers() {
 size_t DequeScheduler::pending_timers() const {
   size_t deferred = 0;
   for (const DeferredTimer& timer : deferred_timers_) {
-    deferred += internal::IsArmed(timer.timer);
+    // An infinite timeout is dropped when armed (see TimerQueue): not
+    // counted meanwhile either. (Not checked on the ask's path: it costs.)
+    deferred += internal::IsArmed(timer.timer) &&
+                timer.timeout_nanos != internal::kInfiniteTimeout;
   }
   return timers_.size() + deferred;
 }

@@ -357,10 +357,6 @@ class DequeScheduler final : private internal::Runtime,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,
                        const internal::GuardedTimer& timer) override {
-    // An infinite timeout arms nothing (see internal::TimerQueue).
-    if (ABSL_PREDICT_FALSE(timeout_nanos == internal::kInfiniteTimeout)) {
-      return;
-    }
     // Deferred: see deferred_timers_. An actor has one ask pending at a
     // time, so a deferred timer of its previous ask is stale: reused.
     if (!deferred_timers_.empty() &&
