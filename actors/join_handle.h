@@ -6,8 +6,8 @@
 // for the task and yields its result, or rethrows its exception. Gather()
 // runs several tasks concurrently and yields all their results in argument
 // order (Task<void>s: nothing); if any threw, it rethrows the first one (in
-// argument order) after all have ended. An empty (moved-from) task ends at once, as if it threw
-// std::invalid_argument (see task.h).
+// argument order) after all have ended. An empty (moved-from) task ends at
+// once, as if it threw std::invalid_argument (see task.h).
 //
 //   coactor::Task<std::vector<int>> Main() {
 //     std::vector<int> results = co_await coactor::Gather(

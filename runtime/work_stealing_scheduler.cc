@@ -721,13 +721,12 @@ internal::TimerId WorkStealingScheduler::AddTimer(
 
 void WorkStealingScheduler::AddGuardedTimer(
     int64_t timeout_nanos, const internal::GuardedTimer& timer) {
-  // An infinite timeout arms nothing (see internal::TimerQueue).
-  if (timeout_nanos == internal::kInfiniteTimeout) return;
   const int64_t deadline = clock_.DeadlineNanosAfter(timeout_nanos);
   bool earlier_than_kept;
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
-    timers_.AddGuarded(deadline, timer);
+    // An infinite timeout arms nothing (see internal::TimerQueue).
+    if (!timers_.AddGuarded(deadline, timer)) return;
     timers_pending_.store(1);
     earlier_than_kept = CutsKeeperShort(deadline);
   }

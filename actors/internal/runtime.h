@@ -41,17 +41,17 @@ using TimerId = uint64_t;
 // `*word` still holds `token` (fire must re-check, racing whoever changes
 // the word). Changing the word (an ask's reply does) disarms the timer
 // without touching the timer queue.
-// The timeout, in nanoseconds, of an ask whose timeout is infinite (or too
-// long for int64 nanoseconds): it arms no timer.
-inline constexpr int64_t kInfiniteTimeout =
-    std::numeric_limits<int64_t>::max();
-
 struct GuardedTimer {
   std::atomic<uint64_t>* word = nullptr;
   uint64_t token = 0;
   void (*fire)(const GuardedTimer& timer) = nullptr;
   void* argument = nullptr;
 };
+
+// The timeout, in nanoseconds, of an ask whose timeout is infinite (or too
+// long for int64 nanoseconds): the timer queue never keeps its timer.
+inline constexpr int64_t kInfiniteTimeout =
+    std::numeric_limits<int64_t>::max();
 
 // Whether `timer` still guards a pending ask. Relaxed: a stale answer errs
 // only towards keeping the timer, and its fire function re-checks with a

@@ -84,16 +84,16 @@ class TimerQueue {
     return id;
   }
 
-  // `deadline` in Unix nanoseconds.
-  void AddGuarded(int64_t deadline, const GuardedTimer& guarded) {
-    if (ABSL_PREDICT_FALSE(deadline == kNever)) return;
+  // `deadline` in Unix nanoseconds. False if it is never (nothing kept).
+  bool AddGuarded(int64_t deadline, const GuardedTimer& guarded) {
+    if (ABSL_PREDICT_FALSE(deadline == kNever)) return false;
     if (!in_order_.empty() && deadline < last_in_order_) {
       if (guarded_heap_.size() >= compact_guarded_heap_at_) {
         CompactGuardedHeap();
       }
       guarded_heap_.push_back(GuardedEntry{deadline, next_id_++, guarded});
       std::push_heap(guarded_heap_.begin(), guarded_heap_.end(), Later());
-      return;
+      return true;
     }
     if (in_order_.size() >= compact_in_order_at_) CompactInOrder();
     // Filled in place: copying a whole entry built from narrower stores
