@@ -104,6 +104,7 @@ class TimerQueue {
     CopyGuardedTimer(guarded, entry->guarded);
     in_order_.CommitBack();
     last_in_order_ = deadline;
+    return true;
   }
 
   // Empties the queue and hands back every callback unfired, never-timers
