@@ -21,6 +21,8 @@
 #ifndef COACTOR_ACTORS_ACTOR_H_
 #define COACTOR_ACTORS_ACTOR_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <coroutine>
 #include <exception>
 

@@ -46,6 +46,8 @@
 #ifndef COACTOR_ACTORS_ASK_H_
 #define COACTOR_ACTORS_ASK_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <atomic>
 #include <coroutine>
 #include <cstdint>

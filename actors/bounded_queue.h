@@ -12,6 +12,8 @@
 #ifndef COACTOR_ACTORS_BOUNDED_QUEUE_H_
 #define COACTOR_ACTORS_BOUNDED_QUEUE_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <coroutine>
 #include <cstddef>
 #include <deque>

@@ -16,6 +16,8 @@
 #ifndef COACTOR_ACTORS_CLOCK_H_
 #define COACTOR_ACTORS_CLOCK_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <time.h>
 
 #include <algorithm>

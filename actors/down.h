@@ -10,6 +10,8 @@
 #ifndef COACTOR_ACTORS_DOWN_H_
 #define COACTOR_ACTORS_DOWN_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <exception>
 #include <string>
 

@@ -87,6 +87,8 @@
 #ifndef COACTOR_ACTORS_GENERATOR_H_
 #define COACTOR_ACTORS_GENERATOR_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <coroutine>
 #include <cstddef>
 #include <exception>

@@ -21,6 +21,8 @@
 #ifndef COACTOR_ACTORS_JOIN_HANDLE_H_
 #define COACTOR_ACTORS_JOIN_HANDLE_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <atomic>
 #include <coroutine>
 #include <exception>

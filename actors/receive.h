@@ -21,6 +21,8 @@
 #ifndef COACTOR_ACTORS_RECEIVE_H_
 #define COACTOR_ACTORS_RECEIVE_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 namespace coactor {
 
 // Awaitable tag; the actor's promise turns it into the real awaiter.

@@ -12,6 +12,8 @@
 #ifndef COACTOR_ACTORS_SLEEP_H_
 #define COACTOR_ACTORS_SLEEP_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <coroutine>
 
 #include "absl/time/time.h"

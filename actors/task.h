@@ -25,6 +25,8 @@
 #ifndef COACTOR_ACTORS_TASK_H_
 #define COACTOR_ACTORS_TASK_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <coroutine>
 #include <exception>
 #include <optional>

@@ -16,6 +16,8 @@
 #ifndef COACTOR_RUNTIME_DEAD_LETTER_H_
 #define COACTOR_RUNTIME_DEAD_LETTER_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <exception>
 #include <string>
 

@@ -30,6 +30,8 @@
 #ifndef COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 #define COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <array>
 #include <atomic>
 #include <coroutine>

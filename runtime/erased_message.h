@@ -7,6 +7,8 @@
 #ifndef COACTOR_RUNTIME_ERASED_MESSAGE_H_
 #define COACTOR_RUNTIME_ERASED_MESSAGE_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <memory>
 #include <string_view>
 #include <type_traits>

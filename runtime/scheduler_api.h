@@ -13,6 +13,8 @@
 #ifndef COACTOR_RUNTIME_SCHEDULER_API_H_
 #define COACTOR_RUNTIME_SCHEDULER_API_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <string>
 #include <string_view>
 #include <type_traits>

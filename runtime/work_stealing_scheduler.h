@@ -38,6 +38,8 @@
 #ifndef COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
 #define COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
 
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
