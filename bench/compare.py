@@ -56,6 +56,19 @@ SYSTEM_LABELS = {
 }
 
 
+# What quick mode says wherever it shows a figure (the report's header and
+# table headings, the chart's title): its runs last milliseconds, so their
+# rates only show that every workload runs and verifies.
+QUICK_NOTICE = ('Quick mode: a smoke test, not a measurement. Every workload '
+                'ran once at a small size (runs of a few milliseconds) only '
+                'to check that it runs and verifies its result; none of the '
+                'rates, ratios or memory figures below are measurements. Run '
+                'without --quick to measure.')
+QUICK_HEADING = 'quick mode: smoke test, not measurements'
+QUICK_CHART_TITLE = ('QUICK MODE (smoke test): these rates are not '
+                     'measurements')
+
+
 def runfiles_root():
     """The workspace directory inside this binary's runfiles."""
     # bench/compare.py -> the workspace root (unresolved: runfiles symlinks).
@@ -260,7 +273,7 @@ def column_title(system, threads):
 
 
 def targets(medians):
-    """Issue 5's figures to reach: (what, measured ratio, goal, met)."""
+    """coactor's own goals against CAF: (what, measured ratio, goal, met)."""
     checks = []
 
     def ratio(workload, system, threads):
@@ -300,10 +313,14 @@ def markdown(meta, thread_counts, medians, args):
             workloads.append(name)
     has_python = any(key[1] == 'python' for key in medians)
     cols = columns(thread_counts, has_python)
+    heading_suffix = ' — %s' % QUICK_HEADING if args.quick else ''
     lines = []
     lines.append('# coactor vs CAF %s vs Python: Savina workloads' %
                  meta['caf_version'])
     lines.append('')
+    if args.quick:
+        lines.append('**%s**' % QUICK_NOTICE)
+        lines.append('')
     m = meta['machine']
     lines.append('Machine: %d cores (%s), %s GiB, %s, kernel %s. '
                  'Compilers: %s (coactor and CAF runners%s); %s. '
@@ -322,7 +339,7 @@ def markdown(meta, thread_counts, medians, args):
                   meta['date']))
     lines.append('')
     lines.append('## Throughput: items per second (× CAF at the same thread '
-                 'count)')
+                 'count)%s' % heading_suffix)
     lines.append('')
     lines.append('| workload | items | ' +
                  ' | '.join(column_title(*c) for c in cols) + ' |')
@@ -347,7 +364,7 @@ def markdown(meta, thread_counts, medians, args):
             workload, human(size.get('items', 0)), UNITS[workload],
             ' | '.join(cells)))
     lines.append('')
-    lines.append('## Peak RSS per run (MiB)')
+    lines.append('## Peak RSS per run (MiB)%s' % heading_suffix)
     lines.append('')
     lines.append('| workload | ' +
                  ' | '.join(column_title(*c) for c in cols) + ' |')
@@ -365,7 +382,8 @@ def markdown(meta, thread_counts, medians, args):
     idle_rows = [(c, e) for c, e in idle_rows if e and 'bytes_per_actor' in e]
     if idle_rows:
         lines.append('')
-        lines.append('## Memory per idle actor (RSS growth / actors spawned)')
+        lines.append('## Memory per idle actor (RSS growth / actors spawned)%s'
+                     % heading_suffix)
         lines.append('')
         lines.append('| system | bytes per idle actor | × CAF |')
         lines.append('|---|---:|---:|')
@@ -374,10 +392,11 @@ def markdown(meta, thread_counts, medians, args):
             lines.append('| %s | %.0f | %s |' % (
                 column_title(*c), entry['bytes_per_actor'],
                 '%.2f' % ratio if ratio is not None else '—'))
-    checks = targets(medians)
+    # Goals are judged on measurements only: quick mode prints none.
+    checks = [] if args.quick else targets(medians)
     if checks:
         lines.append('')
-        lines.append('## Targets from issue 5')
+        lines.append("## coactor's own goals (ratios to CAF it aims for)")
         lines.append('')
         lines.append('| ratio | measured | goal | met |')
         lines.append('|---|---:|---:|---|')
@@ -406,6 +425,7 @@ SERIES_COLORS = {
 
 
 def chart_svg(meta, thread_counts, medians):
+    """The chart; in quick mode its first line says it shows no measurement."""
     workloads = [w for w, *_ in WORKLOADS
                  if any(k[0] == w for k in medians)]
     has_python = any(key[1] == 'python' for key in medians)
@@ -426,7 +446,10 @@ def chart_svg(meta, thread_counts, medians):
     bar_width = 14
     group_gap = 26
     group_width = bar_width * len(cols) + group_gap
-    left, right, top, bottom = 80, 20, 110, 120
+    quick = bool(meta.get('quick'))
+    # Quick mode puts its notice above the title and moves the rest down.
+    shift = 22 if quick else 0
+    left, right, top, bottom = 80, 20, 110 + shift, 120
     plot_height = 360
     width = left + right + group_width * len(workloads)
     height = top + plot_height + bottom
@@ -446,18 +469,23 @@ def chart_svg(meta, thread_counts, medians):
     m = meta['machine']
     subtitle = '%d cores, %s; %s; %s' % (m['cores'], m['cpu'],
                                         meta['compiler'], meta['date'])
-    out.append('<text x="%d" y="24" font-size="16" font-weight="bold">%s'
-               '</text>' % (left, html.escape(title)))
-    out.append('<text x="%d" y="44" font-size="12" fill="#444">%s</text>' %
-               (left, html.escape(subtitle)))
+    if quick:
+        out.append('<title>%s</title>' % html.escape(QUICK_CHART_TITLE))
+        out.append('<text x="%d" y="24" font-size="16" font-weight="bold" '
+                   'fill="#b71c1c">%s</text>' %
+                   (left, html.escape(QUICK_CHART_TITLE)))
+    out.append('<text x="%d" y="%d" font-size="16" font-weight="bold">%s'
+               '</text>' % (left, 24 + shift, html.escape(title)))
+    out.append('<text x="%d" y="%d" font-size="12" fill="#444">%s</text>' %
+               (left, 44 + shift, html.escape(subtitle)))
     # Legend.
     x = left
     for c in cols:
         label = column_title(*c)
-        out.append('<rect x="%d" y="62" width="12" height="12" fill="%s"/>' %
-                   (x, colors[c]))
-        out.append('<text x="%d" y="72" font-size="12">%s</text>' %
-                   (x + 16, html.escape(label)))
+        out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' %
+                   (x, 62 + shift, colors[c]))
+        out.append('<text x="%d" y="%d" font-size="12">%s</text>' %
+                   (x + 16, 72 + shift, html.escape(label)))
         x += 16 + 7 * len(label) + 18
     # Axis and decade grid lines.
     for d in range(decades + 1):
@@ -547,9 +575,10 @@ def main():
     machine = machine_description()
     thread_counts, configs = plan(args, machine['cores'])
     total = args.repetitions * sum(len(row) for _, _, row in configs)
-    print('compare: %d runs (%d repetition%s), thread counts %s, output %s' %
-          (total, args.repetitions, '' if args.repetitions == 1 else 's',
-           thread_counts, args.out), file=sys.stderr)
+    print('compare: %d runs (%d repetition%s), thread counts %s, output %s%s'
+          % (total, args.repetitions, '' if args.repetitions == 1 else 's',
+             thread_counts, args.out,
+             ' (%s)' % QUICK_HEADING if args.quick else ''), file=sys.stderr)
     runs = []
     started = time.monotonic()
     done = 0
