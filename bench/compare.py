@@ -18,9 +18,11 @@ the medians are reported. Progress goes to stderr. Writes
     DIR/chart.svg     grouped bars of items/s per workload, log scale
 
 DIR defaults to bench/results in the workspace under `bazel run`.
-`--quick` runs every workload once at small sizes (a correctness check
-for CI, well under a minute). Exit status 1 if any run failed its own
-verification, crashed or timed out.
+`--quick` runs every workload once at small sizes: a smoke test for CI
+(seconds) that checks every workload runs and verifies; its rates are not
+measurements, and its report and chart say so. The README (Performance)
+documents every flag and how long each mode takes. Exit status 1 if any run
+failed its own verification, crashed or timed out.
 """
 
 import argparse
@@ -145,7 +147,7 @@ def parse_args():
     args = parser.parse_args()
     if args.repetitions is None:
         # Single processes of the same binary differ by up to 2x on a
-        # shared VM; nine keep the median steady. About 8 minutes on 2 cores.
+        # shared VM; nine keep the median steady. About 9 minutes on 2 cores.
         args.repetitions = 1 if args.quick else 9
     if args.timeout is None:
         args.timeout = 60.0 if args.quick else 300.0
