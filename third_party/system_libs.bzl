@@ -11,10 +11,8 @@ Each repository symlinks the relevant header directory from /usr/include into
 /usr/include, lands on an -isystem path) and links with plain `-lNAME` flags
 (the libraries live in the default search path /usr/lib/x86_64-linux-gnu).
 
-Usage (WORKSPACE):
-
-    load("//third_party:system_libs.bzl", "coactor_system_deps")
-    coactor_system_deps()
+Used by coactor_dependencies() in deps.bzl, which every workspace that
+builds coactor calls.
 """
 
 # Abseil (Debian: LTS 20220623, no absl/log). Upstream package -> upstream
@@ -217,24 +215,6 @@ system_library_repository = repository_rule(
     doc = "A system library: symlinks /usr/include/<dir> into include/<dir>, " +
           "BUILD file from build_file.",
 )
-
-def coactor_system_deps():
-    """Declares @com_google_absl, @com_google_googletest, @com_google_benchmark."""
-    system_absl_repository(name = "com_google_absl")
-    system_library_repository(
-        name = "com_google_googletest",
-        build_file = Label("//third_party:gtest.BUILD"),
-        debian_package = "libgtest-dev",
-        include_dirs = ["gtest", "gmock"],
-        required_libs = ["libgtest.a", "libgtest_main.a", "libgmock.a", "libgmock_main.a"],
-    )
-    system_library_repository(
-        name = "com_google_benchmark",
-        build_file = Label("//third_party:benchmark.BUILD"),
-        debian_package = "libbenchmark-dev",
-        include_dirs = ["benchmark"],
-        required_libs = ["libbenchmark.so", "libbenchmark_main.a"],
-    )
 
 def coactor_benchmark_deps():
     """Declares @caf (Debian libcaf-dev, CAF 0.17.6) for //bench/caf.
