@@ -1,5 +1,5 @@
-// A downstream program that uses coactor as a Bazel dependency: a greeter
-// actor answers each name it receives through a typed reference to a
+// A program that uses coactor as a Bazel dependency: a greeter actor
+// (greeter.h) answers each name it receives through a typed reference to a
 // printer, and the program checks that every greeting arrived.
 #include <iostream>
 #include <string>
@@ -9,6 +9,7 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
+#include "greeter.h"
 #include "runtime/deque_scheduler.h"
 
 namespace {
@@ -21,22 +22,13 @@ coactor::Actor<std::string> Printer(std::vector<std::string>& printed) {
   }
 }
 
-coactor::Actor<std::string> Greeter(coactor::DequeScheduler& sched,
-                                    coactor::ActorRef<std::string> printer) {
-  for (;;) {
-    std::string name = co_await coactor::Receive<std::string>();
-    if (name.empty()) co_return;
-    sched.Send(printer, "Hello, " + name + "!").IgnoreError();
-  }
-}
-
 }  // namespace
 
 int main() {
   coactor::DequeScheduler sched;
   std::vector<std::string> printed;
   coactor::ActorRef<std::string> printer = sched.Spawn(Printer(printed));
-  if (!sched.Spawn("greeter", Greeter(sched, printer)).ok()) return 1;
+  if (!sched.Spawn("greeter", hello::Greeter(sched, printer)).ok()) return 1;
   for (const char* name : {"Ada", "Barbara", "Grace", ""}) {
     if (!sched.Send("greeter", std::string(name)).ok()) return 1;
   }
@@ -45,6 +37,6 @@ int main() {
                                  "Hello, Ada!", "Hello, Barbara!",
                                  "Hello, Grace!"} &&
                   sched.dead_letters().empty() && sched.failures().empty();
-  std::cout << (ok ? "consumer: ok" : "consumer: WRONG") << "\n";
+  std::cout << (ok ? "hello_actor: ok" : "hello_actor: WRONG") << "\n";
   return ok ? 0 : 1;
 }
