@@ -15,7 +15,8 @@
 // its next message and evaluates to that message (Beazley's `msg = yield`).
 // `Receive()` without a type means the actor's own message type; naming a
 // different type is a compile error. `co_await Self()` evaluates at once to
-// the actor's own ActorRef<Msg>.
+// the actor's own ActorRef<Msg>. Both are [[nodiscard]]: `Receive<int>();`
+// without co_await does nothing, and the compiler warns (-Wunused-result).
 //
 // Thread-safety: only meaningful inside a running actor.
 #ifndef COACTOR_ACTORS_RECEIVE_H_
@@ -30,12 +31,14 @@ template <typename Msg = void>
 struct ReceiveTag {};
 
 template <typename Msg = void>
+[[nodiscard("co_await it: Receive() alone receives nothing")]]
 constexpr ReceiveTag<Msg> Receive() {
   return {};
 }
 
 struct SelfTag {};
 
+[[nodiscard("co_await it: Self() alone does nothing")]]
 constexpr SelfTag Self() { return {}; }
 
 }  // namespace coactor

@@ -6,6 +6,9 @@
 #   // COMPILER: g++          the compiler (default clang++-16)
 #   // FLAGS: -std=c++17      flags (default -std=c++20); -I<root> is added
 #   // EXPECT: <ERE>          the FIRST "error:" line must match this
+#   // EXPECT-COUNT: N        optional: exactly N "error:" lines, each
+#                             matching EXPECT (one per statement of a case
+#                             that lists several mistakes of one kind)
 #
 # A case must fail to compile, and its first error must match: a later
 # error that matches does not count, because users read the first one.
@@ -23,6 +26,7 @@ for case_file in "$@"; do
   compiler=$(sed -n 's|^// COMPILER: *||p' "$case_file" | head -1)
   flags=$(sed -n 's|^// FLAGS: *||p' "$case_file" | head -1)
   expect=$(sed -n 's|^// EXPECT: *||p' "$case_file" | head -1)
+  expect_count=$(sed -n 's|^// EXPECT-COUNT: *||p' "$case_file" | head -1)
   compiler=${compiler:-clang++-16}
   flags=${flags:--std=c++20}
   count=$((count + 1))
@@ -36,6 +40,8 @@ for case_file in "$@"; do
   rc=$?
   output=${output//"$root/"/}  # Paths as a user sees them.
   first_error=$(grep -m1 -E '(fatal )?error:' <<<"$output")
+  errors=$(grep -cE '(fatal )?error:' <<<"$output")
+  matching=$(grep -E '(fatal )?error:' <<<"$output" | grep -cE -- "$expect")
   if ((rc == 0)); then
     echo "FAIL $name: $compiler compiled it; expected an error matching: $expect"
     failures=$((failures + 1))
@@ -43,6 +49,12 @@ for case_file in "$@"; do
     echo "FAIL $name: the first error does not match: $expect"
     echo "  first error: $first_error"
     echo "$output" | head -20 | sed 's/^/  | /'
+    failures=$((failures + 1))
+  elif [[ -n $expect_count ]] &&
+       ((errors != expect_count || matching != expect_count)); then
+    echo "FAIL $name: expected $expect_count errors matching: $expect"
+    echo "  got $errors errors, $matching of them matching"
+    grep -E '(fatal )?error:' <<<"$output" | head -30 | sed 's/^/  | /'
     failures=$((failures + 1))
   else
     echo "ok   $name ($compiler $flags): $first_error" | cut -c1-220
