@@ -5,7 +5,7 @@
 //
 //   absl::StatusOr<coactor::ActorRef<int>> printer =
 //       sched.Spawn("printer", Printer());
-//   sched.Send(*printer, 42);
+//   sched.Send(*printer, 42).IgnoreError();  // Or check it.
 //
 // A reference stays safe to use after its actor finished: sends through it
 // become dead letters with a FailedPrecondition error. A default-constructed

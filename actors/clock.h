@@ -9,7 +9,7 @@
 //   coactor::ManualClock clock;
 //   coactor::DequeScheduler sched(clock);
 //   ...                               // actors that co_await Sleep(...)
-//   sched.Run();                      // fires every timer, in order
+//   sched.Run().IgnoreError();        // fires every timer, in order
 //   EXPECT_EQ(clock.Now() - start, absl::Seconds(3));
 //
 // Thread-safety: both are thread-safe.

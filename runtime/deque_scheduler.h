@@ -6,10 +6,10 @@
 // actors keep messaging each other.
 //
 //   coactor::DequeScheduler sched;
-//   sched.Spawn("printer", Printer());
-//   sched.Spawn("counter", Counter(sched));
-//   sched.Send("counter", 100);
-//   sched.Run();
+//   sched.Spawn("printer", Printer()).IgnoreError();
+//   sched.Spawn("counter", Counter(sched)).IgnoreError();
+//   sched.Send("counter", 100).IgnoreError();  // Or check the status.
+//   sched.Run().IgnoreError();
 //
 // Messages are delivered in the order they were sent (one global FIFO). An
 // actor suspended at something other than Receive() (a Sleep, a task, an
@@ -89,16 +89,19 @@ class DequeScheduler final : private internal::Runtime,
   // actor accepts each of its alternatives). On error the message becomes
   // a dead letter.
   template <typename M>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Send(std::string_view name, M&& message);
 
   // Queues `message` for `to`, with no name lookup; the message type is
   // checked at compile time. FailedPrecondition (and a dead letter) if the
   // actor has finished.
   template <typename Msg, typename M>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Send(const ActorRef<Msg>& to, M&& message);
 
   // A typed reference to the live actor called `name`; errors as for Send.
   template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
   // True if the timer was pending and now will not fire; cancelling a timer
@@ -113,12 +116,14 @@ class DequeScheduler final : private internal::Runtime,
   // InvalidArgument for a null `error`, whatever the actor's state: nothing
   // is delivered and, there being nothing to keep, no dead letter recorded.
   template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
 
 
   // Delivers queued messages until none is left, firing timers as they
   // come due and sleeping on the clock until the next one when only timers
   // remain. FailedPrecondition if called from inside one of its actors.
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Run();
 
   // Delivers exactly one queued message (or actor start or wake-up), after

@@ -4,8 +4,13 @@
 // from it (CRTP: no virtual calls) and provide the hooks it uses (Admit,
 // AddTimer, AddMonitor, SpawnRunner, Send).
 //
+// Every call here and in the schedulers that returns an absl::Status or
+// StatusOr is [[nodiscard]] (whatever the Abseil in use says about those
+// types): an ignored refusal is a lost message or actor, so check it, or
+// say .IgnoreError() where dropping it is meant.
+//
 //   coactor::DequeScheduler sched;            // or WorkStealingScheduler
-//   auto printer = sched.Spawn("printer", Printer());
+//   auto printer = sched.Spawn("printer", Printer());  // Check printer.ok().
 //   coactor::JoinHandle<int> job = sched.CreateTask(Compute());
 //   sched.SendAfter(absl::Seconds(1), *printer, 42);
 //
@@ -40,6 +45,7 @@ class SchedulerApi {
   // InvalidArgument for an empty name or an empty Actor. The name of a
   // finished actor may be reused.
   template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
                                       Actor<Msg> actor) {
     if (name.empty()) {
@@ -67,11 +73,13 @@ class SchedulerApi {
   // scheduler's actors (nothing is run then), while another run is under
   // way, or if the scheduler runs out of work before the task ends.
   template <typename T>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::StatusOr<T> RunUntilComplete(Task<T> task) {
     absl::StatusOr<JoinHandle<T>> ended = RunToEnd(std::move(task));
     if (!ended.ok()) return ended.status();
     return ended->TakeResult();
   }
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status RunUntilComplete(Task<void> task) {
     absl::StatusOr<JoinHandle<void>> ended = RunToEnd(std::move(task));
     if (!ended.ok()) return ended.status();
@@ -109,6 +117,7 @@ class SchedulerApi {
   // FailedPrecondition if `watched` has already finished; InvalidArgument
   // if either reference is empty.
   template <typename Watched, typename Watcher>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Monitor(const ActorRef<Watched>& watched,
                        const ActorRef<Watcher>& watcher) {
     static_assert(std::is_constructible_v<Watcher, Down>,

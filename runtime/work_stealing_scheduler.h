@@ -99,12 +99,15 @@ class WorkStealingScheduler final : private internal::Runtime,
 
   // As DequeScheduler::Send().
   template <typename M>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Send(std::string_view name, M&& message);
   template <typename Msg, typename M>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Send(const ActorRef<Msg>& to, M&& message);
 
   // As DequeScheduler::Find().
   template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
   // As DequeScheduler's: tasks, delayed sends, timers, errors, monitors.
@@ -114,6 +117,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   // next turn (an actor in the middle of a turn first handles the messages
   // it has already taken).
   template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
   // Also: Spawn(), CreateTask(), RunUntilComplete(), SendAfter(), Monitor()
   // and IsAlive(), from SchedulerApi (runtime/scheduler_api.h).
@@ -121,6 +125,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   // Lets the workers run until no actor is runnable or running and no
   // timer is pending (sleeping on the clock for timers when idle).
   // FailedPrecondition from inside an actor or while another Run() runs.
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Run();
 
   absl::Time Now() override { return clock_.Now(); }
