@@ -70,6 +70,7 @@
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
 #include "runtime/internal/segment_queue.h"
+#include "runtime/internal/send_errors.h"
 #include "runtime/internal/timer_queue.h"
 
 namespace coactor {
@@ -422,6 +423,7 @@ absl::Status DequeScheduler::Send(std::string_view name, M&& message) {
   // Decayed: a string literal is a const char* message (a type error for
   // a std::string actor, reported as such), not an array.
   using T = std::decay_t<M>;
+  internal::CheckSendable<T, M>();
   Cell* cell = FindLive(name);
   if (ABSL_PREDICT_TRUE(cell != nullptr &&
                         cell->type == internal::MessageTypeOf<T>())) {
@@ -453,8 +455,7 @@ absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
 
 template <typename Msg, typename M>
 absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
-  static_assert(std::is_constructible_v<Msg, M&&>,
-                "the message does not convert to the actor's message type");
+  internal::CheckSendable<Msg, M>();
   internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (ABSL_PREDICT_FALSE(cell == nullptr)) {
     return SendToDeadRef(to, std::forward<M>(message));

@@ -34,6 +34,7 @@
 #include "actors/internal/runtime.h"
 #include "actors/join_handle.h"
 #include "actors/task.h"
+#include "runtime/internal/send_errors.h"
 
 namespace coactor {
 
@@ -105,6 +106,7 @@ class SchedulerApi {
   template <typename Msg, typename M>
   internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
                               M&& message) {
+    internal::CheckSendable<Msg, M>();
     Scheduler* scheduler = &self();
     return scheduler->AddTimer(
         scheduler->Now() + delay,

@@ -539,6 +539,7 @@ absl::Status WorkStealingScheduler::Send(std::string_view name, M&& message) {
   // Decayed: a string literal is a const char* message (a type error for
   // a std::string actor, reported as such), not an array.
   using T = std::decay_t<M>;
+  internal::CheckSendable<T, M>();
   RegistryEntry entry;
   if (ABSL_PREDICT_TRUE(LookUpCached(name, &entry)) &&
       ABSL_PREDICT_TRUE(LooksLive<T>(entry)) &&
@@ -570,8 +571,7 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
 template <typename Msg, typename M>
 absl::Status WorkStealingScheduler::Send(const ActorRef<Msg>& to,
                                          M&& message) {
-  static_assert(std::is_constructible_v<Msg, M&&>,
-                "the message does not convert to the actor's message type");
+  internal::CheckSendable<Msg, M>();
   internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (ABSL_PREDICT_TRUE(cell != nullptr) &&
       Deliver<Msg>(static_cast<Cell*>(cell),

@@ -1,5 +1,6 @@
 // The errors a send can return, worded once for every scheduler, so that
-// the same mistake reads the same on each.
+// the same mistake reads the same on each; and the compile-time checks of
+// what is sent (CheckSendable).
 //
 // Thread-safety: pure functions; DeadReference() reads the cell, so a
 // multi-threaded scheduler calls it under the cell's lock.
@@ -8,6 +9,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,26 @@
 #include "actors/internal/actor_cell.h"
 
 namespace coactor::internal {
+
+// Whether a send's argument, forwarded as `M&&`, is an lvalue that a
+// message of type Msg can be moved from but not copied from (a
+// std::unique_ptr, or a variant with one): the caller forgot std::move.
+template <typename Msg, typename M>
+inline constexpr bool kMustMove =
+    std::is_lvalue_reference_v<M> && !std::is_constructible_v<Msg, M&&> &&
+    std::is_constructible_v<Msg, std::remove_reference_t<M>&&>;
+
+// Refuses, at compile time, to send `M&&` to an actor that receives Msg
+// (by name, Msg is what is sent: std::decay_t<M>). Called first in every
+// send, so that its message is the first error a user sees.
+template <typename Msg, typename M>
+constexpr void CheckSendable() {
+  static_assert(!kMustMove<Msg, M>,
+                "the message cannot be copied from this lvalue: move it: "
+                "std::move(...)");
+  static_assert(kMustMove<Msg, M> || std::is_constructible_v<Msg, M&&>,
+                "the message does not convert to the actor's message type");
+}
 
 inline absl::string_view AbslView(std::string_view s) {
   return absl::string_view(s.data(), s.size());
