@@ -278,8 +278,8 @@ size_t DequeScheduler::pending_timers() const {
   return timers_.size() + deferred;
 }
 
-bool DequeScheduler::CancelTimer(internal::TimerId id) {
-  return timers_.Cancel(id);
+bool DequeScheduler::CancelTimer(TimerId id) {
+  return timers_.Cancel(internal::TimerIdAccess::Value(id));
 }
 
 void DequeScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {

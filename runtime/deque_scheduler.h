@@ -66,6 +66,7 @@
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/scheduler_api.h"
+#include "runtime/timer_id.h"
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
@@ -106,8 +107,8 @@ class DequeScheduler final : private internal::Runtime,
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
   // True if the timer was pending and now will not fire; cancelling a timer
-  // that fired or was cancelled is a no-op (false).
-  bool CancelTimer(internal::TimerId id) override;
+  // that fired or was cancelled, or an empty TimerId, is a no-op (false).
+  bool CancelTimer(TimerId id);
   // Also: Spawn(), CreateTask(), RunUntilComplete(), SendAfter(), Monitor()
   // and IsAlive(), from SchedulerApi (runtime/scheduler_api.h).
 

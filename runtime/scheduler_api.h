@@ -12,7 +12,7 @@
 //   coactor::DequeScheduler sched;            // or WorkStealingScheduler
 //   auto printer = sched.Spawn("printer", Printer());  // Check printer.ok().
 //   coactor::JoinHandle<int> job = sched.CreateTask(Compute());
-//   sched.SendAfter(absl::Seconds(1), *printer, 42);
+//   coactor::TimerId timer = sched.SendAfter(absl::Seconds(1), *printer, 42);
 //
 // Thread-safety: that of the scheduler.
 #ifndef COACTOR_RUNTIME_SCHEDULER_API_H_
@@ -35,6 +35,7 @@
 #include "actors/join_handle.h"
 #include "actors/task.h"
 #include "runtime/internal/send_errors.h"
+#include "runtime/timer_id.h"
 
 namespace coactor {
 
@@ -99,20 +100,20 @@ class SchedulerApi {
     return std::move(handle);
   }
 
-  // Sends `message` to `to` once `delay` has passed on the clock; the timer
-  // can be cancelled with CancelTimer() until then. An infinite delay never
+  // Sends `message` to `to` once `delay` has passed on the clock; the
+  // returned TimerId cancels it with CancelTimer() until then. An infinite delay never
   // comes: the message is kept with its timer until cancelled or the
   // scheduler is destroyed, and Run() does not wait for it.
   template <typename Msg, typename M>
-  internal::TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
-                              M&& message) {
+  TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
+                    M&& message) {
     internal::CheckSendable<Msg, M>();
     Scheduler* scheduler = &self();
-    return scheduler->AddTimer(
+    return internal::TimerIdAccess::Make(scheduler->AddTimer(
         scheduler->Now() + delay,
         [scheduler, to, message = Msg(std::forward<M>(message))]() mutable {
           scheduler->Send(to, std::move(message)).IgnoreError();
-        });
+        }));
   }
 
   // When `watched` ends, `watcher` receives a Down saying how.

@@ -733,11 +733,11 @@ void WorkStealingScheduler::AddGuardedTimer(
   if (earlier_than_kept) InterruptKeeper();
 }
 
-bool WorkStealingScheduler::CancelTimer(internal::TimerId id) {
+bool WorkStealingScheduler::CancelTimer(TimerId id) {
   bool cancelled;
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
-    cancelled = timers_.Cancel(id);
+    cancelled = timers_.Cancel(internal::TimerIdAccess::Value(id));
     timers_pending_.store(timers_.empty() ? 0 : 1);
   }
   // The keeper may be waiting for it: let it look again (and let Run()

@@ -75,6 +75,7 @@
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/scheduler_api.h"
+#include "runtime/timer_id.h"
 #include "runtime/internal/mailbox.h"
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/outbox.h"
@@ -111,7 +112,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
 
   // As DequeScheduler's: tasks, delayed sends, timers, errors, monitors.
-  bool CancelTimer(internal::TimerId id) override;
+  bool CancelTimer(TimerId id);
   // Unlike on DequeScheduler, the error overtakes messages already queued
   // for the actor: it is rethrown by the Receive() that starts the actor's
   // next turn (an actor in the middle of a turn first handles the messages

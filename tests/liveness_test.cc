@@ -207,7 +207,7 @@ TEST_P(LivenessTest, TwoActorsTradingAWorkerDoNotStarveAThird) {
 // Waits for a message, then sleeps a millisecond, then cancels the long
 // timer (which lets Run() return) and reports.
 template <typename Sched>
-Actor<int> SleepThenCancel(Sched& sched, internal::TimerId& long_timer,
+Actor<int> SleepThenCancel(Sched& sched, TimerId& long_timer,
                            Watchdog*& watchdog) {
   co_await Receive<int>();
   co_await Sleep(absl::Milliseconds(1));
@@ -223,7 +223,7 @@ TEST_P(LivenessTest, NewWorkAndEarlierTimersCutATimerWaitShort) {
   if (SingleThreaded()) GTEST_SKIP() << "sends from another thread";
   OnScheduler([&](auto& sched) {
     ActorRef<int> sink = sched.Spawn(Sink());
-    internal::TimerId long_timer =
+    TimerId long_timer =
         sched.SendAfter(absl::Seconds(2 * kHangLimit.count()), sink, 0);
     Watchdog* watchdog_ptr = nullptr;
     ActorRef<int> actor =
@@ -249,7 +249,7 @@ TEST_P(LivenessTest, CancellingTheOnlyTimerFromOutsideEndsTheRun) {
   if (SingleThreaded()) GTEST_SKIP() << "cancels from another thread";
   OnScheduler([&](auto& sched) {
     ActorRef<int> sink = sched.Spawn(Sink());
-    const internal::TimerId long_timer =
+    const TimerId long_timer =
         sched.SendAfter(absl::Seconds(2 * kHangLimit.count()), sink, 0);
     std::atomic<bool> cancelled{false};
     Watchdog watchdog(kHangLimit, [] {});

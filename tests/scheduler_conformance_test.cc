@@ -26,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/timer_id.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -900,8 +901,10 @@ TEST_P(ConformanceTest, DelayedSendsArriveInTimeOrderAndCanBeCancelled) {
     std::vector<int> got;
     ActorRef<int> recorder = sched.Spawn(Recorder(got));
     sched.SendAfter(absl::Seconds(3), recorder, 3);
-    auto cancelled = sched.SendAfter(absl::Seconds(2), recorder, -2);
-    sched.SendAfter(absl::Seconds(1), recorder, 1);
+    const TimerId cancelled = sched.SendAfter(absl::Seconds(2), recorder, -2);
+    const TimerId other = sched.SendAfter(absl::Seconds(1), recorder, 1);
+    EXPECT_NE(cancelled, other);
+    EXPECT_FALSE(sched.CancelTimer(TimerId()));  // Names no timer.
     EXPECT_TRUE(sched.CancelTimer(cancelled));
     EXPECT_FALSE(sched.CancelTimer(cancelled));
     ASSERT_TRUE(sched.Run().ok());

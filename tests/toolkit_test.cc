@@ -89,7 +89,7 @@ TEST_F(ToolkitTest, SendAfterDeliversLaterAndCanBeCancelled) {
   Log log;
   ActorRef<std::string> recorder = sched_.Spawn(Recorder(log));
   sched_.SendAfter(absl::Seconds(2), recorder, std::string("two"));
-  internal::TimerId cancelled =
+  TimerId cancelled =
       sched_.SendAfter(absl::Seconds(1), recorder, std::string("never"));
   sched_.SendAfter(absl::Seconds(3), recorder, std::string("three"));
   EXPECT_TRUE(sched_.CancelTimer(cancelled));
@@ -97,7 +97,7 @@ TEST_F(ToolkitTest, SendAfterDeliversLaterAndCanBeCancelled) {
   ASSERT_TRUE(sched_.Run().ok());
   EXPECT_THAT(log, ElementsAre("two", "three"));
   EXPECT_EQ(Elapsed(), absl::Seconds(3));
-  internal::TimerId fired =
+  TimerId fired =
       sched_.SendAfter(absl::Seconds(1), recorder, std::string("fired"));
   ASSERT_TRUE(sched_.Run().ok());
   EXPECT_FALSE(sched_.CancelTimer(fired));  // Already fired: no-op.
@@ -516,7 +516,7 @@ TYPED_TEST(EverySchedulerTest, InfiniteTimeoutsSleepsAndDelaysNeverFire) {
   ActorRef<HoarderMsg> hoarder = sched.Spawn(Hoarder());
   ActorRef<int> asker = sched.Spawn(PatientAsker(sched, hoarder, log));
   ActorRef<std::string> recorder = sched.Spawn(Recorder(recorded));
-  internal::TimerId never =
+  TimerId never =
       sched.SendAfter(absl::InfiniteDuration(), recorder, std::string("never"));
   sched.SendAfter(absl::Seconds(1), recorder, std::string("one second"));
   ASSERT_TRUE(sched.Send(asker, 0).ok());

@@ -8,8 +8,8 @@
 // (actor) that owns the chain of coroutines it belongs to. Awaitables that
 // suspend bind to it through the promise's await_transform.
 //
-// Thread-safety: Wake(), AddTimer() and CancelTimer() are thread-safe on
-// schedulers that are; see each scheduler.
+// Thread-safety: Wake() and AddTimer() are thread-safe on schedulers that
+// are; see each scheduler.
 #ifndef COACTOR_ACTORS_INTERNAL_RUNTIME_H_
 #define COACTOR_ACTORS_INTERNAL_RUNTIME_H_
 
@@ -80,13 +80,11 @@ class Runtime {
   virtual void Wake(ActorCell* cell, std::coroutine_handle<> handle) = 0;
 
   // Calls `fire` from the scheduler's loop once the clock reaches
-  // `deadline`, unless cancelled first. Timers due at the same time fire in
-  // the order they were added.
+  // `deadline`, unless cancelled first (the schedulers' public
+  // CancelTimer(), by the coactor::TimerId made of this id). Timers due at
+  // the same time fire in the order they were added.
   virtual TimerId AddTimer(absl::Time deadline,
                            absl::AnyInvocable<void()> fire) = 0;
-  // True if the timer was pending and will not fire; false if it already
-  // fired or was cancelled (a no-op then).
-  virtual bool CancelTimer(TimerId id) = 0;
   // Arms `timer` to be due `timeout_nanos` from now (see GuardedTimer):
   // never earlier, possibly a little later (a clock tick; the deque
   // scheduler takes the time at its next timer check, at most 256
