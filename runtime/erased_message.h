@@ -2,6 +2,11 @@
 // letters: the message is kept, not lost, and can be taken back by type.
 //
 //   if (int* n = letter.message.get_if<int>()) Resend(*n);
+//   if (int* n = coactor::get_if<int>(&letter.message)) Resend(*n);
+//
+// The free get_if (as std::get_if for a variant) needs no `template`
+// keyword where the message's type depends on a template parameter
+// (`sched.dead_letters()[0].message` in code templated on the scheduler).
 //
 // Thread-safety: a move-only value; one owner at a time.
 #ifndef COACTOR_RUNTIME_ERASED_MESSAGE_H_
@@ -82,6 +87,16 @@ class ErasedMessage {
   const internal::MessageType* type_ = nullptr;
   std::unique_ptr<internal::Payload> payload_;
 };
+
+// message->get_if<T>(), spelled as std::get_if; nullptr for a null message.
+template <typename T>
+T* get_if(ErasedMessage* message) {
+  return message == nullptr ? nullptr : message->get_if<T>();
+}
+template <typename T>
+const T* get_if(const ErasedMessage* message) {
+  return message == nullptr ? nullptr : message->get_if<T>();
+}
 
 }  // namespace coactor
 

@@ -14,6 +14,11 @@
 //   coactor::JoinHandle<int> job = sched.CreateTask(Compute());
 //   coactor::TimerId timer = sched.SendAfter(absl::Seconds(1), *printer, 42);
 //
+// In code templated on the scheduler, a member template called with an
+// explicit argument needs the `template` keyword (`sched.template
+// Find<int>("printer")`); the free coactor::Find<int>(sched, "printer")
+// below does not.
+//
 // Thread-safety: that of the scheduler.
 #ifndef COACTOR_RUNTIME_SCHEDULER_API_H_
 #define COACTOR_RUNTIME_SCHEDULER_API_H_
@@ -177,6 +182,24 @@ class SchedulerApi {
     return internal::ActorRefAccess::Make<Msg>(*cell);
   }
 };
+
+// sched.Find<Msg>(name), spelled without `template` in code templated on
+// the scheduler: a typed reference to the live actor called `name`, or
+// NotFound, FailedPrecondition (it has finished) or InvalidArgument (it
+// receives another type).
+//
+//   template <typename Sched>
+//   void Greet(Sched& sched) {
+//     auto printer = coactor::Find<std::string>(sched, "printer");
+//     if (printer.ok()) sched.Send(*printer, "hello").IgnoreError();
+//   }
+template <typename Msg, typename Scheduler>
+  requires std::is_base_of_v<SchedulerApi<Scheduler>, Scheduler>
+[[nodiscard("check it, or call .IgnoreError() on purpose")]]
+absl::StatusOr<ActorRef<Msg>> Find(const Scheduler& sched,
+                                   std::string_view name) {
+  return sched.template Find<Msg>(name);
+}
 
 }  // namespace coactor
 

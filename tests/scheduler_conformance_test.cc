@@ -965,6 +965,39 @@ TEST_P(ConformanceTest, IsAliveTellsRunningFromFinished) {
   });
 }
 
+// In code templated on the scheduler (here a generic lambda),
+// sched.Find<int>(...) and letter.message.get_if<int>() need the
+// `template` keyword; the free spellings do not.
+TEST_P(ConformanceTest, FreeFindAndGetIfNeedNoTemplateKeyword) {
+  OnScheduler([&](auto& sched) {
+    std::vector<int> got;
+    absl::StatusOr<ActorRef<int>> spawned =
+        sched.Spawn("printer", Recorder(got));
+    ASSERT_TRUE(spawned.ok());
+    absl::StatusOr<ActorRef<int>> printer =
+        coactor::Find<int>(sched, "printer");
+    ASSERT_TRUE(printer.ok());
+    EXPECT_TRUE(*printer == *spawned);
+    EXPECT_EQ(coactor::Find<int>(sched, "nobody").status(),
+              absl::NotFoundError("no actor named 'nobody'"));
+    EXPECT_EQ(coactor::Find<std::string>(sched, "printer").status(),
+              absl::InvalidArgumentError(
+                  "actor 'printer' receives int, not std::string"));
+    ASSERT_TRUE(sched.Send(*printer, 5).ok());
+    EXPECT_FALSE(sched.Send("nobody", 6).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(got, ElementsAre(5));
+    ASSERT_EQ(sched.dead_letters().size(), 1u);
+    const int* six = coactor::get_if<int>(&sched.dead_letters()[0].message);
+    ASSERT_NE(six, nullptr);
+    EXPECT_EQ(*six, 6);
+    EXPECT_EQ(coactor::get_if<std::string>(&sched.dead_letters()[0].message),
+              nullptr);
+    EXPECT_EQ(coactor::get_if<int>(static_cast<ErasedMessage*>(nullptr)),
+              nullptr);
+  });
+}
+
 using Supervised = std::variant<int, Down>;
 
 Actor<Supervised> Supervisor(std::vector<std::string>& log) {

@@ -6,7 +6,7 @@
 // COMPILER: clang++-16
 // FLAGS: -std=c++20 -ferror-limit=0 -Werror=unused-result
 // EXPECT: ignoring return value of function declared with '(nodiscard|warn_unused_result)' attribute
-// EXPECT-COUNT: 18
+// EXPECT-COUNT: 20
 #include <exception>
 
 #include "actors/actor.h"
@@ -32,6 +32,7 @@ void Careless(Sched& sched, coactor::ActorRef<int> ref,
   sched.Send(ref, 1);
   sched.SendError(ref, std::make_exception_ptr(1));
   sched.template Find<int>("sink");
+  coactor::Find<int>(sched, "sink");
   sched.Monitor(ref, watcher);
   sched.Run();
   sched.RunUntilComplete(Compute());

@@ -5,5 +5,5 @@
 // COMPILER: g++
 // FLAGS: -std=c++20 -DCOACTOR_ALLOW_GCC_COROUTINE_BUG -Werror=unused-result
 // EXPECT: error: ignoring return value of .*coactor::.*declared with attribute .*nodiscard.*check it, or call \.IgnoreError\(\) on purpose
-// EXPECT-COUNT: 18
+// EXPECT-COUNT: 20
 #include "tests/compile_errors/ignored_scheduler_results.cc"
