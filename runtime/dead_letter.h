@@ -27,12 +27,13 @@
 namespace coactor {
 
 struct DeadLetter {
-  // Who it was for, unquoted: the name it was sent to (a send by name), or
-  // the actor's name or "#id" if it has none (a message it had not read
-  // when it finished; on DequeScheduler also a send by reference to an
-  // actor that has just finished). "(finished actor)" where that actor is
-  // no longer known (on WorkStealingScheduler, a send by reference to, or
-  // an error for, a finished actor), "(empty reference)" for an empty one.
+  // Who it was for, unquoted, the same on every scheduler: the name it was
+  // sent to (a send by name), or the actor's name or "#id" if it has none
+  // (a message it had not read when it finished, or a message or error sent
+  // through a reference to it after it finished). "(finished actor)" once
+  // that actor is no longer known (its place holds another actor by now),
+  // "(another scheduler's actor)" for a reference that another scheduler
+  // made, "(empty reference)" for an empty one.
   std::string recipient;
   absl::Status reason;
   ErasedMessage message;

@@ -133,9 +133,11 @@ absl::Status DequeScheduler::WrongTypeError(std::string_view name,
   return internal::WrongType(name, wanted.name, sent);
 }
 
-absl::Status DequeScheduler::DeadRefError(internal::ActorCell* cell,
-                                          uint32_t generation) const {
-  return internal::DeadReference(cell, generation, Identity());
+internal::DeadReference DequeScheduler::DescribeDeadRef(
+    internal::ActorCell* cell, uint32_t generation) const {
+  return internal::DescribeDeadReference(
+      cell, generation, Identity(),
+      cell != nullptr && cell->State() == ActorState::kFinished);
 }
 
 void DequeScheduler::EnqueueAlternative(Cell* cell,

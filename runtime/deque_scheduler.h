@@ -310,8 +310,9 @@ class DequeScheduler final : private internal::Runtime,
   absl::Status WrongTypeError(std::string_view name,
                               const internal::MessageType& wanted,
                               std::string_view sent) const;
-  absl::Status DeadRefError(internal::ActorCell* cell,
-                            uint32_t generation) const;
+  // Who a send through a dead reference was for, and why it was refused.
+  internal::DeadReference DescribeDeadRef(internal::ActorCell* cell,
+                                          uint32_t generation) const;
   void EnqueueAlternative(Cell* cell, const internal::Alternative& alternative,
                           void* source);
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
@@ -468,15 +469,10 @@ absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
 template <typename Msg, typename M>
 absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
                                            M&& message) {
-  internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
-  const uint32_t generation = internal::ActorRefAccess::Generation(to);
-  std::string recipient = cell == nullptr               ? "(empty reference)"
-                          : cell->Generation() == generation + 1 &&
-                                  cell->State() == internal::ActorState::kFinished
-                              ? cell->RecipientName()
-                                                           : "(finished actor)";
-  return RecordDeadLetter(std::move(recipient),
-                          DeadRefError(cell, generation),
+  internal::DeadReference dead =
+      DescribeDeadRef(internal::ActorRefAccess::Cell(to),
+                      internal::ActorRefAccess::Generation(to));
+  return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
                           ErasedMessage::Of(Msg(std::forward<M>(message))));
 }
 
@@ -587,11 +583,11 @@ absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
   }
   internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
   if (cell == nullptr) {
-    return RecordDeadLetter(
-        "(finished actor)",
-        DeadRefError(internal::ActorRefAccess::Cell(to),
-                     internal::ActorRefAccess::Generation(to)),
-        ErasedMessage::Of(std::move(error)));
+    internal::DeadReference dead =
+        DescribeDeadRef(internal::ActorRefAccess::Cell(to),
+                        internal::ActorRefAccess::Generation(to));
+    return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
+                            ErasedMessage::Of(std::move(error)));
   }
   Envelope* envelope = queue_.ReserveBack();
   ::new (static_cast<void*>(envelope->payload.bytes))

@@ -123,7 +123,7 @@ class SchedulerApi {
 
   // When `watched` ends, `watcher` receives a Down saying how.
   // FailedPrecondition if `watched` has already finished; InvalidArgument
-  // if either reference is empty.
+  // if either reference is empty or belongs to another scheduler.
   template <typename Watched, typename Watcher>
   [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Monitor(const ActorRef<Watched>& watched,
@@ -134,6 +134,12 @@ class SchedulerApi {
       return absl::InvalidArgumentError(
           !watched.valid() ? "Monitor: the watched reference is empty"
                            : "Monitor: the watcher reference is empty");
+    }
+    if (!IsOwn(watched) || !IsOwn(watcher)) {
+      return absl::InvalidArgumentError(
+          !IsOwn(watched)
+              ? "Monitor: the watched ActorRef belongs to another scheduler"
+              : "Monitor: the watcher ActorRef belongs to another scheduler");
     }
     Scheduler* scheduler = &self();
     return scheduler->AddMonitor(
@@ -154,6 +160,15 @@ class SchedulerApi {
  private:
   Scheduler& self() { return static_cast<Scheduler&>(*this); }
   const Scheduler& self() const { return static_cast<const Scheduler&>(*this); }
+
+  // Whether the non-empty `ref` was made by this scheduler. (A cell's
+  // scheduler never changes, so this needs no lock.)
+  template <typename Msg>
+  bool IsOwn(const ActorRef<Msg>& ref) const {
+    return static_cast<const void*>(
+               internal::ActorRefAccess::Cell(ref)->runtime) ==
+           self().Identity();
+  }
 
   // RunUntilComplete() up to its result: the handle of the ended task. The
   // scheduler's RunTask(task) refuses or starts the task and runs.

@@ -209,13 +209,18 @@ absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {
   return internal::NameNotLive(name, registry_.contains(Key(name)));
 }
 
-absl::Status WorkStealingScheduler::DeadRefError(internal::ActorCell* cell,
-                                                 uint32_t generation) const {
+internal::DeadReference WorkStealingScheduler::DescribeDeadRef(
+    internal::ActorCell* cell, uint32_t generation) const {
   if (cell == nullptr || cell->runtime != Identity()) {
-    return internal::DeadReference(cell, generation, Identity());
+    return internal::DescribeDeadReference(cell, generation, Identity(),
+                                           /*vacant=*/false);
   }
-  std::lock_guard<internal::SpinLock> hold(static_cast<Cell*>(cell)->lock);
-  return internal::DeadReference(cell, generation, Identity());
+  // Under the lock: a closed cell keeps the finished actor's name until
+  // Admit() reuses it (which reopens it, under the same lock).
+  Cell* own = static_cast<Cell*>(cell);
+  std::lock_guard<internal::SpinLock> hold(own->lock);
+  return internal::DescribeDeadReference(cell, generation, Identity(),
+                                         own->closed);
 }
 
 absl::Status WorkStealingScheduler::PushConverted(
@@ -303,6 +308,7 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
     const internal::PayloadRelocator relocate{type};
     bool delivered = false;
     bool wake = false;
+    std::optional<internal::DeadReference> dead;  // Set when not delivered.
     {
       std::lock_guard<internal::SpinLock> hold(cell->lock);
       if (!cell->closed && cell->Generation() == batch.generation) {
@@ -319,14 +325,24 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
           to.CommitBack();
         });
         delivered = true;
-      }
-    }
-    if (!delivered) {  // The receiver finished after these were sent.
-      for_each_message([&](internal::Payload* message) {
-        RecordDeadLetter("(finished actor)",
+      } else {
+        // The receiver finished after these were sent: named, as
+        // DequeScheduler names a message queued for an actor that ends,
+        // unless its cell holds another actor by now.
+        dead = cell->closed && cell->Generation() == batch.generation + 1
+                   ? internal::DeadReference{cell->RecipientName(),
+                                             internal::Undelivered(
+                                                 cell->DisplayName())}
+                   : internal::DeadReference{
+                         "(finished actor)",
                          absl::FailedPreconditionError(
                              "the actor finished before this message was "
-                             "delivered"),
+                             "delivered")};
+      }
+    }
+    if (!delivered) {
+      for_each_message([&](internal::Payload* message) {
+        RecordDeadLetter(dead->recipient, dead->reason,
                          ErasedMessage::Adopt(type, message))
             .IgnoreError();
       });

@@ -389,8 +389,9 @@ class WorkStealingScheduler final : private internal::Runtime,
                               std::coroutine_handle<> handle,
                               const internal::MessageType* type);
   absl::Status LookupError(std::string_view name) const;
-  absl::Status DeadRefError(internal::ActorCell* cell,
-                            uint32_t generation) const;
+  // Who a send through a dead reference was for, and why it was refused.
+  internal::DeadReference DescribeDeadRef(internal::ActorCell* cell,
+                                          uint32_t generation) const;
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
                                 ErasedMessage message);
 
@@ -586,12 +587,11 @@ absl::Status WorkStealingScheduler::Send(const ActorRef<Msg>& to,
 template <typename Msg, typename M>
 absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg>& to,
                                                   M&& message) {
-  internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
-  absl::Status reason =
-      DeadRefError(cell, internal::ActorRefAccess::Generation(to));
-  return RecordDeadLetter(
-      cell == nullptr ? "(empty reference)" : "(finished actor)", reason,
-      ErasedMessage::Of(Msg(std::forward<M>(message))));
+  internal::DeadReference dead =
+      DescribeDeadRef(internal::ActorRefAccess::Cell(to),
+                      internal::ActorRefAccess::Generation(to));
+  return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
+                          ErasedMessage::Of(Msg(std::forward<M>(message))));
 }
 
 template <typename Msg>
@@ -649,11 +649,11 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
     }
   }
   if (base == nullptr) {
-    return RecordDeadLetter(
-        "(finished actor)",
-        DeadRefError(internal::ActorRefAccess::Cell(to),
-                     internal::ActorRefAccess::Generation(to)),
-        ErasedMessage::Of(std::move(error)));
+    internal::DeadReference dead =
+        DescribeDeadRef(internal::ActorRefAccess::Cell(to),
+                        internal::ActorRefAccess::Generation(to));
+    return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
+                            ErasedMessage::Of(std::move(error)));
   }
   if (wake) MakeRunnable(static_cast<Cell*>(base));
   return absl::OkStatus();

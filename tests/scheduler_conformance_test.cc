@@ -3,9 +3,13 @@
 // and 8 workers (more workers than cores on purpose), and must give the
 // same results: every message exactly once, per-sender order kept, every
 // error reported the same way.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <string>
 #include <variant>
@@ -671,6 +675,133 @@ TEST_P(ConformanceTest, MessagesLeftWhenAnActorEndsBecomeDeadLetters) {
   });
 }
 
+// ---- What dead references are called ---------------------------------------
+
+std::vector<std::string> Recipients(const std::vector<DeadLetter>& letters) {
+  std::vector<std::string> recipients;
+  for (const DeadLetter& letter : letters) {
+    recipients.push_back(letter.recipient);
+  }
+  return recipients;
+}
+
+// A reference that reaches no live actor is named for what it is, in the
+// same words on every scheduler, for messages and errors alike: its actor
+// (name or id) while the cell holds no other actor, "(finished actor)"
+// once the cell is reused, "(another scheduler's actor)", "(empty
+// reference)".
+TEST_P(ConformanceTest, DeadReferencesSayWhatHappenedOnEveryScheduler) {
+  OnScheduler([&](auto& sched) {
+    DequeScheduler elsewhere;
+    std::vector<int> once_got, anonymous_got, idle, elsewhere_got;
+    ActorRef<int> foreign = elsewhere.Spawn(Recorder(elsewhere_got));
+    absl::StatusOr<ActorRef<int>> once = sched.Spawn("once", OneShot(once_got));
+    ASSERT_TRUE(once.ok());
+    ActorRef<int> anonymous = sched.Spawn(OneShot(anonymous_got));  // #2
+    ASSERT_TRUE(sched.Send(*once, 1).ok());
+    ASSERT_TRUE(sched.Send(anonymous, 2).ok());
+    ASSERT_TRUE(sched.Run().ok());  // Both finished; their cells are free.
+    const std::exception_ptr error =
+        std::make_exception_ptr(std::runtime_error("late"));
+    const absl::Status foreign_error =
+        absl::InvalidArgumentError("the ActorRef belongs to another scheduler");
+    const absl::Status empty_error =
+        absl::InvalidArgumentError("send through an empty ActorRef");
+
+    EXPECT_EQ(sched.Send(foreign, 10), foreign_error);
+    EXPECT_EQ(sched.SendError(foreign, error), foreign_error);
+    EXPECT_EQ(sched.Send(*once, 11),
+              absl::FailedPreconditionError("actor 'once' has finished"));
+    EXPECT_EQ(sched.SendError(*once, error),
+              absl::FailedPreconditionError("actor 'once' has finished"));
+    EXPECT_EQ(sched.Send(anonymous, 12),
+              absl::FailedPreconditionError("actor #2 has finished"));
+    EXPECT_EQ(sched.Send(ActorRef<int>(), 13), empty_error);
+    EXPECT_EQ(sched.SendError(ActorRef<int>(), error), empty_error);
+    // New actors take both cells back: the old references name no one now.
+    sched.Spawn(Recorder(idle));
+    sched.Spawn(Recorder(idle));
+    const absl::Status reused =
+        absl::FailedPreconditionError("the referenced actor has finished");
+    EXPECT_EQ(sched.Send(*once, 14), reused);
+    EXPECT_EQ(sched.SendError(anonymous, error), reused);
+
+    std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+    EXPECT_THAT(Recipients(letters),
+                ElementsAre("(another scheduler's actor)",
+                            "(another scheduler's actor)", "once", "once",
+                            "#2", "(empty reference)", "(empty reference)",
+                            "(finished actor)", "(finished actor)"));
+    ASSERT_EQ(letters.size(), 9u);
+    EXPECT_EQ(*coactor::get_if<int>(&letters[0].message), 10);
+    EXPECT_EQ(*coactor::get_if<std::exception_ptr>(&letters[3].message), error);
+    EXPECT_EQ(letters[4].reason,
+              absl::FailedPreconditionError("actor #2 has finished"));
+    EXPECT_EQ(letters[7].reason, reused);
+    EXPECT_THAT(once_got, ElementsAre(1));
+    EXPECT_THAT(anonymous_got, ElementsAre(2));
+  });
+}
+
+// Waits (a bounded spin: a test that fails must not hang) until `done()`.
+template <typename Done>
+void SpinUntil(const Done& done) {
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::yield();
+  }
+}
+
+// Sends the number 7 to the actor it is given. With `sent`, it then says so
+// and waits, in the same turn, until that actor has ended: on the
+// work-stealing scheduler the 7 is then still held back in its worker's
+// outbox.
+template <typename Sched>
+Actor<ActorRef<int>> SendsSevenAndWaits(Sched& sched,
+                                        std::atomic<bool>* sent) {
+  ActorRef<int> to = co_await Receive();
+  sched.Send(to, 7).IgnoreError();
+  if (sent != nullptr) {
+    sent->store(true);
+    SpinUntil([&] { return !sched.IsAlive(to); });
+  }
+}
+
+// Receives one number and ends; with `sent`, only once it is set.
+Actor<int> EndsAfterOne(std::vector<int>& got, std::atomic<bool>* sent) {
+  got.push_back(co_await Receive());
+  if (sent != nullptr) SpinUntil([&] { return sent->load(); });
+}
+
+// A message sent to an actor that ends before it arrives is recorded the
+// same way everywhere: for the actor by name, "finished before this was
+// delivered". (With two or more workers, the actors run side by side and
+// the receiver ends while the message waits in the sender's outbox.)
+TEST_P(ConformanceTest, AMessageForAnActorThatEndsFirstNamesTheActor) {
+  OnScheduler([&](auto& sched) {
+    std::atomic<bool> sent{false};
+    std::atomic<bool>* side_by_side = GetParam().threads >= 2 ? &sent : nullptr;
+    std::vector<int> got;
+    ActorRef<ActorRef<int>> sender =
+        sched.Spawn(SendsSevenAndWaits(sched, side_by_side));
+    absl::StatusOr<ActorRef<int>> receiver =
+        sched.Spawn("receiver", EndsAfterOne(got, side_by_side));
+    ASSERT_TRUE(receiver.ok());
+    ASSERT_TRUE(sched.Send(sender, *receiver).ok());
+    ASSERT_TRUE(sched.Send(*receiver, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_THAT(got, ElementsAre(1));
+    std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].recipient, "receiver");
+    EXPECT_EQ(letters[0].reason,
+              absl::FailedPreconditionError(
+                  "actor 'receiver' finished before this was delivered"));
+    EXPECT_EQ(*coactor::get_if<int>(&letters[0].message), 7);
+  });
+}
+
 template <typename Sched>
 Actor<int> Nested(Sched& sched, absl::Status& run_status) {
   co_await Receive();
@@ -1028,6 +1159,35 @@ TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
               "Monitor: the watched reference is empty");
     EXPECT_EQ(sched.Monitor(supervisor, ActorRef<Supervised>()).message(),
               "Monitor: the watcher reference is empty");
+  });
+}
+
+// A reference from another scheduler is refused as such, whichever side
+// it is on, and the same way on every scheduler; only a finished actor is
+// "finished".
+TEST_P(ConformanceTest, MonitorTellsAForeignReferenceFromAFinishedActor) {
+  OnScheduler([&](auto& sched) {
+    DequeScheduler elsewhere;
+    std::vector<std::string> log, elsewhere_log;
+    std::vector<int> got;
+    ActorRef<Supervised> supervisor = sched.Spawn(Supervisor(log));
+    ActorRef<int> worker = sched.Spawn(OneShot(got));
+    ActorRef<Supervised> foreign_supervisor =
+        elsewhere.Spawn(Supervisor(elsewhere_log));
+    ActorRef<int> foreign_worker = elsewhere.Spawn(Recorder(got));
+    EXPECT_EQ(sched.Monitor(foreign_worker, supervisor),
+              absl::InvalidArgumentError("Monitor: the watched ActorRef "
+                                         "belongs to another scheduler"));
+    EXPECT_EQ(sched.Monitor(worker, foreign_supervisor),
+              absl::InvalidArgumentError("Monitor: the watcher ActorRef "
+                                         "belongs to another scheduler"));
+    ASSERT_TRUE(sched.Send(worker, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(sched.Monitor(worker, supervisor),
+              absl::FailedPreconditionError(
+                  "cannot monitor an actor that has finished"));
+    EXPECT_TRUE(log.empty());
+    EXPECT_TRUE(sched.dead_letters().empty());  // No Down went anywhere.
   });
 }
 

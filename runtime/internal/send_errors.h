@@ -2,12 +2,13 @@
 // the same mistake reads the same on each; and the compile-time checks of
 // what is sent (CheckSendable).
 //
-// Thread-safety: pure functions; DeadReference() reads the cell, so a
-// multi-threaded scheduler calls it under the cell's lock.
+// Thread-safety: pure functions; DescribeDeadReference() reads the cell, so
+// a multi-threaded scheduler calls it under the cell's lock.
 #ifndef COACTOR_RUNTIME_INTERNAL_SEND_ERRORS_H_
 #define COACTOR_RUNTIME_INTERNAL_SEND_ERRORS_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -59,24 +60,41 @@ inline absl::Status WrongType(std::string_view name, std::string_view receives,
                    ", not ", AbslView(sent)));
 }
 
-// Why a reference (`cell`, `generation`) cannot be sent to on `scheduler`.
-inline absl::Status DeadReference(const ActorCell* cell, uint32_t generation,
-                                  const void* scheduler) {
+// What a send (or SendError) through a reference that reaches no live actor
+// records: who it was for, as DeadLetter::recipient says it, and why it was
+// refused (the status the send returns).
+struct DeadReference {
+  std::string recipient;
+  absl::Status reason;
+};
+
+// Describes the reference (`cell`, `generation`) used on `scheduler`.
+// `vacant` is read only for a cell of `scheduler`: whether the cell has
+// held no actor since its actor finished (a scheduler knows best: its
+// finished state, or its closed flag read under the cell's lock), so that
+// the name in it is still that actor's.
+inline DeadReference DescribeDeadReference(const ActorCell* cell,
+                                           uint32_t generation,
+                                           const void* scheduler,
+                                           bool vacant) {
   if (cell == nullptr) {
-    return absl::InvalidArgumentError("send through an empty ActorRef");
+    return {"(empty reference)",
+            absl::InvalidArgumentError("send through an empty ActorRef")};
   }
   if (static_cast<const void*>(cell->runtime) != scheduler) {
-    return absl::InvalidArgumentError(
-        "the ActorRef belongs to another scheduler");
+    return {"(another scheduler's actor)",
+            absl::InvalidArgumentError(
+                "the ActorRef belongs to another scheduler")};
   }
-  // Generations change when an actor finishes; one step on and still
-  // finished means the cell has not been reused, so its name is still his.
-  if (cell->Generation() == generation + 1 &&
-      cell->State() == ActorState::kFinished) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("actor ", cell->DisplayName(), " has finished"));
+  // Generations change when an actor finishes: one step on, in a vacant
+  // cell, is the referenced actor's own end.
+  if (cell->Generation() == generation + 1 && vacant) {
+    return {cell->RecipientName(),
+            absl::FailedPreconditionError(
+                absl::StrCat("actor ", cell->DisplayName(), " has finished"))};
   }
-  return absl::FailedPreconditionError("the referenced actor has finished");
+  return {"(finished actor)",
+          absl::FailedPreconditionError("the referenced actor has finished")};
 }
 
 }  // namespace coactor::internal
