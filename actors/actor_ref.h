@@ -11,6 +11,15 @@
 // become dead letters with a FailedPrecondition error. A default-constructed
 // reference refers to no actor.
 //
+// AnyActorRef refers to an actor whatever its message type: a Down carries
+// one, since a watcher may monitor actors of several types. Every ActorRef
+// converts to it, it compares equal to the reference it was made from, and
+// As<Msg>() gives the typed reference back (an empty one if the actor does
+// not receive Msg):
+//
+//   if (down.ref == worker) ...                    // this worker ended
+//   coactor::ActorRef<Work> typed = down.ref.As<Work>();
+//
 // Thread-safety: a value type; copy it freely. It is only used through the
 // scheduler that spawned the actor.
 #ifndef COACTOR_ACTORS_ACTOR_REF_H_
@@ -21,6 +30,7 @@
 #include <cstdint>
 
 #include "actors/internal/actor_cell.h"
+#include "actors/internal/message_type.h"
 
 namespace coactor {
 namespace internal {
@@ -51,6 +61,38 @@ class ActorRef {
   uint32_t generation_ = 0;
 };
 
+class AnyActorRef {
+ public:
+  AnyActorRef() = default;
+  // Implicit: wherever an AnyActorRef is wanted, any typed reference does.
+  template <typename Msg>
+  AnyActorRef(const ActorRef<Msg>& ref);  // NOLINT(runtime/explicit)
+
+  // True when this reference was obtained from a spawn (even if the actor
+  // has finished since).
+  bool valid() const { return cell_ != nullptr; }
+
+  // The typed reference, if the actor receives Msg; else an empty one.
+  template <typename Msg>
+  ActorRef<Msg> As() const;
+
+  friend bool operator==(const AnyActorRef& a, const AnyActorRef& b) {
+    return a.cell_ == b.cell_ && a.generation_ == b.generation_;
+  }
+
+ private:
+  friend struct internal::ActorRefAccess;
+  AnyActorRef(internal::ActorCell* cell, uint32_t generation,
+              const internal::MessageType* type)
+      : cell_(cell), generation_(generation), type_(type) {}
+
+  internal::ActorCell* cell_ = nullptr;
+  uint32_t generation_ = 0;
+  // The actor's message type, kept here: the cell may hold another actor
+  // (of another type) later.
+  const internal::MessageType* type_ = nullptr;
+};
+
 namespace internal {
 
 // Lets schedulers make and read references; not for actor authors.
@@ -62,6 +104,11 @@ struct ActorRefAccess {
   template <typename Msg>
   static ActorRef<Msg> Make(ActorCell* cell, uint32_t generation) {
     return ActorRef<Msg>(cell, generation);
+  }
+  // The erased reference to the actor of `generation` in `cell` (which
+  // must still hold it, for its message type).
+  static AnyActorRef MakeAny(ActorCell* cell, uint32_t generation) {
+    return AnyActorRef(cell, generation, cell->type);
   }
   template <typename Msg>
   static ActorCell* Cell(const ActorRef<Msg>& ref) {
@@ -87,6 +134,19 @@ struct ActorRefAccess {
 };
 
 }  // namespace internal
+
+template <typename Msg>
+AnyActorRef::AnyActorRef(const ActorRef<Msg>& ref)
+    : cell_(internal::ActorRefAccess::Cell(ref)),
+      generation_(internal::ActorRefAccess::Generation(ref)),
+      type_(ref.valid() ? internal::MessageTypeOf<Msg>() : nullptr) {}
+
+template <typename Msg>
+ActorRef<Msg> AnyActorRef::As() const {
+  if (cell_ == nullptr || type_ != internal::MessageTypeOf<Msg>()) return {};
+  return internal::ActorRefAccess::Make<Msg>(cell_, generation_);
+}
+
 }  // namespace coactor
 
 #endif  // COACTOR_ACTORS_ACTOR_REF_H_

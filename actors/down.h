@@ -4,7 +4,14 @@
 // exception ended it (`exception` then holds it).
 //
 //   using Msg = std::variant<Work, coactor::Down>;
-//   sched.Monitor(worker_ref, supervisor_ref);   // supervisor gets a Down
+//   sched.Monitor(worker_ref, supervisor_ref).IgnoreError();  // Or check it.
+//   ...                                         // in the supervisor:
+//   if (coactor::Down* down = std::get_if<coactor::Down>(&message)) {
+//     if (down->ref == worker_ref) ...          // that worker ended
+//     if (!down->name.empty()) {                // respawn under its name
+//       sched.Spawn(down->name, Worker()).IgnoreError();
+//     }
+//   }
 //
 // Thread-safety: a plain value.
 #ifndef COACTOR_ACTORS_DOWN_H_
@@ -16,6 +23,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "actors/actor_ref.h"
 
 namespace coactor {
 
@@ -24,6 +32,13 @@ struct Down {
   std::string actor;
   absl::Status reason;
   std::exception_ptr exception;
+  // The actor that ended, as the reference Monitor() was given (it
+  // compares equal to it; `ref.As<Msg>()` gives the typed one back).
+  // Sends through it now fail: the actor has finished.
+  AnyActorRef ref;
+  // The name it was spawned under, unquoted ("acct-7"), to spawn a
+  // successor under; empty for an anonymous actor.
+  std::string name;
 };
 
 }  // namespace coactor

@@ -415,7 +415,8 @@ void DequeScheduler::OnFinished(Cell* cell) {
     }
     if (!monitors.empty()) {
       // Built before the actor's state goes; delivered after, as below.
-      const Down down = internal::DownNotice(name, exception);
+      const Down down =
+          internal::DownNotice(*cell, cell->Generation(), exception);
       EndActor(cell);
       for (auto& notify : monitors) notify(down);
       if (cell->pending == 0) FreeCell(cell);

@@ -659,6 +659,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
 }
 
 void WorkStealingScheduler::Finish(Cell* cell) {
+  const uint32_t generation = cell->Generation();  // The ending actor's.
   std::vector<ErasedMessage> undelivered;
   std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   {
@@ -706,7 +707,7 @@ void WorkStealingScheduler::Finish(Cell* cell) {
       }
     }
     if (!monitors.empty()) {
-      const Down down = internal::DownNotice(display_name, exception);
+      const Down down = internal::DownNotice(*cell, generation, exception);
       for (auto& notify : monitors) notify(down);
     }
   }

@@ -1162,6 +1162,89 @@ TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
   });
 }
 
+// Records each Down it gets and spawns a fresh Fragile under the name of
+// each named actor that ended, and sends it 100: a pool's supervisor.
+template <typename Sched>
+Actor<Supervised> Respawner(Sched& sched, std::vector<Down>& downs,
+                            std::vector<int>& got) {
+  for (;;) {
+    Supervised message = co_await Receive();
+    Down* down = std::get_if<Down>(&message);
+    if (down == nullptr) continue;
+    downs.push_back(*down);
+    if (down->name.empty()) continue;
+    absl::StatusOr<ActorRef<int>> successor =
+        sched.Spawn(down->name, Fragile(got));
+    if (successor.ok()) sched.Send(*successor, 100).IgnoreError();
+  }
+}
+
+// A Down names the actor that ended by its reference and by its plain
+// name, so that a watcher can tell which of its actors it was and spawn
+// another under the same name without parsing "'acct-7'".
+TEST_P(ConformanceTest, ADownCarriesTheReferenceAndThePlainName) {
+  OnScheduler([&](auto& sched) {
+    std::vector<Down> downs;
+    std::vector<int> got, anonymous_got;
+    ActorRef<Supervised> respawner =
+        sched.Spawn(Respawner(sched, downs, got));              // #1
+    absl::StatusOr<ActorRef<int>> account =
+        sched.Spawn("acct-7", Fragile(got));                    // #2
+    ASSERT_TRUE(account.ok());
+    ActorRef<int> anonymous = sched.Spawn(OneShot(anonymous_got));  // #3
+    ASSERT_TRUE(sched.Monitor(*account, respawner).ok());
+    ASSERT_TRUE(sched.Monitor(anonymous, respawner).ok());
+    ASSERT_TRUE(sched.Send(*account, -1).ok());  // Throws: ends it.
+    ASSERT_TRUE(sched.Send(anonymous, 5).ok());  // Returns: ends it.
+    ASSERT_TRUE(sched.Run().ok());
+
+    // The two ends race on workers: find each Down by its reference.
+    ASSERT_EQ(downs.size(), 2u);
+    const bool account_first = downs[0].ref == *account;
+    const Down& account_down = downs[account_first ? 0 : 1];
+    const Down& anonymous_down = downs[account_first ? 1 : 0];
+    EXPECT_TRUE(account_down.ref == *account);
+    EXPECT_TRUE(account_down.ref.template As<int>() == *account);
+    EXPECT_FALSE(account_down.ref.template As<std::string>().valid());
+    EXPECT_EQ(account_down.name, "acct-7");
+    EXPECT_EQ(account_down.actor, "'acct-7'");
+    EXPECT_EQ(account_down.reason,
+              absl::AbortedError("actor 'acct-7' failed: negative: -1"));
+    EXPECT_TRUE(anonymous_down.ref == anonymous);
+    EXPECT_FALSE(anonymous_down.ref == *account);
+    EXPECT_EQ(anonymous_down.name, "");
+    EXPECT_EQ(anonymous_down.actor, "#3");
+    EXPECT_EQ(anonymous_down.reason, absl::OkStatus());
+
+    // A successor runs under the same name; the Down's reference is the
+    // old actor's, which has finished.
+    EXPECT_THAT(got, ElementsAre(100));
+    absl::StatusOr<ActorRef<int>> successor =
+        coactor::Find<int>(sched, "acct-7");
+    ASSERT_TRUE(successor.ok());
+    EXPECT_TRUE(sched.IsAlive(*successor));
+    EXPECT_FALSE(account_down.ref == *successor);
+    EXPECT_FALSE(sched.IsAlive(account_down.ref.template As<int>()));
+    EXPECT_THAT(anonymous_got, ElementsAre(5));
+  });
+}
+
+// An ActorRef converts to an AnyActorRef and back, checked by type.
+TEST(AnyActorRefTest, ConvertsFromAndBackToTheTypedReference) {
+  DequeScheduler sched;
+  std::vector<int> got;
+  ActorRef<int> recorder = sched.Spawn(Recorder(got));
+  AnyActorRef any = recorder;
+  EXPECT_TRUE(any.valid());
+  EXPECT_TRUE(any == recorder);
+  EXPECT_TRUE(any.As<int>() == recorder);
+  EXPECT_FALSE(any.As<std::string>().valid());
+  EXPECT_FALSE(AnyActorRef().valid());
+  EXPECT_FALSE(AnyActorRef(ActorRef<int>()).As<int>().valid());
+  EXPECT_TRUE(AnyActorRef() == ActorRef<int>());
+  EXPECT_FALSE(AnyActorRef() == recorder);
+}
+
 // A reference from another scheduler is refused as such, whichever side
 // it is on, and the same way on every scheduler; only a finished actor is
 // "finished".

@@ -6,12 +6,15 @@
 #ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
 #define COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
 
+#include <cstdint>
 #include <exception>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "actors/actor_ref.h"
 #include "actors/down.h"
+#include "actors/internal/actor_cell.h"
 
 namespace coactor::internal {
 
@@ -25,16 +28,21 @@ inline std::string DescribeException(const std::exception_ptr& exception) {
   }
 }
 
-// What monitors of the actor `name` hear: OK, or Aborted with the what() of
-// the exception that ended it.
-inline Down DownNotice(const std::string& name,
+// What monitors of the actor of `generation` in `cell` hear when it ends
+// (the cell still holds it: its name and type): who it was, and OK, or
+// Aborted with the what() of the exception that ended it.
+inline Down DownNotice(ActorCell& cell, uint32_t generation,
                        const std::exception_ptr& exception) {
-  return Down{name,
-              exception ? absl::AbortedError(absl::StrCat(
-                              "actor ", name, " failed: ",
-                              DescribeException(exception)))
-                        : absl::OkStatus(),
-              exception};
+  const std::string display_name = cell.DisplayName();
+  return Down{
+      display_name,
+      exception ? absl::AbortedError(absl::StrCat(
+                      "actor ", display_name, " failed: ",
+                      DescribeException(exception)))
+                : absl::OkStatus(),
+      exception,
+      ActorRefAccess::MakeAny(&cell, generation),
+      cell.name == nullptr ? std::string() : *cell.name};
 }
 
 // The reason kept with a message (or error) the actor `name` ended before
