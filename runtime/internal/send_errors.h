@@ -29,9 +29,10 @@ inline constexpr bool kMustMove =
 
 // Refuses, at compile time, to send `M&&` to an actor that receives Msg
 // (by name, Msg is what is sent: std::decay_t<M>). Called first in every
-// send, so that its message is the first error a user sees.
+// send, so that its message is the first error a user sees. (consteval:
+// nothing of it is left at run time, even unoptimised.)
 template <typename Msg, typename M>
-constexpr void CheckSendable() {
+consteval void CheckSendable() {
   static_assert(!kMustMove<Msg, M>,
                 "the message cannot be copied from this lvalue: move it: "
                 "std::move(...)");
