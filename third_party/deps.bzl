@@ -89,6 +89,11 @@ def coactor_dependencies():
         name = "com_google_googletest",
         build_file = Label("//third_party:gtest.BUILD"),
         debian_package = "libgtest-dev",
+        owners = {
+            "gmock": "libgmock-dev",
+            "libgmock.a": "libgmock-dev",
+            "libgmock_main.a": "libgmock-dev",
+        },
         include_dirs = ["gtest", "gmock"],
         required_libs = ["libgtest.a", "libgtest_main.a", "libgmock.a", "libgmock_main.a"],
     )

@@ -121,8 +121,8 @@ def _starlark_list(items):
 
 def _require_dir(rctx, path, package):
     if not rctx.path(path).exists:
-        fail(("%s not found: install the Debian package %s " +
-              "(./bazelw does this automatically)") % (path, package))
+        fail(("%s not found: install the Debian package %s (apt-get install %s; " +
+              "in coactor's own checkout ./bazelw installs it)") % (path, package, package))
 
 def _pkg_config(rctx, pkg_config, args, module):
     res = rctx.execute([pkg_config] + args + [module])
@@ -138,7 +138,7 @@ def _absl_impl(rctx):
     pkg_config = rctx.which("pkg-config")
     if pkg_config == None:
         fail("pkg-config not found: install the Debian package pkg-config " +
-             "(./bazelw does this automatically)")
+             "(apt-get install pkg-config; in coactor's own checkout ./bazelw installs it)")
 
     rctx.symlink(include + "/absl", "include/absl")
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
@@ -193,11 +193,12 @@ system_absl_repository = repository_rule(
 
 def _system_library_impl(rctx):
     include = rctx.attr.prefix + "/include"
+    owners = rctx.attr.owners
     for d in rctx.attr.include_dirs:
-        _require_dir(rctx, include + "/" + d, rctx.attr.debian_package)
+        _require_dir(rctx, include + "/" + d, owners.get(d, rctx.attr.debian_package))
         rctx.symlink(include + "/" + d, "include/" + d)
     for lib in rctx.attr.required_libs:
-        _require_dir(rctx, rctx.attr.libdir + "/" + lib, rctx.attr.debian_package)
+        _require_dir(rctx, rctx.attr.libdir + "/" + lib, owners.get(lib, rctx.attr.debian_package))
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
     rctx.template("BUILD.bazel", rctx.attr.build_file, {}, executable = False)
 
@@ -206,6 +207,9 @@ system_library_repository = repository_rule(
     attrs = {
         "build_file": attr.label(mandatory = True, allow_single_file = True),
         "debian_package": attr.string(mandatory = True),
+        # Include directories or libraries that another package provides
+        # (gmock is libgmock-dev's, not libgtest-dev's).
+        "owners": attr.string_dict(),
         "include_dirs": attr.string_list(mandatory = True),
         "libdir": attr.string(default = "/usr/lib/x86_64-linux-gnu"),
         "prefix": attr.string(default = "/usr"),
