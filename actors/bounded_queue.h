@@ -7,8 +7,17 @@
 //   co_await queue.Put(42);               // in a producer task
 //   int x = co_await queue.Get();         // in a consumer task
 //
-// Thread-safety: thread-safe (a mutex); the queue must outlive every
-// coroutine waiting on it.
+// Lifetimes: a waiter whose frame is destroyed while it waits (its
+// scheduler was destroyed) withdraws from the queue, so a later Put() or
+// Get() never touches the freed frame or wakes through the freed
+// scheduler; the value a destroyed putter held goes with its frame. A
+// queue destroyed with waiters still registered forgets them (they stay
+// suspended until their frames are destroyed). Either may thus go first,
+// but not while the other is in use on another thread.
+//
+// Thread-safety: thread-safe (a mutex). A waiter is woken with the mutex
+// held, so a waiter's frame being destroyed on one thread never races its
+// wake-up on another.
 #ifndef COACTOR_ACTORS_BOUNDED_QUEUE_H_
 #define COACTOR_ACTORS_BOUNDED_QUEUE_H_
 
@@ -19,6 +28,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "actors/internal/actor_cell.h"
@@ -32,36 +42,67 @@ class BoundedQueue {
   explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
   BoundedQueue(const BoundedQueue&) = delete;
   BoundedQueue& operator=(const BoundedQueue&) = delete;
+  // Waiters still registered forget the queue (see the header comment).
+  ~BoundedQueue() {
+    std::lock_guard<std::mutex> hold(mutex_);
+    for (const Waiting<PutAwaiter>& putter : putters_) {
+      putter.awaiter->queue_ = nullptr;
+    }
+    for (const Waiting<GetAwaiter>& getter : getters_) {
+      getter.awaiter->queue_ = nullptr;
+    }
+  }
 
   class [[nodiscard]] PutAwaiter : public internal::ContextBound {
    public:
     PutAwaiter(BoundedQueue* queue, T value)
         : queue_(queue), value_(std::move(value)) {}
+    PutAwaiter(const PutAwaiter&) = delete;
+    PutAwaiter& operator=(const PutAwaiter&) = delete;
+    // Destroyed while waiting (its frame went with its scheduler): leaves
+    // the queue.
+    ~PutAwaiter() {
+      if (suspended_ && queue_ != nullptr) queue_->Withdraw(this);
+    }
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) {
       return queue_->PutOrWait(this, handle);
     }
-    void await_resume() const noexcept {}
+    // Woken: whoever woke it has taken it out of the queue.
+    void await_resume() noexcept { suspended_ = false; }
 
    private:
     friend class BoundedQueue;
-    BoundedQueue* queue_;
+    BoundedQueue* queue_;  // Null once the queue is gone.
     T value_;
+    // It registered as a waiter and was not resumed since: set under the
+    // queue's lock, cleared by the resumed coroutine itself.
+    bool suspended_ = false;
   };
 
   class [[nodiscard]] GetAwaiter : public internal::ContextBound {
    public:
     explicit GetAwaiter(BoundedQueue* queue) : queue_(queue) {}
+    GetAwaiter(const GetAwaiter&) = delete;
+    GetAwaiter& operator=(const GetAwaiter&) = delete;
+    // As PutAwaiter's.
+    ~GetAwaiter() {
+      if (suspended_ && queue_ != nullptr) queue_->Withdraw(this);
+    }
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> handle) {
       return queue_->GetOrWait(this, handle);
     }
-    T await_resume() { return std::move(*value_); }
+    T await_resume() {
+      suspended_ = false;
+      return std::move(*value_);
+    }
 
    private:
     friend class BoundedQueue;
-    BoundedQueue* queue_;
+    BoundedQueue* queue_;  // Null once the queue is gone.
     std::optional<T> value_;
+    bool suspended_ = false;  // As PutAwaiter's.
   };
 
   PutAwaiter Put(T value) { return PutAwaiter(this, std::move(value)); }
@@ -81,50 +122,69 @@ class BoundedQueue {
     void Wake() const { context.runtime->Wake(context.cell, handle); }
   };
 
-  // Each returns true to suspend the caller; a waiter it completes is
-  // woken after the lock is released.
+  // Each returns true to suspend the caller. A waiter it completes is
+  // woken with the lock held: its frame cannot be destroyed (withdrawing
+  // takes the lock) between leaving the queue and its wake-up.
   bool PutOrWait(PutAwaiter* put, std::coroutine_handle<> handle) {
-    std::optional<Waiting<GetAwaiter>> getter;
-    {
-      std::lock_guard<std::mutex> hold(mutex_);
-      if (!getters_.empty()) {
-        getter = getters_.front();
-        getters_.pop_front();
-        getter->awaiter->value_.emplace(std::move(put->value_));
-      } else if (items_.size() < capacity_) {
-        items_.push_back(std::move(put->value_));
-      } else {
-        put->context_.cell->SetState(internal::ActorState::kBlocked);
-        putters_.push_back({put, put->context_, handle});
-        return true;
-      }
+    std::lock_guard<std::mutex> hold(mutex_);
+    if (!getters_.empty()) {
+      Waiting<GetAwaiter> getter = getters_.front();
+      getters_.pop_front();
+      getter.awaiter->value_.emplace(std::move(put->value_));
+      getter.Wake();
+    } else if (items_.size() < capacity_) {
+      items_.push_back(std::move(put->value_));
+    } else {
+      put->context_.cell->SetState(internal::ActorState::kBlocked);
+      // Before the lock goes: from then on it may be woken and resumed.
+      put->suspended_ = true;
+      putters_.push_back({put, put->context_, handle});
+      return true;
     }
-    if (getter) getter->Wake();
     return false;
   }
 
   bool GetOrWait(GetAwaiter* get, std::coroutine_handle<> handle) {
+    std::lock_guard<std::mutex> hold(mutex_);
     std::optional<Waiting<PutAwaiter>> putter;
-    {
-      std::lock_guard<std::mutex> hold(mutex_);
-      if (!putters_.empty()) {
-        putter = putters_.front();
-        putters_.pop_front();
-      }
-      if (!items_.empty()) {
-        get->value_.emplace(std::move(items_.front()));
-        items_.pop_front();
-        if (putter) items_.push_back(std::move(putter->awaiter->value_));
-      } else if (putter) {  // Capacity 0: hand over directly.
-        get->value_.emplace(std::move(putter->awaiter->value_));
-      } else {
-        get->context_.cell->SetState(internal::ActorState::kBlocked);
-        getters_.push_back({get, get->context_, handle});
-        return true;
-      }
+    if (!putters_.empty()) {
+      putter = putters_.front();
+      putters_.pop_front();
+    }
+    if (!items_.empty()) {
+      get->value_.emplace(std::move(items_.front()));
+      items_.pop_front();
+      if (putter) items_.push_back(std::move(putter->awaiter->value_));
+    } else if (putter) {  // Capacity 0: hand over directly.
+      get->value_.emplace(std::move(putter->awaiter->value_));
+    } else {
+      get->context_.cell->SetState(internal::ActorState::kBlocked);
+      get->suspended_ = true;  // As in PutOrWait().
+      getters_.push_back({get, get->context_, handle});
+      return true;
     }
     if (putter) putter->Wake();
     return false;
+  }
+
+  // Takes a waiter whose frame is being destroyed out of the queue, if it
+  // is still there.
+  template <typename Awaiter>
+  void Withdraw(Awaiter* awaiter) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    auto& waiters = [this]() -> auto& {
+      if constexpr (std::is_same_v<Awaiter, PutAwaiter>) {
+        return putters_;
+      } else {
+        return getters_;
+      }
+    }();
+    for (auto it = waiters.begin(); it != waiters.end(); ++it) {
+      if (it->awaiter == awaiter) {
+        waiters.erase(it);
+        return;
+      }
+    }
   }
 
   const size_t capacity_;

@@ -15,9 +15,14 @@
 //     co_return results;                                   // {2, 6, 24}
 //   }
 //
+// A JoinHandle may be awaited from an actor or task on another scheduler
+// than the task's. If the awaiting frame is destroyed while it waits (its
+// scheduler went away), it withdraws: the task, ending later, wakes no one.
+//
 // Thread-safety: a JoinHandle may be awaited once, from one coroutine; the
 // task may end on another thread (work-stealing scheduler): the handle's
-// state is guarded by a mutex.
+// state is guarded by a mutex, and the waiter is woken with it held, so
+// its frame cannot be destroyed between the task's end and its wake-up.
 #ifndef COACTOR_ACTORS_JOIN_HANDLE_H_
 #define COACTOR_ACTORS_JOIN_HANDLE_H_
 
@@ -64,20 +69,31 @@ class TaskState {
       // Release: see done().
       done_.store(true, std::memory_order_release);
       waiter = std::exchange(waiter_, Waiter{});
+      // Under the lock: see Withdraw().
+      if (waiter.handle) waiter.runtime->Wake(waiter.cell, waiter.handle);
     }
-    if (waiter.handle) waiter.runtime->Wake(waiter.cell, waiter.handle);
   }
 
   // Registers `handle` (in `context`) to be woken; false if already done.
-  bool Await(const ExecutionContext& context, std::coroutine_handle<> handle) {
+  // `owner` identifies the registration for Withdraw().
+  bool Await(const ExecutionContext& context, std::coroutine_handle<> handle,
+             const void* owner) {
     std::lock_guard<std::mutex> hold(mutex_);
     // Relaxed: the lock orders it with Finish().
     if (done_.load(std::memory_order_relaxed)) return false;
     // Blocked before the lock is released, so a Finish() on another thread
     // always wakes a blocked actor.
     context.cell->SetState(ActorState::kBlocked);
-    waiter_ = Waiter{context.runtime, context.cell, handle};
+    waiter_ = Waiter{context.runtime, context.cell, handle, owner};
     return true;
+  }
+
+  // The frame of the waiter `owner` registered is being destroyed: forgets
+  // it, unless already woken. (Finish() wakes with the lock held, so once
+  // this returns no wake-up for it is under way.)
+  void Withdraw(const void* owner) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    if (waiter_.owner == owner) waiter_ = Waiter{};
   }
 
   // The result, once: a second take (say, a copy of the JoinHandle
@@ -99,6 +115,7 @@ class TaskState {
     Runtime* runtime = nullptr;
     ActorCell* cell = nullptr;
     std::coroutine_handle<> handle;
+    const void* owner = nullptr;
   };
 
   std::mutex mutex_;
@@ -132,15 +149,39 @@ class [[nodiscard]] JoinHandle : public internal::ContextBound {
  public:
   explicit JoinHandle(std::shared_ptr<internal::TaskState<T>> state)
       : state_(std::move(state)) {}
+  // A copy or move is a handle that is not waiting.
+  JoinHandle(const JoinHandle& other) : state_(other.state_) {}
+  JoinHandle(JoinHandle&& other) noexcept : state_(std::move(other.state_)) {}
+  JoinHandle& operator=(const JoinHandle& other) {
+    Withdraw();
+    state_ = other.state_;
+    return *this;
+  }
+  JoinHandle& operator=(JoinHandle&& other) noexcept {
+    Withdraw();
+    state_ = std::move(other.state_);
+    return *this;
+  }
+  // Destroyed while waiting (its frame went with its scheduler): the task
+  // will wake no one.
+  ~JoinHandle() { Withdraw(); }
 
   // True once the task has ended.
   bool done() const { return state_->done(); }
 
   bool await_ready() const { return state_->done(); }
   bool await_suspend(std::coroutine_handle<> handle) {
-    return state_->Await(context_, handle);
+    // Set first: once registered, it may be woken and resumed at once on
+    // another thread.
+    suspended_ = true;
+    if (state_->Await(context_, handle, this)) return true;
+    suspended_ = false;  // Done already: it goes on at once.
+    return false;
   }
-  T await_resume() { return state_->Take(); }
+  T await_resume() {
+    suspended_ = false;
+    return state_->Take();
+  }
 
   // For schedulers: the result once done() (rethrows the task's exception).
   T TakeResult() { return state_->Take(); }
@@ -149,7 +190,15 @@ class [[nodiscard]] JoinHandle : public internal::ContextBound {
   internal::TaskState<T>* state() const { return state_.get(); }
 
  private:
+  void Withdraw() {
+    if (suspended_ && state_ != nullptr) state_->Withdraw(this);
+    suspended_ = false;
+  }
+
   std::shared_ptr<internal::TaskState<T>> state_;
+  // It registered to be woken and was not resumed since; owned by the
+  // awaiting coroutine.
+  bool suspended_ = false;
 };
 
 namespace internal {
