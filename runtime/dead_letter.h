@@ -12,12 +12,17 @@
 //
 // ActorFailure records an exception that escaped an actor and ended it.
 //
+// RecordLimits bounds what a scheduler keeps of these (SetRecordLimits()),
+// so that a long-lived process that keeps sending to unknown names or
+// losing actors does not grow for ever.
+//
 // Thread-safety: plain values.
 #ifndef COACTOR_RUNTIME_DEAD_LETTER_H_
 #define COACTOR_RUNTIME_DEAD_LETTER_H_
 
 #include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
 
+#include <cstddef>
 #include <exception>
 #include <string>
 
@@ -27,9 +32,10 @@
 namespace coactor {
 
 struct DeadLetter {
-  // Who it was for, unquoted, the same on every scheduler: the name it was
-  // sent to (a send by name), or the actor's name or "#id" if it has none
-  // (a message it had not read when it finished, or a message or error sent
+  // Who it was for, unquoted, the same on every scheduler (a name longer
+  // than 256 bytes is recorded as its first 256 bytes and "...(N bytes)"):
+  // the name it was sent to (a send by name), or the actor's name or "#id"
+  // if it has none (a message it had not read when it finished, or a message or error sent
   // through a reference to it after it finished). "(finished actor)" once
   // that actor is no longer known (its place holds another actor by now),
   // "(another scheduler's actor)" for a reference that another scheduler
@@ -44,6 +50,21 @@ struct ActorFailure {
   // The exception's what(), or a note that it was not a std::exception.
   std::string what;
   std::exception_ptr exception;
+};
+
+// How much a scheduler keeps. Each limit is a count; 0 keeps nothing.
+struct RecordLimits {
+  // The newest dead letters kept. An older one is dropped: its message is
+  // destroyed (a request's ReplyTo then answers its ask at once with
+  // "the request was dropped without a reply"); dead_letters_recorded()
+  // still counts it.
+  size_t dead_letters = 10'000;
+  // The newest failures kept; failures_recorded() counts them all.
+  size_t failures = 10'000;
+  // Names of finished actors remembered, so that a send to one of them
+  // fails with FailedPrecondition ("actor 'x' has finished"); a send to an
+  // older one fails with NotFound, as to a name never used.
+  size_t finished_names = 10'000;
 };
 
 }  // namespace coactor

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/internal/actor_end.h"
+#include "runtime/internal/records.h"
 #include "runtime/internal/send_errors.h"
 
 namespace coactor {
@@ -47,7 +48,7 @@ DequeScheduler::~DequeScheduler() {
   // (a dead letter by now), so until none is left.
   do {
     DestroyPendingMessages();
-    std::vector<DeadLetter> letters = std::exchange(dead_letters_, {});
+    std::vector<DeadLetter> letters = dead_letters_.Take();
     letters.clear();  // Their destructors' sends land in dead_letters_.
   } while (!queue_.empty() || timers_.size() != 0 || !dead_letters_.empty());
 }
@@ -153,9 +154,40 @@ void DequeScheduler::EnqueueAlternative(Cell* cell,
 absl::Status DequeScheduler::RecordDeadLetter(std::string recipient,
                                               absl::Status reason,
                                               ErasedMessage message) {
-  dead_letters_.push_back(
-      DeadLetter{std::move(recipient), reason, std::move(message)});
+  std::vector<DeadLetter> dropped;
+  dead_letters_.Add(DeadLetter{std::move(recipient), reason, std::move(message)},
+                    limits_.dead_letters, dropped);
+  // `dropped` goes here, the log whole again: a message's destructor may
+  // send, and so record.
   return reason;
+}
+
+void DequeScheduler::SetRecordLimits(const RecordLimits& limits) {
+  limits_ = limits;
+  std::vector<DeadLetter> dropped_letters;
+  dead_letters_.Trim(limits_.dead_letters, dropped_letters);
+  std::vector<ActorFailure> dropped_failures;
+  failures_.Trim(limits_.failures, dropped_failures);
+  ForgetOldFinishedNames();
+}
+
+void DequeScheduler::RememberFinishedName(Cell* cell, uint32_t generation) {
+  finished_names_.push_back(
+      FinishedName{*cell->name, RegistryEntry{cell, generation}});
+  ForgetOldFinishedNames();
+}
+
+void DequeScheduler::ForgetOldFinishedNames() {
+  while (finished_names_.size() > limits_.finished_names) {
+    const FinishedName& oldest = finished_names_.front();
+    auto it = registry_.find(Key(oldest.name));
+    // Unless the name was taken again since.
+    if (it != registry_.end() && it->second.cell == oldest.entry.cell &&
+        it->second.generation == oldest.entry.generation) {
+      registry_.erase(it);
+    }
+    finished_names_.pop_front();
+  }
 }
 
 absl::Status DequeScheduler::Run() {
@@ -347,7 +379,7 @@ void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
       AfterWake(cell);
       break;
     case ActorState::kFinished:
-      RecordDeadLetter(cell->RecipientName(),
+      RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
                        internal::Undelivered(cell->DisplayName()),
                        ErasedMessage::Of(std::move(error)))
           .IgnoreError();
@@ -375,7 +407,7 @@ void DequeScheduler::Start(Cell* cell) {
 
 void DequeScheduler::DeliverToFinished(Cell* cell,
                                        internal::Payload* payload) {
-  RecordDeadLetter(cell->RecipientName(),
+  RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
                    internal::Undelivered(cell->DisplayName()),
                    ErasedMessage::Adopt(cell->type, payload))
       .IgnoreError();
@@ -390,14 +422,18 @@ void DequeScheduler::OnFinished(Cell* cell) {
   if (exception || cell->extras != nullptr) {
     const std::string name = cell->DisplayName();
     if (exception) {
-      failures_.push_back(
-          ActorFailure{name, internal::DescribeException(exception), exception});
+      std::vector<ActorFailure> dropped;
+      failures_.Add(
+          ActorFailure{internal::RecordedName(name),
+                       internal::DescribeException(exception), exception},
+          limits_.failures, dropped);
     }
     if (cell->extras != nullptr) {
       Cell::Extras& extras = *cell->extras;
       if (!extras.stashed_errors.empty() || !extras.stash.empty()) {
         const absl::Status undelivered = internal::Undelivered(name);
-        const std::string recipient = cell->RecipientName();
+        const std::string recipient =
+            internal::RecordedName(cell->RecipientName());
         for (std::exception_ptr& error : extras.stashed_errors) {
           RecordDeadLetter(recipient, undelivered,
                            ErasedMessage::Of(std::move(error)))
@@ -434,8 +470,12 @@ void DequeScheduler::EndActor(Cell* cell) {
   // From now on every reference to and registry entry for this actor is
   // stale; the generation alone tells (typed sends check nothing else), and
   // the name cache forgets it.
+  const uint32_t generation = cell->Generation();
   cell->BumpGeneration();
-  if (cell->name != nullptr) ForgetCachedName(*cell->name, cell);
+  if (cell->name != nullptr) {
+    ForgetCachedName(*cell->name, cell);
+    RememberFinishedName(cell, generation);
+  }
   --live_actors_;
 }
 

@@ -69,6 +69,7 @@
 #include "runtime/timer_id.h"
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/records.h"
 #include "runtime/internal/ring_queue.h"
 #include "runtime/internal/segment_queue.h"
 #include "runtime/internal/send_errors.h"
@@ -159,14 +160,25 @@ class DequeScheduler final : private internal::Runtime,
   uint64_t messages_delivered() const { return messages_delivered_; }
   size_t live_actors() const { return live_actors_; }
 
-  const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
-  // Hands over the dead letters recorded so far. The caller must destroy
+  // The newest dead letters and failures, oldest first, up to the limits
+  // set by SetRecordLimits() (runtime/dead_letter.h).
+  const std::deque<DeadLetter>& dead_letters() const {
+    return dead_letters_.items();
+  }
+  const std::deque<ActorFailure>& failures() const { return failures_.items(); }
+  // Hands over the dead letters kept so far. The caller must destroy
   // them before this scheduler: one may hold an ask's ReplyTo, whose
   // destructor reaches into the scheduler (see runtime/dead_letter.h).
-  std::vector<DeadLetter> TakeDeadLetters() {
-    return std::exchange(dead_letters_, {});
-  }
-  const std::vector<ActorFailure>& failures() const { return failures_; }
+  std::vector<DeadLetter> TakeDeadLetters() { return dead_letters_.Take(); }
+  std::vector<ActorFailure> TakeFailures() { return failures_.Take(); }
+  // Every dead letter and failure ever recorded, kept, taken or dropped.
+  uint64_t dead_letters_recorded() const { return dead_letters_.total(); }
+  uint64_t failures_recorded() const { return failures_.total(); }
+
+  // From now on keeps at most `limits` (dropping the oldest records and
+  // names beyond them now).
+  void SetRecordLimits(const RecordLimits& limits);
+  const RecordLimits& record_limits() const { return limits_; }
 
  private:
   friend class SchedulerApi<DequeScheduler>;
@@ -414,8 +426,19 @@ class DequeScheduler final : private internal::Runtime,
   size_t live_actors_ = 0;
   bool running_ = false;
   bool shutting_down_ = false;
-  std::vector<DeadLetter> dead_letters_;
-  std::vector<ActorFailure> failures_;
+  RecordLimits limits_;
+  internal::BoundedLog<DeadLetter> dead_letters_;
+  internal::BoundedLog<ActorFailure> failures_;
+  // Named actors that finished, oldest first: their registry entries stay
+  // (so a send names the actor as finished) until they drop out of this
+  // list, at limits_.finished_names.
+  struct FinishedName {
+    std::string name;
+    RegistryEntry entry;
+  };
+  std::deque<FinishedName> finished_names_;
+  void RememberFinishedName(Cell* cell, uint32_t generation);
+  void ForgetOldFinishedNames();
 };
 
 // ---- Templates ------------------------------------------------------------
@@ -439,7 +462,7 @@ template <typename T, typename M>
 absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
                                             M&& message) {
   if (cell == nullptr) {
-    return RecordDeadLetter(std::string(name), LookupError(name),
+    return RecordDeadLetter(internal::RecordedName(name), LookupError(name),
                             ErasedMessage::Of(std::forward<M>(message)));
   }
   const internal::Alternative* alternative =
@@ -450,7 +473,7 @@ absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
     return absl::OkStatus();
   }
   return RecordDeadLetter(
-      std::string(name),
+      internal::RecordedName(name),
       WrongTypeError(name, *cell->type, internal::TypeName<T>()),
       ErasedMessage::Of(std::forward<M>(message)));
 }

@@ -101,7 +101,7 @@ WorkStealingScheduler::~WorkStealingScheduler() {
     std::vector<DeadLetter> letters;
     {
       std::lock_guard<std::mutex> hold(records_mutex_);
-      letters.swap(dead_letters_);
+      letters = dead_letters_.Take();
     }
     if (callbacks.empty() && letters.empty()) break;
     callbacks.clear();  // Outside the locks: they may add timers or send.
@@ -124,7 +124,81 @@ uint64_t WorkStealingScheduler::messages_delivered() const {
 
 std::vector<DeadLetter> WorkStealingScheduler::TakeDeadLetters() {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return std::exchange(dead_letters_, {});
+  return dead_letters_.Take();
+}
+
+std::vector<ActorFailure> WorkStealingScheduler::failures() const {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  return std::vector<ActorFailure>(failures_.items().begin(),
+                                   failures_.items().end());
+}
+
+std::vector<ActorFailure> WorkStealingScheduler::TakeFailures() {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  return failures_.Take();
+}
+
+uint64_t WorkStealingScheduler::dead_letters_recorded() const {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  return dead_letters_.total();
+}
+
+uint64_t WorkStealingScheduler::failures_recorded() const {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  return failures_.total();
+}
+
+RecordLimits WorkStealingScheduler::record_limits() const {
+  std::lock_guard<std::mutex> hold(records_mutex_);
+  return limits_;
+}
+
+void WorkStealingScheduler::SetRecordLimits(const RecordLimits& limits) {
+  std::vector<DeadLetter> dropped_letters;
+  std::vector<ActorFailure> dropped_failures;
+  {
+    std::lock_guard<std::mutex> hold(records_mutex_);
+    limits_ = limits;
+    dead_letters_.Trim(limits.dead_letters, dropped_letters);
+    failures_.Trim(limits.failures, dropped_failures);
+  }
+  std::unique_lock<std::shared_mutex> hold(registry_mutex_);
+  finished_names_limit_ = limits.finished_names;
+  ForgetOldFinishedNames();
+}
+
+void WorkStealingScheduler::Record(std::optional<ActorFailure> failure,
+                                   std::vector<DeadLetter> letters) {
+  std::vector<ActorFailure> dropped_failures;
+  std::vector<DeadLetter> dropped_letters;
+  {
+    std::lock_guard<std::mutex> hold(records_mutex_);
+    if (failure.has_value()) {
+      failures_.Add(std::move(*failure), limits_.failures, dropped_failures);
+    }
+    for (DeadLetter& letter : letters) {
+      dead_letters_.Add(std::move(letter), limits_.dead_letters,
+                        dropped_letters);
+    }
+  }
+  // The dropped ones go here, outside the lock.
+}
+
+void WorkStealingScheduler::ForgetOldFinishedNames() {
+  bool forgot = false;
+  while (finished_names_.size() > finished_names_limit_) {
+    const FinishedName& oldest = finished_names_.front();
+    auto it = registry_.find(Key(oldest.name));
+    // Unless the name was taken again since.
+    if (it != registry_.end() && it->second.cell == oldest.entry.cell &&
+        it->second.generation == oldest.entry.generation) {
+      registry_.erase(it);
+      forgot = true;
+    }
+    finished_names_.pop_front();
+  }
+  // Release: as in Admit(); workers' caches of the name refill.
+  if (forgot) registry_version_.fetch_add(1, std::memory_order_release);
 }
 
 // ---- Registry and admission --------------------------------------------------
@@ -257,10 +331,14 @@ absl::Status WorkStealingScheduler::PushConverted(
 absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
                                                      absl::Status reason,
                                                      ErasedMessage message) {
-  std::lock_guard<std::mutex> hold(records_mutex_);
-  dead_letters_.push_back(
-      DeadLetter{std::move(recipient), reason, std::move(message)});
-  return reason;
+  std::vector<DeadLetter> dropped;
+  {
+    std::lock_guard<std::mutex> hold(records_mutex_);
+    dead_letters_.Add(
+        DeadLetter{std::move(recipient), reason, std::move(message)},
+        limits_.dead_letters, dropped);
+  }
+  return reason;  // `dropped` goes outside the lock.
 }
 
 // ---- Scheduling ------------------------------------------------------------
@@ -659,13 +737,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
 }
 
 void WorkStealingScheduler::Finish(Cell* cell) {
-  const uint32_t generation = cell->Generation();  // The ending actor's.
+  uint32_t generation;  // The actor's, before it ends.
   std::vector<ErasedMessage> undelivered;
   std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
     cell->closed = true;
     cell->scheduled = false;
+    generation = cell->Generation();
     cell->BumpGeneration();
     if (cell->extras != nullptr) {
       monitors = std::exchange(cell->extras->monitors, {});
@@ -690,29 +769,41 @@ void WorkStealingScheduler::Finish(Cell* cell) {
   cell->SetState(ActorState::kFinished);
   live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
   // The common end (no failure, nothing undelivered, no monitor) builds no
-  // display name and takes no lock but the pool's.
+  // display name and takes no lock but the pool's (and the registry's for
+  // a named actor).
   if (exception || !undelivered.empty() || !monitors.empty()) {
     const std::string display_name = cell->DisplayName();
-    const std::string recipient = cell->RecipientName();
-    {
-      std::lock_guard<std::mutex> hold(records_mutex_);
-      if (exception) {
-        failures_.push_back(ActorFailure{
-            display_name, internal::DescribeException(exception), exception});
-      }
+    const std::string recipient =
+        internal::RecordedName(cell->RecipientName());
+    std::optional<ActorFailure> failure;
+    if (exception) {
+      failure = ActorFailure{internal::RecordedName(display_name),
+                             internal::DescribeException(exception),
+                             exception};
+    }
+    std::vector<DeadLetter> letters;
+    if (!undelivered.empty()) {
+      const absl::Status reason = internal::Undelivered(display_name);
+      letters.reserve(undelivered.size());
       for (ErasedMessage& message : undelivered) {
-        dead_letters_.push_back(DeadLetter{
-            recipient, internal::Undelivered(display_name),
-            std::move(message)});
+        letters.push_back(DeadLetter{recipient, reason, std::move(message)});
       }
     }
+    Record(std::move(failure), std::move(letters));
     if (!monitors.empty()) {
       const Down down = internal::DownNotice(*cell, generation, exception);
       for (auto& notify : monitors) notify(down);
     }
   }
-  // The name stays until the cell is reused, for errors about stale
-  // references to the actor.
+  // The registry remembers the name for a while (see finished_names_).
+  if (cell->name != nullptr) {
+    std::unique_lock<std::shared_mutex> hold(registry_mutex_);
+    finished_names_.push_back(FinishedName{
+        *cell->name, RegistryEntry{cell, generation}});
+    ForgetOldFinishedNames();
+  }
+  // The name stays with the cell until it is reused, for errors about
+  // stale references to the actor.
   {
     std::lock_guard<std::mutex> hold(pool_mutex_);
     cell->next_free = free_cells_;

@@ -80,6 +80,7 @@
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/outbox.h"
 #include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/records.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
@@ -137,11 +138,30 @@ class WorkStealingScheduler final : private internal::Runtime,
     // Relaxed: a statistic.
     return live_actors_.load(std::memory_order_relaxed);
   }
-  const std::vector<DeadLetter>& dead_letters() const { return dead_letters_; }
-  // As DequeScheduler::TakeDeadLetters(): destroy them before this
-  // scheduler (one may hold an ask's ReplyTo).
+  // The newest dead letters kept, oldest first (see SetRecordLimits()).
+  // Not while Run() runs: a dead letter owns its message, which may not be
+  // copyable, so this is the scheduler's own list, not a snapshot. While
+  // it runs, take them (TakeDeadLetters()) or count them.
+  const std::deque<DeadLetter>& dead_letters() const {
+    return dead_letters_.items();
+  }
+  // Thread-safe: hands over the dead letters kept so far. As
+  // DequeScheduler::TakeDeadLetters(), destroy them before this scheduler
+  // (one may hold an ask's ReplyTo).
   std::vector<DeadLetter> TakeDeadLetters();
-  const std::vector<ActorFailure>& failures() const { return failures_; }
+  // Thread-safe: a copy of the failures kept, oldest first.
+  std::vector<ActorFailure> failures() const;
+  // Thread-safe: hands over the failures kept so far.
+  std::vector<ActorFailure> TakeFailures();
+  // Thread-safe: every dead letter and failure ever recorded, kept, taken
+  // or dropped.
+  uint64_t dead_letters_recorded() const;
+  uint64_t failures_recorded() const;
+
+  // Thread-safe: from now on keeps at most `limits` (dropping the oldest
+  // records and names beyond them now). See runtime/dead_letter.h.
+  void SetRecordLimits(const RecordLimits& limits);
+  RecordLimits record_limits() const;
 
  private:
   friend class SchedulerApi<WorkStealingScheduler>;
@@ -530,8 +550,26 @@ class WorkStealingScheduler final : private internal::Runtime,
   std::atomic<size_t> live_actors_{0};
 
   mutable std::mutex records_mutex_;
-  std::vector<DeadLetter> dead_letters_;
-  std::vector<ActorFailure> failures_;
+  RecordLimits limits_;  // Guarded by records_mutex_.
+  internal::BoundedLog<DeadLetter> dead_letters_;  // Guarded by records_mutex_.
+  internal::BoundedLog<ActorFailure> failures_;  // Guarded by records_mutex_.
+  // Adds a failure and dead letters under records_mutex_; what the limits
+  // push out is destroyed after the lock is let go (a message's destructor
+  // may send).
+  void Record(std::optional<ActorFailure> failure,
+              std::vector<DeadLetter> letters);
+
+  // Named actors that finished, oldest first; guarded by registry_mutex_.
+  // Their registry entries stay (so a send names the actor as finished)
+  // until they drop out of this list, at RecordLimits::finished_names.
+  struct FinishedName {
+    std::string name;
+    RegistryEntry entry;
+  };
+  std::deque<FinishedName> finished_names_;
+  size_t finished_names_limit_ = RecordLimits{}.finished_names;
+  // Under registry_mutex_ (unique).
+  void ForgetOldFinishedNames();
 };
 
 // ---- Templates ------------------------------------------------------------
@@ -557,7 +595,7 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
                                                    M&& message) {
   RegistryEntry entry;
   if (!LookUp(name, &entry)) {
-    return RecordDeadLetter(std::string(name), LookupError(name),
+    return RecordDeadLetter(internal::RecordedName(name), LookupError(name),
                             ErasedMessage::Of(std::forward<M>(message)));
   }
   T value(std::forward<M>(message));
@@ -566,7 +604,7 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
   absl::Status status =
       PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
   if (status.ok()) return status;
-  return RecordDeadLetter(std::string(name), status,
+  return RecordDeadLetter(internal::RecordedName(name), status,
                           ErasedMessage::Of(std::move(value)));
 }
 

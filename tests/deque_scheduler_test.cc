@@ -1,6 +1,7 @@
 #include "runtime/deque_scheduler.h"
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -258,7 +259,7 @@ TEST(DequeSchedulerTest, ActorsSpawnAndSendFromInside) {
   EXPECT_EQ(sched.dead_letters()[0].reason.code(),
             absl::StatusCode::kFailedPrecondition);
   // Looked at in place, without taking them.
-  const std::vector<DeadLetter>& in_place = sched.dead_letters();
+  const std::deque<DeadLetter>& in_place = sched.dead_letters();
   ASSERT_NE(in_place[1].message.get_if<int>(), nullptr);
   EXPECT_EQ(*in_place[1].message.get_if<int>(), 200);
   EXPECT_EQ(in_place[1].message.get_if<std::string>(), nullptr);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "actors/internal/actor_cell.h"
+#include "runtime/internal/records.h"
 
 namespace coactor::internal {
 
@@ -45,20 +46,22 @@ inline absl::string_view AbslView(std::string_view s) {
 }
 
 // No live actor is called `name`: it never existed, or it has finished.
+// (Names are cut to kMaxRecordedNameBytes: the status is kept with the
+// dead letter.)
 inline absl::Status NameNotLive(std::string_view name, bool registered) {
   if (registered) {
     return absl::FailedPreconditionError(
-        absl::StrCat("actor '", AbslView(name), "' has finished"));
+        absl::StrCat("actor '", RecordedName(name), "' has finished"));
   }
   return absl::NotFoundError(
-      absl::StrCat("no actor named '", AbslView(name), "'"));
+      absl::StrCat("no actor named '", RecordedName(name), "'"));
 }
 
 inline absl::Status WrongType(std::string_view name, std::string_view receives,
                               std::string_view sent) {
   return absl::InvalidArgumentError(
-      absl::StrCat("actor '", AbslView(name), "' receives ", AbslView(receives),
-                   ", not ", AbslView(sent)));
+      absl::StrCat("actor '", RecordedName(name), "' receives ",
+                   AbslView(receives), ", not ", AbslView(sent)));
 }
 
 // What a send (or SendError) through a reference that reaches no live actor
@@ -90,9 +93,9 @@ inline DeadReference DescribeDeadReference(const ActorCell* cell,
   // Generations change when an actor finishes: one step on, in a vacant
   // cell, is the referenced actor's own end.
   if (cell->Generation() == generation + 1 && vacant) {
-    return {cell->RecipientName(),
+    return {RecordedName(cell->RecipientName()),
             absl::FailedPreconditionError(
-                absl::StrCat("actor ", cell->DisplayName(), " has finished"))};
+                absl::StrCat("actor ", RecordedName(cell->DisplayName()), " has finished"))};
   }
   return {"(finished actor)",
           absl::FailedPreconditionError("the referenced actor has finished")};
