@@ -25,8 +25,19 @@
 // or a dead letter), including those that destructors send meanwhile: every
 // actor counts as finished by then, so such a send is a dead letter.
 //
-// Thread-safety: none. A DequeScheduler and its actors belong to the thread
-// that runs it; Send() from another thread is a data race.
+// Thread-safety: a DequeScheduler and its actors belong to the thread that
+// runs it; Send() from another thread is a data race. Other threads use
+// Post() (a locked inbox the loop drains: messages, or calls to run on the
+// loop's thread) and Stop(), which are thread-safe:
+//
+//   std::thread loop([&] { sched.RunUntilStopped().IgnoreError(); });
+//   sched.Post("counter", 100);   // from any thread
+//   sched.Stop();                 // from any thread, or from an actor
+//   loop.join();
+//
+// Run() still returns when nothing is queued or timed: a post that comes
+// while no Run() runs just waits for the next one. RunUntilStopped()
+// instead waits for posts (and timers) until Stop().
 #ifndef COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 #define COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 
@@ -34,14 +45,18 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -125,9 +140,36 @@ class DequeScheduler final : private internal::Runtime,
 
   // Delivers queued messages until none is left, firing timers as they
   // come due and sleeping on the clock until the next one when only timers
-  // remain. FailedPrecondition if called from inside one of its actors.
+  // remain (a Post() cuts the sleep short). Returns early after Stop().
+  // FailedPrecondition if called from inside one of its actors.
   [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Run();
+  // As Run(), but when nothing is left it waits for posts instead of
+  // returning, until Stop(). For a loop fed from other threads.
+  absl::Status RunUntilStopped();
+
+  // Thread-safe, also from inside an actor: ends the Run() (or
+  // RunUntilStopped(), RunUntilComplete()) in progress once the message
+  // being handled has been handled; everything else stays queued for the
+  // next run. With no run in progress, the next one returns at once. A
+  // run that returns consumes the request (so a Stop() that comes just as
+  // a Run() ends on its own may end the next one instead).
+  void Stop();
+
+  // Thread-safe: queues `message` for the actor called `name` (or `to`),
+  // to be sent from the loop's thread at its next look at its inbox of
+  // posts (every 256 deliveries, and whenever the queue runs dry; it wakes
+  // a loop that sleeps for a timer or waits in RunUntilStopped()). The send
+  // happens there, so its errors are dead letters, not returned. Posts
+  // from one thread are sent in the order they were posted.
+  template <typename M>
+  void Post(std::string_view name, M&& message);
+  template <typename Msg, typename M>
+  void Post(const ActorRef<Msg>& to, M&& message);
+  // Thread-safe: runs `call` on the loop's thread, as a posted message is
+  // sent (so it may Spawn, Send, ...). An exception it throws is recorded
+  // as a failure of "(posted call)".
+  void Post(absl::AnyInvocable<void()> call);
 
   // Delivers exactly one queued message (or actor start or wake-up), after
   // firing the timers that are due; returns whether more is pending
@@ -426,6 +468,33 @@ class DequeScheduler final : private internal::Runtime,
   size_t live_actors_ = 0;
   bool running_ = false;
   bool shutting_down_ = false;
+
+  // Posts from any thread (see Post()); drained by the loop.
+  std::mutex posted_mutex_;
+  std::condition_variable posted_wakeup_;
+  std::vector<absl::AnyInvocable<void()>> posted_;  // Guarded by posted_mutex_.
+  bool loop_waiting_ = false;  // Guarded by posted_mutex_.
+  // posted_ is not empty: a hint read by the loop without the lock.
+  std::atomic<bool> posted_pending_{false};
+  std::atomic<bool> stop_requested_{false};
+  // The thread in RunLoop(), if any, so that a Stop() from one of its
+  // actors can shorten steps_to_check_.
+  std::atomic<std::thread::id> loop_thread_{};
+  // RunLoop()'s count of steps to its next look at timers, posts and
+  // Stop(); only its thread touches it.
+  uint32_t steps_to_check_ = 0;
+  // Runs the posts waiting; true if there were any.
+  bool DrainPosted();
+  // Whether Stop() was called; if so, consumes the request.
+  bool TakeStop() {
+    // Relaxed: a flag; what Stop()'s caller did before it needs no order.
+    return stop_requested_.load(std::memory_order_relaxed) &&
+           stop_requested_.exchange(false);
+  }
+  // Waits until a post or Stop() comes, or `deadline` (on the clock), if
+  // any, passes.
+  void WaitForPosts(std::optional<absl::Time> deadline);
+  absl::Status RunLoop(bool until_stopped);
   RecordLimits limits_;
   internal::BoundedLog<DeadLetter> dead_letters_;
   internal::BoundedLog<ActorFailure> failures_;
@@ -497,6 +566,23 @@ absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
                       internal::ActorRefAccess::Generation(to));
   return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
                           ErasedMessage::Of(Msg(std::forward<M>(message))));
+}
+
+template <typename M>
+void DequeScheduler::Post(std::string_view name, M&& message) {
+  Post([this, name = std::string(name),
+        message = std::decay_t<M>(std::forward<M>(message))]() mutable {
+    Send(name, std::move(message)).IgnoreError();
+  });
+}
+
+template <typename Msg, typename M>
+void DequeScheduler::Post(const ActorRef<Msg>& to, M&& message) {
+  static_assert(std::is_constructible_v<Msg, M&&>,
+                "the message does not convert to the actor's message type");
+  Post([this, to, message = Msg(std::forward<M>(message))]() mutable {
+    Send(to, std::move(message)).IgnoreError();
+  });
 }
 
 template <typename Msg>
@@ -572,12 +658,16 @@ bool DequeScheduler::RunWhileNot(const Done& done) {
       // the step.
       until_timer_check = kTimerCheckInterval;
       if (HasTimers()) FireDueTimers();
+      DrainPosted();
+      if (TakeStop()) break;
       continue;
     }
     if (!queue_.empty()) {
       Step();
+    } else if (DrainPosted()) {
+      continue;
     } else if (HasTimers()) {
-      if (!FireDueTimers()) clock_.SleepUntil(*timers_.NextDeadline());
+      if (!FireDueTimers()) WaitForPosts(timers_.NextDeadline());
     } else {
       return false;
     }

@@ -70,28 +70,11 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
 }
 
 WorkStealingScheduler::~WorkStealingScheduler() {
-  stopping_.store(true);
-  WakeAllWorkers();
-  for (auto& worker : workers_) worker->thread.join();
-
-  // Close every mailbox first, so that sends from destructors of locals in
-  // the frames below become dead letters.
-  for (Cell& cell : cells_) {
-    std::lock_guard<internal::SpinLock> hold(cell.lock);
-    cell.closed = true;
-  }
-  for (Cell& cell : cells_) {
-    if (cell.handle) {
-      std::exchange(cell.handle, nullptr).destroy();
-      cell.promise = nullptr;
-    }
-    for (Mailbox* mailbox : {&cell.inbox, &cell.incoming}) {
-      while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
-    }
-  }
-  // Then the timers, while the cells and the registry a SendAfter's message
-  // (or a ReplyTo in it) may point into still exist; and the dead letters
-  // destroying them records. Either may make more of the other: until none.
+  Shutdown().IgnoreError();  // Refused only from inside an actor.
+  // Then the timers (destroying a frame or a message may have added one),
+  // while the cells and the registry a SendAfter's message (or a ReplyTo
+  // in it) may point into still exist; and the dead letters destroying
+  // them records. Either may make more of the other: until none.
   for (;;) {
     std::vector<absl::AnyInvocable<void()>> callbacks;
     {
@@ -107,6 +90,97 @@ WorkStealingScheduler::~WorkStealingScheduler() {
     callbacks.clear();  // Outside the locks: they may add timers or send.
     letters.clear();
   }
+}
+
+absl::Status WorkStealingScheduler::Shutdown() {
+  if (CurrentWorker() != nullptr) {
+    return absl::FailedPreconditionError(
+        "Shutdown() called from inside one of the scheduler's actors (use "
+        "Stop())");
+  }
+  std::lock_guard<std::mutex> once(shutdown_mutex_);
+  if (IsShutDown()) return absl::OkStatus();
+  // 1. Stop the workers, each after the message it is handling, and end a
+  // Run() in progress (RunEntered() sees stopping_ under the same mutex).
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    stopping_.store(true);
+  }
+  stop_requested_.store(true);
+  WakeAllWorkers();
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    // Release: as in Park().
+    quiesced_run_.store(run_number_, std::memory_order_release);
+    quiesced_run_.notify_all();
+  }
+  // Sends a timer's callback made on a worker wait in no outbox: each
+  // worker flushed after its last turn. (Flushed anyway: into mailboxes
+  // emptied below.)
+  for (auto& worker : workers_) {
+    if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
+  }
+  // 2. Close every actor: from here on, sends (from other threads, and
+  // from destructors of locals in the frames below) are refused, and no
+  // new cell is handed out (Admit() checks shut_down_ under pool_mutex_,
+  // and again under the cell's lock).
+  {
+    std::lock_guard<std::mutex> hold(pool_mutex_);
+    shut_down_.store(true);
+  }
+  for (Cell& cell : cells_) {
+    std::lock_guard<internal::SpinLock> hold(cell.lock);
+    if (!cell.closed) {
+      cell.closed = true;
+      cell.BumpGeneration();  // Every reference is stale now.
+      live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
+    }
+    cell.scheduled = false;
+  }
+  // 3. Destroy the frames and the messages no one can reach any more.
+  for (Cell& cell : cells_) {
+    if (cell.handle) {
+      std::exchange(cell.handle, nullptr).destroy();
+      cell.promise = nullptr;
+    }
+    cell.SetState(ActorState::kFinished);
+    std::unique_ptr<Cell::Extras> extras;
+    {
+      std::lock_guard<internal::SpinLock> hold(cell.lock);
+      for (Mailbox* mailbox : {&cell.inbox, &cell.incoming}) {
+        while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
+      }
+      extras = std::move(cell.extras);
+      cell.wake = nullptr;
+    }
+    extras.reset();  // Errors and monitors, outside the lock.
+  }
+  std::vector<absl::AnyInvocable<void()>> callbacks;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    callbacks = timers_.TakeAllCallbacks();
+    timers_pending_.store(0);
+  }
+  callbacks.clear();  // Outside the lock: they may add timers or send.
+  return absl::OkStatus();
+}
+
+void WorkStealingScheduler::Stop() {
+  stop_requested_.store(true);
+  // A worker keeping the timers waits on them: let it see the request.
+  InterruptKeeper();
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::PauseActor(Worker* worker,
+                                                               Cell* cell) {
+  if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
+  // Still scheduled, with its messages (and start, or wake-up) waiting:
+  // the next run finds it here. (This worker owns its deque.)
+  worker->deque.Push(cell);
+  return nullptr;
 }
 
 WorkStealingScheduler::Worker* WorkStealingScheduler::CurrentWorker() const {
@@ -215,10 +289,7 @@ bool WorkStealingScheduler::LookUp(std::string_view name,
 absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     std::string_view name, internal::ActorPromiseBase* promise,
     std::coroutine_handle<> handle, const internal::MessageType* type) {
-  if (stopping_.load()) {
-    return absl::FailedPreconditionError(
-        "cannot spawn while the scheduler is being destroyed");
-  }
+  if (IsShutDown()) return ShutDownError();
   std::unique_lock<std::shared_mutex> registry_hold(registry_mutex_,
                                                     std::defer_lock);
   if (!name.empty()) {
@@ -237,6 +308,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
   Cell* cell;
   {
     std::lock_guard<std::mutex> hold(pool_mutex_);
+    if (IsShutDown()) return ShutDownError();
     cell = free_cells_;
     if (cell != nullptr) {
       free_cells_ = cell->next_free;
@@ -250,6 +322,15 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
   }
   {
     std::lock_guard<internal::SpinLock> hold(cell->lock);
+    // Shutdown() sets shut_down_, then closes each cell under its lock: if
+    // it has passed this one already, refuse (the frame stays the
+    // caller's); if not, it closes this actor with the others.
+    if (IsShutDown()) {
+      std::lock_guard<std::mutex> pool_hold(pool_mutex_);
+      cell->next_free = free_cells_;
+      free_cells_ = cell;
+      return ShutDownError();
+    }
     cell->handle = handle;
     cell->promise = promise;
     cell->type = type;
@@ -434,8 +515,7 @@ absl::Status WorkStealingScheduler::Run() {
   if (absl::Status entry = EnterRun("Run()", run_hold); !entry.ok()) {
     return entry;
   }
-  RunEntered();
-  return absl::OkStatus();
+  return RunEntered();
 }
 
 absl::Status WorkStealingScheduler::EnterRun(
@@ -445,6 +525,7 @@ absl::Status WorkStealingScheduler::EnterRun(
         std::string(caller) +
         " called from inside one of the scheduler's actors");
   }
+  if (IsShutDown()) return ShutDownError();
   run_hold = std::unique_lock<std::mutex>(run_mutex_, std::try_to_lock);
   if (!run_hold.owns_lock()) {
     return absl::FailedPreconditionError("Run() is already running");
@@ -452,13 +533,16 @@ absl::Status WorkStealingScheduler::EnterRun(
   return absl::OkStatus();
 }
 
-void WorkStealingScheduler::RunEntered() {
+absl::Status WorkStealingScheduler::RunEntered() {
   // Start run N and wake the sleepers in one critical section: a worker
   // can only report run N quiescent after registering as asleep again.
   uint64_t run;
   std::vector<Worker*> sleeping;
   {
     std::lock_guard<std::mutex> hold(idle_mutex_);
+    if (stopping_.load()) return ShutDownError();
+    // A Stop() while no run ran ends this one at once.
+    if (stop_requested_.exchange(false)) return absl::OkStatus();
     run = ++run_number_;
     running_.store(true);
     sleeping.swap(idle_);
@@ -476,6 +560,9 @@ void WorkStealingScheduler::RunEntered() {
     quiesced_run_.wait(done, std::memory_order_acquire);
   }
   running_.store(false);
+  if (stopping_.load()) return ShutDownError();  // Shutdown() ended it.
+  stop_requested_.store(false);  // This run served it, if any.
+  return absl::OkStatus();
 }
 
 // ---- Workers -------------------------------------------------------------------
@@ -486,7 +573,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
   current_locals_ = &worker->locals;
   while (!stopping_.load()) {
     Cell* cell = nullptr;
-    if (running_.load()) {
+    if (running_.load() && !StopRequested()) {
       cell = FindWork(worker);
       if (cell == nullptr) cell = Spin(worker);
     }
@@ -619,12 +706,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     Finish(cell);
     return nullptr;
   };
+  if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
   if (cell->State() == ActorState::kStarting) {
     cell->SetState(ActorState::kWaiting);
     cell->handle.resume();
     if (cell->handle.done()) return finish();
   }
   for (int budget = kBudget;; --budget) {
+    // Stop(): the message just handled was the last of this run.
+    if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
       if (!outbox.empty()) FlushOutbox(outbox);
@@ -899,7 +989,7 @@ void WorkStealingScheduler::KeepTimers() {
   // last but us: either it sees keeper_waiting_ and interrupts us, or we
   // see here every ask it answered before parking, whose timers are now
   // stale and must not be waited for.
-  if (!stopping_.load() && !AnyQueuedWork() &&
+  if (!stopping_.load() && !stop_requested_.load() && !AnyQueuedWork() &&
       (next = LiveDeadline()).has_value()) {
     // A day at most: a wait that ends early only sends the worker round
     // its loop (and back here), and libstdc++ overflows on huge waits.
@@ -985,7 +1075,9 @@ void WorkStealingScheduler::Park(Worker* worker) {
   // or ours comes after its push and we see the work below.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const bool running = running_.load();
-  if (stopping_.load() || (running && AnyQueuedWork())) {
+  // Stopping (Stop()), queued work waits for the next run.
+  const bool stop = stop_requested_.load();
+  if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
     std::lock_guard<std::mutex> hold(idle_mutex_);
     auto it = std::find(idle_.begin(), idle_.end(), worker);
     if (it != idle_.end()) idle_.erase(it);
@@ -1007,7 +1099,7 @@ void WorkStealingScheduler::Park(Worker* worker) {
       only_keeper_awake = idle_.size() + 1 == workers_.size() &&
                           it != idle_.end() && keeper_waiting_.load();
       if (idle_.size() == workers_.size() && it != idle_.end()) {
-        if (timers_pending_.load() != 0) {
+        if (timers_pending_.load() != 0 && !stop) {
           // Not quiescent while timers are pending: this worker stays up
           // to fire them (sleeping on the clock until the next one).
           idle_.erase(it);

@@ -30,11 +30,26 @@
 // Every message is delivered exactly once or becomes a dead letter. Errors
 // are those of DequeScheduler.
 //
-// Thread-safety: Spawn(), Send() and Find() are thread-safe. Run() is
-// called by one thread at a time, never from an actor; nothing runs before
-// Run() is called. Sends from threads that are not actors while Run() runs
-// are delivered, by this Run() or the next. messages_delivered(),
-// dead_letters() and failures() are read while Run() is not running.
+// Thread-safety: Spawn(), Send(), Find(), Stop() and Shutdown() are
+// thread-safe. Run() is called by one thread at a time, never from an
+// actor; nothing runs before Run() is called. Sends from threads that are
+// not actors while Run() runs are delivered, by this Run() or the next;
+// while no Run() runs they just queue. The records (failures(),
+// TakeDeadLetters(), ...) are thread-safe but for dead_letters(), read
+// while Run() is not running; so is messages_delivered().
+//
+// Shutdown and destruction. Destroying the scheduler while another thread
+// may still call into it is a use after free, as for any object. To stop
+// a scheduler that other threads keep sending to:
+//   1. sched.Shutdown(): stops the workers (a Run() in progress returns
+//      FailedPrecondition), destroys every actor frame and every queued
+//      message and timer; from then on every Send(), Spawn() and Run(),
+//      from any thread, returns FailedPrecondition, and a refused message
+//      is kept as a dead letter (bounded: see SetRecordLimits()), so
+//      nothing points into a destroyed frame;
+//   2. stop (join) the threads that call into the scheduler;
+//   3. destroy it. (The destructor calls Shutdown() itself, for programs
+//      with no other threads.)
 #ifndef COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
 #define COACTOR_RUNTIME_WORK_STEALING_SCHEDULER_H_
 
@@ -125,10 +140,27 @@ class WorkStealingScheduler final : private internal::Runtime,
   // and IsAlive(), from SchedulerApi (runtime/scheduler_api.h).
 
   // Lets the workers run until no actor is runnable or running and no
-  // timer is pending (sleeping on the clock for timers when idle).
-  // FailedPrecondition from inside an actor or while another Run() runs.
+  // timer is pending (sleeping on the clock for timers when idle), or
+  // until Stop(). FailedPrecondition from inside an actor, while another
+  // Run() runs, or once Shutdown() has begun.
   [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Run();
+
+  // Thread-safe, also from inside an actor: ends the Run() (or
+  // RunUntilComplete()) in progress: each worker finishes the message it
+  // is handling, then stops; every other message stays queued (and timers
+  // pending) for the next Run(). With no run in progress, the next one
+  // returns at once. A run that returns consumes the request (so a Stop()
+  // that comes just as a Run() ends on its own may end the next one).
+  void Stop();
+
+  // Thread-safe, but not from inside an actor (FailedPrecondition: use
+  // Stop()); safe against concurrent senders. Stops the workers, destroys
+  // every actor and every queued message and timer; afterwards Send(),
+  // Spawn() and Run() return FailedPrecondition (see the header comment for
+  // the steps to destroy a scheduler others still send to). A second call
+  // does nothing.
+  absl::Status Shutdown();
 
   absl::Time Now() override { return clock_.Now(); }
 
@@ -432,7 +464,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   // `run_hold` on run_mutex_. RunEntered() then runs until quiescent.
   absl::Status EnterRun(std::string_view caller,
                         std::unique_lock<std::mutex>& run_hold);
-  void RunEntered();
+  absl::Status RunEntered();
   // For SchedulerApi::RunUntilComplete(): refuses as Run() does (before
   // the task exists, so a refused call runs nothing), or starts `task` and
   // runs until quiescent.
@@ -535,7 +567,25 @@ class WorkStealingScheduler final : private internal::Runtime,
   uint64_t run_number_ = 0;
   std::atomic<uint64_t> quiesced_run_{0};
   std::atomic<bool> running_{false};
+  // Set (under idle_mutex_) when Shutdown() stops the workers for good.
   std::atomic<bool> stopping_{false};
+  // Stop() was called: workers stop at their next message; the run that
+  // returns consumes it.
+  std::atomic<bool> stop_requested_{false};
+  bool StopRequested() const {
+    // Relaxed: a flag read between messages; a late look costs a message.
+    return stop_requested_.load(std::memory_order_relaxed);
+  }
+  // Puts `cell`, runnable, back on `worker`'s deque for the next run.
+  Cell* PauseActor(Worker* worker, Cell* cell);
+  // Set once Shutdown() has closed every actor (under pool_mutex_): sends
+  // are refused with ShutDownError().
+  std::atomic<bool> shut_down_{false};
+  std::mutex shutdown_mutex_;  // One Shutdown() at a time.
+  bool IsShutDown() const { return shut_down_.load(); }
+  static absl::Status ShutDownError() {
+    return absl::FailedPreconditionError("the scheduler has shut down");
+  }
   std::mutex run_mutex_;
 
   // Sleeping workers.
@@ -594,9 +644,11 @@ template <typename T, typename M>
 absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
                                                    M&& message) {
   RegistryEntry entry;
-  if (!LookUp(name, &entry)) {
-    return RecordDeadLetter(internal::RecordedName(name), LookupError(name),
-                            ErasedMessage::Of(std::forward<M>(message)));
+  if (IsShutDown() || !LookUp(name, &entry)) {
+    return RecordDeadLetter(
+        internal::RecordedName(name),
+        IsShutDown() ? ShutDownError() : LookupError(name),
+        ErasedMessage::Of(std::forward<M>(message)));
   }
   T value(std::forward<M>(message));
   // Earlier sends to the same actor may wait in this worker's outbox.
@@ -604,6 +656,7 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
   absl::Status status =
       PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
   if (status.ok()) return status;
+  if (IsShutDown()) status = ShutDownError();
   return RecordDeadLetter(internal::RecordedName(name), status,
                           ErasedMessage::Of(std::move(value)));
 }
@@ -625,9 +678,12 @@ absl::Status WorkStealingScheduler::Send(const ActorRef<Msg>& to,
 template <typename Msg, typename M>
 absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg>& to,
                                                   M&& message) {
+  internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
   internal::DeadReference dead =
-      DescribeDeadRef(internal::ActorRefAccess::Cell(to),
-                      internal::ActorRefAccess::Generation(to));
+      DescribeDeadRef(cell, internal::ActorRefAccess::Generation(to));
+  if (IsShutDown() && cell != nullptr && cell->runtime == Identity()) {
+    dead.reason = ShutDownError();
+  }
   return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
                           ErasedMessage::Of(Msg(std::forward<M>(message))));
 }
@@ -659,7 +715,7 @@ absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunTask(Task<T> task) {
     return entry;
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
-  RunEntered();
+  if (absl::Status ran = RunEntered(); !ran.ok()) return ran;
   return handle;
 }
 
