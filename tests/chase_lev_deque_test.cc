@@ -1,6 +1,7 @@
 #include "runtime/internal/chase_lev_deque.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -191,6 +192,7 @@ void RunOwnerAndThieves(int num_items, unsigned max_burst, bool drain) {
 
   std::vector<std::thread> thieves;
   std::vector<int> stolen(kThieves, 0);
+  std::atomic<int> steals{0};  // All thieves' successful Steal()s.
   for (int id = 0; id < kThieves; ++id) {
     thieves.emplace_back([&, id] {
       started.fetch_add(1);
@@ -198,6 +200,7 @@ void RunOwnerAndThieves(int num_items, unsigned max_burst, bool drain) {
         if (std::optional<Item*> item = deque.Steal()) {
           take(*item);
           ++stolen[id];
+          steals.fetch_add(1, std::memory_order_relaxed);
         } else if (done.load() && deque.Empty()) {
           return;
         }
@@ -213,6 +216,17 @@ void RunOwnerAndThieves(int num_items, unsigned max_burst, bool drain) {
     for (int i = 0; i < burst && pushed < num_items; ++i, ++pushed) {
       items[pushed].payload = pushed;
       deque.Push(&items[pushed]);
+    }
+    if (pushed == burst) {
+      // The first burst stays put until a thief has stolen from it (or 10 s
+      // pass), so the assertion below that thieves stole does not depend
+      // on how the threads were scheduled.
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (steals.load(std::memory_order_relaxed) == 0 &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+      }
     }
     if (drain) {
       // Give the thieves a moment to take all but the last item.
@@ -244,7 +258,8 @@ void RunOwnerAndThieves(int num_items, unsigned max_burst, bool drain) {
   }
   int total_stolen = 0;
   for (int s : stolen) total_stolen += s;
-  // Not asserted (scheduling decides), but printed to see the test works.
+  // Thieves did steal (the owner waited for it), so the race was real.
+  EXPECT_GT(total_stolen, 0);
   std::printf("%d items, %d stolen, final capacity %zu\n", num_items,
               total_stolen, deque.CapacityApprox());
 }
