@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -30,6 +29,12 @@
 #include "absl/time/time.h"
 
 namespace coactor {
+namespace internal {
+
+// How RealClock reads a kernel clock: clock_gettime, or a test's stand-in.
+using ClockReader = int (*)(clockid_t clock, timespec* now);
+
+}  // namespace internal
 
 class Clock {
  public:
@@ -56,18 +61,21 @@ class Clock {
 
 class RealClock final : public Clock {
  public:
+  RealClock() = default;
+  // For tests: reads the clocks through `reader` (clock_gettime's
+  // signature) instead of clock_gettime, say to model a kernel whose coarse
+  // clock lags.
+  explicit RealClock(internal::ClockReader reader) : read_(reader) {}
+
+  // CLOCK_MONOTONIC, the clock std::chrono::steady_clock reads.
   absl::Time Now() override {
-    return absl::UnixEpoch() +
-           absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+    return absl::FromUnixNanos(ReadNanos(CLOCK_MONOTONIC));
   }
   // From the kernel's tick-time copy of the same monotonic clock, plus one
   // tick (it lags by less), in integer nanoseconds: a few nanoseconds
   // instead of a precise read and absl's out-of-line time arithmetic.
   int64_t DeadlineNanosAfter(int64_t timeout_nanos) override {
-    timespec coarse;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse);
-    const int64_t now =
-        int64_t{coarse.tv_sec} * 1'000'000'000 + coarse.tv_nsec + tick_nanos_;
+    const int64_t now = ReadNanos(CLOCK_MONOTONIC_COARSE) + tick_nanos_;
     if (timeout_nanos > std::numeric_limits<int64_t>::max() - now) {
       return std::numeric_limits<int64_t>::max();
     }
@@ -87,11 +95,17 @@ class RealClock final : public Clock {
   }
 
  private:
+  int64_t ReadNanos(clockid_t clock) const {
+    timespec now;
+    read_(clock, &now);
+    return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+  }
   static int64_t CoarseTickNanos() {
     timespec resolution;
     clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
     return int64_t{resolution.tv_sec} * 1'000'000'000 + resolution.tv_nsec;
   }
+  internal::ClockReader read_ = &clock_gettime;
   const int64_t tick_nanos_ = CoarseTickNanos();
 };
 
