@@ -86,8 +86,8 @@ class Runtime {
   virtual TimerId AddTimer(absl::Time deadline,
                            absl::AnyInvocable<void()> fire) = 0;
   // Arms `timer` to be due `timeout_nanos` from now (see GuardedTimer):
-  // never earlier, possibly a little later (a clock tick; the deque
-  // scheduler takes the time at its next timer check, at most 256
+  // never earlier by the clock that fires it, possibly a little later (the
+  // deque scheduler takes the time at its next timer check, at most 256
   // deliveries on). A stale one is dropped without firing and does not keep
   // the scheduler from quiescence.
   virtual void AddGuardedTimer(int64_t timeout_nanos,
