@@ -594,6 +594,10 @@ void DequeScheduler::EndActor(Cell* cell) {
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {
+  if (!cell->Reusable()) {  // Retired: it stays, for stale references.
+    cell->extras.reset();
+    return;
+  }
   // The name stays until the cell is reused, for errors about stale
   // references to the actor.
   cell->next_free = free_cells_;

@@ -893,7 +893,8 @@ void WorkStealingScheduler::Finish(Cell* cell) {
     ForgetOldFinishedNames();
   }
   // The name stays with the cell until it is reused, for errors about
-  // stale references to the actor.
+  // stale references to the actor. A retired cell is never reused.
+  if (!cell->Reusable()) return;
   {
     std::lock_guard<std::mutex> hold(pool_mutex_);
     cell->next_free = free_cells_;

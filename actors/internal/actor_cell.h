@@ -49,12 +49,20 @@ enum class ActorState : uint8_t {
   kFinished,  // Returned or threw; the frame is gone.
 };
 
+// A cell whose actor finishes with this generation is retired: never
+// reused, so a generation never wraps and a reference never matches a later
+// actor than its own (with free cells reused last in, first out, one cell
+// can host every short-lived actor of a program: 2^32 of them take hours).
+// A retired cell costs its few hundred bytes once per 2^32 actors.
+inline constexpr uint32_t kLastGeneration = ~uint32_t{0};
+
 struct ActorCell {
   std::coroutine_handle<> handle;
   ActorPromiseBase* promise = nullptr;
   const MessageType* type = nullptr;
   // Changed when the actor finishes (before the cell can be reused), so a
-  // reference or registry entry with another generation is stale.
+  // reference or registry entry with another generation is stale. Never
+  // wraps: see kLastGeneration.
   std::atomic<uint32_t> generation{0};
   std::atomic<ActorState> state{ActorState::kFinished};
 
@@ -73,6 +81,9 @@ struct ActorCell {
   void BumpGeneration() {
     generation.store(Generation() + 1, std::memory_order_relaxed);
   }
+  // Whether the cell may host another actor once its actor has finished
+  // (see kLastGeneration).
+  bool Reusable() const { return Generation() != kLastGeneration; }
   // Null for anonymous actors (most actors: a pointer, not a string, keeps
   // an idle actor small).
   std::unique_ptr<std::string> name;
