@@ -62,7 +62,9 @@ class TaskState {
     Waiter waiter;
     {
       std::lock_guard<std::mutex> hold(mutex_);
-      if constexpr (!std::is_void_v<T>) {
+      // (Without a value, nothing to build: T need not be default
+      // constructible.)
+      if constexpr (!std::is_void_v<T> && sizeof...(Value) > 0) {
         if (!exception) value_.emplace(std::forward<Value>(value)...);
       }
       exception_ = exception;
