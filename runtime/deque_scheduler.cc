@@ -199,6 +199,29 @@ void DequeScheduler::ForgetOldFinishedNames() {
   }
 }
 
+void DequeScheduler::RecordThrown(const char* doing, internal::ActorCell* to,
+                                  uint32_t generation,
+                                  std::exception_ptr exception,
+                                  ErasedMessage message) {
+  // Named as dead letters name it: its actor's name while it lives, else
+  // as a dead reference is described.
+  const bool live = to != nullptr &&
+                    static_cast<const void*>(to->runtime) == Identity() &&
+                    to->Generation() == generation;
+  std::string recipient =
+      live ? internal::RecordedName(to->RecipientName())
+           : DescribeDeadRef(to, generation).recipient;
+  const std::string thrown_by = internal::ThrownBy(doing, recipient);
+  std::vector<ActorFailure> dropped;
+  failures_.Add(ActorFailure{thrown_by, internal::DescribeException(exception),
+                             exception},
+                limits_.failures, dropped);
+  RecordDeadLetter(std::move(recipient),
+                   internal::ThrownReason(thrown_by, exception),
+                   std::move(message))
+      .IgnoreError();
+}
+
 absl::Status DequeScheduler::Run() { return RunLoop(/*until_stopped=*/false); }
 
 absl::Status DequeScheduler::RunUntilStopped() {

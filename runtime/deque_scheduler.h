@@ -371,6 +371,12 @@ class DequeScheduler final : private internal::Runtime,
                           void* source);
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
                                 ErasedMessage message);
+  // For SchedulerApi: user code run outside any actor (`doing`: a timer's
+  // send, a monitor's Down) threw `exception` on its way to the actor of
+  // (`to`, `generation`): a failure, and `message` kept as a dead letter.
+  void RecordThrown(const char* doing, internal::ActorCell* to,
+                    uint32_t generation, std::exception_ptr exception,
+                    ErasedMessage message);
 
   // Always inline: in each loop that steps (Run, RunWhileNot, ...), g++
   // otherwise calls one shared copy, +20 instructions per ask round trip.

@@ -2,7 +2,7 @@
 // same on every scheduler, written once: spawning, starting tasks, delayed
 // sends, monitors, liveness. DequeScheduler and WorkStealingScheduler derive
 // from it (CRTP: no virtual calls) and provide the hooks it uses (Admit,
-// AddTimer, AddMonitor, SpawnRunner, Send).
+// AddTimer, AddMonitor, SpawnRunner, Send, RecordThrown).
 //
 // Every call here and in the schedulers that returns an absl::Status or
 // StatusOr is [[nodiscard]] (whatever the Abseil in use says about those
@@ -39,6 +39,8 @@
 #include "actors/internal/runtime.h"
 #include "actors/join_handle.h"
 #include "actors/task.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/held_message.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/timer_id.h"
 
@@ -108,7 +110,10 @@ class SchedulerApi {
   // Sends `message` to `to` once `delay` has passed on the clock; the
   // returned TimerId cancels it with CancelTimer() until then. An infinite delay never
   // comes: the message is kept with its timer until cancelled or the
-  // scheduler is destroyed, and Run() does not wait for it.
+  // scheduler is destroyed, and Run() does not wait for it. If the send
+  // throws when the timer fires (the message's move constructor does), the
+  // exception is recorded in failures() and the message kept as a dead
+  // letter (reason Aborted), and the run goes on.
   template <typename Msg, typename M>
   TimerId SendAfter(absl::Duration delay, const ActorRef<Msg>& to,
                     M&& message) {
@@ -116,14 +121,23 @@ class SchedulerApi {
     Scheduler* scheduler = &self();
     return internal::TimerIdAccess::Make(scheduler->AddTimer(
         scheduler->Now() + delay,
-        [scheduler, to, message = Msg(std::forward<M>(message))]() mutable {
-          scheduler->Send(to, std::move(message)).IgnoreError();
+        [scheduler, to,
+         message = internal::HeldMessage<Msg>(std::forward<M>(message))]() mutable {
+          try {
+            scheduler->Send(to, std::move(message.get())).IgnoreError();
+          } catch (...) {
+            KeepThrown(*scheduler, "SendAfter", to,
+                       std::move(message).ToErased());
+          }
         }));
   }
 
   // When `watched` ends, `watcher` receives a Down saying how.
   // FailedPrecondition if `watched` has already finished; InvalidArgument
-  // if either reference is empty or belongs to another scheduler.
+  // if either reference is empty or belongs to another scheduler. If
+  // building the watcher's message from the Down throws, the exception is
+  // recorded in failures() and the Down kept as a dead letter (reason
+  // Aborted); other watchers are still told.
   template <typename Watched, typename Watcher>
   [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::Status Monitor(const ActorRef<Watched>& watched,
@@ -146,7 +160,12 @@ class SchedulerApi {
         internal::ActorRefAccess::Cell(watched),
         internal::ActorRefAccess::Generation(watched),
         [scheduler, watcher](const Down& down) {
-          scheduler->Send(watcher, Down(down)).IgnoreError();
+          try {
+            scheduler->Send(watcher, Down(down)).IgnoreError();
+          } catch (...) {
+            KeepThrown(*scheduler, "Down", watcher,
+                       ErasedMessage::Of(Down(down)));
+          }
         });
   }
 
@@ -160,6 +179,17 @@ class SchedulerApi {
  private:
   Scheduler& self() { return static_cast<Scheduler&>(*this); }
   const Scheduler& self() const { return static_cast<const Scheduler&>(*this); }
+
+  // From a catch handler: user code that `scheduler` ran outside any actor
+  // (`doing`: "SendAfter", "Down") threw while sending to `to`. Records the
+  // exception as a failure and keeps `message` as a dead letter.
+  template <typename Msg>
+  static void KeepThrown(Scheduler& scheduler, const char* doing,
+                         const ActorRef<Msg>& to, ErasedMessage message) {
+    scheduler.RecordThrown(doing, internal::ActorRefAccess::Cell(to),
+                           internal::ActorRefAccess::Generation(to),
+                           std::current_exception(), std::move(message));
+  }
 
   // Whether the non-empty `ref` was made by this scheduler. (A cell's
   // scheduler never changes, so this needs no lock.)

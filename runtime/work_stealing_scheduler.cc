@@ -422,6 +422,35 @@ absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
   return reason;  // `dropped` goes outside the lock.
 }
 
+void WorkStealingScheduler::RecordThrown(const char* doing,
+                                         internal::ActorCell* to,
+                                         uint32_t generation,
+                                         std::exception_ptr exception,
+                                         ErasedMessage message) {
+  // Named as dead letters name it: its actor's name while it lives (read
+  // under the cell's lock, which Admit() holds to rename a reused cell),
+  // else as a dead reference is described.
+  std::string recipient;
+  bool live = false;
+  if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
+    Cell* cell = static_cast<Cell*>(to);
+    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    if (!cell->closed && cell->Generation() == generation) {
+      live = true;
+      recipient = internal::RecordedName(cell->RecipientName());
+    }
+  }
+  if (!live) recipient = DescribeDeadRef(to, generation).recipient;
+  const std::string thrown_by = internal::ThrownBy(doing, recipient);
+  ActorFailure failure{thrown_by, internal::DescribeException(exception),
+                       exception};
+  std::vector<DeadLetter> letters;
+  letters.push_back(DeadLetter{std::move(recipient),
+                               internal::ThrownReason(thrown_by, exception),
+                               std::move(message)});
+  Record(std::move(failure), std::move(letters));
+}
+
 // ---- Scheduling ------------------------------------------------------------
 
 void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {

@@ -446,6 +446,10 @@ class WorkStealingScheduler final : private internal::Runtime,
                                           uint32_t generation) const;
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
                                 ErasedMessage message);
+  // As DequeScheduler::RecordThrown().
+  void RecordThrown(const char* doing, internal::ActorCell* to,
+                    uint32_t generation, std::exception_ptr exception,
+                    ErasedMessage message);
 
   // Counts `cell` as runnable and queues it: on the calling worker's
   // runnext slot (or, if `stealable`, its deque), or on the shared

@@ -58,6 +58,15 @@ void ConstructPayload(Payload* payload, Args&&... args) {
   }
 }
 
+// Puts `box`, a heap-allocated T of a type not stored inline, in `payload`
+// as ConstructPayload() would have boxed it, without moving the message;
+// the payload owns it from then on.
+template <typename T>
+void ConstructPayloadFromBox(Payload* payload, T* box) {
+  static_assert(!kStoredInline<T>, "inline types are not boxed");
+  ::new (static_cast<void*>(payload->bytes)) T*(box);
+}
+
 template <typename T>
 void DestroyPayload(Payload* payload) {
   if constexpr (kStoredInline<T>) {

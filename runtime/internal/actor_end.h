@@ -52,6 +52,18 @@ inline absl::Status Undelivered(const std::string& name) {
       absl::StrCat("actor ", name, " finished before this was delivered"));
 }
 
+// User code a scheduler ran outside any actor (`doing`: a SendAfter's
+// send, a monitor's Down) threw on its way to the actor `name`: who failed,
+// as recorded in failures(), and the reason kept with the message.
+inline std::string ThrownBy(const char* doing, const std::string& name) {
+  return absl::StrCat(doing, " to ", name);
+}
+inline absl::Status ThrownReason(const std::string& thrown_by,
+                                 const std::exception_ptr& exception) {
+  return absl::AbortedError(absl::StrCat(thrown_by, " threw: ",
+                                         DescribeException(exception)));
+}
+
 }  // namespace coactor::internal
 
 #endif  // COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_

@@ -1,0 +1,266 @@
+// User code that a scheduler runs outside any actor's body cannot bring the
+// scheduler down: an exception from it is recorded as a failure, the
+// message is kept as a dead letter, and the run goes on. On every
+// scheduler: before, on work stealing such an exception left a worker
+// thread (std::terminate); on the deque scheduler it escaped Run(), and the
+// message was neither delivered nor kept.
+//
+// The paths: a SendAfter timer's send (the message's move constructor
+// throws); a monitor's Down to its watcher (the watcher's message type
+// throws when built from a Down). Those
+// where user code runs in the caller's own context throw to it and leave
+// the scheduler as it was: a Send whose message throws, a task whose result
+// throws when handed over (rethrown at the join).
+#include <atomic>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/clock.h"
+#include "actors/down.h"
+#include "actors/join_handle.h"
+#include "actors/receive.h"
+#include "actors/task.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/work_stealing_scheduler.h"
+
+namespace coactor {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A message with a user-declared copy constructor and no move constructor:
+// it moves by copying, and copying throws while `fail` is set (as a copy
+// can throw std::bad_alloc).
+struct Touchy {
+  static inline std::atomic<bool> fail{false};
+
+  explicit Touchy(std::string text) : text(std::move(text)) {}
+  Touchy(const Touchy& other) : text(other.text) {
+    if (fail.load()) throw std::runtime_error("copy failed");
+  }
+  Touchy& operator=(const Touchy&) = delete;
+
+  std::string text;
+};
+
+// Sets Touchy::fail for a scope.
+class FailingCopies {
+ public:
+  FailingCopies() { Touchy::fail = true; }
+  ~FailingCopies() { Touchy::fail = false; }
+};
+
+// A watcher's message type that cannot be built from a Down.
+struct Picky {
+  explicit Picky(int) {}
+  explicit Picky(const Down&) { throw std::runtime_error("no Downs today"); }
+};
+
+struct SchedulerKind {
+  std::string name;
+  int threads;  // 0: the deque scheduler.
+};
+
+void PrintTo(const SchedulerKind& kind, std::ostream* out) { *out << kind.name; }
+
+class FaultContainmentTest : public ::testing::TestWithParam<SchedulerKind> {
+ protected:
+  template <typename Program>
+  void OnScheduler(Program program) {
+    if (GetParam().threads == 0) {
+      DequeScheduler sched(clock_);
+      program(sched);
+    } else {
+      WorkStealingScheduler sched(GetParam().threads, clock_);
+      program(sched);
+    }
+  }
+
+  absl::Duration Elapsed() { return clock_.Now() - absl::UnixEpoch(); }
+  ManualClock clock_{absl::UnixEpoch()};
+};
+
+template <typename Msg>
+Actor<Msg> Recorder(std::vector<Msg>& got) {
+  for (;;) got.push_back(co_await Receive<Msg>());
+}
+
+Actor<Touchy> TouchyRecorder(std::vector<std::string>& got) {
+  for (;;) got.push_back((co_await Receive<Touchy>()).text);
+}
+
+// Ends at its first message.
+Actor<int> EndsAtFirstMessage() {
+  co_await Receive<int>();
+}
+
+// Ends as soon as it starts.
+template <typename Msg>
+Actor<Msg> EndsAtOnce() {
+  co_return;
+}
+
+// ---- Timers ----------------------------------------------------------------------
+
+TEST_P(FaultContainmentTest, ASendAfterWhoseMessageThrowsIsKeptAndTheRunGoesOn) {
+  OnScheduler([this](auto& sched) {
+    std::vector<std::string> touchy_got;
+    std::vector<int> ints_got;
+    auto target = sched.Spawn("target", TouchyRecorder(touchy_got));
+    auto other = sched.Spawn("other", Recorder<int>(ints_got));
+    ASSERT_TRUE(target.ok() && other.ok());
+    sched.SendAfter(absl::Seconds(1), *target, Touchy("first"));
+    sched.SendAfter(absl::Seconds(2), *other, 2);
+    {
+      FailingCopies failing;
+      ASSERT_TRUE(sched.Run().ok());
+    }
+    EXPECT_EQ(Elapsed(), absl::Seconds(2));
+    EXPECT_TRUE(touchy_got.empty());
+    EXPECT_EQ(ints_got, std::vector<int>{2});  // The run went on.
+
+    ASSERT_EQ(sched.failures().size(), 1u);
+    EXPECT_EQ(sched.failures()[0].what, "copy failed");
+    EXPECT_EQ(sched.failures()[0].actor, "SendAfter to target");
+    ASSERT_EQ(sched.dead_letters().size(), 1u);
+    const DeadLetter& letter = sched.dead_letters()[0];
+    EXPECT_EQ(letter.recipient, "target");
+    EXPECT_EQ(letter.reason.code(), absl::StatusCode::kAborted);
+    EXPECT_THAT(letter.reason.message(), HasSubstr("copy failed"));
+    const Touchy* kept = letter.message.template get_if<Touchy>();
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->text, "first");
+
+    // The receiver is untouched.
+    ASSERT_TRUE(sched.IsAlive(*target));
+    ASSERT_TRUE(sched.Send(*target, Touchy("later")).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(touchy_got, std::vector<std::string>{"later"});
+  });
+}
+
+TEST_P(FaultContainmentTest, ASendAfterToAFinishedActorWhoseMessageThrowsIsKept) {
+  OnScheduler([](auto& sched) {
+    const ActorRef<Touchy> gone = sched.Spawn(EndsAtOnce<Touchy>());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_FALSE(sched.IsAlive(gone));
+    // Sent to a finished actor, the message is copied into a dead letter:
+    // that copy throws.
+    sched.SendAfter(absl::Seconds(1), gone, Touchy("too late"));
+    {
+      FailingCopies failing;
+      ASSERT_TRUE(sched.Run().ok());
+    }
+    ASSERT_EQ(sched.failures().size(), 1u);
+    EXPECT_EQ(sched.failures()[0].what, "copy failed");
+    ASSERT_EQ(sched.dead_letters().size(), 1u);
+    const Touchy* kept =
+        sched.dead_letters()[0].message.template get_if<Touchy>();
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->text, "too late");
+  });
+}
+
+// ---- Monitors ----------------------------------------------------------------------
+
+TEST_P(FaultContainmentTest, AWatcherThatCannotTakeItsDownDoesNotStopTheOthers) {
+  OnScheduler([](auto& sched) {
+    std::vector<Picky> picky_got;
+    std::vector<Down> downs;
+    auto worker = sched.Spawn("worker", EndsAtFirstMessage());
+    auto picky = sched.Spawn("picky", Recorder<Picky>(picky_got));
+    auto calm = sched.Spawn("calm", Recorder<Down>(downs));
+    ASSERT_TRUE(worker.ok() && picky.ok() && calm.ok());
+    // The picky watcher is told first.
+    ASSERT_TRUE(sched.Monitor(*worker, *picky).ok());
+    ASSERT_TRUE(sched.Monitor(*worker, *calm).ok());
+    ASSERT_TRUE(sched.Send(*worker, 0).ok());
+    ASSERT_TRUE(sched.Run().ok());
+
+    ASSERT_EQ(downs.size(), 1u);
+    EXPECT_EQ(downs[0].actor, "'worker'");
+    EXPECT_TRUE(picky_got.empty());
+    ASSERT_EQ(sched.failures().size(), 1u);
+    EXPECT_EQ(sched.failures()[0].what, "no Downs today");
+    EXPECT_EQ(sched.failures()[0].actor, "Down to picky");
+    ASSERT_EQ(sched.dead_letters().size(), 1u);
+    const DeadLetter& letter = sched.dead_letters()[0];
+    EXPECT_EQ(letter.recipient, "picky");
+    EXPECT_EQ(letter.reason.code(), absl::StatusCode::kAborted);
+    const Down* kept = letter.message.template get_if<Down>();
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->actor, "'worker'");
+    EXPECT_TRUE(kept->reason.ok());
+
+    // Everyone else is as before, and the worker's cell is free for reuse.
+    EXPECT_TRUE(sched.IsAlive(*picky));
+    EXPECT_TRUE(sched.IsAlive(*calm));
+    ASSERT_TRUE(sched.Send(*picky, Picky(1)).ok());
+    ASSERT_TRUE(sched.Spawn("worker", EndsAtFirstMessage()).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(picky_got.size(), 1u);
+    EXPECT_EQ(sched.live_actors(), 3u);
+  });
+}
+
+// ---- User code in the caller's own context ---------------------------------------
+
+TEST_P(FaultContainmentTest, ASendWhoseMessageThrowsThrowsToTheSenderOnly) {
+  OnScheduler([](auto& sched) {
+    std::vector<std::string> got;
+    auto target = sched.Spawn("target", TouchyRecorder(got));
+    ASSERT_TRUE(target.ok());
+    const Touchy message("dropped");
+    {
+      FailingCopies failing;
+      EXPECT_THROW(sched.Send(*target, message).IgnoreError(),
+                   std::runtime_error);
+      EXPECT_THROW(sched.Send("target", message).IgnoreError(),
+                   std::runtime_error);
+    }
+    ASSERT_TRUE(sched.Send(*target, Touchy("kept")).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(got, std::vector<std::string>{"kept"});
+    EXPECT_TRUE(sched.dead_letters().empty());
+    EXPECT_TRUE(sched.failures().empty());
+  });
+}
+
+Task<Touchy> MakeTouchy() { co_return Touchy("result"); }
+
+TEST_P(FaultContainmentTest, ATaskWhoseResultThrowsWhenHandedOverRethrowsAtTheJoin) {
+  OnScheduler([](auto& sched) {
+    JoinHandle<Touchy> handle = sched.CreateTask(MakeTouchy());
+    {
+      FailingCopies failing;
+      ASSERT_TRUE(sched.Run().ok());
+    }
+    ASSERT_TRUE(handle.done());
+    EXPECT_THROW(handle.TakeResult(), std::runtime_error);
+    EXPECT_TRUE(sched.failures().empty());
+    EXPECT_EQ(sched.live_actors(), 0u);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Schedulers, FaultContainmentTest,
+    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
+                      SchedulerKind{"Stealing2", 2},
+                      SchedulerKind{"Stealing4", 4},
+                      SchedulerKind{"Stealing8", 8}),
+    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
+      return info.param.name;
+    });
+
+}  // namespace
+}  // namespace coactor
