@@ -53,6 +53,7 @@
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -137,6 +138,18 @@ class PendingReply {
     result_.emplace(std::forward<Result>(result));
     context_.runtime->Wake(context_.cell, handle_);
   }
+  // Complete() with a reply. If moving the reply in throws, the asker
+  // (whose ask is claimed: nothing else will answer it) gets an Aborted
+  // error instead, and the exception goes on to the replier.
+  void CompleteWithReply(R&& reply) {
+    try {
+      result_.emplace(std::move(reply));
+    } catch (...) {
+      ReplyThrew();
+      throw;
+    }
+    context_.runtime->Wake(context_.cell, handle_);
+  }
 
  protected:
   explicit PendingReply(const ExecutionContext& context) : context_(context) {}
@@ -145,6 +158,19 @@ class PendingReply {
                          bool one_thread) {
     return ReplyTo<R>(reinterpret_cast<uintptr_t>(&word) | one_thread, token,
                       this);
+  }
+
+  // From CompleteWithReply()'s handler: completes the ask with the error.
+  [[gnu::noinline, gnu::cold]] void ReplyThrew() {
+    std::string what = "an exception not derived from std::exception";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    Complete(absl::AbortedError(
+        "the reply threw on its way to the asker: " + what));
   }
 
   // The asker: where it runs, and where it waits (set when it suspends).
@@ -177,9 +203,11 @@ class ReplyTo {
   }
 
   // Answers the ask. Only the first answer counts; one that comes after
-  // the timeout is dropped.
+  // the timeout is dropped. If handing `reply` over throws (its move
+  // constructor does), the asker gets Aborted and the exception is
+  // rethrown here.
   void Send(R reply) {
-    if (word_ != 0 && Claim()) pending_->Complete(std::move(reply));
+    if (word_ != 0 && Claim()) pending_->CompleteWithReply(std::move(reply));
   }
 
  private:

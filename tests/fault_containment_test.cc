@@ -7,7 +7,8 @@
 //
 // The paths: a SendAfter timer's send (the message's move constructor
 // throws); a monitor's Down to its watcher (the watcher's message type
-// throws when built from a Down). Those
+// throws when built from a Down); an ask's reply handed to the asker (its
+// move throws: the asker gets an error instead of waiting for ever). Those
 // where user code runs in the caller's own context throw to it and leave
 // the scheduler as it was: a Send whose message throws, a task whose result
 // throws when handed over (rethrown at the join).
@@ -23,6 +24,7 @@
 #include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/ask.h"
 #include "actors/clock.h"
 #include "actors/down.h"
 #include "actors/join_handle.h"
@@ -210,6 +212,57 @@ TEST_P(FaultContainmentTest, AWatcherThatCannotTakeItsDownDoesNotStopTheOthers) 
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_EQ(picky_got.size(), 1u);
     EXPECT_EQ(sched.live_actors(), 3u);
+  });
+}
+
+// ---- Asks ------------------------------------------------------------------------------
+
+struct TouchyRequest {
+  ReplyTo<Touchy> reply;
+};
+
+// Answers each request with a reply whose move (a copy) throws; the
+// exception reaches the replier, which goes on.
+Actor<TouchyRequest> ClumsyReplier(std::vector<std::string>& caught) {
+  for (;;) {
+    TouchyRequest request = co_await Receive<TouchyRequest>();
+    try {
+      FailingCopies failing;
+      request.reply.Send(Touchy("answer"));
+    } catch (const std::runtime_error& e) {
+      caught.push_back(e.what());
+    }
+  }
+}
+
+// How an ask ended (a Task<absl::Status> would give a StatusOr<Status>,
+// which holds any Status as a value).
+struct Asked {
+  absl::StatusCode code;
+  std::string message;
+};
+
+template <typename Sched>
+Task<Asked> AskTouchy(Sched& sched, ActorRef<TouchyRequest> to) {
+  absl::StatusOr<Touchy> reply = co_await Ask<Touchy>(
+      sched, to,
+      [](ReplyTo<Touchy> reply) { return TouchyRequest{std::move(reply)}; },
+      absl::Seconds(10));
+  co_return Asked{reply.status().code(), std::string(reply.status().message())};
+}
+
+TEST_P(FaultContainmentTest, AReplyThatThrowsWhenHandedOverEndsTheAskWithAnError) {
+  OnScheduler([this](auto& sched) {
+    std::vector<std::string> caught;
+    const ActorRef<TouchyRequest> replier = sched.Spawn(ClumsyReplier(caught));
+    absl::StatusOr<Asked> asked =
+        sched.RunUntilComplete(AskTouchy(sched, replier));
+    ASSERT_TRUE(asked.ok()) << asked.status();  // Not left waiting.
+    EXPECT_EQ(asked->code, absl::StatusCode::kAborted) << asked->message;
+    EXPECT_THAT(asked->message, HasSubstr("copy failed"));
+    EXPECT_EQ(Elapsed(), absl::ZeroDuration());  // Not by its timeout.
+    EXPECT_EQ(caught, std::vector<std::string>{"copy failed"});
+    EXPECT_TRUE(sched.failures().empty());
   });
 }
 
