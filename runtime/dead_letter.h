@@ -10,7 +10,11 @@
 // it. Destroying one later is a use after free. (Until then the ask is
 // answered only by its timeout: see actors/ask.h.)
 //
-// ActorFailure records an exception that escaped an actor and ended it.
+// ActorFailure records an exception that escaped an actor and ended it, or
+// one thrown by user code the scheduler ran outside any actor (a SendAfter
+// message's move, a watcher's message built from a Down): then `actor` says
+// what ran ("SendAfter to 'printer'", "Down to #3"), the message is a dead
+// letter with an Aborted reason, and no actor ended.
 //
 // RecordLimits bounds what a scheduler keeps of these (SetRecordLimits()),
 // so that a long-lived process that keeps sending to unknown names or
@@ -46,6 +50,7 @@ struct DeadLetter {
 };
 
 struct ActorFailure {
+  // The actor's display name ("'printer'", "#17"), or what ran (above).
   std::string actor;
   // The exception's what(), or a note that it was not a std::exception.
   std::string what;
