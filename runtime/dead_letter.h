@@ -13,7 +13,7 @@
 // ActorFailure records an exception that escaped an actor and ended it, or
 // one thrown by user code the scheduler ran outside any actor (a SendAfter
 // message's move, a watcher's message built from a Down): then `actor` says
-// what ran ("SendAfter to 'printer'", "Down to #3"), the message is a dead
+// what ran ("SendAfter to printer", "Down to #3"), the message is a dead
 // letter with an Aborted reason, and no actor ended.
 //
 // RecordLimits bounds what a scheduler keeps of these (SetRecordLimits()),
