@@ -7,6 +7,12 @@
 //   co_await queue.Put(42);               // in a producer task
 //   int x = co_await queue.Get();         // in a consumer task
 //
+// A value whose move constructor throws stays where it was, and no waiter
+// is left out of the queue unwoken: a Put() handing it to a waiting getter,
+// or a Get() taking it from a waiting putter (capacity 0), throws at its
+// co_await; a putter whose value cannot follow into the buffer behind a
+// Get() keeps it and waits on (that Get() has its own value).
+//
 // Lifetimes: a waiter whose frame is destroyed while it waits (its
 // scheduler was destroyed) withdraws from the queue, so a later Put() or
 // Get() never touches the freed frame or wakes through the freed
@@ -128,9 +134,12 @@ class BoundedQueue {
   bool PutOrWait(PutAwaiter* put, std::coroutine_handle<> handle) {
     std::lock_guard<std::mutex> hold(mutex_);
     if (!getters_.empty()) {
+      // The getter leaves the queue only once it has the value: if moving
+      // the value throws, the putter's co_await throws and the getter
+      // waits on.
       Waiting<GetAwaiter> getter = getters_.front();
-      getters_.pop_front();
       getter.awaiter->value_.emplace(std::move(put->value_));
+      getters_.pop_front();
       getter.Wake();
     } else if (items_.size() < capacity_) {
       items_.push_back(std::move(put->value_));
@@ -146,16 +155,25 @@ class BoundedQueue {
 
   bool GetOrWait(GetAwaiter* get, std::coroutine_handle<> handle) {
     std::lock_guard<std::mutex> hold(mutex_);
+    // A putter leaves the queue only once its value is taken: if moving a
+    // value throws, nobody is left out of the queue and not woken.
     std::optional<Waiting<PutAwaiter>> putter;
-    if (!putters_.empty()) {
-      putter = putters_.front();
-      putters_.pop_front();
-    }
+    if (!putters_.empty()) putter = putters_.front();
     if (!items_.empty()) {
+      // If this throws, the getter's co_await throws; nothing changed.
       get->value_.emplace(std::move(items_.front()));
       items_.pop_front();
-      if (putter) items_.push_back(std::move(putter->awaiter->value_));
+      if (putter) {
+        try {
+          items_.push_back(std::move(putter->awaiter->value_));
+        } catch (...) {
+          // The putter's value would not move: it keeps it and waits on
+          // (a later Get() tries again); the getter has its value.
+          putter.reset();
+        }
+      }
     } else if (putter) {  // Capacity 0: hand over directly.
+      // If this throws, the getter's co_await throws; the putter waits on.
       get->value_.emplace(std::move(putter->awaiter->value_));
     } else {
       get->context_.cell->SetState(internal::ActorState::kBlocked);
@@ -163,7 +181,10 @@ class BoundedQueue {
       getters_.push_back({get, get->context_, handle});
       return true;
     }
-    if (putter) putter->Wake();
+    if (putter) {
+      putters_.pop_front();
+      putter->Wake();
+    }
     return false;
   }
 

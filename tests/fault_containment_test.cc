@@ -8,7 +8,9 @@
 // The paths: a SendAfter timer's send (the message's move constructor
 // throws); a monitor's Down to its watcher (the watcher's message type
 // throws when built from a Down); an ask's reply handed to the asker (its
-// move throws: the asker gets an error instead of waiting for ever). Those
+// move throws: the asker gets an error instead of waiting for ever); a
+// BoundedQueue handing a value between a putter and a getter (its move
+// throws: the value stays where it was, and no waiter is left unwoken). Those
 // where user code runs in the caller's own context throw to it and leave
 // the scheduler as it was: a Send whose message throws, a task whose result
 // throws when handed over (rethrown at the join).
@@ -25,6 +27,7 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/ask.h"
+#include "actors/bounded_queue.h"
 #include "actors/clock.h"
 #include "actors/down.h"
 #include "actors/join_handle.h"
@@ -263,6 +266,126 @@ TEST_P(FaultContainmentTest, AReplyThatThrowsWhenHandedOverEndsTheAskWithAnError
     EXPECT_EQ(Elapsed(), absl::ZeroDuration());  // Not by its timeout.
     EXPECT_EQ(caught, std::vector<std::string>{"copy failed"});
     EXPECT_TRUE(sched.failures().empty());
+  });
+}
+
+// ---- Bounded queues --------------------------------------------------------------
+
+// A value whose copies throw while Brittle::fail is set, if it is marked.
+struct Brittle {
+  static inline std::atomic<bool> fail{false};
+
+  Brittle(std::string text, bool marked) : text(std::move(text)), marked(marked) {}
+  Brittle(const Brittle& other) : text(other.text), marked(other.marked) {
+    if (marked && fail.load()) throw std::runtime_error("copy failed");
+  }
+  Brittle& operator=(const Brittle&) = delete;
+
+  std::string text;
+  bool marked;
+};
+
+class FailingBrittleCopies {
+ public:
+  FailingBrittleCopies() { Brittle::fail = true; }
+  ~FailingBrittleCopies() { Brittle::fail = false; }
+};
+
+Task<std::string> GetOne(BoundedQueue<Brittle>& queue) {
+  Brittle value = co_await queue.Get();
+  co_return value.text;
+}
+
+// A Get() while copies of marked values fail; "threw" if it threw.
+Task<std::string> GetOneWhileFailing(BoundedQueue<Brittle>& queue) {
+  std::string got;
+  {
+    FailingBrittleCopies failing;
+    try {
+      got = (co_await queue.Get()).text;
+    } catch (const std::runtime_error&) {
+      got = "threw";
+    }
+  }
+  co_return got;
+}
+
+Task<std::string> PutOne(BoundedQueue<Brittle>& queue, std::string text,
+                         bool marked) {
+  co_await queue.Put(Brittle(std::move(text), marked));
+  co_return "put";
+}
+
+// Puts a marked value while its copies fail; "threw" if the Put threw.
+Task<std::string> PutMarkedWhileFailing(BoundedQueue<Brittle>& queue) {
+  auto put = queue.Put(Brittle("marked", true));  // Copied before failing.
+  FailingBrittleCopies failing;
+  try {
+    co_await put;
+  } catch (const std::runtime_error&) {
+    co_return "threw";
+  }
+  co_return "put";
+}
+
+TEST_P(FaultContainmentTest, APutWhoseValueThrowsLeavesTheWaitingGetterWaiting) {
+  OnScheduler([](auto& sched) {
+    BoundedQueue<Brittle> queue(1);
+    JoinHandle<std::string> getter = sched.CreateTask(GetOne(queue));
+    ASSERT_TRUE(sched.Run().ok());
+    JoinHandle<std::string> putter =
+        sched.CreateTask(PutMarkedWhileFailing(queue));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(putter.done());
+    EXPECT_EQ(putter.TakeResult(), "threw");
+    ASSERT_FALSE(getter.done());
+    // The getter still waits, and takes the next value.
+    JoinHandle<std::string> next = sched.CreateTask(PutOne(queue, "next", false));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(getter.done());
+    EXPECT_EQ(getter.TakeResult(), "next");
+    EXPECT_EQ(queue.size(), 0u);
+  });
+}
+
+TEST_P(FaultContainmentTest, AWaitingPutterWhoseValueThrowsKeepsItAndWaitsOn) {
+  OnScheduler([](auto& sched) {
+    BoundedQueue<Brittle> queue(1);
+    JoinHandle<std::string> first = sched.CreateTask(PutOne(queue, "first", false));
+    ASSERT_TRUE(sched.Run().ok());
+    JoinHandle<std::string> second = sched.CreateTask(PutOne(queue, "second", true));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_FALSE(second.done());  // The queue is full.
+    // Takes "first"; "second" cannot follow it into the buffer.
+    JoinHandle<std::string> getter = sched.CreateTask(GetOneWhileFailing(queue));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(getter.done());
+    EXPECT_EQ(getter.TakeResult(), "first");
+    EXPECT_FALSE(second.done());
+    // A later Get() takes it and wakes its putter.
+    JoinHandle<std::string> later = sched.CreateTask(GetOne(queue));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(later.done() && second.done());
+    EXPECT_EQ(later.TakeResult(), "second");
+    EXPECT_EQ(second.TakeResult(), "put");
+  });
+}
+
+TEST_P(FaultContainmentTest, AGetFromAWaitingPutterThatThrowsLeavesThePutterWaiting) {
+  OnScheduler([](auto& sched) {
+    BoundedQueue<Brittle> queue(0);  // Every value is handed over.
+    JoinHandle<std::string> putter = sched.CreateTask(PutOne(queue, "only", true));
+    ASSERT_TRUE(sched.Run().ok());
+    JoinHandle<std::string> getter = sched.CreateTask(GetOneWhileFailing(queue));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(getter.done());
+    EXPECT_EQ(getter.TakeResult(), "threw");
+    ASSERT_FALSE(putter.done());
+    JoinHandle<std::string> later = sched.CreateTask(GetOne(queue));
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(later.done() && putter.done());
+    EXPECT_EQ(later.TakeResult(), "only");
+    EXPECT_EQ(putter.TakeResult(), "put");
   });
 }
 
