@@ -12,14 +12,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/sanitizer.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define COACTOR_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define COACTOR_TEST_TSAN 1
-#endif
-#endif
 
 namespace coactor::internal {
 namespace {

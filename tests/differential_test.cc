@@ -44,19 +44,13 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/sanitizer.h"
 
 namespace coactor {
 namespace {
 
-// Smaller programs and fewer seeds under sanitizers (5-20x slower). (clang
-// has no __SANITIZE_*__ macros; it answers __has_feature.)
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define COACTOR_DIFFERENTIAL_SANITIZED
-#endif
-#endif
-#if defined(COACTOR_DIFFERENTIAL_SANITIZED) || \
-    defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+// Smaller programs and fewer seeds under sanitizers (5-20x slower).
+#if defined(COACTOR_TEST_SANITIZED)
 constexpr int kDefaultSeeds = 10;
 constexpr int kMaxMessages = 500;
 #else

@@ -32,6 +32,7 @@
 #include "runtime/deque_scheduler.h"
 #include "runtime/timer_id.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/sanitizer.h"
 
 namespace coactor {
 namespace {
@@ -41,7 +42,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Fewer messages under sanitizers, which slow every access down 5-20x.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(COACTOR_TEST_SANITIZED)
 constexpr int kScale = 10;
 #else
 constexpr int kScale = 1;
