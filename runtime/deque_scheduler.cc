@@ -236,7 +236,7 @@ absl::Status DequeScheduler::RunLoop(bool until_stopped) {
               "actors"
             : "Run() called from inside one of the scheduler's actors");
   }
-  FlagScope running(running_);
+  RunScope running(*this);
   // Relaxed: only Stop() on this thread compares it with its own id.
   loop_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   // A Stop() while no run ran ends this one at once.
@@ -346,7 +346,7 @@ void DequeScheduler::WaitForPosts(std::optional<absl::Time> deadline) {
 
 bool DequeScheduler::RunOnce() {
   if (running_) return false;
-  FlagScope running(running_);
+  RunScope running(*this);
   if (HasTimers()) FireDueTimers();
   DrainPosted();
   if (!queue_.empty()) Step();
@@ -356,7 +356,7 @@ bool DequeScheduler::RunOnce() {
 
 size_t DequeScheduler::RunReady() {
   if (running_) return 0;
-  FlagScope running(running_);
+  RunScope running(*this);
   if (HasTimers()) FireDueTimers();
   DrainPosted();
   const size_t ready = queue_.size();
@@ -367,7 +367,7 @@ size_t DequeScheduler::RunReady() {
 
 size_t DequeScheduler::RunFor(size_t budget) {
   if (running_) return 0;
-  FlagScope running(running_);
+  RunScope running(*this);
   size_t delivered = 0;
   while (delivered < budget) {
     if (delivered % kTimerCheckInterval == 0) {
@@ -384,7 +384,7 @@ size_t DequeScheduler::RunFor(size_t budget) {
 
 size_t DequeScheduler::RunUntil(absl::Time deadline) {
   if (running_) return 0;
-  FlagScope running(running_);
+  RunScope running(*this);
   size_t delivered = 0;
   while (clock_.Now() < deadline) {
     if (HasTimers()) FireDueTimers();
@@ -411,6 +411,15 @@ bool DequeScheduler::FireDueTimers() {
 
 void DequeScheduler::Wake(internal::ActorCell* cell,
                           std::coroutine_handle<> handle) {
+  // Not on the loop's thread (or outside any run): a JoinHandle or
+  // BoundedQueue shared with a work-stealing scheduler wakes its waiter from
+  // a worker thread, where pushing into queue_ would race the loop (and not
+  // wake it from WaitForPosts()). The waiter cannot go away meanwhile: its
+  // frame is destroyed only with this scheduler, which drops unrun posts.
+  if (ABSL_PREDICT_FALSE(current_loop_ != this)) {
+    Post([this, cell, handle] { Wake(cell, handle); });
+    return;
+  }
   Envelope* envelope = queue_.ReserveBack();
   void* address = handle.address();
   std::memcpy(envelope->payload.bytes, &address, sizeof address);

@@ -38,6 +38,11 @@
 // Run() still returns when nothing is queued or timed: a post that comes
 // while no Run() runs just waits for the next one. RunUntilStopped()
 // instead waits for posts (and timers) until Stop().
+//
+// An actor here may wait on a JoinHandle or BoundedQueue that an actor of a
+// WorkStealingScheduler completes on a worker thread: that wake-up is
+// posted too (so it also waits for, or wakes, the loop; a Run() with only
+// such waiters left returns, as with nothing queued).
 #ifndef COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 #define COACTOR_RUNTIME_DEQUE_SCHEDULER_H_
 
@@ -274,15 +279,27 @@ class DequeScheduler final : private internal::Runtime,
     Cell* cell;
     uint32_t generation;
   };
-  // Sets a flag for a scope, also when it ends by exception.
-  class FlagScope {
+  // Marks the scheduler running on this thread for a scope (running_ and
+  // current_loop_), also when it ends by exception.
+  class RunScope {
    public:
-    explicit FlagScope(bool& flag) : flag_(flag) { flag_ = true; }
-    ~FlagScope() { flag_ = false; }
+    explicit RunScope(DequeScheduler& sched)
+        : sched_(sched), outer_(std::exchange(current_loop_, &sched)) {
+      sched_.running_ = true;
+    }
+    ~RunScope() {
+      sched_.running_ = false;
+      current_loop_ = outer_;
+    }
 
    private:
-    bool& flag_;
+    DequeScheduler& sched_;
+    const DequeScheduler* const outer_;
   };
+  // The scheduler whose loop runs on this thread, if any (the innermost).
+  // Constant-initialized: a plain thread-local load.
+  static inline thread_local constinit const DequeScheduler* current_loop_ =
+      nullptr;
 
   // How many entries the loops deliver between looks at the timers.
   static constexpr uint32_t kTimerCheckInterval = 256;
@@ -422,6 +439,10 @@ class DequeScheduler final : private internal::Runtime,
 
   friend struct internal::RuntimeAccess;
   // internal::Runtime
+  // Thread-safe: from a thread not running this scheduler's loop (a task
+  // or BoundedQueue on a work-stealing scheduler ending or handing over on
+  // a worker), the wake-up is posted, as Post() does, and the loop's
+  // thread queues it.
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
@@ -656,7 +677,7 @@ inline void DequeScheduler::Step() {
 
 template <typename Done>
 bool DequeScheduler::RunWhileNot(const Done& done) {
-  FlagScope running(running_);
+  RunScope running(*this);
   uint32_t until_timer_check = 1;  // Due timers first, as RunOnce().
   while (!done()) {
     if (--until_timer_check == 0) {
