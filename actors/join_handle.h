@@ -18,6 +18,10 @@
 // A JoinHandle may be awaited from an actor or task on another scheduler
 // than the task's. If the awaiting frame is destroyed while it waits (its
 // scheduler went away), it withdraws: the task, ending later, wakes no one.
+// If the task's own scheduler goes away first (destroyed, or
+// WorkStealingScheduler::Shutdown()) before the task ended, or refuses to
+// start it (after Shutdown()), the task ends with a std::runtime_error
+// ("the task was destroyed before it ended: ..."), rethrown by the join.
 //
 // Thread-safety: a JoinHandle may be awaited once, from one coroutine; the
 // task may end on another thread (work-stealing scheduler): the handle's
@@ -128,9 +132,34 @@ class TaskState {
   Waiter waiter_;
 };
 
+// The runner's hold on a task's state. If the runner's frame is destroyed
+// before the task ended (its scheduler shut down or was destroyed, or
+// refused to start it), the task ends with an error: a JoinHandle awaited
+// from another scheduler, or checked with done(), would otherwise wait for
+// ever.
+template <typename T>
+class RunnerState {
+ public:
+  explicit RunnerState(std::shared_ptr<TaskState<T>> state)
+      : state_(std::move(state)) {}
+  RunnerState(RunnerState&& other) noexcept = default;
+  RunnerState& operator=(RunnerState&&) = delete;
+  ~RunnerState() {
+    if (state_ != nullptr && !state_->done()) {
+      state_->Finish(std::make_exception_ptr(std::runtime_error(
+          "the task was destroyed before it ended: its scheduler shut down "
+          "or was destroyed")));
+    }
+  }
+  TaskState<T>* operator->() const { return state_.get(); }
+
+ private:
+  std::shared_ptr<TaskState<T>> state_;  // Null once moved from.
+};
+
 // The actor that runs a spawned task and records how it ended.
 template <typename T>
-Actor<NoMessage> RunTask(Task<T> task, std::shared_ptr<TaskState<T>> state) {
+Actor<NoMessage> RunTask(Task<T> task, RunnerState<T> state) {
   try {
     if constexpr (std::is_void_v<T>) {
       co_await std::move(task);
@@ -209,7 +238,8 @@ namespace internal {
 template <typename T>
 std::pair<Actor<NoMessage>, JoinHandle<T>> MakeRunner(Task<T> task) {
   auto state = std::make_shared<TaskState<T>>();
-  return {RunTask(std::move(task), state), JoinHandle<T>(state)};
+  return {RunTask(std::move(task), RunnerState<T>(state)),
+          JoinHandle<T>(state)};
 }
 
 }  // namespace internal

@@ -99,7 +99,9 @@ class SchedulerApi {
   // Starts `task` concurrently (asyncio's create_task); join it through
   // the handle, from a coroutine (`co_await handle`) or after Run(). An
   // empty (moved-from) task ends as soon as it runs, and joining it
-  // rethrows std::invalid_argument.
+  // rethrows std::invalid_argument. A task this scheduler destroys before
+  // it ends (destroyed, or shut down), or never starts (created after
+  // Shutdown()), ends with a std::runtime_error.
   template <typename T>
   JoinHandle<T> CreateTask(Task<T> task) {
     auto [runner, handle] = internal::MakeRunner(std::move(task));

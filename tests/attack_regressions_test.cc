@@ -166,5 +166,54 @@ TEST(CrossSchedulerTest, APutOnAWorkerWakesTheDequeActorGetting) {
   EXPECT_EQ(got, Long("put"));
 }
 
+// ---- A task whose runner is destroyed before it ends --------------------------
+
+Task<std::string> SleepsLong() {
+  co_await Sleep(absl::Hours(1));
+  co_return Long("late");
+}
+
+Actor<int> JoinOrCatch(WorkStealingScheduler& ws, std::atomic<bool>& waiting,
+                       std::string& error, std::atomic<bool>& done) {
+  co_await Receive<int>();
+  JoinHandle<std::string> handle = ws.CreateTask(SleepsLong());
+  waiting = true;
+  try {
+    co_await handle;
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  done = true;
+}
+
+// Shutdown() destroys the task's runner before the task ends: the handle
+// used to stay pending for ever, and an actor joining it from another
+// scheduler waited for ever.
+TEST(CrossSchedulerTest, ATaskDestroyedByShutdownEndsItsHandleWithAnError) {
+  WorkStealingScheduler ws(2);
+  DequeScheduler deque;
+  std::atomic<bool> waiting{false}, done{false};
+  std::string error;
+  ActorRef<int> joiner = deque.Spawn(JoinOrCatch(ws, waiting, error, done));
+  ASSERT_TRUE(deque.Send(joiner, 1).ok());
+  std::thread loop([&] { ASSERT_TRUE(deque.RunUntilStopped().ok()); });
+  ASSERT_TRUE(WaitFor(waiting, absl::Seconds(10)));
+  Settle(deque);
+  ASSERT_TRUE(ws.Shutdown().ok());
+  const bool woke = WaitFor(done, absl::Seconds(5));
+  deque.Stop();
+  loop.join();
+  EXPECT_TRUE(woke) << "the joining deque actor was never resumed";
+  EXPECT_THAT(error, HasSubstr("before it ended"));
+}
+
+TEST(CrossSchedulerTest, ATaskCreatedAfterShutdownEndsAtOnceWithAnError) {
+  WorkStealingScheduler ws(1);
+  ASSERT_TRUE(ws.Shutdown().ok());
+  JoinHandle<std::string> handle = ws.CreateTask(Exclaim(Long("never")));
+  ASSERT_TRUE(handle.done());
+  EXPECT_THROW(handle.TakeResult(), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace coactor
