@@ -488,9 +488,13 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
       SpillRunnext(worker);
     }
   }
+  // Messages whose receiver finished after they were sent: recorded once
+  // the flush is over, since recording may drop the oldest dead letter,
+  // whose destructor may send (into this outbox, if on a worker).
+  std::vector<DeadLetter> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  outbox.Flush([this, stealable](const Outbox::Batch& batch,
-                                 auto for_each_message) {
+  outbox.Flush([this, stealable, &undeliverable](const Outbox::Batch& batch,
+                                                 auto for_each_message) {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     const internal::PayloadRelocator relocate{type};
@@ -530,13 +534,16 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
     }
     if (!delivered) {
       for_each_message([&](internal::Payload* message) {
-        RecordDeadLetter(dead->recipient, dead->reason,
-                         ErasedMessage::Adopt(type, message))
-            .IgnoreError();
+        undeliverable.push_back(DeadLetter{
+            dead->recipient, dead->reason, ErasedMessage::Adopt(type, message)});
       });
     }
     if (wake) MakeRunnable(cell, stealable);
   });
+  if (undeliverable.empty()) return;
+  Record(std::nullopt, std::move(undeliverable));
+  // What the destructors of dropped dead letters sent from this worker.
+  if (!outbox.empty()) FlushOutbox(outbox, point);
 }
 
 absl::Status WorkStealingScheduler::Run() {

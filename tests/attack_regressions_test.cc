@@ -215,5 +215,72 @@ TEST(CrossSchedulerTest, ATaskCreatedAfterShutdownEndsAtOnceWithAnError) {
   EXPECT_THROW(handle.TakeResult(), std::runtime_error);
 }
 
+// ---- Dead letters dropped while a worker flushes its outbox ------------------
+
+// A message whose destructor (unless moved from) tells a log actor it was
+// dropped: RAII clean-up that sends.
+struct Noisy {
+  Noisy(WorkStealingScheduler* sched, ActorRef<std::string> log,
+        std::string text)
+      : sched(sched), log(log), text(std::move(text)) {}
+  Noisy(Noisy&& other) noexcept
+      : sched(std::exchange(other.sched, nullptr)),
+        log(other.log),
+        text(std::move(other.text)) {}
+  Noisy& operator=(Noisy&&) = delete;
+  ~Noisy() {
+    if (sched != nullptr) sched->Send(log, "dropped " + text).IgnoreError();
+  }
+  WorkStealingScheduler* sched;
+  ActorRef<std::string> log;
+  std::string text;
+};
+
+Actor<std::string> Log(std::vector<std::string>& lines) {
+  for (;;) lines.push_back(co_await Receive<std::string>());
+}
+
+Actor<Noisy> EndsOnFirstNoisy() { co_await Receive<Noisy>(); }
+
+// Sends `message` to `target`, which stays in this worker's outbox until
+// the turn ends; keeps the turn going until `target` has ended.
+Actor<int> SendThenOutlive(WorkStealingScheduler& sched, ActorRef<Noisy> target,
+                           ActorRef<std::string> log, std::atomic<bool>& sent) {
+  co_await Receive<int>();
+  sched.Send(target, Noisy(&sched, log, Long("late"))).IgnoreError();
+  sent = true;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (sched.IsAlive(target) && absl::Now() < deadline) {
+    std::this_thread::yield();
+  }
+}
+
+// The flush finds the receiver finished and records the message as a dead
+// letter; with a limit of 0 it is dropped at once, inside the flush, and
+// its destructor's send went into the outbox being flushed: delivered as
+// if it were the dropped message's type (heap corruption), and lost.
+TEST(OutboxTest, ADeadLetterDroppedDuringAFlushMaySend) {
+  std::vector<std::string> lines;
+  {
+    WorkStealingScheduler sched(2);
+    sched.SetRecordLimits(RecordLimits{.dead_letters = 0});
+    ActorRef<std::string> log = sched.Spawn(Log(lines));
+    ActorRef<Noisy> target = sched.Spawn(EndsOnFirstNoisy());
+    std::atomic<bool> sent{false};
+    ActorRef<int> sender =
+        sched.Spawn(SendThenOutlive(sched, target, log, sent));
+    ASSERT_TRUE(sched.Send(sender, 1).ok());
+    std::thread runner([&] { ASSERT_TRUE(sched.Run().ok()); });
+    ASSERT_TRUE(WaitFor(sent, absl::Seconds(10)));
+    // Ends `target` on the other worker while the sender's turn goes on.
+    ASSERT_TRUE(sched.Send(target, Noisy(nullptr, log, "stop")).ok());
+    runner.join();
+    EXPECT_EQ(sched.dead_letters_recorded(), 1u);
+    // Delivered by a second run if the first ended before the flush.
+    ASSERT_TRUE(sched.Run().ok());
+  }
+  EXPECT_THAT(lines, ::testing::ElementsAre("dropped " + Long("late")));
+}
+
 }  // namespace
 }  // namespace coactor
