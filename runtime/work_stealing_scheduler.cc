@@ -148,15 +148,20 @@ absl::Status WorkStealingScheduler::Shutdown() {
     }
     cell.SetState(ActorState::kFinished);
     std::unique_ptr<Cell::Extras> extras;
+    Mailbox inbox, incoming;
     {
       std::lock_guard<internal::SpinLock> hold(cell.lock);
-      for (Mailbox* mailbox : {&cell.inbox, &cell.incoming}) {
-        while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
-      }
+      inbox.swap(cell.inbox);
+      incoming.swap(cell.incoming);
       extras = std::move(cell.extras);
       cell.wake = nullptr;
     }
-    extras.reset();  // Errors and monitors, outside the lock.
+    // Outside the lock: a message's destructor may send, even to this
+    // actor (refused, and described under this lock).
+    for (Mailbox* mailbox : {&inbox, &incoming}) {
+      while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
+    }
+    extras.reset();  // Errors and monitors, outside the lock too.
   }
   std::vector<absl::AnyInvocable<void()>> callbacks;
   {

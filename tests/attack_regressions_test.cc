@@ -282,5 +282,55 @@ TEST(OutboxTest, ADeadLetterDroppedDuringAFlushMaySend) {
   EXPECT_THAT(lines, ::testing::ElementsAre("dropped " + Long("late")));
 }
 
+// ---- Shutdown() and messages whose destructors send --------------------------
+
+struct Boomerang {
+  Boomerang() = default;
+  Boomerang(WorkStealingScheduler* sched, ActorRef<Boomerang> to)
+      : sched(sched), to(to), text(Long("boomerang")) {}
+  Boomerang(Boomerang&& other) noexcept
+      : sched(std::exchange(other.sched, nullptr)),
+        to(other.to),
+        text(std::move(other.text)) {}
+  Boomerang& operator=(Boomerang&&) = delete;
+  // Unread, it goes back to its actor (which may have finished: then a
+  // dead letter).
+  ~Boomerang() {
+    if (sched != nullptr) sched->Send(to, Boomerang()).IgnoreError();
+  }
+  WorkStealingScheduler* sched = nullptr;
+  ActorRef<Boomerang> to;
+  std::string text;
+};
+
+Actor<Boomerang> Catcher() {
+  for (;;) co_await Receive<Boomerang>();
+}
+
+// Shutdown() destroyed queued messages under their actor's spin lock; a
+// destructor that sends to that actor (its reference now stale, so the
+// send describes it under the same lock) spun for ever.
+TEST(ShutdownAttackTest, AQueuedMessageWhoseDestructorSendsToItsActor) {
+  auto sched = std::make_unique<WorkStealingScheduler>(2);
+  ActorRef<Boomerang> catcher = sched->Spawn(Catcher());
+  ASSERT_TRUE(sched->Send(catcher, Boomerang(sched.get(), catcher)).ok());
+  std::promise<void> shut;
+  std::future<void> shut_future = shut.get_future();
+  std::thread shutter([&] {
+    sched->Shutdown().IgnoreError();
+    shut.set_value();
+  });
+  if (shut_future.wait_for(std::chrono::seconds(10)) !=
+      std::future_status::ready) {
+    std::fprintf(stderr, "Shutdown() deadlocked\n");
+    std::fflush(stderr);
+    std::_Exit(1);  // The stuck thread holds the scheduler.
+  }
+  shutter.join();
+  std::vector<DeadLetter> letters = sched->TakeDeadLetters();
+  ASSERT_THAT(letters, SizeIs(1));
+  EXPECT_EQ(letters[0].reason.message(), "the scheduler has shut down");
+}
+
 }  // namespace
 }  // namespace coactor
