@@ -258,7 +258,12 @@ absl::Status DequeScheduler::RunLoop(bool until_stopped) {
       }
     }
     if ((stopped = TakeStop())) break;
-    if (DrainPosted()) continue;
+    if (DrainPosted()) {
+      // A posted call runs as an actor's handler does: if it called
+      // Stop(), what it queued waits for the next run.
+      stopped = TakeStop();
+      continue;
+    }
     if (HasTimers()) {
       // Only timers are left: wait until the next one is due (or a post).
       if (!FireDueTimers()) WaitForPosts(timers_.NextDeadline());

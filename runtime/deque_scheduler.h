@@ -427,11 +427,12 @@ class DequeScheduler final : private internal::Runtime,
   bool FireDueTimers();
   absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
                           absl::AnyInvocable<void(const Down&)> notify);
-  // Runs until `done()` or out of work (sleeping on the clock for timers);
-  // false if out of work first.
-  // A template, so that the check inlines into the loop.
+  // Runs until `done()`, out of work (sleeping on the clock for timers) or
+  // stopped, and says which came first. Consumes a Stop() request, as
+  // RunLoop() does. A template, so that the check inlines into the loop.
+  enum class RunEnd { kDone, kOutOfWork, kStopped };
   template <typename Done>
-  bool RunWhileNot(const Done& done);
+  RunEnd RunWhileNot(const Done& done);
   // For SchedulerApi::RunUntilComplete(): refuses from inside an actor, or
   // starts `task` and runs until it ends or nothing is left.
   template <typename T>
@@ -676,8 +677,9 @@ inline void DequeScheduler::Step() {
 }
 
 template <typename Done>
-bool DequeScheduler::RunWhileNot(const Done& done) {
+DequeScheduler::RunEnd DequeScheduler::RunWhileNot(const Done& done) {
   RunScope running(*this);
+  RunEnd end = RunEnd::kDone;
   uint32_t until_timer_check = 1;  // Due timers first, as RunOnce().
   while (!done()) {
     if (--until_timer_check == 0) {
@@ -686,21 +688,31 @@ bool DequeScheduler::RunWhileNot(const Done& done) {
       until_timer_check = kTimerCheckInterval;
       if (HasTimers()) FireDueTimers();
       DrainPosted();
-      if (TakeStop()) break;
+      if (TakeStop()) {
+        end = RunEnd::kStopped;
+        break;
+      }
       continue;
     }
     if (!queue_.empty()) {
       Step();
     } else if (DrainPosted()) {
-      continue;
+      until_timer_check = 1;  // A posted call may have called Stop().
     } else if (HasTimers()) {
-      if (!FireDueTimers()) WaitForPosts(timers_.NextDeadline());
+      if (!FireDueTimers()) {
+        WaitForPosts(timers_.NextDeadline());
+        until_timer_check = 1;  // Woken by a Stop(), perhaps.
+      }
     } else {
-      return false;
+      end = RunEnd::kOutOfWork;
+      break;
     }
   }
+  // Relaxed: a flag; this run served any request made during it (as
+  // RunLoop()), also one from the task just before it ended.
+  stop_requested_.store(false, std::memory_order_relaxed);
   ArmDeferredTimers();
-  return true;
+  return end;
 }
 
 template <typename T>
@@ -710,7 +722,11 @@ absl::StatusOr<JoinHandle<T>> DequeScheduler::RunTask(Task<T> task) {
         "RunUntilComplete() called from inside one of the scheduler's actors");
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
-  RunWhileNot([state = handle.state()] { return state->done(); });
+  if (RunWhileNot([state = handle.state()] { return state->done(); }) ==
+          RunEnd::kStopped &&
+      !handle.done()) {
+    return internal::StoppedBeforeTaskEnded();
+  }
   return handle;
 }
 

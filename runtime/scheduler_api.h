@@ -45,6 +45,15 @@
 #include "runtime/timer_id.h"
 
 namespace coactor {
+namespace internal {
+
+// What RunUntilComplete() returns when Stop() ended its run first.
+inline absl::Status StoppedBeforeTaskEnded() {
+  return absl::FailedPreconditionError(
+      "RunUntilComplete() was stopped (Stop()) before the task ended");
+}
+
+}  // namespace internal
 
 template <typename Scheduler>
 class SchedulerApi {
@@ -80,7 +89,8 @@ class SchedulerApi {
   // its exception): asyncio's run_until_complete. InvalidArgument for an
   // empty (moved-from) task; FailedPrecondition from inside one of the
   // scheduler's actors (nothing is run then), while another run is under
-  // way, or if the scheduler runs out of work before the task ends.
+  // way, if the scheduler runs out of work before the task ends, or if
+  // Stop() ends the run first ("RunUntilComplete() was stopped").
   template <typename T>
   [[nodiscard("check it, or call .IgnoreError() on purpose")]]
   absl::StatusOr<T> RunUntilComplete(Task<T> task) {

@@ -574,7 +574,7 @@ absl::Status WorkStealingScheduler::EnterRun(
   return absl::OkStatus();
 }
 
-absl::Status WorkStealingScheduler::RunEntered() {
+absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
   // Start run N and wake the sleepers in one critical section: a worker
   // can only report run N quiescent after registering as asleep again.
   uint64_t run;
@@ -583,7 +583,10 @@ absl::Status WorkStealingScheduler::RunEntered() {
     std::lock_guard<std::mutex> hold(idle_mutex_);
     if (stopping_.load()) return ShutDownError();
     // A Stop() while no run ran ends this one at once.
-    if (stop_requested_.exchange(false)) return absl::OkStatus();
+    if (stop_requested_.exchange(false)) {
+      if (stopped != nullptr) *stopped = true;
+      return absl::OkStatus();
+    }
     run = ++run_number_;
     running_.store(true);
     sleeping.swap(idle_);
@@ -602,7 +605,9 @@ absl::Status WorkStealingScheduler::RunEntered() {
   }
   running_.store(false);
   if (stopping_.load()) return ShutDownError();  // Shutdown() ended it.
-  stop_requested_.store(false);  // This run served it, if any.
+  // This run served it, if any.
+  const bool served = stop_requested_.exchange(false);
+  if (stopped != nullptr) *stopped = served;
   return absl::OkStatus();
 }
 

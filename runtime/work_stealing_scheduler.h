@@ -468,7 +468,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   // `run_hold` on run_mutex_. RunEntered() then runs until quiescent.
   absl::Status EnterRun(std::string_view caller,
                         std::unique_lock<std::mutex>& run_hold);
-  absl::Status RunEntered();
+  // If `stopped`, says whether a Stop() request was served.
+  absl::Status RunEntered(bool* stopped = nullptr);
   // For SchedulerApi::RunUntilComplete(): refuses as Run() does (before
   // the task exists, so a refused call runs nothing), or starts `task` and
   // runs until quiescent.
@@ -719,7 +720,9 @@ absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunTask(Task<T> task) {
     return entry;
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
-  if (absl::Status ran = RunEntered(); !ran.ok()) return ran;
+  bool stopped = false;
+  if (absl::Status ran = RunEntered(&stopped); !ran.ok()) return ran;
+  if (stopped && !handle.done()) return internal::StoppedBeforeTaskEnded();
   return handle;
 }
 

@@ -332,5 +332,73 @@ TEST(ShutdownAttackTest, AQueuedMessageWhoseDestructorSendsToItsActor) {
   EXPECT_EQ(letters[0].reason.message(), "the scheduler has shut down");
 }
 
+// ---- Stop() ------------------------------------------------------------------------
+
+class StopAttackTest : public OnEachScheduler {};
+
+template <typename Sched>
+Task<std::string> StopsThenEnds(Sched& sched) {
+  sched.Stop();
+  co_return Long("result");
+}
+
+// A Stop() from a task that then ends: RunUntilComplete() returns its
+// result, and the request, served, does not end the next run (on the
+// deque scheduler it did: Run() returned at once, delivering nothing).
+TEST_P(StopAttackTest, ARunUntilCompleteThatEndsConsumesItsStop) {
+  OnScheduler([](auto& sched) {
+    absl::StatusOr<std::string> result =
+        sched.RunUntilComplete(StopsThenEnds(sched));
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(*result, Long("result"));
+    int got = 0;
+    ActorRef<int> counter = sched.Spawn(CountInts(got));
+    ASSERT_TRUE(sched.Send(counter, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(got, 1);
+  });
+}
+
+template <typename Sched>
+Task<std::string> StopsThenSleeps(Sched& sched) {
+  sched.Stop();
+  co_await Sleep(absl::Hours(1));
+  co_return Long("never");
+}
+
+// RunUntilComplete() ended by Stop() said "nothing is left to run".
+TEST_P(StopAttackTest, ARunUntilCompleteEndedByStopSaysSo) {
+  OnScheduler([](auto& sched) {
+    absl::StatusOr<std::string> result =
+        sched.RunUntilComplete(StopsThenSleeps(sched));
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(result.status().message(),
+              "RunUntilComplete() was stopped (Stop()) before the task "
+              "ended");
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, StopAttackTest,
+                         ::testing::Values(0, 1, 2), SchedulerName);
+
+// A posted call runs on the loop's thread, as an actor's handler does: a
+// Stop() in it leaves what it queued for the next run. When the call was
+// drained with the queue empty, the loop went on for up to 256 more
+// deliveries first.
+TEST(PostedStopTest, LeavesWhatThePostedCallQueuedForTheNextRun) {
+  DequeScheduler sched;
+  int got = 0;
+  ActorRef<int> counter = sched.Spawn(CountInts(got));
+  ASSERT_TRUE(sched.Run().ok());
+  sched.Post([&] {
+    for (int i = 0; i < 10; ++i) sched.Send(counter, i).IgnoreError();
+    sched.Stop();
+  });
+  ASSERT_TRUE(sched.RunUntilStopped().ok());
+  EXPECT_EQ(got, 0);
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(got, 10);
+}
+
 }  // namespace
 }  // namespace coactor
