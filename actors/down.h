@@ -28,7 +28,8 @@
 namespace coactor {
 
 struct Down {
-  // "'name'" or "#id", as in dead letters and failures.
+  // "'name'" or "#id", as in dead letters and failures (a name longer than
+  // 256 bytes cut there, and in `reason`).
   std::string actor;
   absl::Status reason;
   std::exception_ptr exception;

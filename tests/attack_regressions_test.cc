@@ -400,5 +400,75 @@ TEST(PostedStopTest, LeavesWhatThePostedCallQueuedForTheNextRun) {
   EXPECT_EQ(got, 10);
 }
 
+// ---- Long names in records ------------------------------------------------------
+
+class LongNamesTest : public OnEachScheduler {};
+
+Actor<int> EndsOnFirstInt() { co_await Receive<int>(); }
+
+// Messages left unread by an actor with a long name: each dead letter's
+// reason named it in full (a 1 MiB name cost 1 MiB per letter).
+TEST_P(LongNamesTest, UndeliveredReasonsCutLongNames) {
+  OnScheduler([](auto& sched) {
+    const std::string name(100'000, 'n');
+    absl::StatusOr<ActorRef<int>> actor = sched.Spawn(name, EndsOnFirstInt());
+    ASSERT_TRUE(actor.ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(sched.Send(*actor, i).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+    ASSERT_THAT(letters, SizeIs(2));
+    for (const DeadLetter& letter : letters) {
+      EXPECT_EQ(letter.recipient, std::string(256, 'n') + "...(100000 bytes)");
+      EXPECT_EQ(letter.reason.code(), absl::StatusCode::kFailedPrecondition);
+      // (EXPECT_TRUE: a failure must not print 100 kB.)
+      EXPECT_LT(letter.reason.message().size(), 400u);
+      EXPECT_TRUE(absl::StrContains(letter.reason.message(),
+                                    "...(100002 bytes) finished before"));
+    }
+  });
+}
+
+using WatcherMsg = std::variant<int, Down>;
+
+Actor<WatcherMsg> Watcher(std::vector<Down>& downs) {
+  for (;;) {
+    WatcherMsg message = co_await Receive<WatcherMsg>();
+    if (Down* down = std::get_if<Down>(&message)) downs.push_back(*down);
+  }
+}
+
+Actor<int> FailsOnFirstInt() {
+  co_await Receive<int>();
+  throw std::runtime_error(Long("failure"));
+}
+
+// A Down names the actor as failures do (cut), and keeps the full name to
+// spawn a successor under.
+TEST_P(LongNamesTest, DownCutsLongNamesButKeepsTheFullName) {
+  OnScheduler([](auto& sched) {
+    const std::string name(100'000, 'm');
+    std::vector<Down> downs;
+    ActorRef<WatcherMsg> watcher = sched.Spawn(Watcher(downs));
+    absl::StatusOr<ActorRef<int>> actor = sched.Spawn(name, FailsOnFirstInt());
+    ASSERT_TRUE(actor.ok());
+    ASSERT_TRUE(sched.Monitor(*actor, watcher).ok());
+    ASSERT_TRUE(sched.Send(*actor, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_THAT(downs, SizeIs(1));
+    const Down& down = downs[0];
+    // (EXPECT_TRUE: a failure must not print 100 kB.)
+    EXPECT_TRUE(down.name == name);
+    EXPECT_TRUE(down.actor == sched.failures()[0].actor);
+    EXPECT_LT(down.actor.size(), 300u);
+    EXPECT_LT(down.reason.message().size(), 400u);
+    EXPECT_TRUE(absl::StrContains(down.reason.message(),
+                                  "...(100002 bytes) failed: " +
+                                      Long("failure")));
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, LongNamesTest, ::testing::Values(0, 1, 2),
+                         SchedulerName);
+
 }  // namespace
 }  // namespace coactor

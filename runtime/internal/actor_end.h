@@ -15,6 +15,7 @@
 #include "actors/actor_ref.h"
 #include "actors/down.h"
 #include "actors/internal/actor_cell.h"
+#include "runtime/internal/records.h"
 
 namespace coactor::internal {
 
@@ -33,7 +34,8 @@ inline std::string DescribeException(const std::exception_ptr& exception) {
 // Aborted with the what() of the exception that ended it.
 inline Down DownNotice(ActorCell& cell, uint32_t generation,
                        const std::exception_ptr& exception) {
-  const std::string display_name = cell.DisplayName();
+  // Cut as in failures (the full name is in Down::name).
+  const std::string display_name = RecordedName(cell.DisplayName());
   return Down{
       display_name,
       exception ? absl::AbortedError(absl::StrCat(
@@ -45,11 +47,11 @@ inline Down DownNotice(ActorCell& cell, uint32_t generation,
       cell.name == nullptr ? std::string() : *cell.name};
 }
 
-// The reason kept with a message (or error) the actor `name` ended before
-// receiving.
+// The reason kept with a message (or error) the actor `name` (its display
+// name) ended before receiving; a long name is cut, as in every record.
 inline absl::Status Undelivered(const std::string& name) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("actor ", name, " finished before this was delivered"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "actor ", RecordedName(name), " finished before this was delivered"));
 }
 
 // User code a scheduler ran outside any actor (`doing`: a SendAfter's
