@@ -296,6 +296,7 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
       if (ABSL_PREDICT_FALSE(send_exception_ != nullptr)) {
         std::rethrow_exception(std::exchange(send_exception_, nullptr));
       }
+      if (ABSL_PREDICT_FALSE(!refusal_.ok())) return std::move(refusal_);
     }
     return std::move(*this->result_);
   }
@@ -353,12 +354,19 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     } catch (...) {
       return SendThrew(handling);
     }
-    if (!sent.ok() && internal::ClaimAsk(word, token_, kOneThread)) {
-      // The request was refused (and kept as a dead letter): answer with
-      // the refusal and do not suspend.
-      context_.cell->SetState(handling);
-      this->result_.emplace(std::move(sent));
-      return false;
+    if (!sent.ok()) {
+      if (internal::ClaimAsk(word, token_, kOneThread)) {
+        // The request was refused (and kept as a dead letter): answer with
+        // the refusal and do not suspend.
+        context_.cell->SetState(handling);
+        this->result_.emplace(std::move(sent));
+        return false;
+      }
+      // Refused, but the request's ReplyTo claimed the ask first: the
+      // dead letter was dropped at once (RecordLimits::dead_letters of 0)
+      // or taken and answered. Its wake-up is queued; the answer is still
+      // the refusal, as on a single-threaded scheduler.
+      refusal_ = std::move(sent);
     }
     return true;
   }
@@ -437,6 +445,11 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   [[no_unique_address]] std::conditional_t<kOneThread, NoException,
                                            std::exception_ptr>
       send_exception_;
+  // The send's refusal, when a ReplyTo claimed the ask first (see
+  // WaitThenSend); only multi-threaded schedulers need it.
+  struct NoRefusal {};
+  [[no_unique_address]] std::conditional_t<kOneThread, NoRefusal, absl::Status>
+      refusal_;
 };
 
 // What Ask() returns: what to ask of whom. Awaiting it (inside an actor or

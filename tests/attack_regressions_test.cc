@@ -470,5 +470,49 @@ TEST_P(LongNamesTest, DownCutsLongNamesButKeepsTheFullName) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, LongNamesTest, ::testing::Values(0, 1, 2),
                          SchedulerName);
 
+// ---- Asks when no dead letter is kept --------------------------------------------
+
+class AskAtLimitZeroTest : public OnEachScheduler {};
+
+struct Question {
+  ReplyTo<std::string> reply;
+};
+
+Actor<Question> EndsAtOnce() { co_return; }
+
+template <typename Sched>
+Actor<int> AskTheFinished(Sched& sched, ActorRef<Question> to,
+                          absl::Status& result) {
+  co_await Receive<int>();
+  absl::StatusOr<std::string> answer = co_await Ask<std::string>(
+      sched, to,
+      [](ReplyTo<std::string> reply) { return Question{std::move(reply)}; },
+      absl::Seconds(30));
+  result = answer.status();
+}
+
+// An ask of a finished actor fails with the send's error on every
+// scheduler; on work stealing with no dead letters kept, the refused
+// request's ReplyTo, dropped inside the send, answered first with "the
+// request was dropped without a reply".
+TEST_P(AskAtLimitZeroTest, AnAskOfAFinishedActorGetsTheSendsError) {
+  OnScheduler([](auto& sched) {
+    sched.SetRecordLimits(RecordLimits{.dead_letters = 0});
+    ActorRef<Question> finished = sched.Spawn(EndsAtOnce());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_FALSE(sched.IsAlive(finished));
+    absl::Status result = absl::UnknownError("not answered");
+    ActorRef<int> asker = sched.Spawn(AskTheFinished(sched, finished, result));
+    ASSERT_TRUE(sched.Send(asker, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(result.code(), absl::StatusCode::kFailedPrecondition) << result;
+    EXPECT_THAT(std::string(result.message()), HasSubstr("has finished"));
+    EXPECT_EQ(sched.dead_letters_recorded(), 1u);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, AskAtLimitZeroTest,
+                         ::testing::Values(0, 1, 2), SchedulerName);
+
 }  // namespace
 }  // namespace coactor
