@@ -952,6 +952,13 @@ void WorkStealingScheduler::Finish(Cell* cell) {
 
 internal::TimerId WorkStealingScheduler::AddTimer(
     absl::Time deadline, absl::AnyInvocable<void()> fire) {
+  if (IsShutDown()) {
+    // No worker will ever fire it: fire now. (A SendAfter()'s send is
+    // refused and its message kept as a dead letter, as for any send
+    // after Shutdown(), instead of waiting in a timer until destruction.)
+    fire();
+    return 0;  // No timer.
+  }
   internal::TimerId id;
   bool earlier_than_kept;
   {
@@ -1091,6 +1098,7 @@ void WorkStealingScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
 absl::Status WorkStealingScheduler::AddMonitor(
     internal::ActorCell* watched, uint32_t generation,
     absl::AnyInvocable<void(const Down&)> notify) {
+  if (IsShutDown()) return ShutDownError();
   if (watched != nullptr && watched->runtime == Identity()) {
     Cell* cell = static_cast<Cell*>(watched);
     std::lock_guard<internal::SpinLock> hold(cell->lock);

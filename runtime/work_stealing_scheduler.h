@@ -43,10 +43,11 @@
 // a scheduler that other threads keep sending to:
 //   1. sched.Shutdown(): stops the workers (a Run() in progress returns
 //      FailedPrecondition), destroys every actor frame and every queued
-//      message and timer; from then on every Send(), Spawn() and Run(),
-//      from any thread, returns FailedPrecondition, and a refused message
-//      is kept as a dead letter (bounded: see SetRecordLimits()), so
-//      nothing points into a destroyed frame;
+//      message and timer; from then on every Send(), Spawn() and Run()
+//      (and SendError(), Find(), Monitor()), from any thread, returns
+//      FailedPrecondition, a SendAfter() is refused at once, and a refused
+//      message is kept as a dead letter (bounded: see SetRecordLimits()),
+//      so nothing points into a destroyed frame;
 //   2. stop (join) the threads that call into the scheduler;
 //   3. destroy it. (The destructor calls Shutdown() itself, for programs
 //      with no other threads.)
@@ -157,7 +158,9 @@ class WorkStealingScheduler final : private internal::Runtime,
   // Thread-safe, but not from inside an actor (FailedPrecondition: use
   // Stop()); safe against concurrent senders. Stops the workers, destroys
   // every actor and every queued message and timer; afterwards Send(),
-  // Spawn() and Run() return FailedPrecondition (see the header comment for
+  // SendError(), Spawn(), Find(), Monitor() and Run() return
+  // FailedPrecondition ("the scheduler has shut down"), and SendAfter()
+  // sends at once, so refused (see the header comment for
   // the steps to destroy a scheduler others still send to). A second call
   // does nothing.
   absl::Status Shutdown();
@@ -696,6 +699,7 @@ absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg>& to,
 template <typename Msg>
 absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
     std::string_view name) const {
+  if (IsShutDown()) return ShutDownError();
   RegistryEntry entry;
   if (!LookUp(name, &entry)) return LookupError(name);
   {
@@ -750,9 +754,12 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
     }
   }
   if (base == nullptr) {
+    internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
     internal::DeadReference dead =
-        DescribeDeadRef(internal::ActorRefAccess::Cell(to),
-                        internal::ActorRefAccess::Generation(to));
+        DescribeDeadRef(cell, internal::ActorRefAccess::Generation(to));
+    if (IsShutDown() && cell != nullptr && cell->runtime == Identity()) {
+      dead.reason = ShutDownError();
+    }
     return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
                             ErasedMessage::Of(std::move(error)));
   }

@@ -514,5 +514,44 @@ TEST_P(AskAtLimitZeroTest, AnAskOfAFinishedActorGetsTheSendsError) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, AskAtLimitZeroTest,
                          ::testing::Values(0, 1, 2), SchedulerName);
 
+// ---- After Shutdown(), every call says so ----------------------------------------
+
+Actor<WatcherMsg> Idle() {
+  for (;;) co_await Receive<WatcherMsg>();
+}
+
+// Send and Spawn said "the scheduler has shut down"; SendError, Find and
+// Monitor said the actor had finished, and a SendAfter kept its message
+// in a timer that would never fire, out of every record.
+TEST(ShutdownAttackTest, EveryCallAfterShutdownSaysSo) {
+  WorkStealingScheduler sched(2);
+  absl::StatusOr<ActorRef<WatcherMsg>> actor = sched.Spawn("idle", Idle());
+  ASSERT_TRUE(actor.ok());
+  ActorRef<WatcherMsg> other = sched.Spawn(Idle());
+  ASSERT_TRUE(sched.Run().ok());
+  ASSERT_TRUE(sched.Shutdown().ok());
+  const std::string shut = "the scheduler has shut down";
+  EXPECT_EQ(sched.Send("idle", 1).message(), shut);
+  EXPECT_EQ(sched.Send(*actor, 1).message(), shut);
+  EXPECT_EQ(sched.SendError(*actor, std::make_exception_ptr(
+                                        std::runtime_error(Long("error"))))
+                .message(),
+            shut);
+  EXPECT_EQ(Find<WatcherMsg>(sched, "idle").status().message(), shut);
+  EXPECT_EQ(sched.Monitor(*actor, other).message(), shut);
+  EXPECT_EQ(sched.Spawn("idle", Idle()).status().message(), shut);
+  EXPECT_EQ(sched.Run().message(), shut);
+  sched.TakeDeadLetters();
+  TimerId timer = sched.SendAfter(absl::Milliseconds(1), *actor,
+                                  WatcherMsg(7));
+  EXPECT_FALSE(sched.CancelTimer(timer));
+  std::vector<DeadLetter> letters = sched.TakeDeadLetters();
+  ASSERT_THAT(letters, SizeIs(1));
+  EXPECT_EQ(letters[0].reason.message(), shut);
+  const WatcherMsg* kept = letters[0].message.get_if<WatcherMsg>();
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(std::get<int>(*kept), 7);
+}
+
 }  // namespace
 }  // namespace coactor
