@@ -98,7 +98,8 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
     auto [it, inserted] = registry_.try_emplace(Key(name), RegistryEntry{});
     if (!inserted && FindLive(name) != nullptr) {
       return absl::AlreadyExistsError(
-          absl::StrCat("an actor named '", Key(name), "' already exists"));
+          absl::StrCat("an actor named '", internal::RecordedName(name),
+                       "' already exists"));
     }
     entry = &it->second;
   }

@@ -71,7 +71,7 @@ class SchedulerApi {
     }
     if (!actor.valid()) {
       return absl::InvalidArgumentError("cannot spawn an empty Actor as '" +
-                                        std::string(name) + "'");
+                                        internal::RecordedName(name) + "'");
     }
     return Admit(name, actor);
   }

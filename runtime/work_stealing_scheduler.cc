@@ -306,7 +306,8 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
       if (!entry.cell->closed &&
           entry.cell->Generation() == entry.generation) {
         return absl::AlreadyExistsError(
-            absl::StrCat("an actor named '", Key(name), "' already exists"));
+            absl::StrCat("an actor named '", internal::RecordedName(name),
+                         "' already exists"));
       }
     }
   }

@@ -553,5 +553,24 @@ TEST(ShutdownAttackTest, EveryCallAfterShutdownSaysSo) {
   EXPECT_EQ(std::get<int>(*kept), 7);
 }
 
+// ---- Long names in refusals --------------------------------------------------------
+
+class LongNameRefusalTest : public OnEachScheduler {};
+
+TEST_P(LongNameRefusalTest, AlreadyExistsCutsTheName) {
+  OnScheduler([](auto& sched) {
+    const std::string name(100'000, 'x');
+    ASSERT_TRUE(sched.Spawn(name, EndsOnFirstInt()).ok());
+    absl::Status again = sched.Spawn(name, EndsOnFirstInt()).status();
+    EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+    // (EXPECT_TRUE: a failure must not print 100 kB.)
+    EXPECT_TRUE(again.message() == "an actor named '" + std::string(256, 'x') +
+                                       "...(100000 bytes)' already exists");
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Schedulers, LongNameRefusalTest,
+                         ::testing::Values(0, 1), SchedulerName);
+
 }  // namespace
 }  // namespace coactor
