@@ -598,6 +598,7 @@ absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
 
 template <typename M>
 void DequeScheduler::Post(std::string_view name, M&& message) {
+  internal::CheckSendable<std::decay_t<M>, M>();  // As Send() does.
   Post([this, name = std::string(name),
         message = std::decay_t<M>(std::forward<M>(message))]() mutable {
     Send(name, std::move(message)).IgnoreError();
@@ -606,8 +607,7 @@ void DequeScheduler::Post(std::string_view name, M&& message) {
 
 template <typename Msg, typename M>
 void DequeScheduler::Post(const ActorRef<Msg>& to, M&& message) {
-  static_assert(std::is_constructible_v<Msg, M&&>,
-                "the message does not convert to the actor's message type");
+  internal::CheckSendable<Msg, M>();  // As Send() does.
   Post([this, to, message = Msg(std::forward<M>(message))]() mutable {
     Send(to, std::move(message)).IgnoreError();
   });
