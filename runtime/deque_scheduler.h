@@ -196,8 +196,12 @@ class DequeScheduler final : private internal::Runtime,
 
   absl::Time Now() override { return clock_.Now(); }
 
+  // Whether anything is queued, timed or posted (a post, or a wake-up from
+  // outside a run, waits in the posts until the loop's next look).
   bool has_pending() const {
-    return !queue_.empty() || !deferred_timers_.empty() || !timers_.empty();
+    // Acquire: as DrainPosted()'s.
+    return !queue_.empty() || !deferred_timers_.empty() || !timers_.empty() ||
+           posted_pending_.load(std::memory_order_acquire);
   }
   size_t pending_timers() const;
   size_t pending() const { return queue_.size(); }

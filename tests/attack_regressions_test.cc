@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <future>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -571,6 +572,49 @@ TEST_P(LongNameRefusalTest, AlreadyExistsCutsTheName) {
 
 INSTANTIATE_TEST_SUITE_P(Schedulers, LongNameRefusalTest,
                          ::testing::Values(0, 1), SchedulerName);
+
+// ---- Wake-ups posted outside a run ------------------------------------------------
+
+struct Lookup {
+  std::string key;
+  std::optional<ReplyTo<std::string>> reply;
+};
+
+Actor<Lookup> EndsOnFirstLookup() { co_await Receive<Lookup>(); }
+
+Actor<int> AskLookup(DequeScheduler& sched, ActorRef<Lookup> to,
+                     absl::Status& result) {
+  co_await Receive<int>();
+  std::string key = Long("key");
+  absl::StatusOr<std::string> answer = co_await Ask<std::string>(
+      sched, to,
+      [key](ReplyTo<std::string> reply) {
+        return Lookup{key, std::move(reply)};
+      },
+      absl::InfiniteDuration());
+  result = answer.status();
+}
+
+// A request kept as a dead letter, taken and destroyed between runs,
+// answers its ask: the asker's wake-up, posted since it comes from outside
+// a run, counts as pending and runs in the next step.
+TEST(PostedWakeTest, CountsAsPendingAndRunsInTheNextStep) {
+  DequeScheduler sched;
+  absl::Status result = absl::UnknownError("not answered");
+  ActorRef<Lookup> target = sched.Spawn(EndsOnFirstLookup());
+  ActorRef<int> asker = sched.Spawn(AskLookup(sched, target, result));
+  ASSERT_TRUE(sched.Send(asker, 1).ok());  // Asks: the request waits...
+  ASSERT_TRUE(sched.Send(target, Lookup{Long("first"), {}}).ok());
+  ASSERT_TRUE(sched.Run().ok());  // ...behind this, and is a dead letter.
+  ASSERT_THAT(sched.dead_letters(), SizeIs(1));
+  EXPECT_FALSE(sched.has_pending());
+  sched.TakeDeadLetters();  // Destroyed: the ask is answered.
+  EXPECT_TRUE(sched.has_pending());
+  while (sched.RunOnce()) {
+  }
+  EXPECT_EQ(result.code(), absl::StatusCode::kFailedPrecondition) << result;
+  EXPECT_FALSE(sched.IsAlive(asker));
+}
 
 }  // namespace
 }  // namespace coactor
