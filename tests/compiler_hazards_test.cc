@@ -35,6 +35,7 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -61,10 +62,7 @@ struct Parcel {
   std::unique_ptr<std::string> note;
 };
 
-struct SchedulerKind {
-  std::string name;
-  int threads;  // 0: the deque scheduler.
-};
+using testing::SchedulerKind;
 
 class CompilerHazardsTest : public ::testing::TestWithParam<SchedulerKind> {
  protected:
@@ -72,13 +70,7 @@ class CompilerHazardsTest : public ::testing::TestWithParam<SchedulerKind> {
   // on virtual time (Run() jumps to each timer; nothing really waits).
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam().threads == 0) {
-      DequeScheduler sched(clock_);
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam().threads, clock_);
-      program(sched);
-    }
+    testing::RunOnScheduler(GetParam(), program, clock_);
   }
   ManualClock clock_{absl::UnixEpoch()};
 };
@@ -400,12 +392,8 @@ TEST_P(CompilerHazardsTest, RunUntilCompleteOfATaskBuiltFromPrvalues) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllSchedulers, CompilerHazardsTest,
-    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
-                      SchedulerKind{"Stealing2", 2},
-                      SchedulerKind{"Stealing4", 4}),
-    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
-      return info.param.name;
-    });
+    ::testing::ValuesIn(testing::SchedulerKinds(4)),
+    testing::SchedulerKindName);
 
 // ---- Generator, YieldFrom, Send ---------------------------------------------------
 

@@ -37,6 +37,7 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -71,24 +72,13 @@ struct Picky {
   explicit Picky(const Down&) { throw std::runtime_error("no Downs today"); }
 };
 
-struct SchedulerKind {
-  std::string name;
-  int threads;  // 0: the deque scheduler.
-};
-
-void PrintTo(const SchedulerKind& kind, std::ostream* out) { *out << kind.name; }
+using testing::SchedulerKind;
 
 class FaultContainmentTest : public ::testing::TestWithParam<SchedulerKind> {
  protected:
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam().threads == 0) {
-      DequeScheduler sched(clock_);
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam().threads, clock_);
-      program(sched);
-    }
+    testing::RunOnScheduler(GetParam(), program, clock_);
   }
 
   absl::Duration Elapsed() { return clock_.Now() - absl::UnixEpoch(); }
@@ -430,13 +420,8 @@ TEST_P(FaultContainmentTest, ATaskWhoseResultThrowsWhenHandedOverRethrowsAtTheJo
 
 INSTANTIATE_TEST_SUITE_P(
     Schedulers, FaultContainmentTest,
-    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
-                      SchedulerKind{"Stealing2", 2},
-                      SchedulerKind{"Stealing4", 4},
-                      SchedulerKind{"Stealing8", 8}),
-    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
-      return info.param.name;
-    });
+    ::testing::ValuesIn(testing::SchedulerKinds()),
+    testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -66,22 +67,13 @@ class Watchdog {
   std::thread thread_;  // Last: starts once the rest is built.
 };
 
-struct SchedulerKind {
-  std::string name;
-  int threads;  // 0: the deque scheduler.
-};
+using testing::SchedulerKind;
 
 class LivenessTest : public ::testing::TestWithParam<SchedulerKind> {
  protected:
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam().threads == 0) {
-      DequeScheduler sched;
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam().threads);
-      program(sched);
-    }
+    testing::RunOnScheduler(GetParam(), program);
   }
   // Programs that send from another thread need a thread-safe scheduler.
   bool SingleThreaded() const { return GetParam().threads == 0; }
@@ -270,12 +262,8 @@ TEST_P(LivenessTest, CancellingTheOnlyTimerFromOutsideEndsTheRun) {
 
 INSTANTIATE_TEST_SUITE_P(
     Schedulers, LivenessTest,
-    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
-                      SchedulerKind{"Stealing2", 2},
-                      SchedulerKind{"Stealing4", 4}),
-    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
-      return info.param.name;
-    });
+    ::testing::ValuesIn(testing::SchedulerKinds(4)),
+    testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

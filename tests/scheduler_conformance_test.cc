@@ -32,6 +32,7 @@
 #include "runtime/deque_scheduler.h"
 #include "runtime/timer_id.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 #include "tests/sanitizer.h"
 
 namespace coactor {
@@ -48,24 +49,14 @@ constexpr int kScale = 10;
 constexpr int kScale = 1;
 #endif
 
-struct SchedulerKind {
-  std::string name;
-  int threads;  // 0: the deque scheduler.
-};
+using testing::SchedulerKind;
 
 class ConformanceTest : public ::testing::TestWithParam<SchedulerKind> {
  protected:
   // Calls `program(sched)` on a fresh scheduler of the parameter's kind.
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam().threads == 0) {
-      DequeScheduler sched(clock_);
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam().threads, clock_);
-      ASSERT_EQ(sched.threads(), GetParam().threads);
-      program(sched);
-    }
+    testing::RunOnScheduler(GetParam(), program, clock_);
   }
 
   // Virtual time: Run() jumps it to each next timer; nothing really waits.
@@ -1397,13 +1388,8 @@ TEST_P(ConformanceTest, RunningTheSchedulerFromAnActorIsRefusedAndRunsNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllSchedulers, ConformanceTest,
-    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
-                      SchedulerKind{"Stealing2", 2},
-                      SchedulerKind{"Stealing4", 4},
-                      SchedulerKind{"Stealing8", 8}),
-    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
-      return info.param.name;
-    });
+    ::testing::ValuesIn(testing::SchedulerKinds()),
+    testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

@@ -24,28 +24,18 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
 
-struct SchedulerKind {
-  std::string name;
-  int threads;  // 0: the deque scheduler.
-};
-
-void PrintTo(const SchedulerKind& kind, std::ostream* out) { *out << kind.name; }
+using testing::SchedulerKind;
 
 class StaleReferenceTest : public ::testing::TestWithParam<SchedulerKind> {
  protected:
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam().threads == 0) {
-      DequeScheduler sched;
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam().threads);
-      program(sched);
-    }
+    testing::RunOnScheduler(GetParam(), program);
   }
 };
 
@@ -102,13 +92,8 @@ TEST_P(StaleReferenceTest, AReferenceStaysStaleWhenItsCellIsReusedPastTheWrap) {
 
 INSTANTIATE_TEST_SUITE_P(
     Schedulers, StaleReferenceTest,
-    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
-                      SchedulerKind{"Stealing2", 2},
-                      SchedulerKind{"Stealing4", 4},
-                      SchedulerKind{"Stealing8", 8}),
-    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
-      return info.param.name;
-    });
+    ::testing::ValuesIn(testing::SchedulerKinds()),
+    testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

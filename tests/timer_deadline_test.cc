@@ -30,6 +30,7 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -106,12 +107,7 @@ Task<void> AskInTurn(Sched& sched, Clock& clock, ActorRef<Request> hoarder,
   }
 }
 
-struct SchedulerKind {
-  std::string name;
-  int threads;  // 0: the deque scheduler.
-};
-
-void PrintTo(const SchedulerKind& kind, std::ostream* out) { *out << kind.name; }
+using testing::SchedulerKind;
 
 class AskDeadlineTest : public ::testing::TestWithParam<SchedulerKind> {
  protected:
@@ -164,13 +160,8 @@ TEST_P(AskDeadlineTest, NoAskTimesOutEarlyOnTheSystemClock) {
 
 INSTANTIATE_TEST_SUITE_P(
     Schedulers, AskDeadlineTest,
-    ::testing::Values(SchedulerKind{"Deque", 0}, SchedulerKind{"Stealing1", 1},
-                      SchedulerKind{"Stealing2", 2},
-                      SchedulerKind{"Stealing4", 4},
-                      SchedulerKind{"Stealing8", 8}),
-    [](const ::testing::TestParamInfo<SchedulerKind>& info) {
-      return info.param.name;
-    });
+    ::testing::ValuesIn(testing::SchedulerKinds()),
+    testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor
