@@ -57,6 +57,10 @@ class Clock {
     SleepUntil(deadline);
     return absl::ZeroDuration();
   }
+  // Whether the clock is virtual: it moves only when told to or when a
+  // scheduler jumps it, which a scheduler does only once every actor is
+  // idle. (A real clock's timers fire when due, even while others run.)
+  virtual bool IsVirtual() const { return false; }
 };
 
 class RealClock final : public Clock {
@@ -119,6 +123,7 @@ class ManualClock final : public Clock {
     std::lock_guard<std::mutex> hold(mutex_);
     if (deadline > now_) now_ = deadline;
   }
+  bool IsVirtual() const override { return true; }
   void Advance(absl::Duration by) {
     std::lock_guard<std::mutex> hold(mutex_);
     now_ += by;

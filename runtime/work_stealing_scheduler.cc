@@ -1,14 +1,22 @@
 #include "runtime/work_stealing_scheduler.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "runtime/internal/actor_end.h"
+#include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/chase_lev_deque.h"
 
@@ -27,17 +35,64 @@ constexpr uint32_t kFairnessInterval = 61;
 // search with a short pause between (some tens of microseconds in all).
 constexpr int kSpinRounds = 64;
 constexpr int kPausesPerSpinRound = 32;
+// A worker that has been this long in one handler (it delivered nothing,
+// started no turn and flushed nothing meanwhile) is stuck: an idle worker
+// takes the actor waiting in its runnext slot and hands over the messages
+// waiting in its outbox (Go's thieves wait 3 us before they take a running
+// P's runnext). Shorter handlers keep the actors that trade the slot, or a
+// sender and its receiver, on one CPU.
+constexpr int64_t kStuckNanos = 5'000;
+// The longest wait between two attempts at a worker that stays stuck.
+constexpr int64_t kMaxBackoffNanos = 1'000'000;
+// While busy workers may have something waiting (runnext, outbox), the
+// standby looks at them this often (a timed wait; this VM makes it about
+// 40 us); a worker seen with something waiting is looked at again once it
+// could be stuck. So what a long handler woke or sent starts on another
+// worker within about a tick and kStuckNanos (when one is idle).
+constexpr int64_t kWatchTickNanos = 20'000;
+// Looks in a row that saw nothing waiting, after which the standby stops
+// looking (and busy workers ask again when something waits).
+constexpr int kQuietTicks = 50;
+// Timer slack for worker threads (Linux): the standby's short waits would
+// otherwise end up to 50 us late.
+constexpr unsigned long kTimerSlackNanos = 1'000;
+
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
 struct WorkStealingScheduler::Worker {
-  explicit Worker(WorkStealingScheduler* owner, uint64_t seed)
-      : owner(owner), random_state(seed) {}
+  explicit Worker(WorkStealingScheduler* owner, uint64_t seed, size_t count)
+      : owner(owner), seen(count), random_state(seed) {}
 
   WorkStealingScheduler* const owner;
   internal::ChaseLevDeque<Cell*> deque{256};
-  // Owner only: the actor to run next; never stolen.
-  Cell* runnext = nullptr;
+  // The actor to run next: the owner's, unless it waits there behind a
+  // long handler; then an idle worker may take it (see WatchBusyWorkers()).
+  internal::RunnextSlot<Cell> runnext;
+  // A new turn (locals.progress, see WatchBusyWorkers()).
+  void Progress() { locals.Progress(); }
+  // Owner only: counted in idle_workers_.
+  bool idle = true;
+  // Set by the worker that wakes this one to take over the standby role:
+  // it parks again at once instead of spinning. (Relaxed: ordered by the
+  // wake_sequence bump that wakes it.)
+  std::atomic<bool> heir{false};
+  // Owner only: how this worker last saw each other worker, while idle.
+  struct Sighting {
+    uint32_t progress = 0;
+    uint64_t delivered = 0;
+    // When to take over what it holds back if it has not moved on by then,
+    // and how long to wait after that if the take-over finds the worker in
+    // the middle of a send (or the OS has it off its CPU).
+    int64_t act_at_nanos = 0;
+    int64_t backoff_nanos = 0;
+  };
+  std::vector<Sighting> seen;
   // Bumped to wake the worker from Park().
   std::atomic<uint32_t> wake_sequence{0};
   // Owner writes, others read after Run(); relaxed throughout.
@@ -56,14 +111,25 @@ struct WorkStealingScheduler::Worker {
 };
 
 WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
-    : clock_(clock) {
+    : clock_(clock),
+      clock_is_virtual_(clock.IsVirtual()),
+      takeover_((internal::AsymmetricFence::Init(),  // Before the workers.
+                 internal::AsymmetricFence::available()) &&
+                !clock_is_virtual_ &&
+                (threads > 1 ||
+                 (threads <= 0 && std::thread::hardware_concurrency() > 1))) {
   if (threads <= 0) {
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
   for (int i = 0; i < threads; ++i) {
-    workers_.push_back(
-        std::make_unique<Worker>(this, 0x9E3779B97F4A7C15ull * (i + 1)));
+    workers_.push_back(std::make_unique<Worker>(
+        this, 0x9E3779B97F4A7C15ull * (i + 1), static_cast<size_t>(threads)));
   }
+  // Relaxed: the workers start after this (thread creation orders it).
+  idle_workers_.store(threads, std::memory_order_relaxed);
+  // Without take-overs nobody watches, and nobody need ask: "watching".
+  // Relaxed: as above.
+  watch_fast_.store(!takeover_, std::memory_order_relaxed);
   for (auto& worker : workers_) {
     worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
   }
@@ -121,7 +187,9 @@ absl::Status WorkStealingScheduler::Shutdown() {
   // worker flushed after its last turn. (Flushed anyway: into mailboxes
   // emptied below.)
   for (auto& worker : workers_) {
-    if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
+    if (!worker->locals.outbox.empty()) {
+      FlushOutbox(worker->locals.outbox, FlushPoint::kTurnEnd, worker.get());
+    }
   }
   // 2. Close every actor: from here on, sends (from other threads, and
   // from destructors of locals in the frames below) are refused, and no
@@ -181,11 +249,16 @@ void WorkStealingScheduler::Stop() {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::PauseActor(Worker* worker,
                                                                Cell* cell) {
-  if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
+  FlushOwnOutbox(worker->locals);
   // Still scheduled, with its messages (and start, or wake-up) waiting:
   // the next run finds it here. (This worker owns its deque.)
   worker->deque.Push(cell);
   return nullptr;
+}
+
+WorkStealingScheduler::WorkerLocals* WorkStealingScheduler::Locals() const {
+  WorkerLocals* locals = current_locals_;
+  return locals != nullptr && locals->owner == this ? locals : nullptr;
 }
 
 WorkStealingScheduler::Worker* WorkStealingScheduler::CurrentWorker() const {
@@ -461,13 +534,7 @@ void WorkStealingScheduler::RecordThrown(const char* doing,
 
 void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
   if (Worker* worker = CurrentWorker()) {
-    if (stealable) {
-      worker->deque.Push(cell);
-      WakeOneWorker();
-      return;
-    }
-    SpillRunnext(worker);
-    worker->runnext = cell;
+    MakeRunnableOn(worker, cell, stealable);
     return;
   }
   {
@@ -479,17 +546,123 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
   WakeOneWorker();
 }
 
+void WorkStealingScheduler::MakeRunnableOn(Worker* worker, Cell* cell,
+                                           bool stealable) {
+  if (stealable) {
+    worker->deque.Push(cell);
+    WakeOneWorker();
+    return;
+  }
+  if (Cell* displaced = worker->runnext.Exchange(cell)) {
+    worker->deque.Push(displaced);
+    WakeOneWorker();
+  }
+  // Woken during a turn (a send, a reply, a spawn), it waits for the turn
+  // to end; an idle worker takes it if that takes long.
+  if (worker->locals.running != nullptr) NoteWaitingDuringTurn();
+}
+
 void WorkStealingScheduler::SpillRunnext(Worker* worker) {
-  if (worker->runnext == nullptr) return;
-  worker->deque.Push(std::exchange(worker->runnext, nullptr));
+  Cell* cell = worker->runnext.Take();
+  if (cell == nullptr) return;
+  worker->deque.Push(cell);
   WakeOneWorker();
 }
 
-void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
+void WorkStealingScheduler::SetIdle(Worker* worker, bool idle) {
+  if (worker->idle == idle) return;
+  worker->idle = idle;
+  // Relaxed: a hint for senders (AnyWorkerIdle()); nothing is published.
+  idle_workers_.fetch_add(idle ? 1 : -1, std::memory_order_relaxed);
+}
+
+void WorkStealingScheduler::RequestWatch() {
+  watch_fast_.store(true);
+  Worker* heir = nullptr;
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    if (standby_ != nullptr) {
+      interrupt = true;
+    } else {
+      heir = PopSleeperLocked();
+    }
+  }
+  // (No standby and no sleeper: the idle workers are looking for work,
+  // and look at the slots too, or become the standby.)
+  if (interrupt) InterruptKeeper();
+  if (heir != nullptr) WakeSleeper(heir, /*as_heir=*/true);
+}
+
+bool WorkStealingScheduler::HasSomethingWaiting(const Worker& worker) {
+  // Relaxed: read after a heavy fence by the callers that need an answer.
+  return worker.runnext.Peek() != nullptr ||
+         worker.locals.outbox_pending.load(std::memory_order_relaxed);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
+    Worker* worker, int64_t* next_look_nanos) {
+  *next_look_nanos = std::numeric_limits<int64_t>::max();
+  const int64_t now = SteadyNanos();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker* other = workers_[i].get();
+    if (other == worker) continue;
+    Worker::Sighting& seen = worker->seen[i];
+    // Relaxed: hints; TrySteal() and TryVisit() order what they take.
+    const uint32_t progress =
+        other->locals.progress.load(std::memory_order_relaxed);
+    const uint64_t delivered =
+        other->delivered.load(std::memory_order_relaxed);
+    if (seen.progress != progress || seen.delivered != delivered) {
+      seen = Worker::Sighting{progress, delivered, now + kStuckNanos,
+                              kStuckNanos};
+    }
+    Cell* next = other->runnext.Peek();
+    // Relaxed: as above.
+    const bool sent = other->locals.outbox_pending.load(
+        std::memory_order_relaxed);
+    if (next == nullptr && !sent) continue;
+    if (now < seen.act_at_nanos) {
+      *next_look_nanos = std::min(*next_look_nanos, seen.act_at_nanos);
+      continue;
+    }
+    // Each attempt costs a heavy fence (an interrupt to the worker's CPU):
+    // the next one waits twice as long, until the worker moves on.
+    seen.backoff_nanos = std::min(2 * seen.backoff_nanos, kMaxBackoffNanos);
+    seen.act_at_nanos = now + seen.backoff_nanos;
+    // Stuck in one handler: take over what it holds back. The receivers
+    // its messages wake come here (our runnext slot and deque).
+    if (sent && other->locals.outbox_lock.TryVisit()) {
+      FlushOutbox(other->locals.outbox, FlushPoint::kTurnEnd, worker);
+      // Relaxed: published by EndVisit().
+      other->locals.outbox_pending.store(false, std::memory_order_relaxed);
+      other->locals.outbox_lock.EndVisit();
+    }
+    if (next != nullptr && other->runnext.TrySteal(next)) {
+      if (Cell* woken = worker->runnext.Exchange(next)) {
+        worker->deque.Push(woken);
+        WakeOneWorker();
+      }
+    }
+    if (Cell* cell = worker->runnext.Take()) return cell;
+  }
+  return nullptr;
+}
+
+void WorkStealingScheduler::FlushHeldOutbox(WorkerLocals& locals,
+                                            FlushPoint point) {
+  internal::BiasedLock::OwnerHold hold(locals.outbox_lock);
+  if (!locals.outbox.empty()) FlushOutbox(locals.outbox, point, locals.worker);
+  // Relaxed: as above.
+  locals.outbox_pending.store(false, std::memory_order_relaxed);
+}
+
+void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
+                                        Worker* worker) {
   bool stealable = false;
   if (point == FlushPoint::kMidTurn) {
-    Worker* worker = CurrentWorker();
-    if (worker != nullptr && ++worker->locals.mid_turn_flushes >= 2) {
+    worker->Progress();  // A flood is progress.
+    if (++worker->locals.mid_turn_flushes >= 2) {
       stealable = true;
       SpillRunnext(worker);
     }
@@ -499,8 +672,8 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
   // whose destructor may send (into this outbox, if on a worker).
   std::vector<DeadLetter> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  outbox.Flush([this, stealable, &undeliverable](const Outbox::Batch& batch,
-                                                 auto for_each_message) {
+  outbox.Flush([this, worker, stealable, &undeliverable](
+                   const Outbox::Batch& batch, auto for_each_message) {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     const internal::PayloadRelocator relocate{type};
@@ -544,12 +717,12 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point) {
             dead->recipient, dead->reason, ErasedMessage::Adopt(type, message)});
       });
     }
-    if (wake) MakeRunnable(cell, stealable);
+    if (wake) MakeRunnableOn(worker, cell, stealable);
   });
   if (undeliverable.empty()) return;
   Record(std::nullopt, std::move(undeliverable));
   // What the destructors of dropped dead letters sent from this worker.
-  if (!outbox.empty()) FlushOutbox(outbox, point);
+  if (!outbox.empty()) FlushOutbox(outbox, point, worker);
 }
 
 absl::Status WorkStealingScheduler::Run() {
@@ -599,6 +772,7 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
     worker->wake_sequence.fetch_add(1, std::memory_order_release);
     worker->wake_sequence.notify_one();
   }
+  InterruptKeeper();  // The standby, if any, looks again (a new run).
   // Acquire: see everything the actors did before the workers slept.
   for (uint64_t done = quiesced_run_.load(std::memory_order_acquire);
        done != run; done = quiesced_run_.load(std::memory_order_acquire)) {
@@ -617,32 +791,61 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
 void WorkStealingScheduler::WorkerMain(Worker* worker) {
   current_worker_ = worker;
   worker->locals.owner = this;
+  worker->locals.worker = worker;
   current_locals_ = &worker->locals;
+#if defined(__linux__)
+  prctl(PR_SET_TIMERSLACK, kTimerSlackNanos, 0, 0, 0);
+#endif
   while (!stopping_.load()) {
     Cell* cell = nullptr;
     if (running_.load() && !StopRequested()) {
       cell = FindWork(worker);
-      if (cell == nullptr) cell = Spin(worker);
+      if (cell == nullptr) {
+        SetIdle(worker, true);
+        // On a virtual clock with timers pending, the next work most
+        // likely comes from jumping the clock, which waits until every
+        // worker sleeps: spinning would only delay it.
+        // Relaxed: a hint.
+        if (!clock_is_virtual_ ||
+            timers_pending_.load(std::memory_order_relaxed) == 0) {
+          cell = Spin(worker);
+        }
+      }
     }
     if (cell == nullptr) {
-      Park(worker);
-      continue;
+      SetIdle(worker, true);
+      cell = Park(worker);
+      if (cell == nullptr) continue;
     }
+    if (ABSL_PREDICT_FALSE(worker->idle)) SetIdle(worker, false);
     while (cell != nullptr) {
       cell = RunActor(worker, cell);
       // Sends made outside an actor's turn (monitors' Downs when it ended)
       // must not wait in the outbox while this worker looks for work.
-      if (!worker->locals.outbox.empty()) FlushOutbox(worker->locals.outbox);
+      FlushOwnOutbox(worker->locals);
       // A worker that always has its next actor at hand (one that keeps
       // sending to itself, or two that trade the runnext slot) still
-      // counts its picks, and at the fairness pick puts that actor back
-      // and lets FindWork() fire due timers and serve the shared queue.
-      // (No other worker need wake for it: this one pops it again.)
-      if (cell != nullptr && (worker->picks + 1) % kFairnessInterval == 0) {
-        worker->deque.Push(cell);
-        cell = FindWork(worker);
-      } else if (cell != nullptr) {
-        ++worker->picks;
+      // counts its picks, and at the fairness pick fires due timers and
+      // serves the shared queue and its own oldest work first. The actor
+      // in hand waits in the deque only if something else runs first: put
+      // there for nothing, an idle worker looking for work (the standby, a
+      // spinner) could take it and split a pair that talks.
+      if (cell != nullptr &&
+          ++worker->picks % kFairnessInterval == 0) {
+        // Relaxed: a hint; FireDueTimers() looks under the lock.
+        if (timers_pending_.load(std::memory_order_relaxed) != 0) {
+          FireDueTimers();
+        }
+        Cell* first = PopInjected();
+        if (first == nullptr) {
+          if (std::optional<Cell*> oldest = worker->deque.Steal()) {
+            first = *oldest;
+          }
+        }
+        if (first != nullptr) {
+          worker->deque.Push(std::exchange(cell, first));
+          WakeOneWorker();
+        }
       }
     }
   }
@@ -669,7 +872,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
     if (Cell* cell = PopInjected()) return cell;
     if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
   }
-  if (worker->runnext != nullptr) return std::exchange(worker->runnext, nullptr);
+  if (Cell* cell = worker->runnext.Take()) return cell;
   if (std::optional<Cell*> cell = worker->deque.Pop()) return *cell;
   if (Cell* cell = PopInjected()) return cell;
   return StealFromOthers(worker);
@@ -702,6 +905,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
       internal::SpinLock::CpuRelax();
     }
     found = FindWork(worker);
+    int64_t next_look;
+    if (found == nullptr && takeover_) {
+      found = WatchBusyWorkers(worker, &next_look);
+    }
   }
   spinning_.store(0);
   // A waker that saw us spinning woke nobody. Either its fence (in
@@ -747,9 +954,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     }
     WorkerLocals& locals;
   } running(worker->locals, cell);
-  Outbox& outbox = worker->locals.outbox;
+  worker->Progress();  // A new turn (see WatchBusyWorkers()).
+  WorkerLocals& locals = worker->locals;
   auto finish = [&] {
-    if (!outbox.empty()) FlushOutbox(outbox);
+    FlushOwnOutbox(locals);
     Finish(cell);
     return nullptr;
   };
@@ -764,13 +972,13 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
-      if (!outbox.empty()) FlushOutbox(outbox);
+      FlushOwnOutbox(locals);
       if (!ResumeIfWoken(cell)) return nullptr;
       if (cell->handle.done()) return finish();
       // An actor that blocks and is woken at once (Yield(), Sleep(0))
       // uses up its budget like one that receives, and gives way.
       if (budget <= 0) {
-        if (!outbox.empty()) FlushOutbox(outbox);
+        FlushOwnOutbox(locals);
         return YieldActor(worker, cell);
       }
       continue;
@@ -785,7 +993,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
          (cell->sent_to_self ||
           // Relaxed: a hint; see Cell::error_pending.
           cell->error_pending.load(std::memory_order_relaxed)))) {
-      if (!outbox.empty()) FlushOutbox(outbox);
+      FlushOwnOutbox(locals);
       cell->sent_to_self = false;
       std::exception_ptr error;
       {
@@ -820,7 +1028,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // At or below zero: blocked passes and errors count too, and may
     // step over zero.
     if (budget <= 0) {
-      if (!outbox.empty()) FlushOutbox(outbox);
+      FlushOwnOutbox(locals);
       return YieldActor(worker, cell);
     }
     // The actor moves the message out of its slot as soon as it resumes,
@@ -858,7 +1066,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
                                                                Cell* cell) {
   // The actor stays runnable. Hand the CPU to the actor it woke, keeping
   // both on this worker; with nothing else to do, just go on.
-  if (worker->runnext != nullptr) return std::exchange(worker->runnext, cell);
+  if (Cell* next = worker->runnext.Take()) {
+    worker->runnext.Exchange(cell);  // Was empty: displaces nothing.
+    return next;
+  }
   if (worker->deque.Empty() &&
       // Relaxed: a hint.
       injected_size_.load(std::memory_order_relaxed) == 0) {
@@ -962,13 +1173,17 @@ internal::TimerId WorkStealingScheduler::AddTimer(
   }
   internal::TimerId id;
   bool earlier_than_kept;
+  bool unkept;
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
+    const bool was_pending = timers_pending_.load() != 0;
     id = timers_.Add(deadline, std::move(fire));
     timers_pending_.store(timers_.empty() ? 0 : 1);
     earlier_than_kept = CutsKeeperShort(absl::ToUnixNanos(deadline));
+    unkept = !was_pending && !keeping_timers_ && !timers_.empty();
   }
   if (earlier_than_kept) InterruptKeeper();
+  if (unkept) EnsureStandby();
   return id;
 }
 
@@ -976,14 +1191,17 @@ void WorkStealingScheduler::AddGuardedTimer(
     int64_t timeout_nanos, const internal::GuardedTimer& timer) {
   const int64_t deadline = clock_.DeadlineNanosAfter(timeout_nanos);
   bool earlier_than_kept;
+  bool unkept;
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
     // An infinite timeout arms nothing (see internal::TimerQueue).
     if (!timers_.AddGuarded(deadline, timer)) return;
+    unkept = timers_pending_.load() == 0 && !keeping_timers_;
     timers_pending_.store(1);
     earlier_than_kept = CutsKeeperShort(deadline);
   }
   if (earlier_than_kept) InterruptKeeper();
+  if (unkept) EnsureStandby();
 }
 
 bool WorkStealingScheduler::CancelTimer(TimerId id) {
@@ -993,7 +1211,7 @@ bool WorkStealingScheduler::CancelTimer(TimerId id) {
     cancelled = timers_.Cancel(internal::TimerIdAccess::Value(id));
     timers_pending_.store(timers_.empty() ? 0 : 1);
   }
-  // The keeper may be waiting for it: let it look again (and let Run()
+  // The standby may be waiting for it: let it look again (and let Run()
   // return if it was the last).
   if (cancelled && keeper_waiting_.load()) InterruptKeeper();
   return cancelled;
@@ -1014,63 +1232,250 @@ bool WorkStealingScheduler::FireDueTimers() {
   for (internal::TimerQueue::Due& fire : due) fire.Fire();
   // Their sends (SendAfter) must not wait in this worker's outbox.
   if (WorkerLocals* locals = Locals(); locals != nullptr) {
-    if (!locals->outbox.empty()) FlushOutbox(locals->outbox);
+    FlushOwnOutbox(*locals);
   }
   return !due.empty();
 }
 
-void WorkStealingScheduler::KeepTimers() {
-  std::optional<absl::Time> next;
+void WorkStealingScheduler::EnsureStandby() {
+  // Pairs with the fence in Park(): either the worker going to sleep sees
+  // the timer pending (and becomes the standby), or we see it asleep here.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Relaxed: ordered by the fence above.
+  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+  Worker* heir;
+  {
+    // Even if standby_ is set: it may be leaving without having seen this
+    // timer (LeaveStandby() reads the timers, then clears standby_). A
+    // sleeper woken in vain goes back to sleep.
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    heir = PopSleeperLocked();
+  }
+  if (heir != nullptr) WakeSleeper(heir, /*as_heir=*/true);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
-    next = timers_.NextDeadline();
-    if (!next.has_value()) {
-      // Cancelled meanwhile, or only answered asks' timers were left:
-      // nothing is pending, and Park() may report the run quiescent.
-      timers_pending_.store(0);
-      return;
-    }
-    // Under the lock: a timer added from now on, if earlier, interrupts.
+    // Under the lock: a timer added from now on looks at the deadline we
+    // wait for (none yet: every new timer interrupts).
     keeping_timers_ = true;
-    keeper_deadline_nanos_ = absl::ToUnixNanos(*next);
+    keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
+  }
+  // Watch the busy workers' slots from the start: one may have filled its
+  // slot while this worker was on its way here, and not asked.
+  StandbyWatch watch;
+  watch.watching = takeover_;
+  if (watch.watching) watch_fast_.store(true);
+  // Whether to look in the queues: at first, and when woken (wakers that
+  // queue work interrupt us). A look at the slots or a timer's deadline
+  // does not: polling busy workers' deques would take from them what they
+  // are about to pop themselves.
+  bool look = true;
+  while (!stopping_.load()) {
+    const bool running = running_.load();
+    if (running) {
+      // Relaxed: a hint; FireDueTimers() looks under the lock.
+      if (timers_pending_.load(std::memory_order_relaxed) != 0) {
+        FireDueTimers();
+      }
+      Cell* cell = worker->runnext.Take();  // Woken by a timer we fired.
+      if (cell == nullptr && look) cell = FindWork(worker);
+      if (cell == nullptr) cell = WatchAsStandby(worker, watch);
+      if (cell != nullptr) {
+        LeaveStandby();
+        return cell;
+      }
+    }
+    look = StandbyWait(running, watch.watching);
+  }
+  LeaveStandby();
+  return nullptr;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
+    Worker* worker, StandbyWatch& watch) {
+  // Relaxed: RequestWatch() sets it after a quiet spell (and interrupts
+  // us); the fences below order it where it matters.
+  if (!takeover_) return nullptr;
+  if (!watch.watching && watch_fast_.load(std::memory_order_relaxed)) {
+    watch.watching = true;
+    watch.quiet_ticks = 0;
+  }
+  if (!watch.watching) return nullptr;
+  int64_t next_look;
+  Cell* cell = WatchBusyWorkers(worker, &next_look);
+  const bool any_waiting = next_look != std::numeric_limits<int64_t>::max();
+  if (cell == nullptr && any_waiting) {
+    // Something waits behind a busy worker: keep looking (a few
+    // microseconds, shorter than any timed wait: spin) until that worker
+    // is stuck, and stop as soon as it moves on (a later deadline) or
+    // nothing waits any more; two actors that trade a slot do that within
+    // a fraction of a microsecond.
+    const int64_t deadline = next_look;
+    while (cell == nullptr && next_look == deadline &&
+           !stopping_.load(std::memory_order_relaxed)) {  // Relaxed: a hint.
+      for (int i = 0; i < kPausesPerSpinRound; ++i) {
+        internal::SpinLock::CpuRelax();
+      }
+      cell = WatchBusyWorkers(worker, &next_look);
+    }
+  }
+  if (cell != nullptr) return cell;
+  watch.quiet_ticks = any_waiting ? 0 : watch.quiet_ticks + 1;
+  if (watch.quiet_ticks < kQuietTicks) return nullptr;
+  // Stop looking, unless a slot filled meanwhile: a worker that fills one
+  // from now on sees false and asks (the fences pair as in
+  // NoteRunnextDuringTurn()).
+  // Relaxed: ordered by the heavy fence.
+  watch_fast_.store(false, std::memory_order_relaxed);
+  internal::AsymmetricFence::Heavy();
+  watch.watching = false;
+  for (const auto& other : workers_) {
+    if (other.get() != worker && HasSomethingWaiting(*other)) {
+      watch.watching = true;
+    }
+  }
+  if (watch.watching) {
+    watch_fast_.store(true, std::memory_order_relaxed);  // Relaxed: as above.
+    watch.quiet_ticks = 0;
+  }
+  return nullptr;
+}
+
+bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
+  // The run we may find quiescent is the one going on before we look for
+  // work (a later one may have work we do not see; RunEntered() interrupts
+  // us then).
+  uint64_t run;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    run = run_number_;
   }
   keeper_waiting_.store(true);
   // As in Park(): either a waker's fence (WakeOneWorker) comes after ours
   // and it sees keeper_waiting_, or ours comes after its push and we see
-  // the work here.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  // (And CancelTimer() either sees keeper_waiting_ or we see its empty
-  // queue here.) The same pairing with the fence of the worker that parks
-  // last but us: either it sees keeper_waiting_ and interrupts us, or we
+  // the work here. (And CancelTimer() either sees keeper_waiting_ or we
+  // see its cancellation here.) The same pairing with the fence of a
+  // worker that parks while we stand by: either it interrupts us, or we
   // see here every ask it answered before parking, whose timers are now
   // stale and must not be waited for.
-  if (!stopping_.load() && !stop_requested_.load() && !AnyQueuedWork() &&
-      (next = LiveDeadline()).has_value()) {
-    // A day at most: a wait that ends early only sends the worker round
-    // its loop (and back here), and libstdc++ overflows on huge waits.
-    const absl::Duration wait =
-        std::min(clock_.RealWaitUntil(*next), absl::Hours(24));
-    std::unique_lock<std::mutex> hold(keeper_mutex_);
-    keeper_wakeup_.wait_for(hold, absl::ToChronoNanoseconds(wait),
-                            [this] { return keeper_interrupted_; });
-    // An interruption that comes after this only ends a later wait early.
-    keeper_interrupted_ = false;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Stopping (Stop()): queued work and timers wait for the next run.
+  const bool stop = stop_requested_.load();
+  if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
+    keeper_waiting_.store(false);
+    return true;
+  }
+  std::optional<absl::Time> next;
+  if (running && !stop) {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    next = timers_.NextDeadline();  // Drops stale guarded timers.
+    timers_pending_.store(next.has_value() ? 1 : 0);
+    // A virtual clock's time stands still while actors run: nothing to
+    // wait for until every worker sleeps (the last to park tells us), so
+    // new timers need not interrupt.
+    keeper_deadline_nanos_ = !next.has_value()
+                                 ? std::numeric_limits<int64_t>::max()
+                             : clock_is_virtual_
+                                 ? std::numeric_limits<int64_t>::min()
+                                 : absl::ToUnixNanos(*next);
+  }
+  bool jump = false;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    const bool others_asleep = idle_.size() + 1 == workers_.size();
+    if (running && others_asleep && run == run_number_) {
+      if (!next.has_value()) {
+        // Every other worker sleeps, we found no work after they stopped
+        // making any, and no timer is pending: the run is over.
+        // Release: Run() acquires what every actor did.
+        quiesced_run_.store(run_number_, std::memory_order_release);
+        quiesced_run_.notify_all();
+      } else {
+        jump = clock_is_virtual_;
+      }
+    }
+    standby_asleep_ = !jump;
+  }
+  bool interrupted = false;
+  if (jump) {
+    clock_.RealWaitUntil(*next);  // Jumps; the caller fires the timers.
+  } else {
+    // How long, in real time (none: until interrupted).
+    std::optional<absl::Duration> wait;
+    if (next.has_value() && !clock_is_virtual_) {
+      // A day at most: a wait that ends early only sends us round the
+      // loop, and libstdc++ overflows on huge waits.
+      wait = std::min(clock_.RealWaitUntil(*next), absl::Hours(24));
+    }
+    if (running && watching) {
+      const absl::Duration tick = absl::Nanoseconds(kWatchTickNanos);
+      wait = wait.has_value() ? std::min(*wait, tick) : tick;
+    }
+    if (wait != absl::ZeroDuration()) {
+      std::unique_lock<std::mutex> hold(keeper_mutex_);
+      auto is_interrupted = [this] { return keeper_interrupted_; };
+      if (wait.has_value()) {
+        keeper_wakeup_.wait_for(hold, absl::ToChronoNanoseconds(*wait),
+                                is_interrupted);
+      } else {
+        keeper_wakeup_.wait(hold, is_interrupted);
+      }
+      // An interruption that comes after this only ends a later wait
+      // early.
+      interrupted = std::exchange(keeper_interrupted_, false);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    standby_asleep_ = false;
   }
   keeper_waiting_.store(false);
+  return interrupted;
+}
+
+void WorkStealingScheduler::LeaveStandby() {
+  bool timers;
   {
     std::lock_guard<std::mutex> hold(timers_mutex_);
     keeping_timers_ = false;
+    timers = !timers_.empty();
   }
-  FireDueTimers();
-}
-
-std::optional<absl::Time> WorkStealingScheduler::LiveDeadline() {
-  std::lock_guard<std::mutex> hold(timers_mutex_);
-  // Drops stale guarded timers first.
-  const std::optional<absl::Time> next = timers_.NextDeadline();
-  timers_pending_.store(next.has_value() ? 1 : 0);
-  if (next.has_value()) keeper_deadline_nanos_ = absl::ToUnixNanos(*next);
-  return next;
+  // Busy workers ask for a watcher again when they fill their slot (before
+  // we look at who is busy: one woken later sees this).
+  const bool was_watching = takeover_ && watch_fast_.exchange(false);
+  Worker* heir = nullptr;
+  bool others_busy;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    standby_ = nullptr;
+    standby_asleep_ = false;
+    others_busy = idle_.size() + 1 < workers_.size();
+    // Someone must keep the timers while this worker runs an actor, which
+    // may take long. (On a virtual clock no time passes meanwhile: the last
+    // worker to go idle keeps the timers.)
+    if (timers && !clock_is_virtual_) heir = PopSleeperLocked();
+  }
+  if (heir == nullptr && was_watching && others_busy) {
+    // A busy worker may have filled its slot having seen true: as when the
+    // standby stops looking (see Standby()), look once more after a fence
+    // that pairs with its light one, and hand the watch on if so.
+    internal::AsymmetricFence::Heavy();
+    bool waiting = false;
+    for (const auto& other : workers_) {
+      if (HasSomethingWaiting(*other)) waiting = true;
+    }
+    if (waiting) {
+      watch_fast_.store(true);
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      heir = PopSleeperLocked();
+    }
+  }
+  if (heir != nullptr) {
+    if (takeover_) watch_fast_.store(true);  // It watches from the start.
+    WakeSleeper(heir, /*as_heir=*/true);
+  }
 }
 
 void WorkStealingScheduler::InterruptKeeper() {
@@ -1114,113 +1519,145 @@ absl::Status WorkStealingScheduler::AddMonitor(
 
 // ---- Parking ---------------------------------------------------------------------
 
-void WorkStealingScheduler::Park(Worker* worker) {
-  // Acquire: pairs with the release increment of a waker.
-  const uint32_t sequence =
-      worker->wake_sequence.load(std::memory_order_acquire);
-  {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
-    // Never listed twice (see the end of this function).
-    if (std::find(idle_.begin(), idle_.end(), worker) == idle_.end()) {
-      idle_.push_back(worker);
-    }
-    // Relaxed: ordered by the seq_cst fence below (and the mutex).
-    sleepers_.store(idle_.size(), std::memory_order_relaxed);
-  }
-  // Either a waker's fence comes after ours and it sees us in sleepers_,
-  // or ours comes after its push and we see the work below.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  const bool running = running_.load();
-  // Stopping (Stop()), queued work waits for the next run.
-  const bool stop = stop_requested_.load();
-  if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
-    auto it = std::find(idle_.begin(), idle_.end(), worker);
-    if (it != idle_.end()) idle_.erase(it);
-    // Relaxed: as above.
-    sleepers_.store(idle_.size(), std::memory_order_relaxed);
-    return;
-  }
-  if (running) {
-    // If every worker is now asleep, this one was the last to register and
-    // found no queued work after every other worker had stopped making
-    // any: nothing is runnable or running, so Run() may return. (A worker
-    // still in the list that found work waits for this mutex to leave it,
-    // and that work was queued before we looked, so we saw it too.)
-    bool keep_timers = false;
-    bool only_keeper_awake = false;
+WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
+  for (;;) {
+    // Acquire: pairs with the release increment of a waker.
+    const uint32_t sequence =
+        worker->wake_sequence.load(std::memory_order_acquire);
     {
       std::lock_guard<std::mutex> hold(idle_mutex_);
+      // Never listed twice (see the end of this function).
+      if (std::find(idle_.begin(), idle_.end(), worker) == idle_.end()) {
+        idle_.push_back(worker);
+      }
+      // Relaxed: ordered by the seq_cst fence below (and the mutex).
+      sleepers_.store(idle_.size(), std::memory_order_relaxed);
+    }
+    // Either a waker's fence comes after ours and it sees us in sleepers_,
+    // or ours comes after its push and we see the work below. (The same
+    // with EnsureStandby() for a new timer.)
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const bool running = running_.load();
+    // Stopping (Stop()), queued work waits for the next run.
+    const bool stop = stop_requested_.load();
+    if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
       auto it = std::find(idle_.begin(), idle_.end(), worker);
-      only_keeper_awake = idle_.size() + 1 == workers_.size() &&
-                          it != idle_.end() && keeper_waiting_.load();
-      if (idle_.size() == workers_.size() && it != idle_.end()) {
-        if (timers_pending_.load() != 0 && !stop) {
-          // Not quiescent while timers are pending: this worker stays up
-          // to fire them (sleeping on the clock until the next one).
+      if (it != idle_.end()) idle_.erase(it);
+      // Relaxed: as above.
+      sleepers_.store(idle_.size(), std::memory_order_relaxed);
+      return nullptr;
+    }
+    bool stand_by = false;
+    bool interrupt_standby = false;
+    if (running) {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      auto it = std::find(idle_.begin(), idle_.end(), worker);
+      // (Not listed: a waker took us off the list; its bump ends the wait.)
+      if (it != idle_.end()) {
+        const bool all_idle =
+            idle_.size() + (standby_ != nullptr ? 1 : 0) == workers_.size();
+        // Stopping (Stop()): timers wait for the next run.
+        const bool timers = timers_pending_.load() != 0 && !stop;
+        if (standby_ == nullptr && (timers || !all_idle)) {
+          // Someone must keep the timers, or look at the workers still busy
+          // (whose long handlers could hold back what they woke or sent):
+          // this worker stays up to do it.
           idle_.erase(it);
           // Relaxed: as above.
           sleepers_.store(idle_.size(), std::memory_order_relaxed);
-          keep_timers = true;
-        } else {
-          // Release: Run() acquires what every actor did.
-          quiesced_run_.store(run_number_, std::memory_order_release);
-          quiesced_run_.notify_all();
+          standby_ = worker;
+          stand_by = true;
+        } else if (all_idle) {
+          // If every worker is now asleep, this one was the last to
+          // register and found no queued work after every other worker had
+          // stopped making any: nothing is runnable or running, so Run()
+          // may return. (A worker still in the list that found work waits
+          // for this mutex to leave it, and that work was queued before we
+          // looked, so we saw it too.) The standby counts as asleep only
+          // while it waits; if it is up, it decides when it next waits.
+          if (!timers && (standby_ == nullptr || standby_asleep_)) {
+            // Release: Run() acquires what every actor did.
+            quiesced_run_.store(run_number_, std::memory_order_release);
+            quiesced_run_.notify_all();
+          }
+          // Every other worker sleeps: the standby may jump a virtual
+          // clock now, or find that the timers it waits for are stale
+          // (asks this worker answered) and the run is over.
+          interrupt_standby = standby_ != nullptr;
         }
       }
     }
-    if (keep_timers) {
-      KeepTimers();
-      return;
+    if (stand_by) {
+      if (Cell* cell = Standby(worker)) return cell;
+      continue;  // Stopping.
     }
-    // Every other worker sleeps and the keeper waits for a deadline. If
-    // this worker answered the ask whose timeout that is, the timer is
-    // stale and the run may be over: have the keeper look again (it goes
-    // back to waiting if not). Without this, Run() could return only at
-    // the answered ask's timeout.
-    if (only_keeper_awake) InterruptKeeper();
-  }
-  // Acquire: see what the waker published before waking us.
-  worker->wake_sequence.wait(sequence, std::memory_order_acquire);
-  // A waker pops a worker from idle_ and bumps its sequence after letting
-  // go of the lock; a bump meant for an earlier Park() can end this one
-  // while the worker is still listed. A listed worker counts as asleep for
-  // quiescence, so leave the list before doing anything else.
-  std::lock_guard<std::mutex> hold(idle_mutex_);
-  auto it = std::find(idle_.begin(), idle_.end(), worker);
-  if (it != idle_.end()) {
-    idle_.erase(it);
-    // Relaxed: as above.
-    sleepers_.store(idle_.size(), std::memory_order_relaxed);
+    if (interrupt_standby) InterruptKeeper();
+    // Acquire: see what the waker published before waking us.
+    worker->wake_sequence.wait(sequence, std::memory_order_acquire);
+    // A waker pops a worker from idle_ and bumps its sequence after letting
+    // go of the lock; a bump meant for an earlier Park() can end this one
+    // while the worker is still listed. A listed worker counts as asleep
+    // for quiescence, so leave the list before doing anything else.
+    {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      auto it = std::find(idle_.begin(), idle_.end(), worker);
+      if (it != idle_.end()) {
+        idle_.erase(it);
+        // Relaxed: as above.
+        sleepers_.store(idle_.size(), std::memory_order_relaxed);
+      }
+    }
+    // Woken to take over the standby role: park again at once (looking for
+    // queued work first), without spinning.
+    // Relaxed: ordered by the wake_sequence acquire above.
+    if (!worker->heir.exchange(false, std::memory_order_relaxed)) {
+      return nullptr;
+    }
   }
 }
 
+WorkStealingScheduler::Worker* WorkStealingScheduler::PopSleeperLocked() {
+  if (idle_.empty()) return nullptr;
+  Worker* worker = idle_.back();
+  idle_.pop_back();
+  // Relaxed: as in Park().
+  sleepers_.store(idle_.size(), std::memory_order_relaxed);
+  return worker;
+}
+
+void WorkStealingScheduler::WakeSleeper(Worker* worker, bool as_heir) {
+  // Relaxed: published by the release bump below.
+  if (as_heir) worker->heir.store(true, std::memory_order_relaxed);
+  // Release: the sleeper's acquire wait sees what we published.
+  worker->wake_sequence.fetch_add(1, std::memory_order_release);
+  worker->wake_sequence.notify_one();
+}
+
 void WorkStealingScheduler::WakeOneWorker() {
-  // Pairs with the fence in Park() and in KeepTimers(): our queue push is
+  // Pairs with the fence in Park() and in Standby(): our queue push is
   // before these loads.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  // Relaxed: ordered by the fence above. The keeper is awake and at work
-  // in every other case.
-  if (keeper_waiting_.load(std::memory_order_relaxed)) InterruptKeeper();
   // Relaxed: ordered by the fence above. A spinning worker will find the
   // work; if it gives up first, its Park() re-check finds it (the same
   // fence argument as for sleepers).
-  if (sleepers_.load(std::memory_order_relaxed) == 0 ||
-      spinning_.load(std::memory_order_relaxed) != 0) {
-    return;
+  if (spinning_.load(std::memory_order_relaxed) != 0) return;
+  // Relaxed: as above. A sleeper rather than the standby, which keeps its
+  // timers and watch.
+  if (sleepers_.load(std::memory_order_relaxed) != 0) {
+    Worker* worker;
+    {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      worker = PopSleeperLocked();
+    }
+    if (worker != nullptr) {
+      WakeSleeper(worker, /*as_heir=*/false);
+      return;
+    }
   }
-  Worker* worker;
-  {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
-    if (idle_.empty()) return;
-    worker = idle_.back();
-    idle_.pop_back();
-    // Relaxed: as in Park().
-    sleepers_.store(idle_.size(), std::memory_order_relaxed);
-  }
-  // Release: the sleeper's acquire wait sees our queue push.
-  worker->wake_sequence.fetch_add(1, std::memory_order_release);
-  worker->wake_sequence.notify_one();
+  // Relaxed: ordered by the fence above. If the standby is not waiting, it
+  // looks for work before it does (after the same fence).
+  if (keeper_waiting_.load(std::memory_order_relaxed)) InterruptKeeper();
 }
 
 void WorkStealingScheduler::WakeAllWorkers() {

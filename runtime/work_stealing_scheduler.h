@@ -14,13 +14,18 @@
 //   and drains without the lock. An actor becomes runnable when its mailbox
 //   goes from empty to non-empty, and runs on at most one worker at a time.
 //   Sends from an actor wait in its worker's outbox, grouped by receiver,
-//   until its turn ends (or many wait): one lock per receiver and batch.
+//   until its turn ends (or many wait): one lock per receiver and batch. If
+//   the turn goes on for long (a long handler), an idle worker hands them
+//   over itself.
 // - Each worker has a Chase-Lev deque of runnable actors and a `runnext`
-//   slot: the actor an actor just woke runs next on the same worker and
-//   cannot be stolen (as Go's runnext and Tokio's LIFO slot), so pairs of
-//   actors that talk to each other stay on one CPU. Idle workers steal from
-//   the other deques, one of them spins briefly, then they sleep on a futex;
-//   an idle scheduler uses no CPU.
+//   slot: the actor an actor just woke runs next on the same worker (as
+//   Go's runnext and Tokio's LIFO slot), so pairs of actors that talk to
+//   each other stay on one CPU; only an actor that waits there behind a
+//   long handler (5 us) is taken by an idle worker. Idle workers steal
+//   from the other deques, one of them spins briefly, one (the standby)
+//   stays up to fire timers when due and watch busy workers' runnext slots
+//   and outboxes, and the rest sleep on a futex; an idle scheduler uses no
+//   CPU.
 // - Run() returns exactly when no actor is runnable or running: when every
 //   worker has gone to sleep, the last one after finding every queue empty.
 //   A sleeping worker makes no work, so that last look is final.
@@ -90,6 +95,8 @@
 #include "actors/internal/message_type.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/asymmetric_fence.h"
+#include "runtime/internal/biased_lock.h"
 #include "runtime/scheduler_api.h"
 #include "runtime/timer_id.h"
 #include "runtime/internal/mailbox.h"
@@ -97,6 +104,7 @@
 #include "runtime/internal/outbox.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/records.h"
+#include "runtime/internal/runnext_slot.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
@@ -286,22 +294,42 @@ class WorkStealingScheduler final : private internal::Runtime,
   // What a worker thread keeps for its actors' sends.
   struct WorkerLocals {
     const WorkStealingScheduler* owner = nullptr;
+    Worker* worker = nullptr;  // Whose locals these are.
     // The actor this worker is running (its inbox is this worker's).
     Cell* running = nullptr;
     // Flushes its turn has forced so far (see FlushPoint).
     uint32_t mid_turn_flushes = 0;
+    // Used by this worker under outbox_lock; another worker may hand over
+    // what it holds when this one is stuck in a long handler (see
+    // WatchBusyWorkers()).
     Outbox outbox;
+    internal::BiasedLock outbox_lock;
+    // Set (under outbox_lock) when the outbox may hold messages; a hint for
+    // idle workers and for skipping empty flushes.
+    std::atomic<bool> outbox_pending{false};
+    // Turns this worker has started and flushes a flood has forced; with
+    // its count of delivered messages it tells an idle worker whether this
+    // one is still in the same handler (see WatchBusyWorkers()).
+    std::atomic<uint32_t> progress{0};
+    void Progress() {
+      // Relaxed: owner-only writes; readers only ask "has it moved on?".
+      progress.store(progress.load(std::memory_order_relaxed) + 1,
+                     std::memory_order_relaxed);
+    }
     NameCacheSlot names[kNameCacheSlots];
   };
-  // Constant-initialized and defined here: every access is a plain
-  // thread-local load, with no call to a dynamic-initialization guard.
+  // Constant-initialized: an access is a plain thread-local load, with no
+  // call to a dynamic-initialization guard.
   static inline thread_local constinit WorkerLocals* current_locals_ = nullptr;
 
   // The calling thread's locals if it is one of this scheduler's workers.
-  WorkerLocals* Locals() const {
-    WorkerLocals* locals = current_locals_;
-    return locals != nullptr && locals->owner == this ? locals : nullptr;
-  }
+  // Out of line on purpose (as CurrentWorker()): inlined into an actor's
+  // coroutine, clang 16 -O2 computes the thread-local's address once, keeps
+  // it in the coroutine frame and uses it after a co_await that resumed the
+  // actor on another worker: sends then went into the first worker's
+  // outbox, racing with it (messages delivered twice, corrupted outboxes).
+  // That is llvm-project issues #47179 and #63022.
+  WorkerLocals* Locals() const;
 
   static absl::string_view Key(std::string_view name) {
     return absl::string_view(name.data(), name.size());
@@ -351,16 +379,36 @@ class WorkStealingScheduler final : private internal::Runtime,
       cell->sent_to_self = true;
       return PushResult::kQueued;
     }
-    Outbox& outbox = locals->outbox;
+    if (!takeover_) {  // The outbox is this worker's alone.
+      AppendToOutbox<Msg>(locals->worker, locals->outbox, cell, generation,
+                          std::forward<Args>(args)...);
+      return PushResult::kQueued;
+    }
+    internal::BiasedLock::OwnerHold hold(locals->outbox_lock);
+    AppendToOutbox<Msg>(locals->worker, locals->outbox, cell, generation,
+                        std::forward<Args>(args)...);
+    // Relaxed: owner writes under the hold; a hint for idle workers.
+    if (!locals->outbox_pending.load(std::memory_order_relaxed)) {
+      locals->outbox_pending.store(true, std::memory_order_relaxed);
+      // The sender may go on computing for long before its turn ends: an
+      // idle worker must be watching, to hand the message over then.
+      if (locals->running != nullptr) NoteWaitingDuringTurn();
+    }
+    return PushResult::kQueued;
+  }
+  template <typename Msg, typename... Args>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void AppendToOutbox(Worker* worker,
+                                                   Outbox& outbox, Cell* cell,
+                                                   uint32_t generation,
+                                                   Args&&... args) {
     const internal::MessageType* type = internal::MessageTypeOf<Msg>();
     internal::Payload* slot = outbox.Reserve(cell, generation, type);
     if (ABSL_PREDICT_FALSE(slot == nullptr)) {
-      FlushOutbox(outbox, FlushPoint::kMidTurn);
+      FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
       slot = outbox.Reserve(cell, generation, type);
     }
     internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
-    if (outbox.Commit()) FlushOutbox(outbox, FlushPoint::kMidTurn);
-    return PushResult::kQueued;
+    if (outbox.Commit()) FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
   }
   // Where a flush happens. At the end of a sender's turn (or where it may
   // end) a receiver it wakes goes to `runnext`: it runs next, here. A flush
@@ -369,7 +417,28 @@ class WorkStealingScheduler final : private internal::Runtime,
   // wakes (and the one waiting in `runnext`) go to the deque, where an
   // idle worker can take them and consume while the sender produces.
   enum class FlushPoint { kTurnEnd, kMidTurn };
-  void FlushOutbox(Outbox& outbox, FlushPoint point = FlushPoint::kTurnEnd);
+  // Hands over everything in `outbox`; the receivers it wakes go to
+  // `worker`, the calling one: the outbox's own (under its outbox_lock,
+  // see FlushOwnOutbox()), or another visiting it (then kTurnEnd: the
+  // receivers run on the visitor).
+  void FlushOutbox(Outbox& outbox, FlushPoint point, Worker* worker);
+  // The calling worker's flush of its own outbox, if it may hold anything.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void FlushOwnOutbox(
+      WorkerLocals& locals, FlushPoint point = FlushPoint::kTurnEnd) {
+    if (!takeover_) {  // The outbox is this worker's alone.
+      if (!locals.outbox.empty()) {
+        FlushOutbox(locals.outbox, point, locals.worker);
+      }
+      return;
+    }
+    // Relaxed: the owner's own hint (a visitor's clear is published by the
+    // hold in FlushHeldOutbox()).
+    if (locals.outbox_pending.load(std::memory_order_relaxed)) {
+      FlushHeldOutbox(locals, point);
+    }
+  }
+  // FlushOwnOutbox() when idle workers may visit: under outbox_lock.
+  void FlushHeldOutbox(WorkerLocals& locals, FlushPoint point);
 
   bool LookUp(std::string_view name, RegistryEntry* entry) const;
 
@@ -458,9 +527,47 @@ class WorkStealingScheduler final : private internal::Runtime,
   // runnext slot (or, if `stealable`, its deque), or on the shared
   // injection queue from other threads.
   void MakeRunnable(Cell* cell, bool stealable = false);
+  // The same on `worker`, the calling one.
+  void MakeRunnableOn(Worker* worker, Cell* cell, bool stealable);
   // Moves the calling worker's `runnext` actor, if any, to its deque, where
   // idle workers can steal it.
   void SpillRunnext(Worker* worker);
+  // Whether some worker is not running an actor (a hint, read whenever
+  // something starts waiting for a running turn).
+  bool AnyWorkerIdle() const {
+    // Relaxed: a hint; a worker that gets idle looks at the others anyway.
+    return idle_workers_.load(std::memory_order_relaxed) != 0;
+  }
+  // Counts `worker` in idle_workers_ (or not); the worker's own call.
+  void SetIdle(Worker* worker, bool idle);
+  // A busy worker just put an actor in its runnext slot, or a first
+  // message in its outbox, where it waits until the running turn ends:
+  // makes sure that an idle worker, if any, watches (and takes the actor or
+  // hands the messages over if the turn goes on).
+  void NoteWaitingDuringTurn() {
+    // (With no worker idle, one looks when it gets idle.)
+    if (ABSL_PREDICT_FALSE(AnyWorkerIdle())) {
+      // Our store (runnext slot, outbox_pending), then watch_fast_: either
+      // the standby's stop (store false, heavy fence, look) sees what
+      // waits, or we see false here and ask.
+      internal::AsymmetricFence::Light();
+      // Relaxed: ordered by the fence above.
+      if (!watch_fast_.load(std::memory_order_relaxed)) RequestWatch();
+    }
+  }
+  // Slow path of the above: asks the standby worker to watch, or wakes a
+  // sleeper to become it.
+  void RequestWatch();
+  // An idle worker's look at the other workers: one that has been in the
+  // same handler for kStuckNanos (comparing with what `worker` saw before)
+  // has its runnext actor taken and its outbox handed over, by `worker`,
+  // which returns an actor to run (or nullptr). `*next_look_nanos` is when
+  // a worker seen with something waiting will have been stuck that long
+  // (steady clock; INT64_MAX if none has anything waiting).
+  Cell* WatchBusyWorkers(Worker* worker, int64_t* next_look_nanos);
+  // Whether `worker` may have an actor in its runnext slot or messages in
+  // its outbox (a hint).
+  static bool HasSomethingWaiting(const Worker& worker);
   // The calling thread's worker if it is one of this scheduler's.
   Worker* CurrentWorker() const;
   static inline thread_local constinit Worker* current_worker_ = nullptr;
@@ -498,12 +605,38 @@ class WorkStealingScheduler final : private internal::Runtime,
   void Finish(Cell* cell);
   // Resumes a blocked actor if it was woken; false if it stays blocked.
   bool ResumeIfWoken(Cell* cell);
-  void Park(Worker* worker);
+  // Registers `worker` as idle and sleeps until woken, or becomes the
+  // standby; returns an actor to run if the standby found one.
+  Cell* Park(Worker* worker);
   // Fires the timers due by the clock; true if any fired.
   bool FireDueTimers();
-  // With every worker idle and timers pending: waits until the next
-  // deadline (or an interruption), then fires the timers that are due.
-  void KeepTimers();
+  // The standby: the one idle worker that stays up (waiting on a timeout)
+  // while the others sleep. It fires timers when they are due, watches
+  // busy workers (see WatchBusyWorkers()) and takes new work;
+  // on a virtual clock it jumps to the next deadline once every other
+  // worker sleeps. Returns the first actor it finds to run (giving up the
+  // role), or nullptr when stopping.
+  Cell* Standby(Worker* worker);
+  // What the standby keeps between its looks at busy workers.
+  struct StandbyWatch {
+    bool watching = false;  // Looking every kWatchTick.
+    int quiet_ticks = 0;    // Looks in a row that saw nothing waiting.
+  };
+  // The standby's look at busy workers: an actor to run, or nullptr. Stops
+  // watching after a quiet spell (see watch_fast_).
+  Cell* WatchAsStandby(Worker* worker, StandbyWatch& watch);
+  // The standby's wait: for the next timer (on a real clock), the next
+  // look at busy workers (if `watching`), or an interruption; jumps a
+  // virtual clock once every other worker sleeps, and reports the run
+  // quiescent when nothing is left. True if interrupted, or if work was
+  // queued.
+  bool StandbyWait(bool running, bool watching);
+  // Gives up the standby role; wakes a sleeper to take it over if timers
+  // or busy workers still need one.
+  void LeaveStandby();
+  // After a timer was added while none was pending and no standby keeps
+  // timers: wakes a sleeper, if any, to become the standby.
+  void EnsureStandby();
   absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
                           absl::AnyInvocable<void(const Down&)> notify);
 
@@ -523,22 +656,33 @@ class WorkStealingScheduler final : private internal::Runtime,
   std::atomic<size_t> timers_pending_{0};
   void WakeOneWorker();
   void WakeAllWorkers();
+  // Under idle_mutex_: takes a sleeping worker off the list, or nullptr.
+  Worker* PopSleeperLocked();
+  // Wakes `worker`, taken off the list; `as_heir`: to become the standby.
+  static void WakeSleeper(Worker* worker, bool as_heir);
 
-  // The timer keeper (see KeepTimers()) waits on keeper_wakeup_, not on
-  // the clock, so that new work, an earlier timer or a cancelled one cuts
-  // its wait short: InterruptKeeper() ends the wait.
+  // The standby (see Standby()) waits on keeper_wakeup_, not on the
+  // clock, so that new work, an earlier timer or a cancelled one cuts its
+  // wait short: InterruptKeeper() ends the wait.
   void InterruptKeeper();
-  // The keeper's deadline, looked up again once stale timers (answered
-  // asks') are dropped; none if no timer is pending. Refreshes
-  // timers_pending_ and keeper_deadline_nanos_.
-  std::optional<absl::Time> LiveDeadline();
-  // Set while the keeper waits (or is about to); read by wakers.
+  // Set while the standby waits (or is about to); read by wakers.
   std::atomic<bool> keeper_waiting_{false};
-  // Whether a worker keeps the timers, and the deadline it waits for, in
-  // Unix nanoseconds. Guarded by timers_mutex_. (Only then does a new
-  // timer look at it: every ask adds one.)
+  // Whether a standby keeps the timers, and the deadline it waits for, in
+  // Unix nanoseconds (INT64_MAX: none yet; INT64_MIN: it fires nothing
+  // before it is told, as on a virtual clock while actors run). Guarded by
+  // timers_mutex_. (A new timer looks at them: every ask adds one.)
   bool keeping_timers_ = false;
   int64_t keeper_deadline_nanos_ = 0;
+  // A virtual clock (ManualClock) moves only when told to or jumped, and
+  // is jumped only when every worker is idle.
+  const bool clock_is_virtual_;
+  // Whether idle workers take over what a worker stuck in a long handler
+  // holds back (its runnext actor, its outbox): with more than one worker,
+  // where membarrier(2) is available (see internal::AsymmetricFence), on a
+  // real clock. (On a virtual one time stands still while a handler runs,
+  // so nothing is late for it; watching only slowed each step of time:
+  // 10^5 asks at 2 workers took 4.4 s with it, 0.36 s without.)
+  const bool takeover_;
   // Under timers_mutex_: whether a new timer due at `deadline_nanos` must
   // cut the keeper's wait short.
   bool CutsKeeperShort(int64_t deadline_nanos) const {
@@ -596,15 +740,29 @@ class WorkStealingScheduler final : private internal::Runtime,
   }
   std::mutex run_mutex_;
 
-  // Sleeping workers.
+  // Sleeping workers, and the standby (listed apart: a waker prefers a
+  // sleeper, and the standby is asleep for quiescence only while
+  // `standby_asleep_`). Guarded by idle_mutex_.
   std::mutex idle_mutex_;
   std::vector<Worker*> idle_;
+  Worker* standby_ = nullptr;
+  bool standby_asleep_ = false;
   std::atomic<size_t> sleepers_{0};
   // Workers looking for work before they sleep: while one spins, wakers
   // leave sleepers alone (a futex wake costs microseconds).
   std::atomic<size_t> spinning_{0};
 
-  std::atomic<uint64_t> next_actor_id_{1};
+  // Workers not running an actor: looking for work, spinning, sleeping or
+  // standing by. Written when a worker's state changes, read often (its own
+  // cache line).
+  alignas(64) std::atomic<int> idle_workers_{0};
+  // Whether the standby looks at busy workers every kWatchTick; a worker
+  // that fills its runnext slot or starts an outbox batch during a turn and
+  // finds this false asks for it (RequestWatch). Stopping is ordered with
+  // that check by an AsymmetricFence (see WatchAsStandby()).
+  std::atomic<bool> watch_fast_{false};
+
+  alignas(64) std::atomic<uint64_t> next_actor_id_{1};
   std::atomic<size_t> live_actors_{0};
 
   mutable std::mutex records_mutex_;
@@ -660,7 +818,7 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
   }
   T value(std::forward<M>(message));
   // Earlier sends to the same actor may wait in this worker's outbox.
-  if (WorkerLocals* locals = Locals()) FlushOutbox(locals->outbox);
+  if (WorkerLocals* locals = Locals()) FlushOwnOutbox(*locals);
   absl::Status status =
       PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
   if (status.ok()) return status;
