@@ -36,18 +36,13 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
+#include "bench/runner/outcome.h"
 #include "bench/savina/report.h"
 
 namespace coactor::savina {
 
-// What one workload run measured.
-struct Outcome {
-  int64_t items = 0;
-  double seconds = 0;
-  bool ok = false;
-  std::string error;
-  std::vector<std::pair<std::string, double>> extra;
-};
+// What one workload run measured (bench/runner/outcome.h).
+using Outcome = comparison::Outcome;
 
 namespace internal {
 
