@@ -329,12 +329,11 @@ def plan(args, systems_, catalog, thread_counts):
                 continue
             if 'unavailable' in system:
                 why = '%s: %s.' % (system['label'], system['unavailable'])
-            elif system['id'] == 'python':
+            elif system['id'] == 'python' and workload in TEN:
                 why = ("Python: the baseline is Beazley's own scheduler, "
                        'with the three workloads of his seed programs.')
             else:
-                why = '%s: the workload is not written for it.' % (
-                    system['label'])
+                why = 'The workload is not written for this system.'
             mark = next((m for m, w in notes.items() if w == why), None)
             if mark is None:
                 mark = '(%s)' % 'abcdefghijklmnopqrstuvwxyz'[len(notes)]
