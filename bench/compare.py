@@ -66,8 +66,16 @@ GROWTH_CAP = 100  # Sizes grow to at most this many times the base size.
 
 
 def runfiles_root():
-    """The workspace directory inside this binary's runfiles."""
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The workspace directory inside this binary's runfiles.
+
+    Resolved once, at start: run as bazel-bin/bench/compare, the path goes
+    through the bazel-bin symlink, which a later build in another
+    configuration re-points (a fastbuild while a full comparison ran
+    swapped its optimized runners for unoptimized ones halfway). The
+    runfiles directory itself is real; its files stay symlinks.
+    """
+    return os.path.realpath(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def parse_args():
@@ -347,8 +355,9 @@ def plan(args, systems_, catalog, thread_counts):
 
 # ---- Running ----------------------------------------------------------------------
 
-def run_one(system, workload, size, threads, timeout, cwd):
-    """Runs one process; returns its JSON report (ok False on any failure)."""
+def run_one(system, workload, size, threads, timeout, cwd, measuring):
+    """Runs one process; returns its JSON report (ok False on any failure,
+    and, when measuring, for a C++ runner built without optimization)."""
     failure = {'system': system['id'], 'workload': workload,
                'threads': threads, 'size': size, 'ok': False}
     env = dict(os.environ, GOMAXPROCS=str(threads), **system['env'])
@@ -379,24 +388,59 @@ def run_one(system, workload, size, threads, timeout, cwd):
     if done.returncode != 0 and report.get('ok'):
         report['ok'] = False
         report['error'] = 'exit status %d' % done.returncode
+    if measuring and report.get('optimized') is False:
+        report['ok'] = False
+        report['error'] = ('built without optimization: measure with '
+                           '`bazel run --config=opt` (or pass --quick)')
     return report
 
 
 class Progress:
-    """One stderr line per run, with the time left estimated from the mean
-    time per run so far."""
+    """One stderr line per run, with an estimate of the time left.
 
-    def __init__(self, total, quick):
-        self.total, self.done, self.quick = total, 0, quick
-        self.started = time.monotonic()
+    A configuration's runs are expected to take as long as its latest run
+    (wall clock, process start included): after calibration, that is a run
+    at the size the counted runs use. Configurations not run yet count as
+    the mean of those that have, plus, in full mode, the mean calibration.
+    """
+
+    def __init__(self, configs, repetitions, calibrating):
+        self.left = {c: repetitions for c in configs}
+        self.uncalibrated = set(configs) if calibrating else set()
+        self.per_run = {}          # config -> wall seconds of its latest run
+        self.calibration = {}      # config -> wall seconds calibrating it
+        self.total = len(configs) * repetitions + len(self.uncalibrated)
+        self.done = 0
+        self.started = self.last = time.monotonic()
 
     def add(self, more):
         self.total += more
 
-    def report(self, what, report, units):
+    def seconds_left(self):
+        def mean(values, default):
+            values = list(values)
+            return sum(values) / len(values) if values else default
+        per_run = mean(self.per_run.values(), 1.0)
+        calibration = mean(
+            (w for c, w in self.calibration.items()
+             if c not in self.uncalibrated), 2 * per_run)
+        return (sum(n * self.per_run.get(c, per_run)
+                    for c, n in self.left.items()) +
+                calibration * len(self.uncalibrated))
+
+    def report(self, what, config, report, units, calibrated=False):
+        """Prints one line for `report`, a run of `config`; `what` is
+        'calibrate' or the repetition; calibrated: the last calibration run."""
+        now = time.monotonic()
+        wall, self.last = now - self.last, now
         self.done += 1
-        elapsed = time.monotonic() - self.started
-        left = elapsed / self.done * (self.total - self.done)
+        self.per_run[config] = wall
+        if what == 'calibrate':
+            self.calibration[config] = self.calibration.get(config, 0) + wall
+            if calibrated:
+                self.uncalibrated.discard(config)
+        else:
+            self.left[config] -= 1
         if report.get('ok'):
             status = '%s %s/s in %.3f s (n = %d)' % (
                 compare_report.human(report['items_per_second']),
@@ -404,9 +448,9 @@ class Progress:
         else:
             status = 'FAILED: %s' % report.get('error', '?')
         print('[%d/%d %4.0f s, ~%.0f s left] %-10s %-20s %-16s %2dt  %s' % (
-            self.done, self.total, elapsed, left, what, report['workload'],
-            report['system'], report['threads'], status),
-            file=sys.stderr, flush=True)
+            self.done, self.total, now - self.started, self.seconds_left(),
+            what, report['workload'], report['system'], report['threads'],
+            status), file=sys.stderr, flush=True)
 
 
 def calibrate(args, system, workload, info, threads, tmp, progress, units):
@@ -414,17 +458,22 @@ def calibrate(args, system, workload, info, threads, tmp, progress, units):
     size = int(info['full_size'])
     cap = int(info.get('max_size') or 0) or GROWTH_CAP * size
     cap = min(cap, GROWTH_CAP * size)
+    config = (workload, system['id'], threads)
     runs = []
     while True:
-        report = run_one(system, workload, size, threads, args.timeout, tmp)
+        report = run_one(system, workload, size, threads, args.timeout, tmp,
+                         True)
         report['calibration'] = True
         runs.append(report)
-        progress.report('calibrate', report, units)
-        if (not report.get('ok') or report['seconds'] >= args.min_seconds or
-                size >= cap):
+        # A quarter past the threshold, so that a faster moment of the
+        # machine later still leaves the counted runs above it.
+        done = (not report.get('ok') or
+                report['seconds'] >= 1.25 * args.min_seconds or size >= cap)
+        progress.report('calibrate', config, report, units, calibrated=done)
+        if done:
             return size, runs
-        # Aim 50% past the threshold; round to two significant digits.
-        factor = 1.5 * args.min_seconds / max(report['seconds'], 1e-4)
+        # Aim 60% past the threshold; round to two significant digits.
+        factor = 1.6 * args.min_seconds / max(report['seconds'], 1e-4)
         grown = min(cap, int(size * min(factor, GROWTH_CAP)))
         digits = 10 ** max(0, int(math.log10(grown)) - 1)
         size = max(size + 1, min(cap, -(-grown // digits) * digits))
@@ -435,9 +484,7 @@ def measure(args, systems_, catalog, configs, tmp):
     by_id = {s['id']: s for s in systems_}
     units = {w: info['unit'] for w, info in catalog.items()}
     runs, sizes = [], {}
-    progress = Progress(len(configs) * (args.repetitions +
-                                        (0 if args.quick else 1)),
-                        args.quick)
+    progress = Progress(configs, args.repetitions, not args.quick)
     for workload, system, threads in configs:
         info = catalog[workload]
         if args.quick:
@@ -454,10 +501,11 @@ def measure(args, systems_, catalog, configs, tmp):
         for workload, system, threads in configs[shift:] + configs[:shift]:
             report = run_one(by_id[system], workload,
                              sizes[(workload, system, threads)], threads,
-                             args.timeout, tmp)
+                             args.timeout, tmp, not args.quick)
             report['repetition'] = rep
             runs.append(report)
-            progress.report('rep %d' % (rep + 1), report, units)
+            progress.report('rep %d' % (rep + 1), (workload, system, threads),
+                            report, units)
     return runs
 
 
@@ -534,6 +582,12 @@ def main():
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix='compare.') as tmp:
         systems_, catalog = systems(args, root, tmp, thread_counts)
+        if not args.quick:
+            # Minutes of unoptimized runs measure nothing: stop at once.
+            probe = run_one(systems_[0], next(iter(catalog)), 1000, 1,
+                            args.timeout, tmp, True)
+            if probe.get('optimized') is False:
+                sys.exit('compare: %s' % probe['error'])
         workloads, configs, series, missing, notes = plan(
             args, systems_, catalog, thread_counts)
         print('compare: %d configurations x %d run%s%s, thread counts %s, '

@@ -103,7 +103,7 @@ def targets(stats):
     return out
 
 
-def doubts(stats, workloads, quick):
+def doubts(stats, workloads, quick, min_seconds=0.3):
     """Notes on the results that invite doubt: what is known about why.
 
     The figures quoted come from perf profiles and instrumented copies of
@@ -150,6 +150,27 @@ def doubts(stats, workloads, quick):
             'in reference counting. Beazley\'s scheduler does a dict lookup, '
             'a deque append and pop and one generator resume per message.'
             % lead)
+    wide = sorted((e['max'] / e['min'], key) for key, e in stats.items()
+                  if e.get('runs', 0) > 1 and e.get('min') and
+                  e['max'] / e['min'] > 3)
+    if wide and not quick:
+        out.append(
+            '- **Wide spreads in this run** (fastest run more than 3× the '
+            'slowest): %s. A median of five hides one slow run but not '
+            'two; read these cells with their range. On a shared machine '
+            'with two virtual CPUs, where the host places the threads '
+            'moves multi-threaded runs most.' % ', '.join(
+                '%s on %s %dt (×%.1f)' % (key[0], key[1], key[2], ratio)
+                for ratio, key in reversed(wide)))
+    short = sorted(key for key, e in stats.items()
+                   if e.get('min_seconds') is not None and
+                   e['min_seconds'] < min_seconds)
+    if short and not quick:
+        out.append(
+            '- **Runs shorter than %.1f s**: %s had at least one counted run '
+            'below it (the machine ran faster than while the size was '
+            'chosen, or the size reached its cap).' % (
+                min_seconds, ', '.join('%s on %s %dt' % k for k in short)))
     if rate('fork_join_throughput', 'erlang', 1):
         out.append(
             '- **Erlang mailboxes that grow long**: the fork_join_throughput '
@@ -226,14 +247,16 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
         lines.append('Sizes: the quick sizes, one run each.')
     else:
         lines.append(
-            'Sizes: every measured run lasts at least %.1f s. For each '
-            'workload, system and thread count, compare starts from the '
-            "workload's base size and grows it until one run takes that "
-            'long (that calibration run is not counted), unless the size '
-            'reaches its cap (memory); the next table gives the size used '
-            'and the median run time. The same configuration then runs %d '
-            'times, round-robin over all configurations, each in its own '
-            'process.' % (meta['min_seconds'], meta['repetitions']))
+            'Sizes: runs long enough to measure. For each workload, system '
+            "and thread count, compare starts from the workload's base size "
+            'and grows it until one run takes at least %.2f s (%.1f s with '
+            'a margin; that calibration run is not counted), unless the size '
+            'reaches its cap (memory); a table below gives the size used '
+            'and the median run time, and the notes list every counted run '
+            'that was shorter than %.1f s. Each configuration then runs %d '
+            'times, round-robin over all configurations, each run in its own '
+            'process.' % (1.25 * meta['min_seconds'], meta['min_seconds'],
+                          meta['min_seconds'], meta['repetitions']))
     lines.append('')
     header = '| workload | ' + ' | '.join(s[2] for s in series) + ' |'
     rule = '|---|' + '---:|' * len(series)
@@ -292,7 +315,7 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
             lines.append('| %s | %.3g× | %s | %s |' %
                          (what, value, goal, 'yes' if met else '**no**'))
         lines.append('')
-    remarks = doubts(stats, workloads, quick)
+    remarks = doubts(stats, workloads, quick, meta.get('min_seconds', 0.3))
     if remarks:
         lines.append('## Results that invite doubt: what is known')
         lines.append('')
