@@ -39,7 +39,6 @@ import math
 import os
 import platform
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,21 +46,9 @@ import time
 
 import compare_chart
 import compare_report
+import compare_systems
+from compare_systems import BUILTIN_LABELS, TEN
 
-# The systems compare knows, in column order: id -> label.
-BUILTIN_LABELS = {
-    'coactor-deque': 'coactor deque',
-    'coactor-stealing': 'coactor stealing',
-    'caf': 'CAF',
-    'erlang': 'Erlang',
-    'go': 'Go',
-    'python': 'Python',
-}
-# coactor's workloads written for CAF, Erlang and Go (all ten) and Python.
-TEN = ('counter_printer', 'ping_pong', 'counting', 'thread_ring',
-       'fork_join_throughput', 'fork_join_creation', 'big', 'chameneos',
-       'bounded_buffer', 'idle_actor_memory')
-PYTHON_WORKLOADS = ('counter_printer', 'ping_pong', 'thread_ring')
 GROWTH_CAP = 100  # Sizes grow to at most this many times the base size.
 
 
@@ -149,175 +136,6 @@ def machine_description():
             'memory_gib': round(memory_gib, 1) if memory_gib else None}
 
 
-def package_version(name):
-    try:
-        return subprocess.run(
-            ['dpkg-query', '-W', '-f=${Version}', name],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            check=False).stdout.strip() or None
-    except OSError:
-        return None
-
-
-# ---- Systems ------------------------------------------------------------------
-# A system: {'id', 'label', 'workloads' (names), 'threads' (None: any),
-# 'command': f(workload, size, threads) -> argv, 'env': dict, 'note'}.
-
-
-def list_workloads(command):
-    """Runs `command --list`: ({workload: info}, thread counts or None)."""
-    done = subprocess.run(command + ['--list'], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=60,
-                          check=False)
-    if done.returncode != 0:
-        raise RuntimeError('%s --list: exit %d: %s' % (
-            ' '.join(command), done.returncode, done.stderr.strip()))
-    workloads, threads = {}, None
-    for line in done.stdout.splitlines():
-        if not line.startswith('{'):
-            continue
-        entry = json.loads(line)
-        if 'workload' in entry:
-            workloads[entry['workload']] = entry
-        elif 'threads' in entry:
-            threads = entry['threads']
-    return workloads, threads
-
-
-def resolve(command, caller):
-    """argv of a --runner COMMAND, its program relative to the caller."""
-    argv = shlex.split(command)
-    if argv and not os.path.isabs(argv[0]) and os.sep in argv[0]:
-        argv[0] = os.path.join(caller, argv[0])
-    return argv
-
-
-def build_erlang(root, tmp):
-    """Compiles the Erlang runner; (system or None, why not)."""
-    erlc, erl = shutil.which('erlc'), shutil.which('erl')
-    if not erlc or not erl:
-        return None, 'not installed (Debian erlang-base; ./bazelw installs it)'
-    beam = os.path.join(tmp, 'erlang')
-    os.makedirs(beam)
-    source = os.path.join(root, 'bench', 'erlang', 'erlang_runner.erl')
-    done = subprocess.run([erlc, '-o', beam, source], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, check=False)
-    if done.returncode != 0:
-        return None, 'erlc failed: %s' % done.stdout.strip()
-
-    def command(workload, size, threads):
-        # +P: room for every process the run has alive at once.
-        return [erl, '+S', '%d:%d' % (threads, threads),
-                '+P', str(max(1 << 20, 2 * size + 4096)), '-noshell',
-                '-pa', beam, '-s', 'erlang_runner', 'main', '-extra',
-                '--workload=%s' % workload, '--size=%d' % size,
-                '--threads=%d' % threads]
-    version = package_version('erlang-base')
-    return {'command': command, 'env': {'ERL_CRASH_DUMP_SECONDS': '0'},
-            'note': 'each actor a process looping over `receive`; `erl +S '
-                    'N:N` (N schedulers), otherwise the defaults; compiled '
-                    'by erlc' + (' (Debian erlang-base %s)' % version
-                                 if version else '')}, None
-
-
-def build_go(root, tmp):
-    """Builds the Go runner offline; (system or None, why not)."""
-    go = shutil.which('go')
-    if not go:
-        return None, 'not installed (Debian golang-go; ./bazelw installs it)'
-    binary = os.path.join(tmp, 'go_runner')
-    env = dict(os.environ, GOCACHE=os.path.join(tmp, 'gocache'),
-               GOPATH=os.path.join(tmp, 'gopath'), GOPROXY='off',
-               GO111MODULE='off', GOFLAGS='', CGO_ENABLED='0')
-    source = os.path.join(root, 'bench', 'go', 'go_runner.go')
-    done = subprocess.run([go, 'build', '-o', binary, source], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, check=False, cwd=tmp)
-    if done.returncode != 0:
-        return None, 'go build failed: %s' % done.stdout.strip()
-
-    def command(workload, size, threads):
-        return [binary, '--workload=%s' % workload, '--size=%d' % size,
-                '--threads=%d' % threads]
-    version = package_version('golang-go')
-    return {'command': command, 'env': {},
-            'note': 'each actor a goroutine owning a channel (its mailbox, '
-                    'room for 1024 messages); GOMAXPROCS = N; built by go '
-                    'build' + (' (Debian golang-go %s)' % version
-                               if version else '')}, None
-
-
-def systems(args, root, tmp, thread_counts):
-    """The systems, in column order, and the workload catalog."""
-    savina = [os.path.join(root, 'bench', 'savina', 'savina_runner')]
-    catalog, _ = list_workloads(savina)
-    out = []
-
-    def runner_command(argv):
-        return lambda w, s, t: argv + ['--workload=%s' % w, '--size=%d' % s,
-                                       '--threads=%d' % t]
-
-    out.append({'id': 'coactor-deque', 'workloads': list(catalog),
-                'threads': [1],
-                'command': runner_command(savina + ['--scheduler=deque']),
-                'note': 'DequeScheduler: one thread, one deque'})
-    out.append({'id': 'coactor-stealing', 'workloads': list(catalog),
-                'threads': None,
-                'command': runner_command(savina + ['--scheduler=stealing']),
-                'note': 'WorkStealingScheduler with N workers'})
-    caf = os.path.join(root, 'bench', 'caf', 'caf_runner')
-    caf_package = package_version('libcaf-dev')
-    out.append({'id': 'caf', 'workloads': list(TEN), 'threads': None,
-                'command': lambda w, s, t: [
-                    caf, '--workload=%s' % w, '--size=%d' % s,
-                    '--threads=%d' % t],
-                'note': 'event-based actors, the default work-stealing '
-                        'scheduler with scheduler.max-threads = N, other '
-                        'settings default' +
-                        (' (Debian libcaf-dev %s)' % caf_package
-                         if caf_package else '')})
-    for name, build in (('erlang', build_erlang), ('go', build_go)):
-        system, why = build(root, tmp)
-        if system is None:
-            out.append({'id': name, 'workloads': [], 'threads': None,
-                        'unavailable': why, 'note': why})
-            continue
-        system.update({'id': name, 'workloads': list(TEN), 'threads': None})
-        out.append(system)
-    script = os.path.join(root, 'bench', 'python', 'actor_scheduler_bench.py')
-    out.append({'id': 'python', 'workloads': list(PYTHON_WORKLOADS),
-                'threads': [1],
-                'command': lambda w, s, t: [
-                    sys.executable, script, '--workload=%s' % w,
-                    '--size=%d' % s, '--threads=%d' % t],
-                'note': "Beazley's ActorScheduler (generators, one deque), "
-                        'one thread, %s %s' % (
-                            platform.python_implementation(),
-                            platform.python_version())})
-    for spec in args.runner:
-        label, _, command = spec.partition('=')
-        if not label or not command:
-            sys.exit('--runner wants LABEL=COMMAND, got %r' % spec)
-        argv = resolve(command, args.caller)
-        listed, threads = list_workloads(argv)
-        for name, info in listed.items():
-            catalog.setdefault(name, info)
-        out.append({'id': label, 'label': label, 'workloads': list(listed),
-                    'threads': threads, 'command': runner_command(argv),
-                    'note': 'a runner named on the command line: `%s`' %
-                            command})
-    for system in out:
-        system.setdefault('label', BUILTIN_LABELS.get(system['id']))
-        system.setdefault('env', {})
-    if args.systems:
-        wanted = set(args.systems.split(','))
-        unknown = wanted - {s['id'] for s in out}
-        if unknown:
-            sys.exit('unknown systems: %s' % ', '.join(sorted(unknown)))
-        out = [s for s in out if s['id'] in wanted]
-    return out, catalog
-
-
 def plan(args, systems_, catalog, thread_counts):
     """[(workload, system, threads)], the series, and why cells are empty."""
     wanted = [w for w in args.workloads.split(',') if w]
@@ -353,7 +171,7 @@ def plan(args, systems_, catalog, thread_counts):
     return workloads, configs, series, missing, notes
 
 
-# ---- Running ----------------------------------------------------------------------
+# ---- Running ----------------------------------------------------------------
 
 def run_one(system, workload, size, threads, timeout, cwd, measuring):
     """Runs one process; returns its JSON report (ok False on any failure,
@@ -509,7 +327,7 @@ def measure(args, systems_, catalog, configs, tmp):
     return runs
 
 
-# ---- Reports -------------------------------------------------------------------
+# ---- Reports ----------------------------------------------------------------
 
 def write_reports(args, meta, runs):
     """Writes results.md/.json and the chart; returns the markdown."""
@@ -581,7 +399,7 @@ def main():
         thread_counts = [1, 2] + ([cores] if cores > 2 else [])
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix='compare.') as tmp:
-        systems_, catalog = systems(args, root, tmp, thread_counts)
+        systems_, catalog = compare_systems.systems(args, root, tmp)
         if not args.quick:
             # Minutes of unoptimized runs measure nothing: stop at once.
             probe = run_one(systems_[0], next(iter(catalog)), 1000, 1,
