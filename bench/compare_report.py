@@ -157,9 +157,9 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
         out.append(
             '- **Wide spreads in this run** (fastest run more than 3× the '
             'slowest): %s. A median of five hides one slow run but not '
-            'two; read these cells with their range. On a shared machine '
-            'with two virtual CPUs, where the host places the threads '
-            'moves multi-threaded runs most.' % ', '.join(
+            'two; read these cells with their range. On a shared machine, '
+            'other work and where the host places the threads move single '
+            'runs.' % ', '.join(
                 '%s on %s %dt (×%.1f)' % (key[0], key[1], key[2], ratio)
                 for ratio, key in reversed(wide)))
     short = sorted(key for key, e in stats.items()
