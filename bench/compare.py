@@ -44,7 +44,11 @@ import sys
 import tempfile
 import time
 
-import compare_chart
+try:
+    import compare_chart
+except ImportError as error:  # matplotlib: Debian's python3-matplotlib.
+    sys.exit('compare: cannot draw the chart (%s): install python3-matplotlib '
+             '(./bazelw does) and run with /usr/bin/python3' % error)
 import compare_report
 import compare_systems
 from compare_systems import BUILTIN_LABELS, TEN
@@ -361,6 +365,9 @@ def write_reports(args, meta, runs):
 def replot(args):
     with open(os.path.join(args.out, 'results.json')) as f:
         data = json.load(f)
+    if 'series' not in data['meta']:
+        sys.exit('compare: %s/results.json was written by an older compare; '
+                 'run the comparison again' % args.out)
     print(write_reports(args, data['meta'], data['runs']))
     return 0 if all(r.get('ok') for r in data['runs']) else 1
 
