@@ -1274,7 +1274,13 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
   bool look = true;
   while (!stopping_.load()) {
     const bool running = running_.load();
-    if (running) {
+    // Stopping (Stop()): fire nothing and take nothing (what is queued, and
+    // the timers, wait for the next run), and watch nobody; just wait, for
+    // the run to end (StandbyWait() reports it quiescent) or a new one.
+    // Taking work here would only pause it again and come back for it, at
+    // full speed until the last handler ends.
+    const bool stop = StopRequested();
+    if (running && !stop) {
       // Relaxed: a hint; FireDueTimers() looks under the lock.
       if (timers_pending_.load(std::memory_order_relaxed) != 0) {
         FireDueTimers();
@@ -1287,7 +1293,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
         return cell;
       }
     }
-    look = StandbyWait(running, watch.watching);
+    look = StandbyWait(running, watch.watching && !stop);
   }
   LeaveStandby();
   return nullptr;
