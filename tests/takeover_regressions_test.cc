@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,6 +18,7 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
+#include "runtime/dead_letter.h"
 #include "gtest/gtest.h"
 #include "runtime/work_stealing_scheduler.h"
 
@@ -129,8 +131,84 @@ TEST_P(TakeoverRegressionTest, AfterStopIdleWorkersIdleAndTimersStayPending) {
   EXPECT_EQ(queued_handled.load(), 3000);
 }
 
+// ---- A send made while handing over another worker's outbox -----------------------
+
+// Sends `notify` a message when destroyed (unless moved from).
+struct Noisy {
+  WorkStealingScheduler* sched = nullptr;
+  ActorRef<int> notify;
+  Noisy(WorkStealingScheduler* sched, ActorRef<int> notify)
+      : sched(sched), notify(notify) {}
+  Noisy(Noisy&& other) noexcept
+      : sched(std::exchange(other.sched, nullptr)), notify(other.notify) {}
+  Noisy& operator=(Noisy&&) = delete;
+  ~Noisy() {
+    if (sched != nullptr) sched->Send(notify, 1).IgnoreError();
+  }
+};
+
+// Finishes as soon as the sender has sent it a message (which it never
+// reads: it becomes a dead letter when the sender's outbox is flushed).
+Actor<Noisy> FinishWhenSent(std::atomic<bool>& ready,
+                            const std::atomic<bool>& sent) {
+  ready.store(true);
+  while (!sent.load()) {
+  }
+  co_return;
+}
+
+Actor<int> SendThenComputeLong(WorkStealingScheduler& sched,
+                               ActorRef<Noisy> to, ActorRef<int> notify,
+                               const std::atomic<bool>& ready,
+                               std::atomic<bool>& sent) {
+  co_await Receive<int>();
+  while (!ready.load()) {
+  }
+  // Waits in this worker's outbox; an idle worker hands it over once this
+  // handler has gone on for 5 us, by when its receiver has finished.
+  sched.Send(to, Noisy(&sched, notify)).IgnoreError();
+  sent.store(true);
+  ComputeFor(std::chrono::milliseconds(30));
+}
+
+// A guard, not a regression: the idle worker that hands a stuck worker's
+// outbox over records what it cannot deliver as dead letters; with the
+// dead-letter limit reached that drops the oldest one, whose message's
+// destructor may send. That send, made on the idle worker's thread, goes
+// into the idle worker's own outbox, which nothing flushes until it runs
+// an actor; it arrives in this run only because another worker spinning
+// for work hands that outbox over too (WatchBusyWorkers() looks at every
+// other worker, idle or not). A worker that parks without spinning (an
+// heir, or after Stop()) would leave it there.
+TEST_P(TakeoverRegressionTest, SendsFromDeadLettersDroppedDuringAHandOverArrive) {
+  if (Workers() < 3) GTEST_SKIP() << "needs a sender, a receiver, an idle one";
+  int lost = 0;
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    WorkStealingScheduler sched(Workers());
+    RecordLimits limits;
+    limits.dead_letters = 1;
+    sched.SetRecordLimits(limits);
+    std::atomic<int> notified{0};
+    ActorRef<int> notify = sched.Spawn(Counter(notified));
+    // The dead letter the hand-over's will push out.
+    EXPECT_FALSE(sched.Send("nobody", Noisy(&sched, notify)).ok());
+    std::atomic<bool> ready{false}, sent{false};
+    ActorRef<Noisy> receiver = sched.Spawn(FinishWhenSent(ready, sent));
+    ActorRef<int> sender = sched.Spawn(
+        SendThenComputeLong(sched, receiver, notify, ready, sent));
+    ASSERT_TRUE(sched.Send(sender, 0).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(sched.dead_letters_recorded(), 2u);
+    if (notified.load() != 1) ++lost;
+  }
+  EXPECT_EQ(lost, 0) << "of " << kRounds
+                     << " runs ended with a message in an idle worker's "
+                        "outbox";
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, TakeoverRegressionTest,
-                         ::testing::Values(2, 4),
+                         ::testing::Values(2, 3, 4),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return "Stealing" + std::to_string(info.param);
                          });
