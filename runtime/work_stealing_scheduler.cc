@@ -1318,8 +1318,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
     // is stuck, and stop as soon as it moves on (a later deadline) or
     // nothing waits any more; two actors that trade a slot do that within
     // a fraction of a microsecond.
+    // Only when that is less than a tick away: after a few take-overs of
+    // a handler that stays stuck, the backoff puts the next one up to
+    // kMaxBackoffNanos away, and spinning all that time (a handler that
+    // sends every few hundred microseconds kept the standby spinning
+    // nearly all the time) is the timed wait's job.
     const int64_t deadline = next_look;
     while (cell == nullptr && next_look == deadline &&
+           deadline - SteadyNanos() <= kWatchTickNanos &&
            !stopping_.load(std::memory_order_relaxed)) {  // Relaxed: a hint.
       for (int i = 0; i < kPausesPerSpinRound; ++i) {
         internal::SpinLock::CpuRelax();
