@@ -637,6 +637,9 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
       // Relaxed: published by EndVisit().
       other->locals.outbox_pending.store(false, std::memory_order_relaxed);
       other->locals.outbox_lock.EndVisit();
+      // What the flush itself sent from here (destructors of dead letters
+      // it had to drop) must not wait in our outbox while we stay idle.
+      FlushOwnOutbox(worker->locals);
     }
     if (next != nullptr && other->runnext.TrySteal(next)) {
       if (Cell* woken = worker->runnext.Exchange(next)) {

@@ -601,6 +601,8 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
                 "%.3f s CPU in %.3f s (%.1f%% of a core beyond the "
                 "handler's)\n",
                 Workers(), cpu, wall, 100 * (cpu - computer_cpu.load()) / wall);
+    EXPECT_EQ(got.load(), 1);
+    EXPECT_LT((cpu - computer_cpu.load()) / wall, 0.10);
   }
 }
 
