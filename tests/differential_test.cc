@@ -44,10 +44,16 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/differential_model.h"
 #include "tests/sanitizer.h"
 
 namespace coactor {
 namespace {
+
+using testing::Expected;
+using testing::Mix;
+using testing::Start;
+using testing::Total;
 
 // Smaller programs and fewer seeds under sanitizers (5-20x slower).
 #if defined(COACTOR_TEST_SANITIZED)
@@ -57,13 +63,6 @@ constexpr int kMaxMessages = 500;
 constexpr int kDefaultSeeds = 40;
 constexpr int kMaxMessages = 2000;
 #endif
-
-uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // ---- The program and its model ----------------------------------------------
 
@@ -76,12 +75,6 @@ struct Child {
   Route route;
   bool yield_first;  // The sender yields before sending it.
   int delay_ms;      // kDelayed only.
-};
-
-struct Start {
-  uint64_t id;
-  uint32_t hops;
-  int to;
 };
 
 struct Program {
@@ -120,27 +113,6 @@ struct Program {
   }
 };
 
-// Every message each actor receives, by the model.
-std::vector<std::multiset<uint64_t>> Expected(const Program& program) {
-  std::vector<std::multiset<uint64_t>> expected(program.actors);
-  std::deque<Start> queue(program.starts.begin(), program.starts.end());
-  while (!queue.empty()) {
-    const Start m = queue.front();
-    queue.pop_front();
-    expected[m.to].insert(m.id);
-    for (const Child& c : program.ChildrenOf(m.id, m.hops, m.to)) {
-      queue.push_back(Start{c.id, c.hops, c.to});
-    }
-  }
-  return expected;
-}
-
-size_t Total(const std::vector<std::multiset<uint64_t>>& expected) {
-  size_t total = 0;
-  for (const auto& ids : expected) total += ids.size();
-  return total;
-}
-
 Program MakeProgram(uint64_t seed) {
   uint64_t state = Mix(seed);
   auto next = [&state] { return state = Mix(state); };
@@ -153,12 +125,7 @@ Program MakeProgram(uint64_t seed) {
     program.starts.push_back(Start{next(), 3 + static_cast<uint32_t>(next() % 8),
                                    static_cast<int>(next() % program.actors)});
   }
-  // Bounded: shorten the longest chains until the program is small enough.
-  while (Total(Expected(program)) > static_cast<size_t>(kMaxMessages)) {
-    for (Start& start : program.starts) {
-      if (start.hops > 0) --start.hops;
-    }
-  }
+  testing::Bound(program, static_cast<size_t>(kMaxMessages));
   return program;
 }
 

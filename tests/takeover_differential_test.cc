@@ -39,10 +39,16 @@
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/differential_model.h"
 #include "tests/sanitizer.h"
 
 namespace coactor {
 namespace {
+
+using testing::Expected;
+using testing::Mix;
+using testing::Start;
+using testing::Total;
 
 #if defined(COACTOR_TEST_SANITIZED)
 constexpr int kDefaultSeeds = 6;
@@ -53,13 +59,6 @@ constexpr int kDefaultSeeds = 30;
 constexpr int kMaxMessages = 1500;
 constexpr int kComputeScale = 1;
 #endif
-
-uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 void ComputeFor(int64_t nanos) {
   if (nanos <= 0) return;
@@ -78,12 +77,6 @@ struct Child {
   Route route;
   int64_t compute_before_nanos;  // The sender computes this long first.
   int delay_us;                  // kDelayed, kAfterSleep.
-};
-
-struct Start {
-  uint64_t id;
-  uint32_t hops;
-  int to;
 };
 
 struct Program {
@@ -143,26 +136,6 @@ struct Program {
   }
 };
 
-std::vector<std::multiset<uint64_t>> Expected(const Program& program) {
-  std::vector<std::multiset<uint64_t>> expected(program.actors);
-  std::deque<Start> queue(program.starts.begin(), program.starts.end());
-  while (!queue.empty()) {
-    const Start m = queue.front();
-    queue.pop_front();
-    expected[m.to].insert(m.id);
-    for (const Child& c : program.ChildrenOf(m.id, m.hops, m.to)) {
-      queue.push_back(Start{c.id, c.hops, c.to});
-    }
-  }
-  return expected;
-}
-
-size_t Total(const std::vector<std::multiset<uint64_t>>& expected) {
-  size_t total = 0;
-  for (const auto& ids : expected) total += ids.size();
-  return total;
-}
-
 Program MakeProgram(uint64_t seed) {
   uint64_t state = Mix(seed + 12345);
   auto next = [&state] { return state = Mix(state); };
@@ -174,11 +147,7 @@ Program MakeProgram(uint64_t seed) {
     program.starts.push_back(Start{next(), 3 + static_cast<uint32_t>(next() % 8),
                                    static_cast<int>(next() % program.actors)});
   }
-  while (Total(Expected(program)) > static_cast<size_t>(kMaxMessages)) {
-    for (Start& start : program.starts) {
-      if (start.hops > 0) --start.hops;
-    }
-  }
+  testing::Bound(program, static_cast<size_t>(kMaxMessages));
   return program;
 }
 
