@@ -540,8 +540,18 @@ TEST_P(TakeoverAttackTest, VirtualTimeWithLongHandlersMatchesTheDequeScheduler) 
 
 // ---- Idle CPU ----------------------------------------------------------------------
 
-// Runs `body` for `seconds` on another thread while Run() runs, and returns
-// the CPU the process used meanwhile beyond `expected_busy` cores.
+// Runs `sched` once (it must succeed); the process's CPU seconds and the
+// wall seconds it took.
+std::pair<double, double> RunMeasured(WorkStealingScheduler& sched) {
+  const double c0 = CpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(sched.Run().ok());
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  return {CpuSeconds() - c0, wall};
+}
+
 TEST_P(TakeoverAttackTest, IdleFigures) {
 #if defined(COACTOR_TEST_SANITIZED)
   GTEST_SKIP() << "figures only from an optimized build";
@@ -552,13 +562,7 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
     std::atomic<int> got{0};
     ActorRef<int> sink = sched.Spawn(CountAll(got));
     sched.SendAfter(absl::Milliseconds(1000), sink, 1);
-    const double c0 = CpuSeconds();
-    const auto t0 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(sched.Run().ok());
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    const double cpu = CpuSeconds() - c0;
+    const auto [cpu, wall] = RunMeasured(sched);
     std::printf("[ figures ] %d workers, idle with a 1 s timer: %.3f s CPU "
                 "in %.3f s (%.1f%% of a core)\n",
                 Workers(), cpu, wall, 100 * cpu / wall);
@@ -570,13 +574,7 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
     WorkStealingScheduler sched(Workers());
     ActorRef<int> busy = sched.Spawn(Computer(std::chrono::milliseconds(1000)));
     ASSERT_TRUE(sched.Send(busy, 0).ok());
-    const double c0 = CpuSeconds();
-    const auto t0 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(sched.Run().ok());
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    const double cpu = CpuSeconds() - c0;
+    const auto [cpu, wall] = RunMeasured(sched);
     std::printf("[ figures ] %d workers, one 1 s handler: %.3f s CPU in "
                 "%.3f s (%.1f%% of a core beyond the handler's)\n",
                 Workers(), cpu, wall, 100 * (cpu - computer_cpu.load()) / wall);
@@ -590,13 +588,7 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
     ActorRef<int> busy = sched.Spawn(Computer(std::chrono::milliseconds(1000)));
     sched.SendAfter(absl::Milliseconds(1100), sink, 1);
     ASSERT_TRUE(sched.Send(busy, 0).ok());
-    const double c0 = CpuSeconds();
-    const auto t0 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(sched.Run().ok());
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    const double cpu = CpuSeconds() - c0;
+    const auto [cpu, wall] = RunMeasured(sched);
     std::printf("[ figures ] %d workers, one 1 s handler and a 1.1 s timer: "
                 "%.3f s CPU in %.3f s (%.1f%% of a core beyond the "
                 "handler's)\n",
