@@ -200,13 +200,9 @@ absl::Status WorkStealingScheduler::Shutdown() {
     shut_down_.store(true);
   }
   for (Cell& cell : cells_) {
-    std::lock_guard<internal::SpinLock> hold(cell.lock);
-    if (!cell.closed) {
-      cell.closed = true;
-      cell.BumpGeneration();  // Every reference is stale now.
+    if (cell.CloseForShutdown()) {  // Every reference is stale now.
       live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
     }
-    cell.scheduled = false;
   }
   // 3. Destroy the frames and the messages no one can reach any more.
   for (Cell& cell : cells_) {
@@ -215,21 +211,9 @@ absl::Status WorkStealingScheduler::Shutdown() {
       cell.promise = nullptr;
     }
     cell.SetState(ActorState::kFinished);
-    std::unique_ptr<Cell::Extras> extras;
-    Mailbox inbox, incoming;
-    {
-      std::lock_guard<internal::SpinLock> hold(cell.lock);
-      inbox.swap(cell.inbox);
-      incoming.swap(cell.incoming);
-      extras = std::move(cell.extras);
-      cell.wake = nullptr;
-    }
     // Outside the lock: a message's destructor may send, even to this
     // actor (refused, and described under this lock).
-    for (Mailbox* mailbox : {&inbox, &incoming}) {
-      while (!mailbox->empty()) cell.type->destroy(mailbox->PopFront());
-    }
-    extras.reset();  // Errors and monitors, outside the lock too.
+    cell.DestroyContents();
   }
   std::vector<absl::AnyInvocable<void()>> callbacks;
   {
@@ -375,9 +359,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     auto it = registry_.find(Key(name));
     if (it != registry_.end()) {
       const RegistryEntry& entry = it->second;
-      std::lock_guard<internal::SpinLock> hold(entry.cell->lock);
-      if (!entry.cell->closed &&
-          entry.cell->Generation() == entry.generation) {
+      if (entry.cell->IsOpen(entry.generation)) {
         return absl::AlreadyExistsError(
             absl::StrCat("an actor named '", internal::RecordedName(name),
                          "' already exists"));
@@ -400,7 +382,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     }
   }
   {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
+    auto hold = cell->Lock();
     // Shutdown() sets shut_down_, then closes each cell under its lock: if
     // it has passed this one already, refuse (the frame stays the
     // caller's); if not, it closes this actor with the others.
@@ -410,20 +392,11 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
       free_cells_ = cell;
       return ShutDownError();
     }
-    cell->handle = handle;
-    cell->promise = promise;
-    cell->type = type;
-    // Relaxed: readers re-check under the lock (generation) on hand-over.
-    cell->published_type.store(type, std::memory_order_relaxed);
-    cell->SetState(ActorState::kStarting);
-    cell->name =
-        name.empty() ? nullptr : std::make_unique<std::string>(name);
-    // Relaxed: only uniqueness matters.
-    cell->id = next_actor_id_.fetch_add(1, std::memory_order_relaxed);
-    cell->closed = false;
-    cell->scheduled = true;  // Its start is pending.
-    cell->wake = nullptr;
-    cell->extras.reset();
+    cell->OpenLocked(
+        handle, promise, type,
+        name.empty() ? nullptr : std::make_unique<std::string>(name),
+        // Relaxed: only uniqueness matters.
+        next_actor_id_.fetch_add(1, std::memory_order_relaxed));
     promise->cell = cell;
   }
   if (!name.empty()) {
@@ -452,9 +425,9 @@ internal::DeadReference WorkStealingScheduler::DescribeDeadRef(
   // Under the lock: a closed cell keeps the finished actor's name until
   // Admit() reuses it (which reopens it, under the same lock).
   Cell* own = static_cast<Cell*>(cell);
-  std::lock_guard<internal::SpinLock> hold(own->lock);
+  auto hold = own->Lock();
   return internal::DescribeDeadReference(cell, generation, Identity(),
-                                         own->closed);
+                                         own->IsClosedLocked());
 }
 
 absl::Status WorkStealingScheduler::PushConverted(
@@ -464,27 +437,26 @@ absl::Status WorkStealingScheduler::PushConverted(
   // To itself, into its inbox, as Deliver() does: its order holds.
   WorkerLocals* locals = Locals();
   const bool to_self = locals != nullptr && locals->running == cell;
-  Mailbox& mailbox = to_self ? cell->inbox : cell->incoming;
-  bool wake;
-  {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    if (cell->closed || cell->Generation() != entry.generation) {
-      return internal::NameNotLive(name, /*registered=*/true);
-    }
-    if (cell->type == sent) {
-      sent->construct_from_object(mailbox.ReserveBack(), object);
-    } else if (const internal::Alternative* alternative =
-                   internal::FindAlternative(*cell->type, sent)) {
-      alternative->construct_from(mailbox.ReserveBack(), object);
-    } else {
-      return internal::WrongType(name, cell->type->name, sent->name);
-    }
-    mailbox.CommitBack();
-    if (to_self) cell->sent_to_self = true;
-    wake = !cell->scheduled;
-    cell->scheduled = true;
+  absl::Status wrong_type;
+  const Appended appended = cell->AppendBuilt(
+      entry.generation, to_self,
+      [&](internal::Payload* slot, const internal::MessageType* type) {
+        if (type == sent) {
+          sent->construct_from_object(slot, object);
+        } else if (const internal::Alternative* alternative =
+                       internal::FindAlternative(*type, sent)) {
+          alternative->construct_from(slot, object);
+        } else {
+          wrong_type = internal::WrongType(name, type->name, sent->name);
+          return false;
+        }
+        return true;
+      });
+  if (appended == Appended::kRefused) {
+    return wrong_type.ok() ? internal::NameNotLive(name, /*registered=*/true)
+                           : wrong_type;
   }
-  if (wake) MakeRunnable(cell);
+  if (appended == Appended::kScheduled) MakeRunnable(cell);
   return absl::OkStatus();
 }
 
@@ -513,8 +485,8 @@ void WorkStealingScheduler::RecordThrown(const char* doing,
   bool live = false;
   if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
     Cell* cell = static_cast<Cell*>(to);
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    if (!cell->closed && cell->Generation() == generation) {
+    auto hold = cell->Lock();
+    if (cell->IsOpenLocked(generation)) {
       live = true;
       recipient = internal::RecordedName(cell->RecipientName());
     }
@@ -680,47 +652,31 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     const internal::PayloadRelocator relocate{type};
-    bool delivered = false;
-    bool wake = false;
-    std::optional<internal::DeadReference> dead;  // Set when not delivered.
-    {
-      std::lock_guard<internal::SpinLock> hold(cell->lock);
-      if (!cell->closed && cell->Generation() == batch.generation) {
-        wake = !cell->scheduled;
-        cell->scheduled = true;
-        // Waking it, this worker owns its inbox until it hands the actor
-        // on (MakeRunnable publishes it with the actor): with nothing
-        // waiting in `incoming` (order), the batch goes straight to the
-        // inbox, and the actor's turn takes no lock to find it.
-        internal::Mailbox& to =
-            wake && cell->incoming.empty() ? cell->inbox : cell->incoming;
-        for_each_message([&](internal::Payload* message) {
-          relocate(to.ReserveBack(), message);
-          to.CommitBack();
+    std::optional<internal::DeadReference> dead;  // Set when refused.
+    const Appended appended = cell->AppendBatch(
+        batch.generation, relocate, for_each_message, [&] {
+          // The receiver finished after these were sent: named, as
+          // DequeScheduler names a message queued for an actor that ends,
+          // unless its cell holds another actor by now.
+          dead = cell->IsClosedLocked() &&
+                         cell->Generation() == batch.generation + 1
+                     ? internal::DeadReference{cell->RecipientName(),
+                                               internal::Undelivered(
+                                                   cell->DisplayName())}
+                     : internal::DeadReference{
+                           "(finished actor)",
+                           absl::FailedPreconditionError(
+                               "the actor finished before this message was "
+                               "delivered")};
         });
-        delivered = true;
-      } else {
-        // The receiver finished after these were sent: named, as
-        // DequeScheduler names a message queued for an actor that ends,
-        // unless its cell holds another actor by now.
-        dead = cell->closed && cell->Generation() == batch.generation + 1
-                   ? internal::DeadReference{cell->RecipientName(),
-                                             internal::Undelivered(
-                                                 cell->DisplayName())}
-                   : internal::DeadReference{
-                         "(finished actor)",
-                         absl::FailedPreconditionError(
-                             "the actor finished before this message was "
-                             "delivered")};
-      }
-    }
-    if (!delivered) {
+    if (appended == Appended::kRefused) {
       for_each_message([&](internal::Payload* message) {
         undeliverable.push_back(DeadLetter{
             dead->recipient, dead->reason, ErasedMessage::Adopt(type, message)});
       });
+    } else if (appended == Appended::kScheduled) {
+      MakeRunnableOn(worker, cell, stealable);
     }
-    if (wake) MakeRunnableOn(worker, cell, stealable);
   });
   if (undeliverable.empty()) return;
   Record(std::nullopt, std::move(undeliverable));
@@ -933,16 +889,6 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
   return false;
 }
 
-void WorkStealingScheduler::MoveMessages(const internal::MessageType* type,
-                                         Mailbox& from, Mailbox& to) {
-  const internal::PayloadRelocator relocate{type};
-  while (!from.empty()) {
-    internal::Payload* message = from.PopFront();
-    relocate(to.ReserveBack(), message);
-    to.CommitBack();
-  }
-}
-
 WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
   // While set, the actor's sends to itself go straight to its inbox.
@@ -986,40 +932,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       }
       continue;
     }
-    // Look at `incoming` when the inbox is empty, and at the start of each
-    // turn if the actor has sent itself messages (those go to its inbox,
-    // and must not hold back others' messages or errors for ever) or an
-    // error is waiting (it overtakes the messages the waking sender put
-    // in the inbox).
-    if (cell->inbox.empty() ||
-        (budget == kBudget &&
-         (cell->sent_to_self ||
-          // Relaxed: a hint; see Cell::error_pending.
-          cell->error_pending.load(std::memory_order_relaxed)))) {
+    // Look at `incoming` (and errors) when the inbox is empty, and at the
+    // start of each turn if something may overtake what the inbox holds
+    // (see ActorMailbox::SomethingMayOvertake()).
+    if (cell->InboxEmpty() ||
+        (budget == kBudget && cell->SomethingMayOvertake())) {
       FlushOwnOutbox(locals);
-      cell->sent_to_self = false;
       std::exception_ptr error;
-      {
-        std::lock_guard<internal::SpinLock> hold(cell->lock);
-        if (cell->extras != nullptr && !cell->extras->errors.empty()) {
-          auto& errors = cell->extras->errors;
-          error = errors.front();
-          errors.erase(errors.begin());
-          // Relaxed: under the lock; see Cell::error_pending.
-          if (errors.empty()) {
-            cell->error_pending.store(false, std::memory_order_relaxed);
-          }
-        } else if (cell->incoming.empty()) {
-          if (cell->inbox.empty()) {
-            cell->scheduled = false;
-            return nullptr;
-          }
-        } else if (cell->inbox.empty()) {
-          cell->inbox.swap(cell->incoming);
-        } else {
-          MoveMessages(cell->type, cell->incoming, cell->inbox);
-        }
-      }
+      if (!cell->BeginTurn(&error)) return nullptr;
       if (error) {
         cell->promise->inbox = nullptr;  // Receive() rethrows instead.
         cell->promise->delivered_error = std::move(error);
@@ -1036,7 +956,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     }
     // The actor moves the message out of its slot as soon as it resumes,
     // before it can send anything to itself (which goes to this queue).
-    cell->promise->inbox = cell->inbox.PopFront();
+    cell->promise->inbox = cell->TakeMessage();
     // Relaxed: a statistic written only by this worker.
     worker->delivered.store(
         worker->delivered.load(std::memory_order_relaxed) + 1,
@@ -1047,15 +967,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
 }
 
 bool WorkStealingScheduler::ResumeIfWoken(Cell* cell) {
-  std::coroutine_handle<> wake;
-  {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    wake = std::exchange(cell->wake, nullptr);
-    if (!wake) {
-      cell->scheduled = false;  // Wake() schedules it again.
-      return false;
-    }
-  }
+  std::coroutine_handle<> wake = cell->TakeWakeOrIdle();
+  if (!wake) return false;  // Wake() schedules it again.
   cell->SetState(ActorState::kRunning);
   wake.resume();
   // Still kRunning: it came back to a Receive() (blocking sets kBlocked).
@@ -1088,32 +1001,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
 }
 
 void WorkStealingScheduler::Finish(Cell* cell) {
-  uint32_t generation;  // The actor's, before it ends.
-  std::vector<ErasedMessage> undelivered;
-  std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
-  {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    cell->closed = true;
-    cell->scheduled = false;
-    generation = cell->Generation();
-    cell->BumpGeneration();
-    if (cell->extras != nullptr) {
-      monitors = std::exchange(cell->extras->monitors, {});
-      for (std::exception_ptr& error : cell->extras->errors) {
-        undelivered.push_back(ErasedMessage::Of(std::move(error)));
-      }
-      cell->extras.reset();
-    }
-    // Relaxed: under the lock; the cell's next actor starts with none.
-    cell->error_pending.store(false, std::memory_order_relaxed);
-    for (Mailbox* mailbox : {&cell->inbox, &cell->incoming}) {
-      while (!mailbox->empty()) {
-        undelivered.push_back(
-            ErasedMessage::Adopt(cell->type, mailbox->PopFront()));
-      }
-      mailbox->Shrink();  // A burst's segments go back now, not at reuse.
-    }
-  }
+  internal::ActorMailbox::Closed closed = cell->Close();
+  const uint32_t generation = closed.generation;  // The actor's.
+  std::vector<ErasedMessage>& undelivered = closed.undelivered;
+  std::vector<internal::ActorMailbox::Monitor>& monitors = closed.monitors;
   std::exception_ptr exception = cell->promise->exception;
   std::exchange(cell->handle, nullptr).destroy();
   cell->promise = nullptr;
@@ -1502,14 +1393,7 @@ void WorkStealingScheduler::InterruptKeeper() {
 void WorkStealingScheduler::Wake(internal::ActorCell* base,
                                  std::coroutine_handle<> handle) {
   Cell* cell = static_cast<Cell*>(base);
-  bool wake;
-  {
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    cell->wake = handle;
-    wake = !cell->scheduled;
-    cell->scheduled = true;
-  }
-  if (wake) MakeRunnable(cell);
+  if (cell->Wake(handle)) MakeRunnable(cell);
 }
 
 void WorkStealingScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
@@ -1521,10 +1405,7 @@ absl::Status WorkStealingScheduler::AddMonitor(
     absl::AnyInvocable<void(const Down&)> notify) {
   if (IsShutDown()) return ShutDownError();
   if (watched != nullptr && watched->runtime == Identity()) {
-    Cell* cell = static_cast<Cell*>(watched);
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    if (!cell->closed && cell->Generation() == generation) {
-      cell->GetExtras().monitors.push_back(std::move(notify));
+    if (static_cast<Cell*>(watched)->AddMonitor(generation, notify)) {
       return absl::OkStatus();
     }
   }

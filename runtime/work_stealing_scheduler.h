@@ -95,6 +95,7 @@
 #include "actors/internal/message_type.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/actor_mailbox.h"
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/biased_lock.h"
 #include "runtime/scheduler_api.h"
@@ -220,50 +221,12 @@ class WorkStealingScheduler final : private internal::Runtime,
 
   using Mailbox = internal::Mailbox;
 
-  struct Cell : internal::ActorCell {
-    internal::SpinLock lock;
-    // Guarded by `lock`: runnable or running; set by the send that finds
-    // the mailbox idle, cleared by the worker that finds it empty. (Beside
-    // the one-byte lock, so that the flags cost an idle actor nothing.)
-    bool scheduled = false;
-    // Guarded by `lock`: no actor lives here; sends are refused.
-    bool closed = true;
-    // Owned by the worker running the actor: it has sent itself messages
-    // (into `inbox`) since `incoming` was last looked at.
-    bool sent_to_self = false;
-    // Written under `lock`, read without it at the start of a turn: errors
-    // wait in `extras` (a hint; the errors themselves are read under the
-    // lock).
-    std::atomic<bool> error_pending{false};
-    // Guarded by `lock`: what senders append to.
-    Mailbox incoming;
-    // Owned by the worker running the actor: messages taken from
-    // `incoming` in one swap, delivered without the lock. (A worker that
-    // wakes an idle actor, holding `lock`, owns it too until it hands the
-    // actor on, and puts the waking messages straight here.)
-    Mailbox inbox;
-    // Guarded by `lock`: the coroutine to resume when a blocked actor is
-    // woken (a sleep ended, a task finished, a reply came).
-    std::coroutine_handle<> wake;
-    // Guarded by `lock`, allocated on first use (idle actors stay small):
-    // errors to rethrow from the next Receive(), and who to tell when the
-    // actor ends.
-    struct Extras {
-      std::vector<std::exception_ptr> errors;
-      std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
-    };
-    std::unique_ptr<Extras> extras;
-    Extras& GetExtras() {
-      if (extras == nullptr) extras = std::make_unique<Extras>();
-      return *extras;
-    }
-    // The message type, readable without the lock by senders by name
-    // (`type` itself changes under the lock when the cell is reused; a
-    // stale read is caught by the generation check when the message is
-    // handed over).
-    std::atomic<const internal::MessageType*> published_type{nullptr};
+  // An actor's cell, with its mailbox and activation protocol
+  // (runtime/internal/actor_mailbox.h).
+  struct Cell : internal::ActorMailbox {
     Cell* next_free = nullptr;  // Guarded by pool_mutex_.
   };
+  using Appended = internal::Appended;
 
   struct RegistryEntry {
     Cell* cell;
@@ -339,23 +302,17 @@ class WorkStealingScheduler final : private internal::Runtime,
 
   // Appends a message built from `args` if `cell` still holds the actor of
   // `generation` with message type `type`; otherwise leaves `args` alone.
+  // (Out of line: senders that are not workers are the rare case, and
+  // inlined it crowds the workers' sends in Deliver().)
   template <typename Msg, typename... Args>
-  PushResult Push(Cell* cell, uint32_t generation, Args&&... args) {
-    bool wake;
-    {
-      std::lock_guard<internal::SpinLock> hold(cell->lock);
-      if (ABSL_PREDICT_FALSE(cell->closed ||
-                             cell->Generation() != generation ||
-                             cell->type != internal::MessageTypeOf<Msg>())) {
-        return PushResult::kRefused;
-      }
-      internal::Payload* slot = cell->incoming.ReserveBack();
-      internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
-      cell->incoming.CommitBack();
-      wake = !cell->scheduled;
-      cell->scheduled = true;
+  ABSL_ATTRIBUTE_NOINLINE PushResult Push(Cell* cell, uint32_t generation,
+                                          Args&&... args) {
+    const Appended appended =
+        cell->Append<Msg>(generation, std::forward<Args>(args)...);
+    if (ABSL_PREDICT_FALSE(appended == Appended::kRefused)) {
+      return PushResult::kRefused;
     }
-    if (wake) MakeRunnable(cell);
+    if (appended == Appended::kScheduled) MakeRunnable(cell);
     return PushResult::kQueued;
   }
 
@@ -370,13 +327,8 @@ class WorkStealingScheduler final : private internal::Runtime,
     }
     if (cell == locals->running && generation == cell->Generation()) {
       // To itself: straight into its own inbox, which this worker owns
-      // while the actor runs; no lock, no batch, no wake-up. All of an
-      // actor's sends to itself go this way, so their order holds. (It
-      // took the message it is handling out of the inbox when it resumed.)
-      internal::ConstructPayload<Msg>(cell->inbox.ReserveBack(),
-                                      std::forward<Args>(args)...);
-      cell->inbox.CommitBack();
-      cell->sent_to_self = true;
+      // while the actor runs; no lock, no batch, no wake-up.
+      cell->template AppendToSelf<Msg>(std::forward<Args>(args)...);
       return PushResult::kQueued;
     }
     if (!takeover_) {  // The outbox is this worker's alone.
@@ -490,9 +442,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   template <typename T>
   static bool LooksLive(const RegistryEntry& entry) {
     const Cell* cell = entry.cell;
-    // Relaxed: a pre-check, as for the generation and state.
-    return cell->published_type.load(std::memory_order_relaxed) ==
-               internal::MessageTypeOf<T>() &&
+    // A pre-check, as for the generation and state.
+    return cell->PublishedType() == internal::MessageTypeOf<T>() &&
            cell->Generation() == entry.generation &&
            cell->State() != internal::ActorState::kFinished;
   }
@@ -598,9 +549,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   // Runs `cell` for up to a budget of messages; returns the next actor to
   // run on this worker, if there is an obvious one.
   Cell* RunActor(Worker* worker, Cell* cell);
-  // Appends every message of `from` to `to`, in order.
-  static void MoveMessages(const internal::MessageType* type, Mailbox& from,
-                           Mailbox& to);
   Cell* YieldActor(Worker* worker, Cell* cell);
   void Finish(Cell* cell);
   // Resumes a blocked actor if it was woken; false if it stays blocked.
@@ -861,9 +809,8 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
   RegistryEntry entry;
   if (!LookUp(name, &entry)) return LookupError(name);
   {
-    std::lock_guard<internal::SpinLock> hold(entry.cell->lock);
-    if (entry.cell->Generation() == entry.generation &&
-        !entry.cell->closed) {
+    auto hold = entry.cell->Lock();
+    if (entry.cell->IsOpenLocked(entry.generation)) {
       if (entry.cell->type != internal::MessageTypeOf<Msg>()) {
         return internal::WrongType(name, entry.cell->type->name,
                                    internal::TypeName<Msg>());
@@ -896,20 +843,11 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
         "SendError(nullptr): no error to deliver");
   }
   internal::ActorCell* base = internal::ActorRefAccess::LiveCell(to, Identity());
-  bool wake = false;
+  Appended appended = Appended::kRefused;
   if (base != nullptr) {
-    Cell* cell = static_cast<Cell*>(base);
-    std::lock_guard<internal::SpinLock> hold(cell->lock);
-    if (!cell->closed &&
-        cell->Generation() == internal::ActorRefAccess::Generation(to)) {
-      cell->GetExtras().errors.push_back(error);
-      // Relaxed: a hint for the turn's start; see Cell::error_pending.
-      cell->error_pending.store(true, std::memory_order_relaxed);
-      wake = !cell->scheduled;
-      cell->scheduled = true;
-    } else {
-      base = nullptr;
-    }
+    appended = static_cast<Cell*>(base)->AppendError(
+        internal::ActorRefAccess::Generation(to), error);
+    if (appended == Appended::kRefused) base = nullptr;
   }
   if (base == nullptr) {
     internal::ActorCell* cell = internal::ActorRefAccess::Cell(to);
@@ -921,7 +859,9 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg>& to,
     return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
                             ErasedMessage::Of(std::move(error)));
   }
-  if (wake) MakeRunnable(static_cast<Cell*>(base));
+  if (appended == Appended::kScheduled) {
+    MakeRunnable(static_cast<Cell*>(base));
+  }
   return absl::OkStatus();
 }
 

@@ -1,0 +1,386 @@
+// ActorMailbox is one actor's cell in the work-stealing scheduler together
+// with its mailbox and activation protocol: the only code that takes the
+// cell's lock to append, schedule, start a turn or close. Senders append a
+// message (or a batch, an error, a wake-up); the append that finds the
+// actor idle marks it scheduled and tells the caller to make it runnable
+// (kScheduled), so an actor is queued once however many send to it. The
+// worker running the actor refills its inbox at the start of a turn
+// (BeginTurn()), which clears `scheduled` when nothing is left; the end of
+// the actor closes the mailbox and returns what was never delivered.
+//
+//   switch (mailbox.Append<int>(generation, 42)) {
+//     case Appended::kRefused: /* dead letter */ break;
+//     case Appended::kScheduled: MakeRunnable(&mailbox); break;
+//     case Appended::kQueued: break;  // It runs, or is queued, already.
+//   }
+//
+// Two queues: `incoming`, behind the lock, that senders append to, and
+// `inbox`, owned by the worker running the actor, which swaps the two under
+// the lock and then delivers without it. A worker whose append schedules
+// the actor owns its inbox until it hands the actor on, so AppendBatch()
+// puts a waking batch straight there (when nothing waits in `incoming`).
+//
+// Thread-safety: the append methods, Wake(), AddMonitor(), IsOpen() and
+// Lock() are thread-safe. The turn methods (AppendToSelf(), InboxEmpty(),
+// SomethingMayOvertake(), BeginTurn(), TakeMessage(), TakeWakeOrIdle(), Close()) are for the one
+// worker running the actor. The *Locked() methods need Lock() held.
+#ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
+#define COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+#include "absl/functional/any_invocable.h"
+#include "actors/down.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/message_type.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/mailbox.h"
+#include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/spin_lock.h"
+
+namespace coactor::internal {
+
+// What an append did.
+enum class Appended : uint8_t {
+  kRefused,    // The actor is gone (or takes another type): nothing queued.
+  kQueued,     // Queued for an actor already runnable or running.
+  kScheduled,  // Queued for an idle actor, now scheduled: make it runnable.
+};
+
+class ActorMailbox : public ActorCell {
+ public:
+  using Monitor = absl::AnyInvocable<void(const Down&)>;
+
+  // ---- Any thread ----------------------------------------------------------
+
+  // Appends a message built from `args` if the actor of `generation` lives
+  // here and takes Msg; otherwise leaves `args` alone.
+  template <typename Msg, typename... Args>
+  Appended Append(uint32_t generation, Args&&... args) {
+    std::lock_guard<SpinLock> hold(lock_);
+    if (ABSL_PREDICT_FALSE(closed_ || Generation() != generation ||
+                           type != MessageTypeOf<Msg>())) {
+      return Appended::kRefused;
+    }
+    ConstructPayload<Msg>(incoming_.ReserveBack(), std::forward<Args>(args)...);
+    incoming_.CommitBack();
+    return ScheduleLocked();
+  }
+
+  // Appends the message `build(slot, type)` constructs in `slot` for an
+  // actor of message type `type`, if the actor of `generation` lives here
+  // and `build` accepts the type (returns true); into the inbox if
+  // `to_self` (the calling worker runs the actor).
+  template <typename Build>
+  Appended AppendBuilt(uint32_t generation, bool to_self, Build&& build) {
+    Mailbox& to = to_self ? inbox_ : incoming_;
+    std::lock_guard<SpinLock> hold(lock_);
+    if (closed_ || Generation() != generation) return Appended::kRefused;
+    if (!build(to.ReserveBack(), type)) return Appended::kRefused;
+    to.CommitBack();
+    if (to_self) sent_to_self_ = true;
+    return ScheduleLocked();
+  }
+
+  // Appends every message `for_each_message(visit)` visits (moving each
+  // with `relocate`), in order, if the actor of `generation` lives here;
+  // otherwise calls `on_refused()` (under the lock, where the cell's name
+  // is stable) and appends nothing.
+  template <typename ForEach, typename OnRefused>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Appended AppendBatch(
+      uint32_t generation, const PayloadRelocator& relocate,
+      ForEach&& for_each_message, OnRefused&& on_refused) {
+    std::lock_guard<SpinLock> hold(lock_);
+    if (closed_ || Generation() != generation) {
+      on_refused();
+      return Appended::kRefused;
+    }
+    const bool wake = !scheduled_;
+    scheduled_ = true;
+    // Waking it, the caller owns its inbox until it hands the actor on
+    // (making it runnable publishes it with the actor): with nothing
+    // waiting in `incoming` (order), the batch goes straight to the inbox,
+    // and the actor's turn takes no lock to find it.
+    Mailbox& to = wake && incoming_.empty() ? inbox_ : incoming_;
+    for_each_message([&](Payload* message) {
+      relocate(to.ReserveBack(), message);
+      to.CommitBack();
+    });
+    return wake ? Appended::kScheduled : Appended::kQueued;
+  }
+
+  // Queues `error` for the actor of `generation`, to be rethrown at the
+  // start of its next turn, ahead of queued messages.
+  Appended AppendError(uint32_t generation, std::exception_ptr error) {
+    std::lock_guard<SpinLock> hold(lock_);
+    if (closed_ || Generation() != generation) return Appended::kRefused;
+    GetExtras().errors.push_back(std::move(error));
+    // Relaxed: a hint for the turn's start; see error_pending_.
+    error_pending_.store(true, std::memory_order_relaxed);
+    return ScheduleLocked();
+  }
+
+  // Records `handle` as what resumes the blocked actor; true if the caller
+  // must make the actor runnable.
+  bool Wake(std::coroutine_handle<> handle) {
+    std::lock_guard<SpinLock> hold(lock_);
+    wake_ = handle;
+    return ScheduleLocked() == Appended::kScheduled;
+  }
+
+  // Adds `notify` to what Close() returns, if the actor of `generation`
+  // lives here; false (leaving `notify` alone) if not.
+  bool AddMonitor(uint32_t generation, Monitor& notify) {
+    std::lock_guard<SpinLock> hold(lock_);
+    if (closed_ || Generation() != generation) return false;
+    GetExtras().monitors.push_back(std::move(notify));
+    return true;
+  }
+
+  // Whether the actor of `generation` lives here.
+  bool IsOpen(uint32_t generation) const {
+    std::lock_guard<SpinLock> hold(lock_);
+    return IsOpenLocked(generation);
+  }
+
+  // Holds the lock, for the *Locked() methods and for reading the cell's
+  // name and type stably (both change under it when the cell is reused).
+  [[nodiscard]] std::lock_guard<SpinLock> Lock() const {
+    return std::lock_guard<SpinLock>(lock_);
+  }
+  bool IsOpenLocked(uint32_t generation) const {
+    return !closed_ && Generation() == generation;
+  }
+  bool IsClosedLocked() const { return closed_; }
+
+  // The message type, readable without the lock by senders by name
+  // (`type` itself changes under the lock when the cell is reused; a stale
+  // read is caught by the generation check when the message is appended).
+  const MessageType* PublishedType() const {
+    // Relaxed: a pre-check; appends re-check under the lock.
+    return published_type_.load(std::memory_order_relaxed);
+  }
+
+  // Under Lock(): makes this the cell of a new actor, not yet started and
+  // already scheduled (its start is pending: the caller makes it
+  // runnable).
+  void OpenLocked(std::coroutine_handle<> new_handle,
+                  ActorPromiseBase* new_promise, const MessageType* new_type,
+                  std::unique_ptr<std::string> new_name, uint64_t new_id) {
+    handle = new_handle;
+    promise = new_promise;
+    type = new_type;
+    // Relaxed: readers re-check under the lock (generation) on append.
+    published_type_.store(new_type, std::memory_order_relaxed);
+    SetState(ActorState::kStarting);
+    name = std::move(new_name);
+    id = new_id;
+    closed_ = false;
+    scheduled_ = true;
+    wake_ = nullptr;
+    extras_.reset();
+  }
+
+  // ---- The worker running the actor -----------------------------------------
+
+  // Appends a message the running actor sends itself: into its inbox, with
+  // no lock and no wake-up, so its order holds. (It took the message it is
+  // handling out of the inbox when it resumed.)
+  template <typename Msg, typename... Args>
+  void AppendToSelf(Args&&... args) {
+    ConstructPayload<Msg>(inbox_.ReserveBack(), std::forward<Args>(args)...);
+    inbox_.CommitBack();
+    sent_to_self_ = true;
+  }
+
+  // Whether the inbox is empty: the turn must look at `incoming` (and
+  // errors) before the next delivery.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool InboxEmpty() const {
+    return inbox_.empty();
+  }
+  // Whether, at the start of a turn, the turn must look at `incoming` (and
+  // errors) although its inbox holds messages: the actor has sent itself
+  // messages (those must not hold back others' messages or errors for
+  // ever) or an error waits (it overtakes the messages a waking sender put
+  // in the inbox).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool SomethingMayOvertake() const {
+    return sent_to_self_ ||
+           // Relaxed: a hint; see error_pending_.
+           error_pending_.load(std::memory_order_relaxed);
+  }
+
+  // Refills the inbox for the next delivery: takes the first waiting error
+  // into `*error` (which comes first), or moves what waits in `incoming`
+  // behind the inbox. False, with nothing waiting, when the activation
+  // ends: the actor is no longer scheduled (the next append schedules it).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool BeginTurn(std::exception_ptr* error) {
+    sent_to_self_ = false;
+    std::lock_guard<SpinLock> hold(lock_);
+    if (extras_ != nullptr && !extras_->errors.empty()) {
+      auto& errors = extras_->errors;
+      *error = errors.front();
+      errors.erase(errors.begin());
+      // Relaxed: under the lock; see error_pending_.
+      if (errors.empty()) {
+        error_pending_.store(false, std::memory_order_relaxed);
+      }
+    } else if (incoming_.empty()) {
+      if (inbox_.empty()) {
+        scheduled_ = false;
+        return false;
+      }
+    } else if (inbox_.empty()) {
+      inbox_.swap(incoming_);
+    } else {
+      MoveAll(incoming_, inbox_);
+    }
+    return true;
+  }
+
+  // The next message to deliver. Precondition: !InboxEmpty().
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* TakeMessage() { return inbox_.PopFront(); }
+
+  // The handle a Wake() left for the blocked actor, or (none yet) null
+  // and the actor is no longer scheduled (Wake() schedules it again).
+  std::coroutine_handle<> TakeWakeOrIdle() {
+    std::lock_guard<SpinLock> hold(lock_);
+    std::coroutine_handle<> woken = std::exchange(wake_, nullptr);
+    if (!woken) scheduled_ = false;
+    return woken;
+  }
+
+  // What closing an actor's mailbox leaves to report.
+  struct Closed {
+    uint32_t generation;  // The actor's, before it ended.
+    // Errors never rethrown, then messages never delivered, in order.
+    std::vector<ErasedMessage> undelivered;
+    std::vector<Monitor> monitors;
+  };
+  // Ends the actor's activation for good: refuses appends from now on,
+  // makes every reference stale and hands back what was not delivered.
+  Closed Close() {
+    Closed closed;
+    std::lock_guard<SpinLock> hold(lock_);
+    closed_ = true;
+    scheduled_ = false;
+    closed.generation = Generation();
+    BumpGeneration();
+    if (extras_ != nullptr) {
+      closed.monitors = std::exchange(extras_->monitors, {});
+      for (std::exception_ptr& error : extras_->errors) {
+        closed.undelivered.push_back(ErasedMessage::Of(std::move(error)));
+      }
+      extras_.reset();
+    }
+    // Relaxed: under the lock; the cell's next actor starts with none.
+    error_pending_.store(false, std::memory_order_relaxed);
+    for (Mailbox* mailbox : {&inbox_, &incoming_}) {
+      while (!mailbox->empty()) {
+        closed.undelivered.push_back(
+            ErasedMessage::Adopt(type, mailbox->PopFront()));
+      }
+      mailbox->Shrink();  // A burst's segments go back now, not at reuse.
+    }
+    return closed;
+  }
+
+  // ---- Shutdown (no worker runs) ----------------------------------------------
+
+  // Refuses appends from now on and makes every reference stale; true if
+  // an actor lived here.
+  bool CloseForShutdown() {
+    std::lock_guard<SpinLock> hold(lock_);
+    const bool was_open = !closed_;
+    if (was_open) {
+      closed_ = true;
+      BumpGeneration();
+    }
+    scheduled_ = false;
+    return was_open;
+  }
+  // Destroys every queued message (of the cell's `type`), error and
+  // monitor, outside the lock: a message's destructor may send, even here.
+  void DestroyContents() {
+    Mailbox inbox, incoming;
+    std::unique_ptr<Extras> extras;
+    {
+      std::lock_guard<SpinLock> hold(lock_);
+      inbox.swap(inbox_);
+      incoming.swap(incoming_);
+      extras = std::move(extras_);
+      wake_ = nullptr;
+    }
+    for (Mailbox* mailbox : {&inbox, &incoming}) {
+      while (!mailbox->empty()) type->destroy(mailbox->PopFront());
+    }
+  }
+
+ private:
+  // Allocated on first use (idle actors stay small).
+  struct Extras {
+    std::vector<std::exception_ptr> errors;
+    std::vector<Monitor> monitors;
+  };
+  Extras& GetExtras() {
+    if (extras_ == nullptr) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
+
+  // Under the lock, after an append: schedules an idle actor.
+  Appended ScheduleLocked() {
+    const bool wake = !scheduled_;
+    scheduled_ = true;
+    return wake ? Appended::kScheduled : Appended::kQueued;
+  }
+
+  // Appends every message of `from` to `to`, in order. (Rare: out of
+  // line, so that it does not crowd the turn's loop.)
+  ABSL_ATTRIBUTE_NOINLINE void MoveAll(Mailbox& from, Mailbox& to) {
+    const PayloadRelocator relocate{type};
+    while (!from.empty()) {
+      Payload* message = from.PopFront();
+      relocate(to.ReserveBack(), message);
+      to.CommitBack();
+    }
+  }
+
+  mutable SpinLock lock_;
+  // Guarded by `lock_`: runnable or running; set by the append that finds
+  // the mailbox idle, cleared by the turn that finds it empty. (Beside the
+  // one-byte lock, so that the flags cost an idle actor nothing.)
+  bool scheduled_ = false;
+  // Guarded by `lock_`: no actor lives here; appends are refused.
+  bool closed_ = true;
+  // Owned by the worker running the actor: it has sent itself messages
+  // (into `inbox_`) since `incoming_` was last looked at.
+  bool sent_to_self_ = false;
+  // Written under `lock_`, read without it at the start of a turn: errors
+  // wait in `extras_` (a hint; the errors themselves are read under the
+  // lock).
+  std::atomic<bool> error_pending_{false};
+  // Guarded by `lock_`: what senders append to.
+  Mailbox incoming_;
+  // Owned by the worker running the actor (see the header comment).
+  Mailbox inbox_;
+  // Guarded by `lock_`: the coroutine to resume when a blocked actor is
+  // woken (a sleep ended, a task finished, a reply came).
+  std::coroutine_handle<> wake_;
+  // Guarded by `lock_`: errors to rethrow from the next Receive(), and who
+  // to tell when the actor ends.
+  std::unique_ptr<Extras> extras_;
+  std::atomic<const MessageType*> published_type_{nullptr};
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
