@@ -65,51 +65,6 @@ int64_t SteadyNanos() {
 
 }  // namespace
 
-struct WorkStealingScheduler::Worker {
-  explicit Worker(WorkStealingScheduler* owner, uint64_t seed, size_t count)
-      : owner(owner), seen(count), random_state(seed) {}
-
-  WorkStealingScheduler* const owner;
-  internal::ChaseLevDeque<Cell*> deque{256};
-  // The actor to run next: the owner's, unless it waits there behind a
-  // long handler; then an idle worker may take it (see WatchBusyWorkers()).
-  internal::RunnextSlot<Cell> runnext;
-  // A new turn (locals.progress, see WatchBusyWorkers()).
-  void Progress() { locals.Progress(); }
-  // Owner only: counted in idle_workers_.
-  bool idle = true;
-  // Set by the worker that wakes this one to take over the standby role:
-  // it parks again at once instead of spinning. (Relaxed: ordered by the
-  // wake_sequence bump that wakes it.)
-  std::atomic<bool> heir{false};
-  // Owner only: how this worker last saw each other worker, while idle.
-  struct Sighting {
-    uint32_t progress = 0;
-    uint64_t delivered = 0;
-    // When to take over what it holds back if it has not moved on by then,
-    // and how long to wait after that if the take-over finds the worker in
-    // the middle of a send (or the OS has it off its CPU).
-    int64_t act_at_nanos = 0;
-    int64_t backoff_nanos = 0;
-  };
-  std::vector<Sighting> seen;
-  // Bumped to wake the worker from Park().
-  std::atomic<uint32_t> wake_sequence{0};
-  // Owner writes, others read after Run(); relaxed throughout.
-  std::atomic<uint64_t> delivered{0};
-  uint32_t picks = 0;
-  uint64_t random_state;
-  WorkerLocals locals;
-  std::thread thread;
-
-  uint64_t NextRandom() {  // xorshift64
-    random_state ^= random_state << 13;
-    random_state ^= random_state >> 7;
-    random_state ^= random_state << 17;
-    return random_state;
-  }
-};
-
 WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
     : clock_(clock),
       clock_is_virtual_(clock.IsVirtual()),
@@ -123,7 +78,7 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
   }
   for (int i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(
-        this, 0x9E3779B97F4A7C15ull * (i + 1), static_cast<size_t>(threads)));
+        static_cast<const void*>(this), 0x9E3779B97F4A7C15ull * (i + 1), static_cast<size_t>(threads)));
   }
   // Relaxed: the workers start after this (thread creation orders it).
   idle_workers_.store(threads, std::memory_order_relaxed);
@@ -187,8 +142,8 @@ absl::Status WorkStealingScheduler::Shutdown() {
   // worker flushed after its last turn. (Flushed anyway: into mailboxes
   // emptied below.)
   for (auto& worker : workers_) {
-    if (!worker->locals.outbox.empty()) {
-      FlushOutbox(worker->locals.outbox, FlushPoint::kTurnEnd, worker.get());
+    if (!worker->outbox.empty()) {
+      FlushOutbox(worker->outbox, FlushPoint::kTurnEnd, worker.get());
     }
   }
   // 2. Close every actor: from here on, sends (from other threads, and
@@ -233,21 +188,11 @@ void WorkStealingScheduler::Stop() {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::PauseActor(Worker* worker,
                                                                Cell* cell) {
-  FlushOwnOutbox(worker->locals);
+  FlushOwnOutbox(*worker);
   // Still scheduled, with its messages (and start, or wake-up) waiting:
   // the next run finds it here. (This worker owns its deque.)
   worker->deque.Push(cell);
   return nullptr;
-}
-
-WorkStealingScheduler::WorkerLocals* WorkStealingScheduler::Locals() const {
-  WorkerLocals* locals = current_locals_;
-  return locals != nullptr && locals->owner == this ? locals : nullptr;
-}
-
-WorkStealingScheduler::Worker* WorkStealingScheduler::CurrentWorker() const {
-  Worker* worker = current_worker_;
-  return worker != nullptr && worker->owner == this ? worker : nullptr;
 }
 
 uint64_t WorkStealingScheduler::messages_delivered() const {
@@ -435,7 +380,7 @@ absl::Status WorkStealingScheduler::PushConverted(
     const internal::MessageType* sent, void* object) {
   Cell* cell = entry.cell;
   // To itself, into its inbox, as Deliver() does: its order holds.
-  WorkerLocals* locals = Locals();
+  Worker* locals = CurrentWorker();
   const bool to_self = locals != nullptr && locals->running == cell;
   absl::Status wrong_type;
   const Appended appended = cell->AppendBuilt(
@@ -531,14 +476,11 @@ void WorkStealingScheduler::MakeRunnableOn(Worker* worker, Cell* cell,
   }
   // Woken during a turn (a send, a reply, a spawn), it waits for the turn
   // to end; an idle worker takes it if that takes long.
-  if (worker->locals.running != nullptr) NoteWaitingDuringTurn();
+  if (worker->running != nullptr) NoteWaitingDuringTurn();
 }
 
 void WorkStealingScheduler::SpillRunnext(Worker* worker) {
-  Cell* cell = worker->runnext.Take();
-  if (cell == nullptr) return;
-  worker->deque.Push(cell);
-  WakeOneWorker();
+  if (worker->SpillRunnext()) WakeOneWorker();
 }
 
 void WorkStealingScheduler::SetIdle(Worker* worker, bool idle) {
@@ -566,12 +508,6 @@ void WorkStealingScheduler::RequestWatch() {
   if (heir != nullptr) WakeSleeper(heir, /*as_heir=*/true);
 }
 
-bool WorkStealingScheduler::HasSomethingWaiting(const Worker& worker) {
-  // Relaxed: read after a heavy fence by the callers that need an answer.
-  return worker.runnext.Peek() != nullptr ||
-         worker.locals.outbox_pending.load(std::memory_order_relaxed);
-}
-
 WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
     Worker* worker, int64_t* next_look_nanos) {
   *next_look_nanos = std::numeric_limits<int64_t>::max();
@@ -582,7 +518,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
     Worker::Sighting& seen = worker->seen[i];
     // Relaxed: hints; TrySteal() and TryVisit() order what they take.
     const uint32_t progress =
-        other->locals.progress.load(std::memory_order_relaxed);
+        other->progress.load(std::memory_order_relaxed);
     const uint64_t delivered =
         other->delivered.load(std::memory_order_relaxed);
     if (seen.progress != progress || seen.delivered != delivered) {
@@ -591,7 +527,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
     }
     Cell* next = other->runnext.Peek();
     // Relaxed: as above.
-    const bool sent = other->locals.outbox_pending.load(
+    const bool sent = other->outbox_pending.load(
         std::memory_order_relaxed);
     if (next == nullptr && !sent) continue;
     if (now < seen.act_at_nanos) {
@@ -604,14 +540,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
     seen.act_at_nanos = now + seen.backoff_nanos;
     // Stuck in one handler: take over what it holds back. The receivers
     // its messages wake come here (our runnext slot and deque).
-    if (sent && other->locals.outbox_lock.TryVisit()) {
-      FlushOutbox(other->locals.outbox, FlushPoint::kTurnEnd, worker);
+    if (sent && other->outbox_lock.TryVisit()) {
+      FlushOutbox(other->outbox, FlushPoint::kTurnEnd, worker);
       // Relaxed: published by EndVisit().
-      other->locals.outbox_pending.store(false, std::memory_order_relaxed);
-      other->locals.outbox_lock.EndVisit();
+      other->outbox_pending.store(false, std::memory_order_relaxed);
+      other->outbox_lock.EndVisit();
       // What the flush itself sent from here (destructors of dead letters
       // it had to drop) must not wait in our outbox while we stay idle.
-      FlushOwnOutbox(worker->locals);
+      FlushOwnOutbox(*worker);
     }
     if (next != nullptr && other->runnext.TrySteal(next)) {
       if (Cell* woken = worker->runnext.Exchange(next)) {
@@ -624,10 +560,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
   return nullptr;
 }
 
-void WorkStealingScheduler::FlushHeldOutbox(WorkerLocals& locals,
+void WorkStealingScheduler::FlushHeldOutbox(Worker& locals,
                                             FlushPoint point) {
   internal::BiasedLock::OwnerHold hold(locals.outbox_lock);
-  if (!locals.outbox.empty()) FlushOutbox(locals.outbox, point, locals.worker);
+  if (!locals.outbox.empty()) FlushOutbox(locals.outbox, point, &locals);
   // Relaxed: as above.
   locals.outbox_pending.store(false, std::memory_order_relaxed);
 }
@@ -637,7 +573,7 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
   bool stealable = false;
   if (point == FlushPoint::kMidTurn) {
     worker->Progress();  // A flood is progress.
-    if (++worker->locals.mid_turn_flushes >= 2) {
+    if (++worker->mid_turn_flushes >= 2) {
       stealable = true;
       SpillRunnext(worker);
     }
@@ -748,10 +684,7 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
 // ---- Workers -------------------------------------------------------------------
 
 void WorkStealingScheduler::WorkerMain(Worker* worker) {
-  current_worker_ = worker;
-  worker->locals.owner = this;
-  worker->locals.worker = worker;
-  current_locals_ = &worker->locals;
+  Worker::SetCurrent(worker);
 #if defined(__linux__)
   prctl(PR_SET_TIMERSLACK, kTimerSlackNanos, 0, 0, 0);
 #endif
@@ -781,7 +714,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       cell = RunActor(worker, cell);
       // Sends made outside an actor's turn (monitors' Downs when it ended)
       // must not wait in the outbox while this worker looks for work.
-      FlushOwnOutbox(worker->locals);
+      FlushOwnOutbox(*worker);
       // A worker that always has its next actor at hand (one that keeps
       // sending to itself, or two that trade the runnext slot) still
       // counts its picks, and at the fairness pick fires due timers and
@@ -808,8 +741,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       }
     }
   }
-  current_worker_ = nullptr;
-  current_locals_ = nullptr;
+  Worker::SetCurrent(nullptr);
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
@@ -831,8 +763,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
     if (Cell* cell = PopInjected()) return cell;
     if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
   }
-  if (Cell* cell = worker->runnext.Take()) return cell;
-  if (std::optional<Cell*> cell = worker->deque.Pop()) return *cell;
+  if (Cell* cell = worker->TakeOwnWork()) return cell;
   if (Cell* cell = PopInjected()) return cell;
   return StealFromOthers(worker);
 }
@@ -893,7 +824,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
   // While set, the actor's sends to itself go straight to its inbox.
   struct RunningScope {
-    RunningScope(WorkerLocals& locals, Cell* cell) : locals(locals) {
+    RunningScope(Worker& locals, Cell* cell) : locals(locals) {
       locals.running = cell;
       locals.mid_turn_flushes = 0;
     }
@@ -901,10 +832,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       locals.running = nullptr;
       locals.mid_turn_flushes = 0;  // Sends from timers start afresh.
     }
-    WorkerLocals& locals;
-  } running(worker->locals, cell);
+    Worker& locals;
+  } running(*worker, cell);
   worker->Progress();  // A new turn (see WatchBusyWorkers()).
-  WorkerLocals& locals = worker->locals;
+  Worker& locals = *worker;
   auto finish = [&] {
     FlushOwnOutbox(locals);
     Finish(cell);
@@ -957,10 +888,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // The actor moves the message out of its slot as soon as it resumes,
     // before it can send anything to itself (which goes to this queue).
     cell->promise->inbox = cell->TakeMessage();
-    // Relaxed: a statistic written only by this worker.
-    worker->delivered.store(
-        worker->delivered.load(std::memory_order_relaxed) + 1,
-        std::memory_order_relaxed);
+    worker->CountDelivered();
     cell->handle.resume();
     if (ABSL_PREDICT_FALSE(cell->handle.done())) return finish();
   }
@@ -1125,7 +1053,7 @@ bool WorkStealingScheduler::FireDueTimers() {
   // Run outside the lock: they wake actors and send, which may add timers.
   for (internal::TimerQueue::Due& fire : due) fire.Fire();
   // Their sends (SendAfter) must not wait in this worker's outbox.
-  if (WorkerLocals* locals = Locals(); locals != nullptr) {
+  if (Worker* locals = CurrentWorker(); locals != nullptr) {
     FlushOwnOutbox(*locals);
   }
   return !due.empty();
@@ -1238,7 +1166,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
   internal::AsymmetricFence::Heavy();
   watch.watching = false;
   for (const auto& other : workers_) {
-    if (other.get() != worker && HasSomethingWaiting(*other)) {
+    if (other.get() != worker && other->HasSomethingWaiting()) {
       watch.watching = true;
     }
   }
@@ -1370,7 +1298,7 @@ void WorkStealingScheduler::LeaveStandby() {
     internal::AsymmetricFence::Heavy();
     bool waiting = false;
     for (const auto& other : workers_) {
-      if (HasSomethingWaiting(*other)) waiting = true;
+      if (other->HasSomethingWaiting()) waiting = true;
     }
     if (waiting) {
       watch_fast_.store(true);

@@ -109,6 +109,7 @@
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
+#include "runtime/internal/worker.h"
 
 namespace coactor {
 
@@ -217,21 +218,17 @@ class WorkStealingScheduler final : private internal::Runtime,
   const void* Identity() const {
     return static_cast<const internal::Runtime*>(this);
   }
-  struct Worker;
+  // A worker thread and what it owns (runtime/internal/worker.h).
+  using Worker = internal::Worker;
+  friend class internal::Worker;
 
   using Mailbox = internal::Mailbox;
 
   // An actor's cell, with its mailbox and activation protocol
   // (runtime/internal/actor_mailbox.h).
-  struct Cell : internal::ActorMailbox {
-    Cell* next_free = nullptr;  // Guarded by pool_mutex_.
-  };
+  using Cell = internal::StealingCell;
   using Appended = internal::Appended;
-
-  struct RegistryEntry {
-    Cell* cell;
-    uint32_t generation;
-  };
+  using RegistryEntry = internal::CellEntry;
 
   // Sends made by an actor on a worker wait in its outbox, grouped by
   // receiver, and are handed to each receiver's mailbox under one lock per
@@ -239,60 +236,13 @@ class WorkStealingScheduler final : private internal::Runtime,
   // mailbox and before its turn ends, so the actor cannot move to another
   // worker with messages pending: per-pair FIFO holds.
   using Outbox = internal::Outbox<Cell>;
+  using NameCacheSlot = Worker::NameCacheSlot;
+  static constexpr int kNameCacheBits = Worker::kNameCacheBits;
+  static constexpr size_t kNameCacheSlots = Worker::kNameCacheSlots;
 
-  // A worker's cache of registry look-ups, so that sends by name take no
-  // lock: a slot is valid while the registry's version is the one it was
-  // filled at. (Liveness is still checked when the message is handed over.)
-  // Names of up to 16 bytes are keyed by their ShortName (three compares,
-  // no hash); longer ones by their hash and the string.
-  static constexpr int kNameCacheBits = 6;
-  static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
-  struct NameCacheSlot {
-    uint64_t version = ~uint64_t{0};
-    internal::ShortName key;  // Unfilled (matches no name) for long names.
-    std::string long_name;
-    RegistryEntry entry{};
-  };
-
-  // What a worker thread keeps for its actors' sends.
-  struct WorkerLocals {
-    const WorkStealingScheduler* owner = nullptr;
-    Worker* worker = nullptr;  // Whose locals these are.
-    // The actor this worker is running (its inbox is this worker's).
-    Cell* running = nullptr;
-    // Flushes its turn has forced so far (see FlushPoint).
-    uint32_t mid_turn_flushes = 0;
-    // Used by this worker under outbox_lock; another worker may hand over
-    // what it holds when this one is stuck in a long handler (see
-    // WatchBusyWorkers()).
-    Outbox outbox;
-    internal::BiasedLock outbox_lock;
-    // Set (under outbox_lock) when the outbox may hold messages; a hint for
-    // idle workers and for skipping empty flushes.
-    std::atomic<bool> outbox_pending{false};
-    // Turns this worker has started and flushes a flood has forced; with
-    // its count of delivered messages it tells an idle worker whether this
-    // one is still in the same handler (see WatchBusyWorkers()).
-    std::atomic<uint32_t> progress{0};
-    void Progress() {
-      // Relaxed: owner-only writes; readers only ask "has it moved on?".
-      progress.store(progress.load(std::memory_order_relaxed) + 1,
-                     std::memory_order_relaxed);
-    }
-    NameCacheSlot names[kNameCacheSlots];
-  };
-  // Constant-initialized: an access is a plain thread-local load, with no
-  // call to a dynamic-initialization guard.
-  static inline thread_local constinit WorkerLocals* current_locals_ = nullptr;
-
-  // The calling thread's locals if it is one of this scheduler's workers.
-  // Out of line on purpose (as CurrentWorker()): inlined into an actor's
-  // coroutine, clang 16 -O2 computes the thread-local's address once, keeps
-  // it in the coroutine frame and uses it after a co_await that resumed the
-  // actor on another worker: sends then went into the first worker's
-  // outbox, racing with it (messages delivered twice, corrupted outboxes).
-  // That is llvm-project issues #47179 and #63022.
-  WorkerLocals* Locals() const;
+  // The calling thread's worker if it is one of this scheduler's (one
+  // thread-local, read out of line: see Worker::Current()).
+  Worker* CurrentWorker() const { return Worker::Current(this); }
 
   static absl::string_view Key(std::string_view name) {
     return absl::string_view(name.data(), name.size());
@@ -321,7 +271,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   // directly from other threads.
   template <typename Msg, typename... Args>
   PushResult Deliver(Cell* cell, uint32_t generation, Args&&... args) {
-    WorkerLocals* locals = Locals();
+    Worker* locals = CurrentWorker();
     if (locals == nullptr) {
       return Push<Msg>(cell, generation, std::forward<Args>(args)...);
     }
@@ -332,12 +282,12 @@ class WorkStealingScheduler final : private internal::Runtime,
       return PushResult::kQueued;
     }
     if (!takeover_) {  // The outbox is this worker's alone.
-      AppendToOutbox<Msg>(locals->worker, locals->outbox, cell, generation,
+      AppendToOutbox<Msg>(locals, locals->outbox, cell, generation,
                           std::forward<Args>(args)...);
       return PushResult::kQueued;
     }
     internal::BiasedLock::OwnerHold hold(locals->outbox_lock);
-    AppendToOutbox<Msg>(locals->worker, locals->outbox, cell, generation,
+    AppendToOutbox<Msg>(locals, locals->outbox, cell, generation,
                         std::forward<Args>(args)...);
     // Relaxed: owner writes under the hold; a hint for idle workers.
     if (!locals->outbox_pending.load(std::memory_order_relaxed)) {
@@ -376,10 +326,10 @@ class WorkStealingScheduler final : private internal::Runtime,
   void FlushOutbox(Outbox& outbox, FlushPoint point, Worker* worker);
   // The calling worker's flush of its own outbox, if it may hold anything.
   ABSL_ATTRIBUTE_ALWAYS_INLINE void FlushOwnOutbox(
-      WorkerLocals& locals, FlushPoint point = FlushPoint::kTurnEnd) {
+      Worker& locals, FlushPoint point = FlushPoint::kTurnEnd) {
     if (!takeover_) {  // The outbox is this worker's alone.
       if (!locals.outbox.empty()) {
-        FlushOutbox(locals.outbox, point, locals.worker);
+        FlushOutbox(locals.outbox, point, &locals);
       }
       return;
     }
@@ -390,13 +340,13 @@ class WorkStealingScheduler final : private internal::Runtime,
     }
   }
   // FlushOwnOutbox() when idle workers may visit: under outbox_lock.
-  void FlushHeldOutbox(WorkerLocals& locals, FlushPoint point);
+  void FlushHeldOutbox(Worker& locals, FlushPoint point);
 
   bool LookUp(std::string_view name, RegistryEntry* entry) const;
 
   // LookUp() through the calling worker's cache.
   bool LookUpCached(std::string_view name, RegistryEntry* entry) const {
-    WorkerLocals* locals = Locals();
+    Worker* locals = CurrentWorker();
     if (locals == nullptr) return LookUp(name, entry);
     internal::ShortName key;
     const bool is_short = internal::ShortName::From(Key(name), &key);
@@ -516,12 +466,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   // a worker seen with something waiting will have been stuck that long
   // (steady clock; INT64_MAX if none has anything waiting).
   Cell* WatchBusyWorkers(Worker* worker, int64_t* next_look_nanos);
-  // Whether `worker` may have an actor in its runnext slot or messages in
-  // its outbox (a hint).
-  static bool HasSomethingWaiting(const Worker& worker);
-  // The calling thread's worker if it is one of this scheduler's.
-  Worker* CurrentWorker() const;
-  static inline thread_local constinit Worker* current_worker_ = nullptr;
 
   // Run() in two halves, so that RunUntilComplete() creates its task only
   // once the run is sure to happen. EnterRun() refuses a run from inside
@@ -766,7 +710,7 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
   }
   T value(std::forward<M>(message));
   // Earlier sends to the same actor may wait in this worker's outbox.
-  if (WorkerLocals* locals = Locals()) FlushOwnOutbox(*locals);
+  if (Worker* locals = CurrentWorker()) FlushOwnOutbox(*locals);
   absl::Status status =
       PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
   if (status.ok()) return status;

@@ -1,0 +1,190 @@
+// Worker is one of WorkStealingScheduler's threads and what it owns: its
+// Chase-Lev deque of runnable actors and its `runnext` slot, its outbox of
+// held-back sends (with the lock an idle worker takes to hand them over),
+// its cache of name look-ups, its picks and random numbers for stealing,
+// and the counters that tell idle workers whether it is stuck in one
+// handler. StealingCell is an actor's cell on that scheduler.
+//
+//   Worker* worker = Worker::Current(scheduler);  // Null off its workers.
+//   if (worker != nullptr && worker->running == cell) ...
+//
+// Thread-safety: a Worker belongs to its thread ("owner only" below) but
+// for what other workers read or take: deque (steal), runnext (TrySteal),
+// outbox under outbox_lock (visits), outbox_pending, progress, delivered
+// (relaxed hints), wake_sequence and heir (parking).
+#ifndef COACTOR_RUNTIME_INTERNAL_WORKER_H_
+#define COACTOR_RUNTIME_INTERNAL_WORKER_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/internal/actor_mailbox.h"
+#include "runtime/internal/biased_lock.h"
+#include "runtime/internal/chase_lev_deque.h"
+#include "runtime/internal/name_hash.h"
+#include "runtime/internal/outbox.h"
+#include "runtime/internal/runnext_slot.h"
+
+namespace coactor::internal {
+
+// An actor's cell on the work-stealing scheduler: its mailbox and
+// activation protocol, and its link in the scheduler's pool of free cells.
+struct StealingCell : ActorMailbox {
+  StealingCell* next_free = nullptr;  // Guarded by the pool's mutex.
+};
+
+// A cell and the generation of the actor meant (a registry entry).
+struct CellEntry {
+  StealingCell* cell;
+  uint32_t generation;
+};
+
+class Worker {
+ public:
+  // A worker's cache of registry look-ups, so that sends by name take no
+  // lock: a slot is valid while the registry's version is the one it was
+  // filled at. (Liveness is still checked when the message is handed
+  // over.) Names of up to 16 bytes are keyed by their ShortName (three
+  // compares, no hash); longer ones by their hash and the string.
+  static constexpr int kNameCacheBits = 6;
+  static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
+  struct NameCacheSlot {
+    uint64_t version = ~uint64_t{0};
+    ShortName key;  // Unfilled (matches no name) for long names.
+    std::string long_name;
+    CellEntry entry{};
+  };
+
+  // How this worker last saw another, while idle (see
+  // WorkStealingScheduler::WatchBusyWorkers()).
+  struct Sighting {
+    uint32_t progress = 0;
+    uint64_t delivered = 0;
+    // When to take over what it holds back if it has not moved on by then,
+    // and how long to wait after that if the take-over finds the worker in
+    // the middle of a send (or the OS has it off its CPU).
+    int64_t act_at_nanos = 0;
+    int64_t backoff_nanos = 0;
+  };
+
+  // `owner` identifies the scheduler (Current() matches it); `workers`
+  // counts them all; `seed` starts the random numbers.
+  Worker(const void* owner, uint64_t seed, size_t workers)
+      : seen(workers), owner_(owner), random_state_(seed) {}
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // The calling thread's worker if it is one of `owner`'s, else nullptr.
+  // Out of line on purpose: inlined into an actor's coroutine, clang 16
+  // -O2 computes the thread-local's address once, keeps it in the
+  // coroutine frame and uses it after a co_await that resumed the actor on
+  // another worker: sends then went into the first worker's outbox, racing
+  // with it (messages delivered twice, corrupted outboxes). That is
+  // llvm-project issues #47179 and #63022; tests/actor_migration_test
+  // guards it.
+  static Worker* Current(const void* owner);
+  // Makes this the calling thread's worker (nullptr: none), for its
+  // thread's main function.
+  static void SetCurrent(Worker* worker);
+
+  // Owner only: a new turn, or a flush a flood forced (see `progress`).
+  void Progress() {
+    // Relaxed: owner-only writes; readers only ask "has it moved on?".
+    progress.store(progress.load(std::memory_order_relaxed) + 1,
+                   std::memory_order_relaxed);
+  }
+  // Owner only: counts a delivered message.
+  void CountDelivered() {
+    // Relaxed: a statistic written only by this worker.
+    delivered.store(delivered.load(std::memory_order_relaxed) + 1,
+                    std::memory_order_relaxed);
+  }
+  // Owner only: xorshift64, to pick where to start stealing.
+  uint64_t NextRandom() {
+    random_state_ ^= random_state_ << 13;
+    random_state_ ^= random_state_ >> 7;
+    random_state_ ^= random_state_ << 17;
+    return random_state_;
+  }
+  // Owner only: the actor to run from this worker's own queues (runnext,
+  // then the deque's new end), or nullptr.
+  StealingCell* TakeOwnWork() {
+    if (StealingCell* cell = runnext.Take()) return cell;
+    if (std::optional<StealingCell*> cell = deque.Pop()) return *cell;
+    return nullptr;
+  }
+  // Owner only: moves the runnext actor, if any, to the deque, where idle
+  // workers can steal it; true if it moved one.
+  bool SpillRunnext() {
+    StealingCell* cell = runnext.Take();
+    if (cell == nullptr) return false;
+    deque.Push(cell);
+    return true;
+  }
+  // Whether this worker may have an actor in its runnext slot or messages
+  // in its outbox (a hint).
+  bool HasSomethingWaiting() const {
+    // Relaxed: read after a heavy fence by the callers that need an
+    // answer.
+    return runnext.Peek() != nullptr ||
+           outbox_pending.load(std::memory_order_relaxed);
+  }
+
+  // ---- Run queues --------------------------------------------------------
+  ChaseLevDeque<StealingCell*> deque{256};
+  // The actor to run next: the owner's, unless it waits there behind a
+  // long handler; then an idle worker may take it.
+  RunnextSlot<StealingCell> runnext;
+
+  // ---- The running turn (owner only) ---------------------------------------
+  // The actor this worker is running (its inbox is this worker's).
+  StealingCell* running = nullptr;
+  // Flushes its turn has forced so far (see FlushPoint).
+  uint32_t mid_turn_flushes = 0;
+
+  // ---- Sends held back ------------------------------------------------------
+  // Used by this worker under outbox_lock; another worker may hand over
+  // what it holds when this one is stuck in a long handler.
+  Outbox<StealingCell> outbox;
+  BiasedLock outbox_lock;
+  // Set (under outbox_lock) when the outbox may hold messages; a hint for
+  // idle workers and for skipping empty flushes.
+  std::atomic<bool> outbox_pending{false};
+
+  // ---- What idle workers read to tell a stuck worker ------------------------
+  // Turns this worker has started and flushes a flood has forced.
+  std::atomic<uint32_t> progress{0};
+  // Owner writes, others read; relaxed throughout.
+  std::atomic<uint64_t> delivered{0};
+  // Owner only: how this worker last saw each other worker, while idle.
+  std::vector<Sighting> seen;
+
+  // ---- Idle and parking -------------------------------------------------------
+  // Owner only: counted in the scheduler's idle workers.
+  bool idle = true;
+  // Set by the worker that wakes this one to take over the standby role:
+  // it parks again at once instead of spinning. (Relaxed: ordered by the
+  // wake_sequence bump that wakes it.)
+  std::atomic<bool> heir{false};
+  // Bumped to wake the worker from its park.
+  std::atomic<uint32_t> wake_sequence{0};
+
+  // Owner only: picks made (every kFairnessInterval-th serves shared and
+  // old work first), and the name cache.
+  uint32_t picks = 0;
+  NameCacheSlot names[kNameCacheSlots];
+  std::thread thread;
+
+ private:
+  const void* const owner_;
+  uint64_t random_state_;
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_WORKER_H_
