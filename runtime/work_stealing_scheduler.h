@@ -481,7 +481,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   template <typename T>
   absl::StatusOr<JoinHandle<T>> RunTask(Task<T> task);
 
-  // Worker side (work_stealing_scheduler.cc).
+  // Worker side (work_stealing/worker_loop.cc; idle workers and parking
+  // in work_stealing/idle.cc, timers in work_stealing/timers.cc).
   void WorkerMain(Worker* worker);
   Cell* FindWork(Worker* worker);
   // Looks for work a little longer before sleeping; at most one worker
@@ -509,6 +510,12 @@ class WorkStealingScheduler final : private internal::Runtime,
   // worker sleeps. Returns the first actor it finds to run (giving up the
   // role), or nullptr when stopping.
   Cell* Standby(Worker* worker);
+  // While busy workers may have something waiting (runnext, outbox), the
+  // standby looks at them this often (a timed wait; this VM makes it about
+  // 40 us); a worker seen with something waiting is looked at again once it
+  // could be stuck. So what a long handler woke or sent starts on another
+  // worker within about a tick and the stuck time (when one is idle).
+  static constexpr int64_t kWatchTickNanos = 20'000;
   // What the standby keeps between its looks at busy workers.
   struct StandbyWatch {
     bool watching = false;  // Looking every kWatchTick.

@@ -1,0 +1,521 @@
+// WorkStealingScheduler: idle workers, parking, the standby and
+// quiescence (the timers and the standby's wait for them are in
+// timers.cc; a worker's loop in worker_loop.cc).
+//
+// A worker that finds no work spins (one at a time), then parks: it sleeps
+// on its futex (Worker::wake_sequence), or, if no other worker does and
+// timers are pending or some worker is busy, it becomes the standby and
+// waits on keeper_wakeup_ instead. The protocol, as invariants:
+//
+//  1. Sleepers: no lost wake-up. Park() lists the worker (idle_,
+//     sleepers_), then fence P, then looks at every queue. A waker
+//     (WakeOneWorker()) queues the actor, then fence W, then reads
+//     spinning_, sleepers_ and keeper_waiting_. The seq_cst fences are
+//     totally ordered: if W comes after P the waker sees the sleeper and
+//     wakes it; if P comes after W the sleeper's look sees the actor.
+//  2. Spinners: wakers skip waking anyone while a worker spins (a futex
+//     wake costs microseconds). Spin() stores spinning_ = 0, then fence S,
+//     then looks at the queues: with W, either the waker sees no spinner
+//     (and wakes a sleeper) or the spinner sees the work; a spinner that
+//     gives up without it parks, and 1. applies.
+//  3. A worker is counted asleep exactly while it is listed in idle_, and
+//     it leaves the list (under idle_mutex_) whenever it leaves its sleep,
+//     whoever woke it: a bump meant for an earlier Park() may end a later
+//     one while the worker is still listed.
+//  4. Quiescence. The last worker to list itself (every other one listed,
+//     or the standby, asleep) found, after fence P, no queued work: every
+//     other worker was already asleep and produces no work, and what they
+//     queued before they slept was queued before P, so the look was final.
+//     It stores the run's number in quiesced_run_ (release; Run() acquires
+//     what every actor did). A worker still listed that found work waits
+//     for idle_mutex_ to leave the list, so it cannot be miscounted.
+//  5. Runs are numbered: RunEntered() starts run N and wakes the sleepers
+//     under idle_mutex_, so a worker can report N quiescent only after
+//     listing itself again; a late report of N-1 cannot end run N.
+//  6. At most one standby (standby_, under idle_mutex_). A parking worker
+//     becomes it when there is none and timers are pending or some worker
+//     is busy (whose long handler may hold back what it woke or sent). The
+//     standby counts as asleep for 4. only while it waits
+//     (standby_asleep_); while it is up it decides itself: StandbyWait()
+//     (timers.cc) reports the run quiescent when every other worker sleeps
+//     and no timer is pending.
+//  7. The standby and the last sleeper. StandbyWait() stores
+//     keeper_waiting_, then fence K, then looks at the queues and timers;
+//     with W (1.) a waker interrupts it or it sees the work. The last
+//     worker to park while the standby stands by interrupts it after its
+//     own fence P: either that interruption comes, or the standby's look
+//     after K sees every ask that worker answered (whose timers are then
+//     stale and are not waited for), and on a virtual clock it jumps.
+//  8. A new timer with no keeper: EnsureStandby() (timers.cc) fences, then
+//     reads sleepers_; with P either the parking worker sees the timer
+//     pending (and becomes the standby, 6.) or EnsureStandby() sees it
+//     listed and wakes it as heir.
+//  9. Watching busy workers (take-overs). A busy worker that fills its
+//     runnext slot or starts an outbox batch during a turn stores it,
+//     then a light fence (AsymmetricFence::Light()), then reads
+//     watch_fast_. The standby that stops watching stores watch_fast_ =
+//     false, then the heavy fence, then looks at every slot and outbox
+//     once more; so does LeaveStandby(). Either the busy worker sees
+//     false and asks (RequestWatch()), or the standby sees what waits.
+// 10. Leaving the role (LeaveStandby(), when the standby found an actor to
+//     run): a sleeper is woken as heir to take it over if timers remain
+//     (on a real clock) or something waits behind a busy worker (9.). An
+//     heir parks again at once, without spinning, and becomes the standby
+//     by 6.
+
+#include "runtime/work_stealing_scheduler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "runtime/internal/asymmetric_fence.h"
+#include "runtime/internal/spin_lock.h"
+
+namespace coactor {
+namespace {
+
+// How long an idle worker keeps looking before it sleeps: rounds of a full
+// search with a short pause between (some tens of microseconds in all).
+constexpr int kSpinRounds = 64;
+constexpr int kPausesPerSpinRound = 32;
+// A worker that has been this long in one handler (it delivered nothing,
+// started no turn and flushed nothing meanwhile) is stuck: an idle worker
+// takes the actor waiting in its runnext slot and hands over the messages
+// waiting in its outbox (Go's thieves wait 3 us before they take a running
+// P's runnext). Shorter handlers keep the actors that trade the slot, or a
+// sender and its receiver, on one CPU.
+constexpr int64_t kStuckNanos = 5'000;
+// The longest wait between two attempts at a worker that stays stuck.
+constexpr int64_t kMaxBackoffNanos = 1'000'000;
+// Looks in a row that saw nothing waiting, after which the standby stops
+// looking (and busy workers ask again when something waits).
+constexpr int kQuietTicks = 50;
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void WorkStealingScheduler::SetIdle(Worker* worker, bool idle) {
+  if (worker->idle == idle) return;
+  worker->idle = idle;
+  // Relaxed: a hint for senders (AnyWorkerIdle()); nothing is published.
+  idle_workers_.fetch_add(idle ? 1 : -1, std::memory_order_relaxed);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
+  size_t none = 0;
+  if (!spinning_.compare_exchange_strong(none, 1)) return nullptr;
+  Cell* found = nullptr;
+  for (int round = 0; round < kSpinRounds && found == nullptr; ++round) {
+    // Relaxed: only a hint to stop early.
+    if (stopping_.load(std::memory_order_relaxed)) break;
+    for (int i = 0; i < kPausesPerSpinRound; ++i) {
+      internal::SpinLock::CpuRelax();
+    }
+    found = FindWork(worker);
+    int64_t next_look;
+    if (found == nullptr && takeover_) {
+      found = WatchBusyWorkers(worker, &next_look);
+    }
+  }
+  spinning_.store(0);
+  // A waker that saw us spinning woke nobody. Either its fence (in
+  // WakeOneWorker) comes after this one and it sees spinning_ == 0, or
+  // this one comes after its push and AnyQueuedWork() sees the work. (The
+  // seq_cst store alone would not keep the relaxed loads after it.)
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // More may be waiting than this worker can take: let a sleeper help.
+  if (found != nullptr && AnyQueuedWork()) WakeOneWorker();
+  return found;
+}
+
+bool WorkStealingScheduler::AnyQueuedWork() const {
+  // Relaxed: re-checked after the seq_cst fence in Park().
+  if (injected_size_.load(std::memory_order_relaxed) != 0) return true;
+  for (const auto& worker : workers_) {
+    if (!worker->deque.Empty()) return true;
+  }
+  return false;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
+  for (;;) {
+    // Acquire: pairs with the release increment of a waker.
+    const uint32_t sequence =
+        worker->wake_sequence.load(std::memory_order_acquire);
+    {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      // Never listed twice (see the end of this function).
+      if (std::find(idle_.begin(), idle_.end(), worker) == idle_.end()) {
+        idle_.push_back(worker);
+      }
+      // Relaxed: ordered by the seq_cst fence below (and the mutex).
+      sleepers_.store(idle_.size(), std::memory_order_relaxed);
+    }
+    // Either a waker's fence comes after ours and it sees us in sleepers_,
+    // or ours comes after its push and we see the work below. (The same
+    // with EnsureStandby() for a new timer.)
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const bool running = running_.load();
+    // Stopping (Stop()), queued work waits for the next run.
+    const bool stop = stop_requested_.load();
+    if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      auto it = std::find(idle_.begin(), idle_.end(), worker);
+      if (it != idle_.end()) idle_.erase(it);
+      // Relaxed: as above.
+      sleepers_.store(idle_.size(), std::memory_order_relaxed);
+      return nullptr;
+    }
+    bool stand_by = false;
+    bool interrupt_standby = false;
+    if (running) {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      auto it = std::find(idle_.begin(), idle_.end(), worker);
+      // (Not listed: a waker took us off the list; its bump ends the wait.)
+      if (it != idle_.end()) {
+        const bool all_idle =
+            idle_.size() + (standby_ != nullptr ? 1 : 0) == workers_.size();
+        // Stopping (Stop()): timers wait for the next run.
+        const bool timers = timers_pending_.load() != 0 && !stop;
+        if (standby_ == nullptr && (timers || !all_idle)) {
+          // Someone must keep the timers, or look at the workers still busy
+          // (whose long handlers could hold back what they woke or sent):
+          // this worker stays up to do it.
+          idle_.erase(it);
+          // Relaxed: as above.
+          sleepers_.store(idle_.size(), std::memory_order_relaxed);
+          standby_ = worker;
+          stand_by = true;
+        } else if (all_idle) {
+          // If every worker is now asleep, this one was the last to
+          // register and found no queued work after every other worker had
+          // stopped making any: nothing is runnable or running, so Run()
+          // may return. (A worker still in the list that found work waits
+          // for this mutex to leave it, and that work was queued before we
+          // looked, so we saw it too.) The standby counts as asleep only
+          // while it waits; if it is up, it decides when it next waits.
+          if (!timers && (standby_ == nullptr || standby_asleep_)) {
+            // Release: Run() acquires what every actor did.
+            quiesced_run_.store(run_number_, std::memory_order_release);
+            quiesced_run_.notify_all();
+          }
+          // Every other worker sleeps: the standby may jump a virtual
+          // clock now, or find that the timers it waits for are stale
+          // (asks this worker answered) and the run is over.
+          interrupt_standby = standby_ != nullptr;
+        }
+      }
+    }
+    if (stand_by) {
+      if (Cell* cell = Standby(worker)) return cell;
+      continue;  // Stopping.
+    }
+    if (interrupt_standby) InterruptKeeper();
+    // Acquire: see what the waker published before waking us.
+    worker->wake_sequence.wait(sequence, std::memory_order_acquire);
+    // A waker pops a worker from idle_ and bumps its sequence after letting
+    // go of the lock; a bump meant for an earlier Park() can end this one
+    // while the worker is still listed. A listed worker counts as asleep
+    // for quiescence, so leave the list before doing anything else.
+    {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      auto it = std::find(idle_.begin(), idle_.end(), worker);
+      if (it != idle_.end()) {
+        idle_.erase(it);
+        // Relaxed: as above.
+        sleepers_.store(idle_.size(), std::memory_order_relaxed);
+      }
+    }
+    // Woken to take over the standby role: park again at once (looking for
+    // queued work first), without spinning.
+    // Relaxed: ordered by the wake_sequence acquire above.
+    if (!worker->heir.exchange(false, std::memory_order_relaxed)) {
+      return nullptr;
+    }
+  }
+}
+
+WorkStealingScheduler::Worker* WorkStealingScheduler::PopSleeperLocked() {
+  if (idle_.empty()) return nullptr;
+  Worker* worker = idle_.back();
+  idle_.pop_back();
+  // Relaxed: as in Park().
+  sleepers_.store(idle_.size(), std::memory_order_relaxed);
+  return worker;
+}
+
+void WorkStealingScheduler::WakeSleeper(Worker* worker, bool as_heir) {
+  // Relaxed: published by the release bump below.
+  if (as_heir) worker->heir.store(true, std::memory_order_relaxed);
+  // Release: the sleeper's acquire wait sees what we published.
+  worker->wake_sequence.fetch_add(1, std::memory_order_release);
+  worker->wake_sequence.notify_one();
+}
+
+void WorkStealingScheduler::WakeOneWorker() {
+  // Pairs with the fence in Park() and in Standby(): our queue push is
+  // before these loads.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Relaxed: ordered by the fence above. A spinning worker will find the
+  // work; if it gives up first, its Park() re-check finds it (the same
+  // fence argument as for sleepers).
+  if (spinning_.load(std::memory_order_relaxed) != 0) return;
+  // Relaxed: as above. A sleeper rather than the standby, which keeps its
+  // timers and watch.
+  if (sleepers_.load(std::memory_order_relaxed) != 0) {
+    Worker* worker;
+    {
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      worker = PopSleeperLocked();
+    }
+    if (worker != nullptr) {
+      WakeSleeper(worker, /*as_heir=*/false);
+      return;
+    }
+  }
+  // Relaxed: ordered by the fence above. If the standby is not waiting, it
+  // looks for work before it does (after the same fence).
+  if (keeper_waiting_.load(std::memory_order_relaxed)) InterruptKeeper();
+}
+
+void WorkStealingScheduler::WakeAllWorkers() {
+  InterruptKeeper();
+  std::vector<Worker*> sleeping;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    sleeping.swap(idle_);
+    // Relaxed: as in Park().
+    sleepers_.store(0, std::memory_order_relaxed);
+  }
+  for (Worker* worker : sleeping) {
+    // Release: as in WakeOneWorker().
+    worker->wake_sequence.fetch_add(1, std::memory_order_release);
+    worker->wake_sequence.notify_one();
+  }
+}
+
+void WorkStealingScheduler::RequestWatch() {
+  watch_fast_.store(true);
+  Worker* heir = nullptr;
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    if (standby_ != nullptr) {
+      interrupt = true;
+    } else {
+      heir = PopSleeperLocked();
+    }
+  }
+  // (No standby and no sleeper: the idle workers are looking for work,
+  // and look at the slots too, or become the standby.)
+  if (interrupt) InterruptKeeper();
+  if (heir != nullptr) WakeSleeper(heir, /*as_heir=*/true);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
+    Worker* worker, int64_t* next_look_nanos) {
+  *next_look_nanos = std::numeric_limits<int64_t>::max();
+  const int64_t now = SteadyNanos();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker* other = workers_[i].get();
+    if (other == worker) continue;
+    Worker::Sighting& seen = worker->seen[i];
+    // Relaxed: hints; TrySteal() and TryVisit() order what they take.
+    const uint32_t progress =
+        other->progress.load(std::memory_order_relaxed);
+    const uint64_t delivered =
+        other->delivered.load(std::memory_order_relaxed);
+    if (seen.progress != progress || seen.delivered != delivered) {
+      seen = Worker::Sighting{progress, delivered, now + kStuckNanos,
+                              kStuckNanos};
+    }
+    Cell* next = other->runnext.Peek();
+    // Relaxed: as above.
+    const bool sent = other->outbox_pending.load(
+        std::memory_order_relaxed);
+    if (next == nullptr && !sent) continue;
+    if (now < seen.act_at_nanos) {
+      *next_look_nanos = std::min(*next_look_nanos, seen.act_at_nanos);
+      continue;
+    }
+    // Each attempt costs a heavy fence (an interrupt to the worker's CPU):
+    // the next one waits twice as long, until the worker moves on.
+    seen.backoff_nanos = std::min(2 * seen.backoff_nanos, kMaxBackoffNanos);
+    seen.act_at_nanos = now + seen.backoff_nanos;
+    // Stuck in one handler: take over what it holds back. The receivers
+    // its messages wake come here (our runnext slot and deque).
+    if (sent && other->outbox_lock.TryVisit()) {
+      FlushOutbox(other->outbox, FlushPoint::kTurnEnd, worker);
+      // Relaxed: published by EndVisit().
+      other->outbox_pending.store(false, std::memory_order_relaxed);
+      other->outbox_lock.EndVisit();
+      // What the flush itself sent from here (destructors of dead letters
+      // it had to drop) must not wait in our outbox while we stay idle.
+      FlushOwnOutbox(*worker);
+    }
+    if (next != nullptr && other->runnext.TrySteal(next)) {
+      if (Cell* woken = worker->runnext.Exchange(next)) {
+        worker->deque.Push(woken);
+        WakeOneWorker();
+      }
+    }
+    if (Cell* cell = worker->runnext.Take()) return cell;
+  }
+  return nullptr;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    // Under the lock: a timer added from now on looks at the deadline we
+    // wait for (none yet: every new timer interrupts).
+    keeping_timers_ = true;
+    keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
+  }
+  // Watch the busy workers' slots from the start: one may have filled its
+  // slot while this worker was on its way here, and not asked.
+  StandbyWatch watch;
+  watch.watching = takeover_;
+  if (watch.watching) watch_fast_.store(true);
+  // Whether to look in the queues: at first, and when woken (wakers that
+  // queue work interrupt us). A look at the slots or a timer's deadline
+  // does not: polling busy workers' deques would take from them what they
+  // are about to pop themselves.
+  bool look = true;
+  while (!stopping_.load()) {
+    const bool running = running_.load();
+    // Stopping (Stop()): fire nothing and take nothing (what is queued, and
+    // the timers, wait for the next run), and watch nobody; just wait, for
+    // the run to end (StandbyWait() reports it quiescent) or a new one.
+    // Taking work here would only pause it again and come back for it, at
+    // full speed until the last handler ends.
+    const bool stop = StopRequested();
+    if (running && !stop) {
+      // Relaxed: a hint; FireDueTimers() looks under the lock.
+      if (timers_pending_.load(std::memory_order_relaxed) != 0) {
+        FireDueTimers();
+      }
+      Cell* cell = worker->runnext.Take();  // Woken by a timer we fired.
+      if (cell == nullptr && look) cell = FindWork(worker);
+      if (cell == nullptr) cell = WatchAsStandby(worker, watch);
+      if (cell != nullptr) {
+        LeaveStandby();
+        return cell;
+      }
+    }
+    look = StandbyWait(running, watch.watching && !stop);
+  }
+  LeaveStandby();
+  return nullptr;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
+    Worker* worker, StandbyWatch& watch) {
+  // Relaxed: RequestWatch() sets it after a quiet spell (and interrupts
+  // us); the fences below order it where it matters.
+  if (!takeover_) return nullptr;
+  if (!watch.watching && watch_fast_.load(std::memory_order_relaxed)) {
+    watch.watching = true;
+    watch.quiet_ticks = 0;
+  }
+  if (!watch.watching) return nullptr;
+  int64_t next_look;
+  Cell* cell = WatchBusyWorkers(worker, &next_look);
+  const bool any_waiting = next_look != std::numeric_limits<int64_t>::max();
+  if (cell == nullptr && any_waiting) {
+    // Something waits behind a busy worker: keep looking (a few
+    // microseconds, shorter than any timed wait: spin) until that worker
+    // is stuck, and stop as soon as it moves on (a later deadline) or
+    // nothing waits any more; two actors that trade a slot do that within
+    // a fraction of a microsecond.
+    // Only when that is less than a tick away: after a few take-overs of
+    // a handler that stays stuck, the backoff puts the next one up to
+    // kMaxBackoffNanos away, and spinning all that time (a handler that
+    // sends every few hundred microseconds kept the standby spinning
+    // nearly all the time) is the timed wait's job.
+    const int64_t deadline = next_look;
+    while (cell == nullptr && next_look == deadline &&
+           deadline - SteadyNanos() <= kWatchTickNanos &&
+           !stopping_.load(std::memory_order_relaxed)) {  // Relaxed: a hint.
+      for (int i = 0; i < kPausesPerSpinRound; ++i) {
+        internal::SpinLock::CpuRelax();
+      }
+      cell = WatchBusyWorkers(worker, &next_look);
+    }
+  }
+  if (cell != nullptr) return cell;
+  watch.quiet_ticks = any_waiting ? 0 : watch.quiet_ticks + 1;
+  if (watch.quiet_ticks < kQuietTicks) return nullptr;
+  // Stop looking, unless a slot filled meanwhile: a worker that fills one
+  // from now on sees false and asks (the fences pair as in
+  // NoteRunnextDuringTurn()).
+  // Relaxed: ordered by the heavy fence.
+  watch_fast_.store(false, std::memory_order_relaxed);
+  internal::AsymmetricFence::Heavy();
+  watch.watching = false;
+  for (const auto& other : workers_) {
+    if (other.get() != worker && other->HasSomethingWaiting()) {
+      watch.watching = true;
+    }
+  }
+  if (watch.watching) {
+    watch_fast_.store(true, std::memory_order_relaxed);  // Relaxed: as above.
+    watch.quiet_ticks = 0;
+  }
+  return nullptr;
+}
+
+void WorkStealingScheduler::LeaveStandby() {
+  bool timers;
+  {
+    std::lock_guard<std::mutex> hold(timers_mutex_);
+    keeping_timers_ = false;
+    timers = !timers_.empty();
+  }
+  // Busy workers ask for a watcher again when they fill their slot (before
+  // we look at who is busy: one woken later sees this).
+  const bool was_watching = takeover_ && watch_fast_.exchange(false);
+  Worker* heir = nullptr;
+  bool others_busy;
+  {
+    std::lock_guard<std::mutex> hold(idle_mutex_);
+    standby_ = nullptr;
+    standby_asleep_ = false;
+    others_busy = idle_.size() + 1 < workers_.size();
+    // Someone must keep the timers while this worker runs an actor, which
+    // may take long. (On a virtual clock no time passes meanwhile: the last
+    // worker to go idle keeps the timers.)
+    if (timers && !clock_is_virtual_) heir = PopSleeperLocked();
+  }
+  if (heir == nullptr && was_watching && others_busy) {
+    // A busy worker may have filled its slot having seen true: as when the
+    // standby stops looking (see Standby()), look once more after a fence
+    // that pairs with its light one, and hand the watch on if so.
+    internal::AsymmetricFence::Heavy();
+    bool waiting = false;
+    for (const auto& other : workers_) {
+      if (other->HasSomethingWaiting()) waiting = true;
+    }
+    if (waiting) {
+      watch_fast_.store(true);
+      std::lock_guard<std::mutex> hold(idle_mutex_);
+      heir = PopSleeperLocked();
+    }
+  }
+  if (heir != nullptr) {
+    if (takeover_) watch_fast_.store(true);  // It watches from the start.
+    WakeSleeper(heir, /*as_heir=*/true);
+  }
+}
+
+}  // namespace coactor

@@ -1,0 +1,408 @@
+// WorkStealingScheduler: a worker's loop. It finds an actor (its runnext
+// slot, its deque, the shared injection queue, other workers' deques),
+// runs it for a turn of up to kBudget messages, and hands the sends the
+// turn held back in its outbox to their receivers' mailboxes, waking them
+// onto its own runnext slot or deque. Idle workers and parking are in
+// idle.cc, timers in timers.cc.
+
+#include "runtime/work_stealing_scheduler.h"
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+#include "runtime/internal/actor_end.h"
+#include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/send_errors.h"
+
+namespace coactor {
+namespace {
+
+using internal::ActorState;
+
+// Messages an actor handles before its worker looks at other actors.
+constexpr int kBudget = 128;
+// Every this many picks a worker serves the shared and its own oldest work
+// first, so that two actors handing each other the runnext slot cannot
+// starve the rest (Go uses 61 for its global queue).
+constexpr uint32_t kFairnessInterval = 61;
+// Timer slack for worker threads (Linux): the standby's short waits would
+// otherwise end up to 50 us late.
+constexpr unsigned long kTimerSlackNanos = 1'000;
+
+}  // namespace
+
+void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
+  if (Worker* worker = CurrentWorker()) {
+    MakeRunnableOn(worker, cell, stealable);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> hold(injection_mutex_);
+    injected_.push_back(cell);
+    // Relaxed: a hint read without the lock; PopInjected() re-checks.
+    injected_size_.store(injected_.size(), std::memory_order_relaxed);
+  }
+  WakeOneWorker();
+}
+
+void WorkStealingScheduler::MakeRunnableOn(Worker* worker, Cell* cell,
+                                           bool stealable) {
+  if (stealable) {
+    worker->deque.Push(cell);
+    WakeOneWorker();
+    return;
+  }
+  if (Cell* displaced = worker->runnext.Exchange(cell)) {
+    worker->deque.Push(displaced);
+    WakeOneWorker();
+  }
+  // Woken during a turn (a send, a reply, a spawn), it waits for the turn
+  // to end; an idle worker takes it if that takes long.
+  if (worker->running != nullptr) NoteWaitingDuringTurn();
+}
+
+void WorkStealingScheduler::SpillRunnext(Worker* worker) {
+  if (worker->SpillRunnext()) WakeOneWorker();
+}
+
+void WorkStealingScheduler::FlushHeldOutbox(Worker& locals,
+                                            FlushPoint point) {
+  internal::BiasedLock::OwnerHold hold(locals.outbox_lock);
+  if (!locals.outbox.empty()) FlushOutbox(locals.outbox, point, &locals);
+  // Relaxed: as above.
+  locals.outbox_pending.store(false, std::memory_order_relaxed);
+}
+
+void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
+                                        Worker* worker) {
+  bool stealable = false;
+  if (point == FlushPoint::kMidTurn) {
+    worker->Progress();  // A flood is progress.
+    if (++worker->mid_turn_flushes >= 2) {
+      stealable = true;
+      SpillRunnext(worker);
+    }
+  }
+  // Messages whose receiver finished after they were sent: recorded once
+  // the flush is over, since recording may drop the oldest dead letter,
+  // whose destructor may send (into this outbox, if on a worker).
+  std::vector<DeadLetter> undeliverable;
+  // Flushing may wake actors, but never sends: the outbox is stable here.
+  outbox.Flush([this, worker, stealable, &undeliverable](
+                   const Outbox::Batch& batch, auto for_each_message) {
+    Cell* cell = batch.target;
+    const internal::MessageType* type = batch.type;
+    const internal::PayloadRelocator relocate{type};
+    std::optional<internal::DeadReference> dead;  // Set when refused.
+    const Appended appended = cell->AppendBatch(
+        batch.generation, relocate, for_each_message, [&] {
+          // The receiver finished after these were sent: named, as
+          // DequeScheduler names a message queued for an actor that ends,
+          // unless its cell holds another actor by now.
+          dead = cell->IsClosedLocked() &&
+                         cell->Generation() == batch.generation + 1
+                     ? internal::DeadReference{cell->RecipientName(),
+                                               internal::Undelivered(
+                                                   cell->DisplayName())}
+                     : internal::DeadReference{
+                           "(finished actor)",
+                           absl::FailedPreconditionError(
+                               "the actor finished before this message was "
+                               "delivered")};
+        });
+    if (appended == Appended::kRefused) {
+      for_each_message([&](internal::Payload* message) {
+        undeliverable.push_back(DeadLetter{
+            dead->recipient, dead->reason, ErasedMessage::Adopt(type, message)});
+      });
+    } else if (appended == Appended::kScheduled) {
+      MakeRunnableOn(worker, cell, stealable);
+    }
+  });
+  if (undeliverable.empty()) return;
+  Record(std::nullopt, std::move(undeliverable));
+  // What the destructors of dropped dead letters sent from this worker.
+  if (!outbox.empty()) FlushOutbox(outbox, point, worker);
+}
+
+void WorkStealingScheduler::WorkerMain(Worker* worker) {
+  Worker::SetCurrent(worker);
+#if defined(__linux__)
+  prctl(PR_SET_TIMERSLACK, kTimerSlackNanos, 0, 0, 0);
+#endif
+  while (!stopping_.load()) {
+    Cell* cell = nullptr;
+    if (running_.load() && !StopRequested()) {
+      cell = FindWork(worker);
+      if (cell == nullptr) {
+        SetIdle(worker, true);
+        // On a virtual clock with timers pending, the next work most
+        // likely comes from jumping the clock, which waits until every
+        // worker sleeps: spinning would only delay it.
+        // Relaxed: a hint.
+        if (!clock_is_virtual_ ||
+            timers_pending_.load(std::memory_order_relaxed) == 0) {
+          cell = Spin(worker);
+        }
+      }
+    }
+    if (cell == nullptr) {
+      SetIdle(worker, true);
+      cell = Park(worker);
+      if (cell == nullptr) continue;
+    }
+    if (ABSL_PREDICT_FALSE(worker->idle)) SetIdle(worker, false);
+    while (cell != nullptr) {
+      cell = RunActor(worker, cell);
+      // Sends made outside an actor's turn (monitors' Downs when it ended)
+      // must not wait in the outbox while this worker looks for work.
+      FlushOwnOutbox(*worker);
+      // A worker that always has its next actor at hand (one that keeps
+      // sending to itself, or two that trade the runnext slot) still
+      // counts its picks, and at the fairness pick fires due timers and
+      // serves the shared queue and its own oldest work first. The actor
+      // in hand waits in the deque only if something else runs first: put
+      // there for nothing, an idle worker looking for work (the standby, a
+      // spinner) could take it and split a pair that talks.
+      if (cell != nullptr &&
+          ++worker->picks % kFairnessInterval == 0) {
+        // Relaxed: a hint; FireDueTimers() looks under the lock.
+        if (timers_pending_.load(std::memory_order_relaxed) != 0) {
+          FireDueTimers();
+        }
+        Cell* first = PopInjected();
+        if (first == nullptr) {
+          if (std::optional<Cell*> oldest = worker->deque.Steal()) {
+            first = *oldest;
+          }
+        }
+        if (first != nullptr) {
+          worker->deque.Push(std::exchange(cell, first));
+          WakeOneWorker();
+        }
+      }
+    }
+  }
+  Worker::SetCurrent(nullptr);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
+  // Relaxed: a hint; the queue itself is read under the lock.
+  if (injected_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard<std::mutex> hold(injection_mutex_);
+  if (injected_.empty()) return nullptr;
+  Cell* cell = injected_.front();
+  injected_.pop_front();
+  // Relaxed: as above.
+  injected_size_.store(injected_.size(), std::memory_order_relaxed);
+  return cell;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
+  if (++worker->picks % kFairnessInterval == 0) {
+    // Relaxed: a hint; FireDueTimers() looks under the lock.
+    if (timers_pending_.load(std::memory_order_relaxed) != 0) FireDueTimers();
+    if (Cell* cell = PopInjected()) return cell;
+    if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
+  }
+  if (Cell* cell = worker->TakeOwnWork()) return cell;
+  if (Cell* cell = PopInjected()) return cell;
+  return StealFromOthers(worker);
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::StealFromOthers(
+    Worker* worker) {
+  const size_t n = workers_.size();
+  if (n < 2) return nullptr;
+  // Two rounds: a steal can lose a race with the owner or another thief.
+  for (int round = 0; round < 2; ++round) {
+    const size_t start = worker->NextRandom() % n;
+    for (size_t i = 0; i < n; ++i) {
+      Worker* victim = workers_[(start + i) % n].get();
+      if (victim == worker) continue;
+      if (std::optional<Cell*> cell = victim->deque.Steal()) return *cell;
+    }
+  }
+  return nullptr;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
+                                                             Cell* cell) {
+  // While set, the actor's sends to itself go straight to its inbox.
+  struct RunningScope {
+    RunningScope(Worker& locals, Cell* cell) : locals(locals) {
+      locals.running = cell;
+      locals.mid_turn_flushes = 0;
+    }
+    ~RunningScope() {
+      locals.running = nullptr;
+      locals.mid_turn_flushes = 0;  // Sends from timers start afresh.
+    }
+    Worker& locals;
+  } running(*worker, cell);
+  worker->Progress();  // A new turn (see WatchBusyWorkers()).
+  Worker& locals = *worker;
+  auto finish = [&] {
+    FlushOwnOutbox(locals);
+    Finish(cell);
+    return nullptr;
+  };
+  if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
+  if (cell->State() == ActorState::kStarting) {
+    cell->SetState(ActorState::kWaiting);
+    cell->handle.resume();
+    if (cell->handle.done()) return finish();
+  }
+  for (int budget = kBudget;; --budget) {
+    // Stop(): the message just handled was the last of this run.
+    if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
+    if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
+      // Blocked on a sleep, task or ask: only its wake-up resumes it.
+      FlushOwnOutbox(locals);
+      if (!ResumeIfWoken(cell)) return nullptr;
+      if (cell->handle.done()) return finish();
+      // An actor that blocks and is woken at once (Yield(), Sleep(0))
+      // uses up its budget like one that receives, and gives way.
+      if (budget <= 0) {
+        FlushOwnOutbox(locals);
+        return YieldActor(worker, cell);
+      }
+      continue;
+    }
+    // Look at `incoming` (and errors) when the inbox is empty, and at the
+    // start of each turn if something may overtake what the inbox holds
+    // (see ActorMailbox::SomethingMayOvertake()).
+    if (cell->InboxEmpty() ||
+        (budget == kBudget && cell->SomethingMayOvertake())) {
+      FlushOwnOutbox(locals);
+      std::exception_ptr error;
+      if (!cell->BeginTurn(&error)) return nullptr;
+      if (error) {
+        cell->promise->inbox = nullptr;  // Receive() rethrows instead.
+        cell->promise->delivered_error = std::move(error);
+        cell->handle.resume();
+        if (cell->handle.done()) return finish();
+        continue;
+      }
+    }
+    // At or below zero: blocked passes and errors count too, and may
+    // step over zero.
+    if (budget <= 0) {
+      FlushOwnOutbox(locals);
+      return YieldActor(worker, cell);
+    }
+    // The actor moves the message out of its slot as soon as it resumes,
+    // before it can send anything to itself (which goes to this queue).
+    cell->promise->inbox = cell->TakeMessage();
+    worker->CountDelivered();
+    cell->handle.resume();
+    if (ABSL_PREDICT_FALSE(cell->handle.done())) return finish();
+  }
+}
+
+bool WorkStealingScheduler::ResumeIfWoken(Cell* cell) {
+  std::coroutine_handle<> wake = cell->TakeWakeOrIdle();
+  if (!wake) return false;  // Wake() schedules it again.
+  cell->SetState(ActorState::kRunning);
+  wake.resume();
+  // Still kRunning: it came back to a Receive() (blocking sets kBlocked).
+  if (!cell->handle.done() && cell->State() == ActorState::kRunning) {
+    cell->SetState(ActorState::kWaiting);
+  }
+  return true;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
+                                                               Cell* cell) {
+  // The actor stays runnable. Hand the CPU to the actor it woke, keeping
+  // both on this worker; with nothing else to do, just go on.
+  if (Cell* next = worker->runnext.Take()) {
+    worker->runnext.Exchange(cell);  // Was empty: displaces nothing.
+    return next;
+  }
+  if (worker->deque.Empty() &&
+      // Relaxed: a hint.
+      injected_size_.load(std::memory_order_relaxed) == 0) {
+    return cell;
+  }
+  {
+    std::lock_guard<std::mutex> hold(injection_mutex_);
+    injected_.push_back(cell);
+    // Relaxed: a hint read without the lock.
+    injected_size_.store(injected_.size(), std::memory_order_relaxed);
+  }
+  return nullptr;
+}
+
+WorkStealingScheduler::Cell* WorkStealingScheduler::PauseActor(Worker* worker,
+                                                               Cell* cell) {
+  FlushOwnOutbox(*worker);
+  // Still scheduled, with its messages (and start, or wake-up) waiting:
+  // the next run finds it here. (This worker owns its deque.)
+  worker->deque.Push(cell);
+  return nullptr;
+}
+
+void WorkStealingScheduler::Finish(Cell* cell) {
+  internal::ActorMailbox::Closed closed = cell->Close();
+  const uint32_t generation = closed.generation;  // The actor's.
+  std::vector<ErasedMessage>& undelivered = closed.undelivered;
+  std::vector<internal::ActorMailbox::Monitor>& monitors = closed.monitors;
+  std::exception_ptr exception = cell->promise->exception;
+  std::exchange(cell->handle, nullptr).destroy();
+  cell->promise = nullptr;
+  cell->SetState(ActorState::kFinished);
+  live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
+  // The common end (no failure, nothing undelivered, no monitor) builds no
+  // display name and takes no lock but the pool's (and the registry's for
+  // a named actor).
+  if (exception || !undelivered.empty() || !monitors.empty()) {
+    const std::string display_name = cell->DisplayName();
+    const std::string recipient =
+        internal::RecordedName(cell->RecipientName());
+    std::optional<ActorFailure> failure;
+    if (exception) {
+      failure = ActorFailure{internal::RecordedName(display_name),
+                             internal::DescribeException(exception),
+                             exception};
+    }
+    std::vector<DeadLetter> letters;
+    if (!undelivered.empty()) {
+      const absl::Status reason = internal::Undelivered(display_name);
+      letters.reserve(undelivered.size());
+      for (ErasedMessage& message : undelivered) {
+        letters.push_back(DeadLetter{recipient, reason, std::move(message)});
+      }
+    }
+    Record(std::move(failure), std::move(letters));
+    if (!monitors.empty()) {
+      const Down down = internal::DownNotice(*cell, generation, exception);
+      for (auto& notify : monitors) notify(down);
+    }
+  }
+  // The registry remembers the name for a while (see finished_names_).
+  if (cell->name != nullptr) {
+    std::unique_lock<std::shared_mutex> hold(registry_mutex_);
+    finished_names_.push_back(FinishedName{
+        *cell->name, RegistryEntry{cell, generation}});
+    ForgetOldFinishedNames();
+  }
+  // The name stays with the cell until it is reused, for errors about
+  // stale references to the actor. A retired cell is never reused.
+  if (!cell->Reusable()) return;
+  {
+    std::lock_guard<std::mutex> hold(pool_mutex_);
+    cell->next_free = free_cells_;
+    free_cells_ = cell;
+  }
+}
+
+}  // namespace coactor
