@@ -435,11 +435,7 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
     // Relaxed: as in Park().
     sleepers_.store(0, std::memory_order_relaxed);
   }
-  for (Worker* worker : sleeping) {
-    // Release: as in WakeOneWorker().
-    worker->wake_sequence.fetch_add(1, std::memory_order_release);
-    worker->wake_sequence.notify_one();
-  }
+  for (Worker* worker : sleeping) worker->Unpark();
   InterruptKeeper();  // The standby, if any, looks again (a new run).
   // Acquire: see everything the actors did before the workers slept.
   for (uint64_t done = quiesced_run_.load(std::memory_order_acquire);

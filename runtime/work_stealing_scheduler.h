@@ -488,7 +488,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   // Looks for work a little longer before sleeping; at most one worker
   // spins at a time.
   Cell* Spin(Worker* worker);
-  Cell* StealFromOthers(Worker* worker);
   Cell* PopInjected();
   bool AnyQueuedWork() const;
   // Runs `cell` for up to a budget of messages; returns the next actor to
@@ -557,8 +556,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   void WakeAllWorkers();
   // Under idle_mutex_: takes a sleeping worker off the list, or nullptr.
   Worker* PopSleeperLocked();
-  // Wakes `worker`, taken off the list; `as_heir`: to become the standby.
-  static void WakeSleeper(Worker* worker, bool as_heir);
 
   // The standby (see Standby()) waits on keeper_wakeup_, not on the
   // clock, so that new work, an earlier timer or a cancelled one cuts its

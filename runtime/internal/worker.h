@@ -11,13 +11,14 @@
 // Thread-safety: a Worker belongs to its thread ("owner only" below) but
 // for what other workers read or take: deque (steal), runnext (TrySteal),
 // outbox under outbox_lock (visits), outbox_pending, progress, delivered
-// (relaxed hints), wake_sequence and heir (parking).
+// (relaxed hints), and Unpark().
 #ifndef COACTOR_RUNTIME_INTERNAL_WORKER_H_
 #define COACTOR_RUNTIME_INTERNAL_WORKER_H_
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -126,6 +127,74 @@ class Worker {
     deque.Push(cell);
     return true;
   }
+  // Owner only: an actor stolen from the old end of another worker's deque
+  // (trying each of `workers`, this one among them, from a random one,
+  // twice: a steal can lose a race with the owner or another thief), or
+  // nullptr.
+  StealingCell* StealFromOthers(
+      const std::vector<std::unique_ptr<Worker>>& workers) {
+    const size_t n = workers.size();
+    if (n < 2) return nullptr;
+    for (int round = 0; round < 2; ++round) {
+      const size_t start = NextRandom() % n;
+      for (size_t i = 0; i < n; ++i) {
+        Worker* victim = workers[(start + i) % n].get();
+        if (victim == this) continue;
+        if (std::optional<StealingCell*> cell = victim->deque.Steal()) {
+          return *cell;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // Owner only: `cell` is the running actor while this lives (its sends to
+  // itself go straight to its inbox), and the turn's forced flushes count
+  // from zero.
+  class Turn {
+   public:
+    Turn(Worker& worker, StealingCell* cell) : worker_(worker) {
+      worker_.running = cell;
+      worker_.mid_turn_flushes = 0;
+    }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+    ~Turn() {
+      worker_.running = nullptr;
+      worker_.mid_turn_flushes = 0;  // Sends from timers start afresh.
+    }
+
+   private:
+    Worker& worker_;
+  };
+
+  // Parking (the scheduler's idle protocol, work_stealing/idle.cc). The
+  // owner reads a ticket before it lists itself as asleep, then sleeps
+  // until a waker's Unpark() changes it; a ticket read before an Unpark()
+  // never waits for it.
+  uint32_t ParkTicket() const {
+    // Acquire: pairs with the release increment of a waker.
+    return wake_sequence_.load(std::memory_order_acquire);
+  }
+  void Sleep(uint32_t ticket) {
+    // Acquire: see what the waker published before waking us.
+    wake_sequence_.wait(ticket, std::memory_order_acquire);
+  }
+  // Any thread: wakes the owner from Sleep(); `as_heir`: to take over the
+  // standby role (TakeHeir() tells it).
+  void Unpark(bool as_heir = false) {
+    // Relaxed: published by the release bump below.
+    if (as_heir) heir_.store(true, std::memory_order_relaxed);
+    // Release: the sleeper's acquire wait sees what we published.
+    wake_sequence_.fetch_add(1, std::memory_order_release);
+    wake_sequence_.notify_one();
+  }
+  // Owner only, after Sleep(): whether it was woken as heir (and clears it).
+  bool TakeHeir() {
+    // Relaxed: ordered by the wake_sequence_ acquire in Sleep().
+    return heir_.exchange(false, std::memory_order_relaxed);
+  }
+
   // Whether this worker may have an actor in its runnext slot or messages
   // in its outbox (a hint).
   bool HasSomethingWaiting() const {
@@ -167,12 +236,6 @@ class Worker {
   // ---- Idle and parking -------------------------------------------------------
   // Owner only: counted in the scheduler's idle workers.
   bool idle = true;
-  // Set by the worker that wakes this one to take over the standby role:
-  // it parks again at once instead of spinning. (Relaxed: ordered by the
-  // wake_sequence bump that wakes it.)
-  std::atomic<bool> heir{false};
-  // Bumped to wake the worker from its park.
-  std::atomic<uint32_t> wake_sequence{0};
 
   // Owner only: picks made (every kFairnessInterval-th serves shared and
   // old work first), and the name cache.
@@ -181,6 +244,12 @@ class Worker {
   std::thread thread;
 
  private:
+  // Set by the worker that wakes this one to take over the standby role:
+  // it parks again at once instead of spinning. (Relaxed: ordered by the
+  // wake_sequence_ bump that wakes it.)
+  std::atomic<bool> heir_{false};
+  // Bumped to wake the worker from its park.
+  std::atomic<uint32_t> wake_sequence_{0};
   const void* const owner_;
   uint64_t random_state_;
 };

@@ -3,7 +3,7 @@
 // timers.cc; a worker's loop in worker_loop.cc).
 //
 // A worker that finds no work spins (one at a time), then parks: it sleeps
-// on its futex (Worker::wake_sequence), or, if no other worker does and
+// on its futex (Worker::Sleep()), or, if no other worker does and
 // timers are pending or some worker is busy, it becomes the standby and
 // waits on keeper_wakeup_ instead. The protocol, as invariants:
 //
@@ -149,9 +149,7 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
   for (;;) {
-    // Acquire: pairs with the release increment of a waker.
-    const uint32_t sequence =
-        worker->wake_sequence.load(std::memory_order_acquire);
+    const uint32_t ticket = worker->ParkTicket();
     {
       std::lock_guard<std::mutex> hold(idle_mutex_);
       // Never listed twice (see the end of this function).
@@ -221,8 +219,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
       continue;  // Stopping.
     }
     if (interrupt_standby) InterruptKeeper();
-    // Acquire: see what the waker published before waking us.
-    worker->wake_sequence.wait(sequence, std::memory_order_acquire);
+    worker->Sleep(ticket);
     // A waker pops a worker from idle_ and bumps its sequence after letting
     // go of the lock; a bump meant for an earlier Park() can end this one
     // while the worker is still listed. A listed worker counts as asleep
@@ -238,10 +235,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     }
     // Woken to take over the standby role: park again at once (looking for
     // queued work first), without spinning.
-    // Relaxed: ordered by the wake_sequence acquire above.
-    if (!worker->heir.exchange(false, std::memory_order_relaxed)) {
-      return nullptr;
-    }
+    if (!worker->TakeHeir()) return nullptr;
   }
 }
 
@@ -252,14 +246,6 @@ WorkStealingScheduler::Worker* WorkStealingScheduler::PopSleeperLocked() {
   // Relaxed: as in Park().
   sleepers_.store(idle_.size(), std::memory_order_relaxed);
   return worker;
-}
-
-void WorkStealingScheduler::WakeSleeper(Worker* worker, bool as_heir) {
-  // Relaxed: published by the release bump below.
-  if (as_heir) worker->heir.store(true, std::memory_order_relaxed);
-  // Release: the sleeper's acquire wait sees what we published.
-  worker->wake_sequence.fetch_add(1, std::memory_order_release);
-  worker->wake_sequence.notify_one();
 }
 
 void WorkStealingScheduler::WakeOneWorker() {
@@ -279,7 +265,7 @@ void WorkStealingScheduler::WakeOneWorker() {
       worker = PopSleeperLocked();
     }
     if (worker != nullptr) {
-      WakeSleeper(worker, /*as_heir=*/false);
+      worker->Unpark(/*as_heir=*/false);
       return;
     }
   }
@@ -297,11 +283,7 @@ void WorkStealingScheduler::WakeAllWorkers() {
     // Relaxed: as in Park().
     sleepers_.store(0, std::memory_order_relaxed);
   }
-  for (Worker* worker : sleeping) {
-    // Release: as in WakeOneWorker().
-    worker->wake_sequence.fetch_add(1, std::memory_order_release);
-    worker->wake_sequence.notify_one();
-  }
+  for (Worker* worker : sleeping) worker->Unpark();
 }
 
 void WorkStealingScheduler::RequestWatch() {
@@ -319,7 +301,7 @@ void WorkStealingScheduler::RequestWatch() {
   // (No standby and no sleeper: the idle workers are looking for work,
   // and look at the slots too, or become the standby.)
   if (interrupt) InterruptKeeper();
-  if (heir != nullptr) WakeSleeper(heir, /*as_heir=*/true);
+  if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
@@ -514,7 +496,7 @@ void WorkStealingScheduler::LeaveStandby() {
   }
   if (heir != nullptr) {
     if (takeover_) watch_fast_.store(true);  // It watches from the start.
-    WakeSleeper(heir, /*as_heir=*/true);
+    heir->Unpark(/*as_heir=*/true);
   }
 }
 

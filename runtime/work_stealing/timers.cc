@@ -111,7 +111,7 @@ void WorkStealingScheduler::EnsureStandby() {
     std::lock_guard<std::mutex> hold(idle_mutex_);
     heir = PopSleeperLocked();
   }
-  if (heir != nullptr) WakeSleeper(heir, /*as_heir=*/true);
+  if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
 }
 
 bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {

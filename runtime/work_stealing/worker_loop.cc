@@ -215,39 +215,13 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
   }
   if (Cell* cell = worker->TakeOwnWork()) return cell;
   if (Cell* cell = PopInjected()) return cell;
-  return StealFromOthers(worker);
-}
-
-WorkStealingScheduler::Cell* WorkStealingScheduler::StealFromOthers(
-    Worker* worker) {
-  const size_t n = workers_.size();
-  if (n < 2) return nullptr;
-  // Two rounds: a steal can lose a race with the owner or another thief.
-  for (int round = 0; round < 2; ++round) {
-    const size_t start = worker->NextRandom() % n;
-    for (size_t i = 0; i < n; ++i) {
-      Worker* victim = workers_[(start + i) % n].get();
-      if (victim == worker) continue;
-      if (std::optional<Cell*> cell = victim->deque.Steal()) return *cell;
-    }
-  }
-  return nullptr;
+  return worker->StealFromOthers(workers_);
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
-  // While set, the actor's sends to itself go straight to its inbox.
-  struct RunningScope {
-    RunningScope(Worker& locals, Cell* cell) : locals(locals) {
-      locals.running = cell;
-      locals.mid_turn_flushes = 0;
-    }
-    ~RunningScope() {
-      locals.running = nullptr;
-      locals.mid_turn_flushes = 0;  // Sends from timers start afresh.
-    }
-    Worker& locals;
-  } running(*worker, cell);
+  // While it lasts, the actor's sends to itself go straight to its inbox.
+  const Worker::Turn turn(*worker, cell);
   worker->Progress();  // A new turn (see WatchBusyWorkers()).
   Worker& locals = *worker;
   auto finish = [&] {
