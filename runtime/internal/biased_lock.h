@@ -20,7 +20,8 @@
 //
 // Memory ordering: the owner's release (busy = 0) and a visitor's acquire
 // read of it pass the state to the visitor; the visitor's release (visitor
-// = 0) and the owner's acquire read of it pass it back.
+// = 0) and the owner's acquire read of it pass it back, and the next
+// visitor's acquire CAS passes it on.
 //
 // Thread-safety: OwnerHold by the owning thread only; TryVisit() and
 // EndVisit() by any other thread.
@@ -72,9 +73,13 @@ class BiasedLock {
   bool TryVisit() {
     if (!AsymmetricFence::available()) return false;
     bool none = false;
-    // Relaxed: ordered with the owner's store by the fences.
+    // Acquire: the previous visitor's EndVisit() (release) passes the state
+    // on to this one. (The heavy fence below orders it too, but
+    // ThreadSanitizer does not see fences: two idle workers handing over
+    // one stuck worker's outbox in turn were reported as a race.) Ordered
+    // with the owner's store by the fences.
     if (!visitor_.compare_exchange_strong(none, true,
-                                          std::memory_order_relaxed)) {
+                                          std::memory_order_acquire)) {
       return false;
     }
     AsymmetricFence::Heavy();
