@@ -401,8 +401,12 @@ TEST_P(TakeoverAttackTest, SleepsUnderALongHandlerAreNeverEarlyAndBarelyLate) {
               static_cast<long long>(lateness.total_late_us.load() /
                                      std::max(1, lateness.count.load())));
   EXPECT_EQ(lateness.early.load(), 0);
+  // Without the standby a sleep waited out the 400 ms handler. The bound
+  // is loose on purpose: on a loaded 2-core machine (CI beside other jobs)
+  // a free worker may itself wait several ms for a CPU, and 20 ms failed
+  // there now and then.
 #if !defined(COACTOR_TEST_SANITIZED)
-  EXPECT_LT(lateness.max_late_us.load(), 20'000);
+  EXPECT_LT(lateness.max_late_us.load(), 150'000);
 #endif
 }
 
