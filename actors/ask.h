@@ -63,6 +63,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "actors/actor_ref.h"
+#include "actors/internal/actor_blocking.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/runtime.h"
 
@@ -136,7 +137,7 @@ class PendingReply {
   template <typename Result>
   void Complete(Result&& result) {
     result_.emplace(std::forward<Result>(result));
-    context_.runtime->Wake(context_.cell, handle_);
+    WakeActor(context_, handle_);
   }
   // Complete() with a reply. If moving the reply in throws, the asker
   // (whose ask is claimed: nothing else will answer it) gets an Aborted
@@ -148,7 +149,7 @@ class PendingReply {
       ReplyThrew();
       throw;
     }
-    context_.runtime->Wake(context_.cell, handle_);
+    WakeActor(context_, handle_);
   }
 
  protected:
@@ -324,7 +325,7 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
       return false;
     }
     word.store(token_, std::memory_order_relaxed);
-    context_.cell->SetState(internal::ActorState::kBlocked);
+    internal::BlockActor(*context_.cell);
     return true;
   }
 
@@ -342,7 +343,7 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     // Whatever the scheduler marks a handling actor with (kWaiting with
     // work stealing), for a refusal below.
     const internal::ActorState handling = context_.cell->State();
-    context_.cell->SetState(internal::ActorState::kBlocked);
+    internal::BlockActor(*context_.cell);
     internal::RuntimeAccess::AddGuardedTimer(
         sched_, timeout_nanos_,
         internal::GuardedTimer{&word, token_, &AskAwaiter::Expire, this});
@@ -358,7 +359,7 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
       if (internal::ClaimAsk(word, token_, kOneThread)) {
         // The request was refused (and kept as a dead letter): answer with
         // the refusal and do not suspend.
-        context_.cell->SetState(handling);
+        internal::UnblockActor(*context_.cell, handling);
         this->result_.emplace(std::move(sent));
         return false;
       }
@@ -396,7 +397,7 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   // and await_resume rethrows the exception. Out of line and cold.
   [[gnu::noinline, gnu::cold]] bool SendThrew(internal::ActorState handling) {
     if (internal::ClaimAsk(context_.cell->ask_token, token_, kOneThread)) {
-      context_.cell->SetState(handling);
+      internal::UnblockActor(*context_.cell, handling);
       throw;
     }
     send_exception_ = std::current_exception();

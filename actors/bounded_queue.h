@@ -37,6 +37,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "actors/internal/actor_blocking.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/runtime.h"
 
@@ -125,7 +126,7 @@ class BoundedQueue {
     Awaiter* awaiter;
     internal::ExecutionContext context;
     std::coroutine_handle<> handle;
-    void Wake() const { context.runtime->Wake(context.cell, handle); }
+    void Wake() const { internal::WakeActor(context, handle); }
   };
 
   // Each returns true to suspend the caller. A waiter it completes is
@@ -144,7 +145,7 @@ class BoundedQueue {
     } else if (items_.size() < capacity_) {
       items_.push_back(std::move(put->value_));
     } else {
-      put->context_.cell->SetState(internal::ActorState::kBlocked);
+      internal::BlockActor(*put->context_.cell);
       // Before the lock goes: from then on it may be woken and resumed.
       put->suspended_ = true;
       putters_.push_back({put, put->context_, handle});
@@ -176,7 +177,7 @@ class BoundedQueue {
       // If this throws, the getter's co_await throws; the putter waits on.
       get->value_.emplace(std::move(putter->awaiter->value_));
     } else {
-      get->context_.cell->SetState(internal::ActorState::kBlocked);
+      internal::BlockActor(*get->context_.cell);
       get->suspended_ = true;  // As in PutOrWait().
       getters_.push_back({get, get->context_, handle});
       return true;

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "actors/actor.h"
+#include "actors/internal/actor_blocking.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/runtime.h"
 #include "actors/task.h"
@@ -76,7 +77,9 @@ class TaskState {
       done_.store(true, std::memory_order_release);
       waiter = std::exchange(waiter_, Waiter{});
       // Under the lock: see Withdraw().
-      if (waiter.handle) waiter.runtime->Wake(waiter.cell, waiter.handle);
+      if (waiter.handle) {
+        WakeActor(*waiter.runtime, *waiter.cell, waiter.handle);
+      }
     }
   }
 
@@ -89,7 +92,7 @@ class TaskState {
     if (done_.load(std::memory_order_relaxed)) return false;
     // Blocked before the lock is released, so a Finish() on another thread
     // always wakes a blocked actor.
-    context.cell->SetState(ActorState::kBlocked);
+    BlockActor(*context.cell);
     waiter_ = Waiter{context.runtime, context.cell, handle, owner};
     return true;
   }

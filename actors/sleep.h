@@ -17,6 +17,7 @@
 #include <coroutine>
 
 #include "absl/time/time.h"
+#include "actors/internal/actor_blocking.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/runtime.h"
 
@@ -30,12 +31,13 @@ class [[nodiscard]] Sleep : public internal::ContextBound {
   void await_suspend(std::coroutine_handle<> handle) {
     internal::Runtime* runtime = context_.runtime;
     internal::ActorCell* cell = context_.cell;
-    cell->SetState(internal::ActorState::kBlocked);
+    internal::BlockActor(*cell);
     if (duration_ <= absl::ZeroDuration()) {
-      runtime->Wake(cell, handle);
+      internal::WakeActor(*runtime, *cell, handle);
     } else {
-      runtime->AddTimer(runtime->Now() + duration_,
-                        [runtime, cell, handle] { runtime->Wake(cell, handle); });
+      runtime->AddTimer(runtime->Now() + duration_, [runtime, cell, handle] {
+        internal::WakeActor(*runtime, *cell, handle);
+      });
     }
   }
   void await_resume() const noexcept {}

@@ -44,7 +44,8 @@ enum class ActorState : uint8_t {
   kWaiting,   // Suspended in Receive(), ready for the next message.
   kBlocked,   // Suspended elsewhere (a sleep, a task, an ask); messages wait.
   // Resumed other than by a message; if it suspends still in this state,
-  // it is back in a Receive() (awaitables that block set kBlocked).
+  // it is back in a Receive() (awaitables that block call BlockActor(),
+  // actor_blocking.h).
   kRunning,
   kFinished,  // Returned or threw; the frame is gone.
 };
