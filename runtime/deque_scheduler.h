@@ -542,6 +542,8 @@ class DequeScheduler final : private internal::Runtime,
   void ForgetOldFinishedNames();
 };
 
+static_assert(Scheduler<DequeScheduler>);  // runtime/scheduler.h
+
 // ---- Templates ------------------------------------------------------------
 
 template <typename M>

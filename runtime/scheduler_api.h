@@ -42,6 +42,7 @@
 #include "runtime/erased_message.h"
 #include "runtime/internal/held_message.h"
 #include "runtime/internal/send_errors.h"
+#include "runtime/scheduler.h"
 #include "runtime/timer_id.h"
 
 namespace coactor {
@@ -245,16 +246,14 @@ class SchedulerApi {
 // NotFound, FailedPrecondition (it has finished) or InvalidArgument (it
 // receives another type).
 //
-//   template <typename Sched>
+//   template <coactor::Scheduler Sched>
 //   void Greet(Sched& sched) {
 //     auto printer = coactor::Find<std::string>(sched, "printer");
 //     if (printer.ok()) sched.Send(*printer, "hello").IgnoreError();
 //   }
-template <typename Msg, typename Scheduler>
-  requires std::is_base_of_v<SchedulerApi<Scheduler>, Scheduler>
+template <typename Msg, Scheduler Sched>
 [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-absl::StatusOr<ActorRef<Msg>> Find(const Scheduler& sched,
-                                   std::string_view name) {
+absl::StatusOr<ActorRef<Msg>> Find(const Sched& sched, std::string_view name) {
   return sched.template Find<Msg>(name);
 }
 

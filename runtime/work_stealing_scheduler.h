@@ -684,6 +684,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   void ForgetOldFinishedNames();
 };
 
+static_assert(Scheduler<WorkStealingScheduler>);  // runtime/scheduler.h
+
 // ---- Templates ------------------------------------------------------------
 
 template <typename M>
