@@ -11,13 +11,14 @@
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
 #include "bench/runner/runner.h"
+#include "runtime/scheduler.h"
 
 namespace {
 
 constexpr int kStages = 4;
 
 // A stage forwards every word to `next`; an empty word ends the relay.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 coactor::Actor<std::string> Stage(Sched& sched,
                                   coactor::ActorRef<std::string> next) {
   for (;;) {
@@ -40,7 +41,7 @@ coactor::Actor<std::string> Sink(int64_t& words, int64_t& letters) {
 
 // word_relay: n words, each longer than the small-string buffer, pass
 // through 4 stages to a sink; items = 4n messages.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 coactor::comparison::Outcome WordRelay(Sched& sched, int64_t n) {
   int64_t words = 0, letters = 0;
   coactor::ActorRef<std::string> next = sched.Spawn(Sink(words, letters));

@@ -13,6 +13,7 @@
 #include "actors/actor.h"
 #include "actors/receive.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 
 ABSL_FLAG(int, n, 100, "the count to start from");
 ABSL_FLAG(bool, quiet, false,
@@ -36,7 +37,9 @@ coactor::Actor<int> QuietPrinter(int64_t& received) {
   }
 }
 
-coactor::Actor<int> Counter(coactor::DequeScheduler& sched) {
+// Runs on any scheduler (coactor::Scheduler); main() picks the deque one.
+template <coactor::Scheduler Sched>
+coactor::Actor<int> Counter(Sched& sched) {
   for (;;) {
     int n = co_await coactor::Receive<int>();
     if (n == 0) co_return;

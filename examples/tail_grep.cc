@@ -18,6 +18,7 @@
 #include "actors/receive.h"
 #include "actors/sleep.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 
 ABSL_FLAG(std::string, file, "/tmp/t.txt", "the file to follow");
 ABSL_FLAG(std::string, pattern, "python", "what matching lines contain");
@@ -32,9 +33,13 @@ using coactor::ActorRef;
 using coactor::DequeScheduler;
 using coactor::Receive;
 
+// The actors run on any scheduler (coactor::Scheduler); main() picks the
+// deque one.
+
 // Started by its first message; reads from the end of the file on.
-Actor<int> Follow(DequeScheduler& sched, std::string path,
-                  ActorRef<std::string> target, absl::Duration poll) {
+template <coactor::Scheduler Sched>
+Actor<int> Follow(Sched& sched, std::string path, ActorRef<std::string> target,
+                  absl::Duration poll) {
   co_await Receive<int>();
   std::ifstream file(path);
   file.seekg(0, std::ios::end);  // fd.seek(0, 2)
@@ -59,7 +64,8 @@ Actor<int> Follow(DequeScheduler& sched, std::string path,
   }
 }
 
-Actor<std::string> Grep(DequeScheduler& sched, std::string pattern,
+template <coactor::Scheduler Sched>
+Actor<std::string> Grep(Sched& sched, std::string pattern,
                         ActorRef<std::string> target, int max_matches) {
   for (int matches = 0; matches < max_matches;) {
     std::string line = co_await Receive<std::string>();
@@ -70,7 +76,8 @@ Actor<std::string> Grep(DequeScheduler& sched, std::string pattern,
   }
 }
 
-Actor<std::string> Broadcast(DequeScheduler& sched,
+template <coactor::Scheduler Sched>
+Actor<std::string> Broadcast(Sched& sched,
                              std::vector<ActorRef<std::string>> targets) {
   for (;;) {
     std::string item = co_await Receive<std::string>();

@@ -9,6 +9,11 @@
 #   // EXPECT-COUNT: N        optional: exactly N "error:" lines, each
 #                             matching EXPECT (one per statement of a case
 #                             that lists several mistakes of one kind)
+#   // EXPECT-NOTE: <ERE>     optional: some line of the output (a note
+#                             under the error, say) must match too
+#   // REJECT: <ERE>          optional: no line of the output may match
+#                             (say "in instantiation of": no template
+#                             backtrace)
 #
 # A case must fail to compile, and its first error must match: a later
 # error that matches does not count, because users read the first one.
@@ -27,6 +32,8 @@ for case_file in "$@"; do
   flags=$(sed -n 's|^// FLAGS: *||p' "$case_file" | head -1)
   expect=$(sed -n 's|^// EXPECT: *||p' "$case_file" | head -1)
   expect_count=$(sed -n 's|^// EXPECT-COUNT: *||p' "$case_file" | head -1)
+  expect_note=$(sed -n 's|^// EXPECT-NOTE: *||p' "$case_file" | head -1)
+  reject=$(sed -n 's|^// REJECT: *||p' "$case_file" | head -1)
   compiler=${compiler:-clang++-16}
   flags=${flags:--std=c++20}
   count=$((count + 1))
@@ -55,6 +62,14 @@ for case_file in "$@"; do
     echo "FAIL $name: expected $expect_count errors matching: $expect"
     echo "  got $errors errors, $matching of them matching"
     grep -E '(fatal )?error:' <<<"$output" | head -30 | sed 's/^/  | /'
+    failures=$((failures + 1))
+  elif [[ -n $expect_note ]] && ! grep -qE -- "$expect_note" <<<"$output"; then
+    echo "FAIL $name: no line of the output matches: $expect_note"
+    echo "$output" | head -20 | sed 's/^/  | /'
+    failures=$((failures + 1))
+  elif [[ -n $reject ]] && grep -qE -- "$reject" <<<"$output"; then
+    echo "FAIL $name: a line of the output matches: $reject"
+    grep -E -- "$reject" <<<"$output" | head -5 | sed 's/^/  | /'
     failures=$((failures + 1))
   else
     echo "ok   $name ($compiler $flags): $first_error" | cut -c1-220
