@@ -10,8 +10,6 @@
 #ifndef COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
 #define COACTOR_RUNTIME_INTERNAL_RING_QUEUE_H_
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
@@ -23,32 +21,12 @@
 
 namespace coactor::internal {
 
-// Memory for rings of trivially copyable elements. Large rings are mapped
-// with their pages populated in one system call: a flooded mailbox
-// (millions of messages) otherwise takes a page fault every 4 KiB. Free
-// functions, so that a ring stays four words (an idle actor has two).
-inline constexpr size_t kPopulateRingsFrom = size_t{1} << 20;
-
+// Memory for rings of trivially copyable elements (malloc's: a ring is
+// moved element by element, never reallocated in place).
 inline void* AllocateRing(size_t bytes) {
-  void* memory;
-  if (bytes >= kPopulateRingsFrom) {
-    memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (memory == MAP_FAILED) memory = nullptr;
-  } else {
-    memory = std::malloc(bytes);
-  }
+  void* memory = std::malloc(bytes);
   if (memory == nullptr) throw std::bad_alloc();
   return memory;
-}
-
-inline void FreeRing(void* memory, size_t bytes) {
-  if (memory == nullptr) return;
-  if (bytes >= kPopulateRingsFrom) {
-    munmap(memory, bytes);
-  } else {
-    std::free(memory);
-  }
 }
 
 template <typename T, typename Relocator>
@@ -66,7 +44,7 @@ class RingQueue {
         relocator_(relocator) {}
   RingQueue(const RingQueue&) = delete;
   RingQueue& operator=(const RingQueue&) = delete;
-  ~RingQueue() { FreeRing(buffer_, capacity_ * sizeof(T)); }
+  ~RingQueue() { std::free(buffer_); }
 
   bool empty() const { return head_ == tail_; }
   size_t size() const { return tail_ - head_; }
@@ -91,10 +69,6 @@ class RingQueue {
   // the next ReserveBack().
   T* PopFront() { return &buffer_[head_++ & (capacity_ - 1)]; }
 
-  // For elements whose relocation depends on state (an actor's message
-  // type); only while empty.
-  void set_relocator(Relocator relocator) { relocator_ = relocator; }
-
   void swap(RingQueue& other) noexcept {
     std::swap(buffer_, other.buffer_);
     std::swap(capacity_, other.capacity_);
@@ -115,7 +89,7 @@ class RingQueue {
       relocator_(&bigger[i & (new_capacity - 1)],
                  &buffer_[i & (capacity_ - 1)]);
     }
-    FreeRing(buffer_, capacity_ * sizeof(T));
+    std::free(buffer_);
     buffer_ = bigger;
     capacity_ = new_capacity;
   }
