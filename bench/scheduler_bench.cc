@@ -17,6 +17,15 @@
 // workload checks its own result and fails the run if a message was lost.
 // BM_LineTransfer shows what moving a cache line between two threads costs
 // on the machine at that moment, beside the figures that depend on it.
+//
+// Counter/printer is the comparison's workload (bench/savina/workloads.h).
+// The others are this file's own on purpose, not copies: ping-pong and big
+// end without the comparison's stop messages (ping-pong's final ball, big's
+// sink and exits: callgrind counts +0.2% and +0.7% for the comparison's
+// versions at 1 worker), which keeps the per-message instruction counts
+// that the runtime's changes are checked against; the fork-join workloads
+// compute eight sines per message where the comparison's compute one, to
+// pair with BM_ComputeCeiling; fan-in has no twin there.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -29,6 +38,7 @@
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
 #include "benchmark/benchmark.h"
+#include "bench/savina/workloads.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
@@ -59,33 +69,28 @@ ABSL_ATTRIBUTE_NOINLINE double Compute(double theta) {
 
 // ---- Counter/printer: one pair talking by name --------------------------------
 
-Actor<int> SummingPrinter(int64_t& sum) {
-  for (;;) sum += co_await Receive<int>();
-}
-
-template <typename Sched>
-Actor<int> Counter(Sched& sched) {
-  for (;;) {
-    int n = co_await Receive<int>();
-    if (n == 0) co_return;
-    sched.Send("printer", n).IgnoreError();
-    sched.Send("counter", n - 1).IgnoreError();
-  }
-}
-
-template <typename Sched>
-void BM_CounterPrinter(benchmark::State& state) {
-  constexpr int kN = 500'000;
+// Runs a workload of bench/savina/workloads.h (which verifies its own
+// result: a lost or extra message fails the run) once per iteration on a
+// fresh scheduler; items are what it reports it processed.
+template <typename Sched, typename Workload>
+void RunSavina(benchmark::State& state, Workload workload, int64_t size) {
+  int64_t items = 0;
   for (auto _ : state) {
     auto sched = MakeScheduler<Sched>(state.range(0));
-    int64_t sum = 0;
-    sched->Spawn("printer", SummingPrinter(sum)).IgnoreError();
-    sched->Spawn("counter", Counter(*sched)).IgnoreError();
-    sched->Send("counter", kN).IgnoreError();
-    sched->Run().IgnoreError();
-    Check(state, sum == int64_t{kN} * (kN + 1) / 2, "lost messages");
+    savina::Outcome outcome = workload(*sched, size);
+    Check(state, outcome.ok, outcome.error.c_str());
+    items += outcome.items;
   }
-  state.SetItemsProcessed(state.iterations() * 2 * kN);
+  state.SetItemsProcessed(items);
+}
+
+// Savina's counter_printer: 2 x 500,000 messages.
+template <typename Sched>
+void BM_CounterPrinter(benchmark::State& state) {
+  RunSavina<Sched>(
+      state,
+      [](Sched& sched, int64_t n) { return savina::CounterPrinter(sched, n); },
+      500'000);
 }
 
 // ---- Ping-pong: one pair talking by reference ----------------------------------
