@@ -40,12 +40,13 @@
 #include "benchmark/benchmark.h"
 #include "bench/savina/workloads.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
 namespace {
 
-template <typename Sched>
+template <Scheduler Sched>
 std::unique_ptr<Sched> MakeScheduler(int threads) {
   if constexpr (std::is_same_v<Sched, DequeScheduler>) {
     (void)threads;
@@ -72,7 +73,7 @@ ABSL_ATTRIBUTE_NOINLINE double Compute(double theta) {
 // Runs a workload of bench/savina/workloads.h (which verifies its own
 // result: a lost or extra message fails the run) once per iteration on a
 // fresh scheduler; items are what it reports it processed.
-template <typename Sched, typename Workload>
+template <Scheduler Sched, typename Workload>
 void RunSavina(benchmark::State& state, Workload workload, int64_t size) {
   int64_t items = 0;
   for (auto _ : state) {
@@ -85,7 +86,7 @@ void RunSavina(benchmark::State& state, Workload workload, int64_t size) {
 }
 
 // Savina's counter_printer: 2 x 500,000 messages.
-template <typename Sched>
+template <Scheduler Sched>
 void BM_CounterPrinter(benchmark::State& state) {
   RunSavina<Sched>(
       state,
@@ -100,7 +101,7 @@ struct Ball {
   int hits_left;
 };
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<Ball> Player(Sched& sched, int64_t& hits) {
   ActorRef<Ball> self = co_await Self();
   for (;;) {
@@ -111,7 +112,7 @@ Actor<Ball> Player(Sched& sched, int64_t& hits) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 void BM_PingPong(benchmark::State& state) {
   constexpr int kHits = 1'000'000;
   for (auto _ : state) {
@@ -136,7 +137,7 @@ Actor<int> ThroughputWorker(int64_t& handled, double& sink) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> ThroughputDriver(Sched& sched, std::vector<ActorRef<int>>& workers) {
   int per_worker = co_await Receive<int>();
   for (int i = 0; i < per_worker; ++i) {
@@ -144,7 +145,7 @@ Actor<int> ThroughputDriver(Sched& sched, std::vector<ActorRef<int>>& workers) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 void BM_ForkJoinThroughput(benchmark::State& state) {
   constexpr int kWorkers = 64;
   constexpr int kPerWorker = 4'000;
@@ -222,7 +223,7 @@ struct BigMessage {
   ActorRef<BigMessage> from;  // Empty for a pong.
 };
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<BigMessage> BigActor(Sched& sched,
                            const std::vector<ActorRef<BigMessage>>& everyone,
                            int pings, uint64_t seed, int64_t& received) {
@@ -247,7 +248,7 @@ Actor<BigMessage> BigActor(Sched& sched,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 void BM_Big(benchmark::State& state) {
   constexpr int kActors = 256;
   constexpr int kPings = 2'000;
@@ -272,7 +273,7 @@ void BM_Big(benchmark::State& state) {
 
 // ---- Fork-join creation: spawn many actors, one message each, all finish -------
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> OneShot(Sched& sched, ActorRef<int> done) {
   int n = co_await Receive<int>();
   sched.Send(done, static_cast<int>(Compute(n) > 0)).IgnoreError();
@@ -285,7 +286,7 @@ Actor<int> DoneCounter(int64_t& count) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> Creator(Sched& sched, ActorRef<int> done) {
   int count = co_await Receive<int>();
   for (int i = 0; i < count; ++i) {
@@ -293,7 +294,7 @@ Actor<int> Creator(Sched& sched, ActorRef<int> done) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 void BM_ForkJoinCreation(benchmark::State& state) {
   constexpr int kActors = 100'000;
   for (auto _ : state) {
@@ -318,13 +319,13 @@ Actor<int> FanInSink(int64_t& received) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> FanInSource(Sched& sched, ActorRef<int> sink) {
   int count = co_await Receive<int>();
   for (int i = 0; i < count; ++i) sched.Send(sink, i).IgnoreError();
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 void BM_FanIn(benchmark::State& state) {
   constexpr int kSenders = 16;
   constexpr int kPerSender = 62'500;  // 1 million messages.

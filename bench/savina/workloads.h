@@ -1,8 +1,8 @@
 // The comparison workloads, written once against the coactor API as
-// templates over the scheduler type `Sched` (DequeScheduler or
-// WorkStealingScheduler), run by savina_runner.cc and compared with CAF
-// (bench/caf) and Beazley's Python original (bench/python) by
-// bench/compare.py.
+// templates over the scheduler (`template <Scheduler Sched>`: any
+// coactor::Scheduler, DequeScheduler or WorkStealingScheduler), run by
+// savina_runner.cc and compared with CAF (bench/caf) and Beazley's Python
+// original (bench/python) by bench/compare.py.
 //
 //   coactor::WorkStealingScheduler sched(2);
 //   coactor::savina::Outcome outcome =
@@ -38,6 +38,7 @@
 #include "actors/receive.h"
 #include "bench/runner/outcome.h"
 #include "bench/savina/report.h"
+#include "runtime/scheduler.h"
 
 namespace coactor::savina {
 
@@ -76,7 +77,7 @@ inline Actor<int> SummingPrinter(int64_t& sum) {
   for (;;) sum += co_await Receive<int>();
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> Counter(Sched& sched) {
   for (;;) {
     int n = co_await Receive<int>();
@@ -86,7 +87,7 @@ Actor<int> Counter(Sched& sched) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome CounterPrinter(Sched& sched, int64_t n) {
   Outcome outcome;
   int64_t sum = 0;
@@ -108,7 +109,7 @@ struct Ball {
   int hits_left;  // -1: the game is over, stop.
 };
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<Ball> Player(Sched& sched, int64_t& hits) {
   ActorRef<Ball> self = co_await Self();
   for (;;) {
@@ -123,7 +124,7 @@ Actor<Ball> Player(Sched& sched, int64_t& hits) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome PingPong(Sched& sched, int64_t n) {
   Outcome outcome;
   int64_t ping_hits = 0, pong_hits = 0;
@@ -148,7 +149,7 @@ struct Retrieve {
 };
 using CountMsg = std::variant<Increment, Retrieve>;
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<CountMsg> CountingActor(Sched& sched) {
   int64_t count = 0;
   for (;;) {
@@ -162,7 +163,7 @@ Actor<CountMsg> CountingActor(Sched& sched) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int64_t> CountingProducer(Sched& sched, ActorRef<CountMsg> counter,
                                 int64_t n, int64_t& result) {
   ActorRef<int64_t> self = co_await Self();
@@ -171,7 +172,7 @@ Actor<int64_t> CountingProducer(Sched& sched, ActorRef<CountMsg> counter,
   result = co_await Receive<int64_t>();
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome Counting(Sched& sched, int64_t n) {
   Outcome outcome;
   int64_t result = -1;
@@ -191,7 +192,7 @@ inline constexpr int kRingSize = 503;
 
 // A token is the number of hops left (>= 0); a negative value -(i + 1) is the
 // stop lap started by node i, which ends every node once.
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> RingNode(Sched& sched, const std::vector<ActorRef<int>>& ring,
                     int index, int64_t& hops_seen) {
   const ActorRef<int>& next = ring[(index + 1) % ring.size()];
@@ -211,7 +212,7 @@ Actor<int> RingNode(Sched& sched, const std::vector<ActorRef<int>>& ring,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome ThreadRing(Sched& sched, int64_t n) {
   Outcome outcome;
   int64_t hops_seen = 0;
@@ -244,7 +245,7 @@ inline Actor<int> ThroughputWorker(int64_t per_worker, int64_t& handled,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> ThroughputDriver(Sched& sched,
                             const std::vector<ActorRef<int>>& workers) {
   int per_worker = co_await Receive<int>();
@@ -255,7 +256,7 @@ Actor<int> ThroughputDriver(Sched& sched,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome ForkJoinThroughput(Sched& sched, int64_t m) {
   Outcome outcome;
   std::vector<int64_t> handled(kThroughputWorkers * internal::kPad, 0);
@@ -284,7 +285,7 @@ Outcome ForkJoinThroughput(Sched& sched, int64_t m) {
 // ---- fork_join_creation: spawn n actors, one message each, all finish -----------
 // items = n actors.
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> OneShot(Sched& sched, ActorRef<int> done) {
   int n = co_await Receive<int>();
   sched.Send(done, static_cast<int>(bench::Compute(n) > -10)).IgnoreError();
@@ -294,7 +295,7 @@ inline Actor<int> DoneCounter(int64_t expected, int64_t& count) {
   while (count < expected) count += co_await Receive<int>();
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> Creator(Sched& sched, ActorRef<int> done) {
   int count = co_await Receive<int>();
   for (int i = 0; i < count; ++i) {
@@ -302,7 +303,7 @@ Actor<int> Creator(Sched& sched, ActorRef<int> done) {
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome ForkJoinCreation(Sched& sched, int64_t n) {
   Outcome outcome;
   int64_t count = 0;
@@ -329,7 +330,7 @@ struct BigMessage {
   ActorRef<BigMessage> from;  // For a ping.
 };
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<BigMessage> BigActor(Sched& sched,
                            const std::vector<ActorRef<BigMessage>>& everyone,
                            ActorRef<int> sink, int64_t pings, uint64_t seed,
@@ -364,7 +365,7 @@ Actor<BigMessage> BigActor(Sched& sched,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> BigSink(Sched& sched,
                    const std::vector<ActorRef<BigMessage>>& everyone,
                    int64_t& reports) {
@@ -376,7 +377,7 @@ Actor<int> BigSink(Sched& sched,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome Big(Sched& sched, int64_t pings) {
   Outcome outcome;
   std::vector<ActorRef<BigMessage>> everyone(kBigActors);
@@ -434,7 +435,7 @@ struct MallMessage {
   int64_t meetings;                // For kMeetingCount.
 };
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<MallMessage> Mall(Sched& sched, int64_t meetings, int creatures,
                         int64_t& total_meetings) {
   std::optional<MallMessage> waiting;
@@ -462,7 +463,7 @@ Actor<MallMessage> Mall(Sched& sched, int64_t meetings, int creatures,
   total_meetings = sum;
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<CreatureMessage> Creature(Sched& sched, ActorRef<MallMessage> mall,
                                 Color color) {
   ActorRef<CreatureMessage> self = co_await Self();
@@ -491,7 +492,7 @@ Actor<CreatureMessage> Creature(Sched& sched, ActorRef<MallMessage> mall,
       .IgnoreError();
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome Chameneos(Sched& sched, int64_t meetings) {
   Outcome outcome;
   int64_t total_meetings = -1;
@@ -532,7 +533,7 @@ struct ConsumerMessage {
   int64_t value;  // < 0: stop.
 };
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<ManagerMessage> BufferManager(
     Sched& sched, const std::vector<ActorRef<int>>& producers,
     const std::vector<ActorRef<ConsumerMessage>>& consumers) {
@@ -591,7 +592,7 @@ Actor<ManagerMessage> BufferManager(
 
 // Producer `index` makes the values index * per_producer + 1 ...
 // (index + 1) * per_producer, one per request.
-template <typename Sched>
+template <Scheduler Sched>
 Actor<int> Producer(Sched& sched, const ActorRef<ManagerMessage>& manager,
                     int index, int64_t per_producer, double& sink) {
   for (int64_t made = 0; made < per_producer; ++made) {
@@ -607,7 +608,7 @@ Actor<int> Producer(Sched& sched, const ActorRef<ManagerMessage>& manager,
       .IgnoreError();
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Actor<ConsumerMessage> Consumer(Sched& sched,
                                 const ActorRef<ManagerMessage>& manager,
                                 int index, int64_t& consumed, int64_t& sum,
@@ -625,7 +626,7 @@ Actor<ConsumerMessage> Consumer(Sched& sched,
   }
 }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome BoundedBuffer(Sched& sched, int64_t size) {
   Outcome outcome;
   const int64_t per_producer = size / kProducers;
@@ -672,7 +673,7 @@ Outcome BoundedBuffer(Sched& sched, int64_t size) {
 
 inline Actor<int> IdleActor() { co_await Receive<int>(); }
 
-template <typename Sched>
+template <Scheduler Sched>
 Outcome IdleActorMemory(Sched& sched, int64_t n) {
   Outcome outcome;
   // The references are the harness's: their pages are touched before the
