@@ -14,8 +14,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <set>
+#include <utility>
 #include <vector>
+
+#include "gtest/gtest.h"
 
 namespace coactor::testing {
 
@@ -65,6 +69,34 @@ void Bound(Program& program, size_t max_messages) {
       if (start.hops > 0) --start.hops;
     }
   }
+}
+
+// Senders that are not actors, in a log's (from, id) pairs.
+inline constexpr int kExternal = -1;  // Sent by the test, before Run().
+inline constexpr int kTimer = -2;     // Sent by a SendAfter timer.
+
+// Adds every message actor `to` received to `received`, and checks that
+// each sender's messages to it (the actors' and the test's, `external`)
+// arrived in the order sent. Messages from timers have no order. `logs[i]`
+// has `received`, (from, id) pairs in the order received, and `sent`, (to,
+// id) pairs sent directly (not by a timer), in the order sent.
+template <typename Logs>
+void CheckReceived(const Logs& logs,
+                   const std::vector<std::vector<uint64_t>>& external, int to,
+                   std::multiset<uint64_t>& received) {
+  std::map<int, std::vector<uint64_t>> by_sender;
+  for (const auto& [from, id] : logs[to].received) {
+    received.insert(id);
+    if (from != kTimer) by_sender[from].push_back(id);
+  }
+  std::map<int, std::vector<uint64_t>> sent_to;
+  if (!external[to].empty()) sent_to[kExternal] = external[to];
+  for (size_t from = 0; from < logs.size(); ++from) {
+    for (const auto& [target, id] : logs[from].sent) {
+      if (target == to) sent_to[static_cast<int>(from)].push_back(id);
+    }
+  }
+  EXPECT_EQ(by_sender, sent_to) << "per-sender order at actor " << to;
 }
 
 }  // namespace coactor::testing

@@ -51,6 +51,8 @@ namespace coactor {
 namespace {
 
 using testing::Expected;
+using testing::kExternal;
+using testing::kTimer;
 using testing::Mix;
 using testing::Start;
 using testing::Total;
@@ -131,8 +133,6 @@ Program MakeProgram(uint64_t seed) {
 
 // ---- Messages and actors ------------------------------------------------------
 
-constexpr int kExternal = -1;  // Sent by the test, before Run().
-constexpr int kTimer = -2;     // Sent by a SendAfter timer.
 
 struct Small {
   uint64_t id;
@@ -252,21 +252,7 @@ Outcome RunProgram(Sched& sched, const Program& program,
     const Log& log = world.logs[to];
     EXPECT_EQ(log.corrupted, 0) << "actor " << to;
     outcome.received.emplace_back();
-    // Per sender, in the order received.
-    std::map<int, std::vector<uint64_t>> by_sender;
-    for (const auto& [from, id] : log.received) {
-      outcome.received.back().insert(id);
-      if (from != kTimer) by_sender[from].push_back(id);
-    }
-    // Each sender's messages to `to`, in the order sent.
-    std::map<int, std::vector<uint64_t>> sent_to;
-    if (!external[to].empty()) sent_to[kExternal] = external[to];
-    for (int from = 0; from < program.actors; ++from) {
-      for (const auto& [target, id] : world.logs[from].sent) {
-        if (target == to) sent_to[from].push_back(id);
-      }
-    }
-    EXPECT_EQ(by_sender, sent_to) << "per-sender order at actor " << to;
+    testing::CheckReceived(world.logs, external, to, outcome.received.back());
   }
   std::sort(ended.begin(), ended.end());
   std::vector<std::string> all;

@@ -46,6 +46,8 @@ namespace coactor {
 namespace {
 
 using testing::Expected;
+using testing::kExternal;
+using testing::kTimer;
 using testing::Mix;
 using testing::Start;
 using testing::Total;
@@ -151,8 +153,6 @@ Program MakeProgram(uint64_t seed) {
   return program;
 }
 
-constexpr int kExternal = -1;
-constexpr int kTimer = -2;
 
 struct Msg {
   uint64_t id;
@@ -264,19 +264,7 @@ Outcome RunProgram(Sched& sched, const Program& program,
     EXPECT_EQ(log.early_sleeps, 0) << "actor " << to;
     EXPECT_EQ(log.failed_asks, 0) << "actor " << to;
     outcome.received.emplace_back();
-    std::map<int, std::vector<uint64_t>> by_sender;
-    for (const auto& [from, id] : log.received) {
-      outcome.received.back().insert(id);
-      if (from != kTimer) by_sender[from].push_back(id);
-    }
-    std::map<int, std::vector<uint64_t>> sent_to;
-    if (!external[to].empty()) sent_to[kExternal] = external[to];
-    for (int from = 0; from < program.actors; ++from) {
-      for (const auto& [target, id] : world.logs[from].sent) {
-        if (target == to) sent_to[from].push_back(id);
-      }
-    }
-    EXPECT_EQ(by_sender, sent_to) << "per-sender order at actor " << to;
+    testing::CheckReceived(world.logs, external, to, outcome.received.back());
   }
   EXPECT_EQ(sched.live_actors(), 1u);  // The echo.
   EXPECT_TRUE(sched.dead_letters().empty())
