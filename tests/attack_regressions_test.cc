@@ -37,6 +37,7 @@
 #include "runtime/dead_letter.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -81,13 +82,7 @@ class OnEachScheduler : public ::testing::TestWithParam<int> {
  protected:
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam() == 0) {
-      DequeScheduler sched;
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam());
-      program(sched);
-    }
+    testing::RunOnScheduler(testing::SchedulerKind{"", GetParam()}, program);
   }
 };
 

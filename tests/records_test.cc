@@ -21,6 +21,7 @@
 #include "runtime/dead_letter.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -33,13 +34,7 @@ class RecordsTest : public ::testing::TestWithParam<int> {
   // Calls `program(sched)` on a fresh scheduler: deque for 0 threads.
   template <typename Program>
   void OnScheduler(Program program) {
-    if (GetParam() == 0) {
-      DequeScheduler sched;
-      program(sched);
-    } else {
-      WorkStealingScheduler sched(GetParam());
-      program(sched);
-    }
+    testing::RunOnScheduler(testing::SchedulerKind{"", GetParam()}, program);
   }
 };
 
