@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -93,8 +94,10 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
   }
   // Messages whose receiver finished after they were sent: recorded once
   // the flush is over, since recording may drop the oldest dead letter,
-  // whose destructor may send (into this outbox, if on a worker).
-  std::vector<DeadLetter> undeliverable;
+  // whose destructor may send (into this outbox, if on a worker). Rare:
+  // allocated at the first, so that a flush that finds none (every one on
+  // the hot path) does not pay for destroying an empty vector.
+  std::unique_ptr<std::vector<DeadLetter>> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
   outbox.Flush([this, worker, stealable, &undeliverable](
                    const Outbox::Batch& batch, auto for_each_message) {
@@ -119,16 +122,19 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
                                "delivered")};
         });
     if (appended == Appended::kRefused) {
+      if (undeliverable == nullptr) {
+        undeliverable = std::make_unique<std::vector<DeadLetter>>();
+      }
       for_each_message([&](internal::Payload* message) {
-        undeliverable.push_back(DeadLetter{
+        undeliverable->push_back(DeadLetter{
             dead->recipient, dead->reason, ErasedMessage::Adopt(type, message)});
       });
     } else if (appended == Appended::kScheduled) {
       MakeRunnableOn(worker, cell, stealable);
     }
   });
-  if (undeliverable.empty()) return;
-  Record(std::nullopt, std::move(undeliverable));
+  if (undeliverable == nullptr) return;
+  Record(std::nullopt, std::move(*undeliverable));
   // What the destructors of dropped dead letters sent from this worker.
   if (!outbox.empty()) FlushOutbox(outbox, point, worker);
 }
