@@ -24,6 +24,7 @@
 #include "actors/clock.h"
 #include "actors/receive.h"
 #include "gtest/gtest.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -67,7 +68,7 @@ Actor<Question> HalfAnswerer(Tally& tally) {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Asker(Sched& sched, ActorRef<Question> answerer, int id,
                  int64_t& answered, int64_t& timed_out) {
   co_await Receive<int>();

@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "runtime/dead_letter.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -336,7 +337,7 @@ TEST(ShutdownAttackTest, AQueuedMessageWhoseDestructorSendsToItsActor) {
 
 class StopAttackTest : public OnEachScheduler {};
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<std::string> StopsThenEnds(Sched& sched) {
   sched.Stop();
   co_return Long("result");
@@ -359,7 +360,7 @@ TEST_P(StopAttackTest, ARunUntilCompleteThatEndsConsumesItsStop) {
   });
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<std::string> StopsThenSleeps(Sched& sched) {
   sched.Stop();
   co_await Sleep(absl::Hours(1));
@@ -480,7 +481,7 @@ struct Question {
 
 Actor<Question> EndsAtOnce() { co_return; }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> AskTheFinished(Sched& sched, ActorRef<Question> to,
                           absl::Status& result) {
   co_await Receive<int>();

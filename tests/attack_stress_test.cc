@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "runtime/dead_letter.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -93,7 +94,7 @@ struct Ledger {
 
 // Forwards every parcel to `next` (if any) after recording it in `ledger`
 // (if last), stopping the run now and then.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Parcel> Relay(Sched& sched, ActorRef<Parcel> next, Ledger* ledger,
                     int stop_every) {
   int64_t n = 0;
@@ -214,7 +215,7 @@ TEST(StressTest, DequePostStormWhileRunsCycle) {
 
 // Delayed sends (0-2 ms) keep firing across stopped runs; each parcel is
 // delivered exactly once.
-template <typename Sched, typename Arm>
+template <coactor::Scheduler Sched, typename Arm>
 void TimersAcrossStops(Sched& sched, Arm arm) {
   const int64_t kParcels = Rounds(2000);
   Ledger ledger;
@@ -434,14 +435,14 @@ TEST(StressTest, TakeFailuresWhileActorsFail) {
 
 using SupervisorMsg = std::variant<int, Down>;
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Mortal(int64_t& lives) {
   co_await Receive<int>();
   ++lives;
   if (lives % 3 == 0) throw std::runtime_error("mortal died badly");
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<SupervisorMsg> Supervisor(Sched& sched, int64_t& lives, int64_t limit,
                                 int64_t& errors) {
   ActorRef<SupervisorMsg> self = co_await Self();
@@ -461,7 +462,7 @@ Actor<SupervisorMsg> Supervisor(Sched& sched, int64_t& lives, int64_t limit,
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 void RespawnLoop(Sched& sched) {
   sched.SetRecordLimits(
       RecordLimits{.dead_letters = 3, .failures = 3, .finished_names = 2});

@@ -34,6 +34,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -77,7 +78,7 @@ class CompilerHazardsTest : public ::testing::TestWithParam<SchedulerKind> {
 
 // ---- Receive ------------------------------------------------------------------
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Transfer> Ledger(Sched& sched, std::vector<std::string>& log) {
   for (;;) {
     // A structured binding of a co_await result.
@@ -154,7 +155,7 @@ Task<void> PutNotes(BoundedQueue<std::unique_ptr<std::string>>& queue,
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> QueueUser(Sched& sched, std::vector<std::string>& log) {
   BoundedQueue<Transfer> transfers(1);
   BoundedQueue<std::unique_ptr<std::string>> notes(1);
@@ -227,7 +228,7 @@ Actor<DictMsg> Dictionary() {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Asker(Sched& sched, ActorRef<DictMsg> dict,
                  std::vector<std::string>& log) {
   for (int i = 0; i < 3; ++i) {
@@ -286,7 +287,7 @@ TEST_P(CompilerHazardsTest, AskWithLambdasCapturingLongStrings) {
 
 // ---- Sleep ----------------------------------------------------------------------
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Sleeper(Sched& sched, std::vector<std::string>& log) {
   for (int i = 1; i <= 3; ++i) {
     // A heap-owning temporary in the same full-expression as the sleep: it
@@ -330,7 +331,7 @@ Task<std::unique_ptr<std::string>> Box(std::unique_ptr<std::string> text) {
   co_return text;
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> TaskUser(Sched& sched, std::vector<std::string>& log) {
   // A task awaited directly, with brace-initialised and string prvalues.
   std::string one = co_await Describe(Transfer{Long(1), Long(2), 3}, Long(3));

@@ -43,6 +43,7 @@
 #include "actors/sleep.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/differential_model.h"
 #include "tests/sanitizer.h"
@@ -177,7 +178,7 @@ struct World {
   std::vector<Log> logs;
 };
 
-template <typename Sched, typename M>
+template <coactor::Scheduler Sched, typename M>
 Actor<M> Node(Sched& sched, World<M>& world, int self, size_t expected) {
   Log& log = world.logs[self];
   for (size_t got = 0; got < expected; ++got) {
@@ -219,7 +220,7 @@ struct Outcome {
   uint64_t delivered = 0;
 };
 
-template <typename M, typename Sched>
+template <typename M, coactor::Scheduler Sched>
 Outcome RunProgram(Sched& sched, const Program& program,
                    const std::vector<std::multiset<uint64_t>>& expected) {
   World<M> world{&program, {}, {}, std::vector<Log>(program.actors)};

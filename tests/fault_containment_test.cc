@@ -36,6 +36,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -235,7 +236,7 @@ struct Asked {
   std::string message;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<Asked> AskTouchy(Sched& sched, ActorRef<TouchyRequest> to) {
   absl::StatusOr<Touchy> reply = co_await Ask<Touchy>(
       sched, to,

@@ -22,6 +22,7 @@
 #include "actors/sleep.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -81,7 +82,7 @@ class LivenessTest : public ::testing::TestWithParam<SchedulerKind> {
 
 // Sends itself the next number until it receives a negative one, which it
 // records.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Busy(Sched& sched, std::atomic<int>& stopped_by) {
   ActorRef<int> self = co_await Self();
   for (;;) {
@@ -118,7 +119,7 @@ Actor<int> Setter(std::atomic<bool>& stop, std::atomic<int>& by) {
 }
 
 // Wakes the setter, then yields until it has run.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> WakeThenYield(Sched& sched, ActorRef<int> setter,
                          std::atomic<bool>& stop) {
   co_await Receive<int>();
@@ -145,7 +146,7 @@ TEST_P(LivenessTest, YieldGivesWayToTheActorItWoke) {
 
 // Ticks itself forever and pokes its peer every 100 ticks, until told to
 // stop; records who stopped it first.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Chatter(Sched& sched, std::string peer, std::atomic<int>& by) {
   constexpr int kTick = 0, kPoke = 1;
   ActorRef<int> self = co_await Self();
@@ -164,7 +165,7 @@ Actor<int> Chatter(Sched& sched, std::string peer, std::atomic<int>& by) {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Stopper(Sched& sched) {
   co_await Receive<int>();
   sched.Send("a", 2).IgnoreError();  // Stopped by 1: this actor.
@@ -198,7 +199,7 @@ TEST_P(LivenessTest, TwoActorsTradingAWorkerDoNotStarveAThird) {
 
 // Waits for a message, then sleeps a millisecond, then cancels the long
 // timer (which lets Run() return) and reports.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> SleepThenCancel(Sched& sched, TimerId& long_timer,
                            Watchdog*& watchdog) {
   co_await Receive<int>();

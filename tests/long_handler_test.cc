@@ -27,6 +27,7 @@
 #include "actors/receive.h"
 #include "actors/sleep.h"
 #include "gtest/gtest.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -70,7 +71,7 @@ Actor<int> SetOnMessage(Event& event) {
 // ---- Timers ------------------------------------------------------------------
 
 // Arms a timer from inside the long handler, then computes until it fired.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> ArmThenCompute(Sched& sched, ActorRef<int> target, Event& event) {
   co_await Receive<int>();
   sched.SendAfter(absl::Milliseconds(10), target, 1);
@@ -118,7 +119,7 @@ Actor<Question> Silent() {
   for (;;) kept.push_back((co_await Receive<Question>()).reply);
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> AskAndTimeOut(Sched& sched, ActorRef<Question> silent,
                          std::atomic<bool>& asking, Event& event) {
   co_await Receive<int>();
@@ -148,7 +149,7 @@ TEST_P(LongHandlerTest, AnAskTimesOutWhileAnotherActorComputes) {
 
 // Sends `target` a message (after computing `settle` first, so that the
 // other workers have gone to sleep), then computes until it has started.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> SendThenCompute(Sched& sched, ActorRef<int> target,
                            absl::Duration settle, Event& event) {
   co_await Receive<int>();
@@ -177,7 +178,7 @@ TEST_P(LongHandlerTest, AMessageSentBeforeComputingIsHandledMeanwhile) {
 }
 
 // Sends by name, to several receivers, then computes until all started.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> FanOutThenCompute(Sched& sched, int receivers, Event& event) {
   co_await Receive<int>();
   for (int i = 0; i < receivers; ++i) {
@@ -224,7 +225,7 @@ Actor<Ping> AnswerThenCompute(Event& event) {
   event.seen_during_handler.store(ComputeUntil(event.happened));
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> AskOnce(Sched& sched, ActorRef<Ping> answerer, Event& event) {
   co_await Receive<int>();
   absl::StatusOr<int> answer = co_await Ask<int>(
@@ -249,7 +250,7 @@ Actor<int> SetAtStart(Event& event) {
   co_await Receive<int>();
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> SpawnThenCompute(Sched& sched, Event& event) {
   co_await Receive<int>();
   sched.Spawn(SetAtStart(event));
@@ -271,7 +272,7 @@ TEST_P(LongHandlerTest, AnActorSpawnedBeforeComputingRunsMeanwhile) {
 // Sends `count` numbered messages to each receiver in turn, computing 50 us
 // every 64 rounds with messages still in its outbox, so that idle workers
 // hand some batches over while this worker flushes others itself.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> NumberedSender(Sched& sched, std::vector<ActorRef<int>> receivers,
                           int count) {
   co_await Receive<int>();

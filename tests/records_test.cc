@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "runtime/dead_letter.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -92,7 +93,7 @@ Actor<Request> FinishAtOnce() { co_await Receive<Request>(); }
 
 // Tells `to` to finish, then asks it something: the request waits behind
 // the first message and becomes a dead letter when `to` finishes.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Asker(Sched& sched, ActorRef<Request> to, absl::Status& result) {
   co_await Receive<int>();
   sched.Send(to, Request{}).IgnoreError();
@@ -172,7 +173,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- Work stealing: records read while Run() runs ---------------------------
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> FailLoudly(Sched& sched) {
   int n = co_await Receive<int>();
   sched.Send("nobody", n).IgnoreError();  // A dead letter.

@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/timer_id.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
@@ -67,7 +68,7 @@ class ConformanceTest : public ::testing::TestWithParam<SchedulerKind> {
 
 // ---- Counter/printer -------------------------------------------------------
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Counter(Sched& sched) {
   for (;;) {
     int n = co_await Receive<int>();
@@ -104,7 +105,7 @@ struct Ball {
   int hits_left;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Ball> Player(Sched& sched, int& hits) {
   ActorRef<Ball> self = co_await Self();
   for (;;) {
@@ -137,7 +138,7 @@ struct RingMember {
   int64_t passes = 0;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> RingNode(Sched& sched, RingMember& me) {
   for (;;) {
     int token = co_await Receive<int>();
@@ -199,7 +200,7 @@ Actor<Tagged> Sink(FanInResult& result) {
   for (;;) Record(co_await Receive<Tagged>(), result);
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Source(Sched& sched, ActorRef<Tagged> sink, int id) {
   int count = co_await Receive<int>();
   for (int i = 0; i < count; ++i) {
@@ -230,7 +231,7 @@ TEST_P(ConformanceTest, FanInDeliversEveryMessageOnceInSenderOrder) {
 
 // Records like Sink; answers each message from another sender with two
 // messages to itself (on workers those skip the outbox and the lock).
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Tagged> SelfFeedingSink(Sched& sched, FanInResult& result, int self_id) {
   ActorRef<Tagged> self = co_await Self();
   int sent_to_self = 0;
@@ -274,7 +275,7 @@ TEST_P(ConformanceTest, SendsToSelfKeepTheirOrderAmongOtherSenders) {
 // countdown, so the stop comes while it is ticking (on the work-stealing
 // scheduler an error overtakes queued messages: sent any earlier, it could
 // arrive before the first tick).
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Ticker(Sched& sched, int64_t& ticks, std::string& stopped_by) {
   ActorRef<int> self = co_await Self();
   for (;;) {
@@ -295,7 +296,7 @@ Actor<int> Ticker(Sched& sched, int64_t& ticks, std::string& stopped_by) {
 
 // Counts down by sending itself messages, then stops the ticker with a
 // message or an error.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Stopper(Sched& sched, ActorRef<int> ticker, bool with_error) {
   ActorRef<int> self = co_await Self();
   for (;;) {
@@ -334,7 +335,7 @@ TEST_P(ConformanceTest, SendsToSelfNeverHoldBackOthersMessagesOrErrors) {
 
 // As Ticker, but sleeps (for zero time) twice after each tick: its turns
 // then mix wake-ups and messages.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> SleepyTicker(Sched& sched, int64_t& ticks) {
   ActorRef<int> self = co_await Self();
   for (;;) {
@@ -364,7 +365,7 @@ TEST_P(ConformanceTest, AnActorThatSleepsBetweenSendsToSelfStillGetsItsMail) {
 
 // ---- Spawn storm ------------------------------------------------------------------
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> ShortLived(Sched& sched, ActorRef<int> collector) {
   int id = co_await Receive<int>();
   sched.Send(collector, id).IgnoreError();
@@ -374,7 +375,7 @@ Actor<int> Collector(std::vector<int>& seen) {
   for (;;) ++seen[co_await Receive<int>()];
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Spawner(Sched& sched, ActorRef<int> collector) {
   int count = co_await Receive<int>();
   for (int id = 0; id < count; ++id) {
@@ -536,7 +537,7 @@ struct ProbeResults {
   absl::Status unknown;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<ActorRef<int>> Prober(Sched& sched, ProbeResults& results) {
   ActorRef<int> finished = co_await Receive<ActorRef<int>>();
   results.by_name = sched.Send("once", 7);
@@ -569,7 +570,7 @@ TEST_P(ConformanceTest, SendsFromInsideActorsReportTheSameErrors) {
 
 // Sends to itself, then returns: the messages it sent itself must become
 // dead letters, not vanish (on workers they wait in an outbox first).
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> QuitsWithMailToSelf(Sched& sched) {
   ActorRef<int> self = co_await Self();
   int n = co_await Receive<int>();
@@ -578,7 +579,7 @@ Actor<int> QuitsWithMailToSelf(Sched& sched) {
 
 // Sends 0, 1, ... count - 1 by name, round-robin over `names`, for each
 // count it receives.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> RoundRobinByName(Sched& sched, std::vector<std::string> names) {
   for (;;) {
     const int count = co_await Receive<int>();
@@ -750,7 +751,7 @@ void SpinUntil(const Done& done) {
 // and waits, in the same turn, until that actor has ended: on the
 // work-stealing scheduler the 7 is then still held back in its worker's
 // outbox.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<ActorRef<int>> SendsSevenAndWaits(Sched& sched,
                                         std::atomic<bool>* sent) {
   ActorRef<int> to = co_await Receive();
@@ -795,7 +796,7 @@ TEST_P(ConformanceTest, AMessageForAnActorThatEndsFirstNamesTheActor) {
   });
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Nested(Sched& sched, absl::Status& run_status) {
   co_await Receive();
   run_status = sched.Run();
@@ -814,7 +815,7 @@ TEST_P(ConformanceTest, RunFromInsideAnActorIsRefused) {
 // ---- The toolkit: sleeps, tasks, asks, monitors, thrown errors -------------------
 
 // Sleeps for the time it is sent, then reports to the recorder.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Napper(Sched& sched, ActorRef<int> recorder) {
   for (;;) {
     int seconds = co_await Receive<int>();
@@ -881,7 +882,7 @@ struct Question {
   ReplyTo<int> reply;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Question> Answerer(Sched& sched, int delay_seconds) {
   for (;;) {
     Question question = co_await Receive<Question>();
@@ -891,7 +892,7 @@ Actor<Question> Answerer(Sched& sched, int delay_seconds) {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<std::vector<absl::StatusOr<int>>> AskTwice(Sched& sched,
                                                 ActorRef<Question> quick,
                                                 ActorRef<Question> slow) {
@@ -919,7 +920,7 @@ TEST_P(ConformanceTest, AsksGetTheReplyOrTimeOut) {
   });
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<std::vector<absl::StatusOr<int>>> AskAgainAfterATimeout(
     Sched& sched, ActorRef<Question> slow) {
   auto question = [](int n) {
@@ -956,7 +957,7 @@ Actor<Question> Echo() {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<int64_t> AskManyTimes(Sched& sched, ActorRef<Question> echo, int count) {
   int64_t sum = 0;
   for (int i = 0; i < count; ++i) {
@@ -972,7 +973,7 @@ Task<int64_t> AskManyTimes(Sched& sched, ActorRef<Question> echo, int count) {
 Actor<Question> Finished() { co_return; }
 
 // Asks `gone` (finished) when told 1, then records what else it is told.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> AsksTheGone(Sched& sched, ActorRef<Question> gone,
                        std::vector<std::string>& log) {
   for (;;) {
@@ -1157,7 +1158,7 @@ TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
 
 // Records each Down it gets and spawns a fresh Fragile under the name of
 // each named actor that ended, and sends it 100: a pool's supervisor.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Supervised> Respawner(Sched& sched, std::vector<Down>& downs,
                             std::vector<int>& got) {
   for (;;) {
@@ -1269,7 +1270,7 @@ TEST_P(ConformanceTest, MonitorTellsAForeignReferenceFromAFinishedActor) {
 
 // Sends itself, by name, an int (converted to the variant) and then a
 // Command (no conversion), in a burst; both must arrive in that order.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Command> SelfSender(Sched& sched, std::vector<std::string>& log) {
   for (;;) {
     Command command = co_await Receive<Command>();
@@ -1323,7 +1324,7 @@ TEST_P(ConformanceTest, ErrorsThrownIntoAnActorAreCaughtAtReceive) {
 }
 
 // Sends `to` the numbers 0 to n - 1 for the n it receives, then an error.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> SendThenThrowIn(Sched& sched, ActorRef<int> to) {
   const int n = co_await Receive<int>();
   for (int i = 0; i < n; ++i) sched.Send(to, i).IgnoreError();
@@ -1361,7 +1362,7 @@ TEST_P(ConformanceTest, AnErrorTakesItsDocumentedPlaceAmongMessages) {
 
 // Running the scheduler from one of its own actors is refused, and the
 // refused call has no effect: its task never runs.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> RunsTheSchedulerFromInside(Sched& sched, int& task_runs,
                                       std::vector<std::string>& errors) {
   co_await Receive<int>();

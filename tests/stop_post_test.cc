@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -44,7 +45,7 @@ struct Ball {
 // Plays until the ball has been hit `end` times in all (by either
 // player); every hit numbered a multiple of `stop_every` stops the run
 // (after which the ball, sent on, waits).
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Ball> Player(Sched& sched, std::atomic<int64_t>& hits,
                    int64_t stop_every, int64_t end) {
   ActorRef<Ball> self = co_await Self();

@@ -32,6 +32,7 @@
 #include "actors/sleep.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/sanitizer.h"
 
@@ -371,7 +372,7 @@ struct Lateness {
   }
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> Sleeper(Sched& sched, Lateness& lateness, int rounds, uint64_t seed) {
   co_await Receive<int>();
   for (int i = 0; i < rounds; ++i) {
@@ -481,7 +482,7 @@ Actor<Query> HalfAnswers() {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> VirtualWorker(Sched& sched, ManualClock& clock, int id,
                          ActorRef<Query> answerer, std::vector<int64_t>& log) {
   co_await Receive<int>();
@@ -503,7 +504,7 @@ Actor<int> VirtualWorker(Sched& sched, ManualClock& clock, int id,
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 std::vector<std::vector<int64_t>> RunVirtual(Sched& sched, ManualClock& clock) {
   std::vector<std::vector<int64_t>> logs(6);
   ActorRef<Query> answerer = sched.Spawn(HalfAnswers());

@@ -38,6 +38,7 @@
 #include "actors/sleep.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/differential_model.h"
 #include "tests/sanitizer.h"
@@ -186,7 +187,7 @@ struct World {
   ActorRef<Question> echo;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Msg> Node(Sched& sched, World& world, int self, size_t expected) {
   Log& log = world.logs[self];
   for (size_t got = 0; got < expected; ++got) {
@@ -236,7 +237,7 @@ struct Outcome {
   std::vector<std::multiset<uint64_t>> received;
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Outcome RunProgram(Sched& sched, const Program& program,
                    const std::vector<std::multiset<uint64_t>>& expected) {
   World world{&program, {}, {}, std::vector<Log>(program.actors), {}};

@@ -29,6 +29,7 @@
 #include "actors/task.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
@@ -89,7 +90,7 @@ constexpr absl::Duration kTimeout = absl::Milliseconds(2);
 
 // `asks` asks in a row, each timed on `clock` from before the co_await to
 // after it.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<void> AskInTurn(Sched& sched, Clock& clock, ActorRef<Request> hoarder,
                      int asks, Outcome& outcome) {
   for (int i = 0; i < asks; ++i) {
@@ -124,7 +125,7 @@ class AskDeadlineTest : public ::testing::TestWithParam<SchedulerKind> {
   }
 
  private:
-  template <typename Sched>
+  template <coactor::Scheduler Sched>
   void AskOn(Sched& sched, Clock& clock, int askers, int asks,
              Outcome& outcome) {
     ActorRef<Request> hoarder = sched.Spawn(Hoarder());

@@ -24,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -453,7 +454,7 @@ TEST_F(ToolkitTest, InterleavedAsksOfSeveralActorsEachTimeOutOnTime) {
 
 // ---- Misuse, on every scheduler ------------------------------------------------
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 std::unique_ptr<Sched> MakeScheduler(Clock& clock);
 template <>
 std::unique_ptr<DequeScheduler> MakeScheduler(Clock& clock) {
@@ -464,7 +465,7 @@ std::unique_ptr<WorkStealingScheduler> MakeScheduler(Clock& clock) {
   return std::make_unique<WorkStealingScheduler>(2, clock);
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 class EverySchedulerTest : public ::testing::Test {
  protected:
   ManualClock clock_{kStart};
@@ -494,7 +495,7 @@ Actor<HoarderMsg> Hoarder() {
 }
 
 // Asks with no time limit, then sleeps for ever.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> PatientAsker(Sched& sched, ActorRef<HoarderMsg> hoarder, Log& log) {
   co_await Receive<int>();
   absl::StatusOr<int> reply = co_await Ask<int>(
@@ -553,7 +554,7 @@ struct Postponed {
   std::shared_ptr<int> on_destruction;  // Counts the last copy's end.
 };
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<Postponed> Postponer(Sched& sched, int& destroyed) {
   ActorRef<Postponed> self = co_await Self();
   for (;;) {
@@ -564,7 +565,7 @@ Actor<Postponed> Postponer(Sched& sched, int& destroyed) {
   }
 }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Task<std::string> AsksThePostponer(Sched& sched, ActorRef<Postponed> to) {
   absl::StatusOr<int> reply = co_await Ask<int>(
       sched, to,
@@ -592,7 +593,7 @@ TYPED_TEST(EverySchedulerTest, ANeverFiringTimerDiesWhileTheSchedulerIsWhole) {
 }
 
 // Asks itself, then receives a message and logs it.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<HoarderMsg> AsksItself(Sched& sched, Log& log) {
   ActorRef<HoarderMsg> self = co_await Self();
   absl::StatusOr<int> reply = co_await Ask<int>(
@@ -654,7 +655,7 @@ Actor<FragileRequest> Answerer() {
 }
 
 // Asks with a request whose move throws, then asks properly, then receives.
-template <typename Sched>
+template <coactor::Scheduler Sched>
 Actor<int> AskerWithAFragileRequest(Sched& sched, ActorRef<FragileRequest> to,
                                     ThrowOnMove mode, Log& log) {
   auto make = [](ThrowOnMove mode) {

@@ -14,6 +14,7 @@
 #include "actors/receive.h"
 #include "actors/task.h"
 #include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace {
@@ -24,7 +25,7 @@ coactor::Actor<int> Sink() {
 coactor::Task<int> Compute() { co_return 1; }
 coactor::Task<void> Nothing() { co_return; }
 
-template <typename Sched>
+template <coactor::Scheduler Sched>
 void Careless(Sched& sched, coactor::ActorRef<int> ref,
               coactor::ActorRef<coactor::Down> watcher) {
   sched.Spawn("sink", Sink());
