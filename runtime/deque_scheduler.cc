@@ -38,7 +38,7 @@ DequeScheduler::~DequeScheduler() {
       --live_actors_;
     }
   }
-  name_cache_.fill(NameCacheSlot{});
+  name_cache_.Clear();
   for (Cell& cell : cells_) {
     if (cell.handle) {
       std::coroutine_handle<> handle = std::exchange(cell.handle, nullptr);
@@ -93,15 +93,9 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
     return absl::FailedPreconditionError(
         "cannot spawn while the scheduler is being destroyed");
   }
-  RegistryEntry* entry = nullptr;
-  if (!name.empty()) {
-    auto [it, inserted] = registry_.try_emplace(Key(name), RegistryEntry{});
-    if (!inserted && FindLive(name) != nullptr) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("an actor named '", internal::RecordedName(name),
-                       "' already exists"));
-    }
-    entry = &it->second;
+  if (!name.empty() && FindLive(name) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "an actor named '", internal::RecordedName(name), "' already exists"));
   }
   Cell* cell = free_cells_;
   if (cell != nullptr) {
@@ -120,7 +114,7 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->pending = 0;
   cell->extras.reset();  // Sized for the previous actor's message type.
   promise->cell = cell;
-  if (entry != nullptr) *entry = RegistryEntry{cell, cell->Generation()};
+  if (!name.empty()) registry_.Set(name, {cell, cell->Generation()});
   ++live_actors_;
 
   EnqueueSpecial(cell, kStartTag);
@@ -135,7 +129,7 @@ void DequeScheduler::EnqueueSpecial(Cell* cell, uintptr_t tag) {
 }
 
 absl::Status DequeScheduler::LookupError(std::string_view name) const {
-  return internal::NameNotLive(name, registry_.contains(Key(name)));
+  return internal::NameNotLive(name, registry_.Contains(name));
 }
 
 absl::Status DequeScheduler::WrongTypeError(std::string_view name,
@@ -178,26 +172,7 @@ void DequeScheduler::SetRecordLimits(const RecordLimits& limits) {
   dead_letters_.Trim(limits_.dead_letters, dropped_letters);
   std::vector<ActorFailure> dropped_failures;
   failures_.Trim(limits_.failures, dropped_failures);
-  ForgetOldFinishedNames();
-}
-
-void DequeScheduler::RememberFinishedName(Cell* cell, uint32_t generation) {
-  finished_names_.push_back(
-      FinishedName{*cell->name, RegistryEntry{cell, generation}});
-  ForgetOldFinishedNames();
-}
-
-void DequeScheduler::ForgetOldFinishedNames() {
-  while (finished_names_.size() > limits_.finished_names) {
-    const FinishedName& oldest = finished_names_.front();
-    auto it = registry_.find(Key(oldest.name));
-    // Unless the name was taken again since.
-    if (it != registry_.end() && it->second.cell == oldest.entry.cell &&
-        it->second.generation == oldest.entry.generation) {
-      registry_.erase(it);
-    }
-    finished_names_.pop_front();
-  }
+  registry_.SetFinishedLimit(limits_.finished_names);
 }
 
 void DequeScheduler::RecordThrown(const char* doing, internal::ActorCell* to,
@@ -625,8 +600,9 @@ void DequeScheduler::EndActor(Cell* cell) {
   const uint32_t generation = cell->Generation();
   cell->BumpGeneration();
   if (cell->name != nullptr) {
-    ForgetCachedName(*cell->name, cell);
-    RememberFinishedName(cell, generation);
+    name_cache_.Forget(*cell->name, cell);
+    // The entry stays a while, so that a send names the actor finished.
+    registry_.Retire(*cell->name, {cell, generation});
   }
   --live_actors_;
 }

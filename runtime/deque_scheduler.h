@@ -87,7 +87,8 @@
 #include "runtime/erased_message.h"
 #include "runtime/scheduler_api.h"
 #include "runtime/timer_id.h"
-#include "runtime/internal/name_hash.h"
+#include "runtime/internal/name_cache.h"
+#include "runtime/internal/name_registry.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/records.h"
 #include "runtime/internal/ring_queue.h"
@@ -279,10 +280,10 @@ class DequeScheduler final : private internal::Runtime,
   static constexpr uintptr_t kResumeTag = 2;
   static constexpr uintptr_t kErrorTag = 3;
 
-  struct RegistryEntry {
-    Cell* cell;
-    uint32_t generation;
-  };
+  using Registry = internal::NameRegistry<Cell>;
+  using RegistryEntry = Registry::Entry;
+  // Live named actors only: EndActor() forgets an actor's name.
+  using NameCache = internal::NameCache<Cell*, /*kVersioned=*/false>;
   // Marks the scheduler running on this thread for a scope (running_ and
   // current_loop_), also when it ends by exception.
   class RunScope {
@@ -307,55 +308,27 @@ class DequeScheduler final : private internal::Runtime,
 
   // How many entries the loops deliver between looks at the timers.
   static constexpr uint32_t kTimerCheckInterval = 256;
-  static constexpr int kNameCacheBits = 6;
-  static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
-  // A live named actor; unfilled, it matches no name.
-  struct NameCacheSlot {
-    internal::ShortName name;
-    Cell* cell = nullptr;
-  };
 
-  // Debian's Abseil has its own string_view type; the map is keyed by it.
-  static absl::string_view Key(std::string_view name) {
-    return absl::string_view(name.data(), name.size());
-  }
-
-  // The live actor called `name`, or nullptr. Short names go through a
-  // small direct-mapped cache first: a send by name costs a hash and three
+  // The live actor called `name`, or nullptr. Names of up to 16 bytes go
+  // through the name cache first: a send by name costs a hash and three
   // compares instead of a hash-map probe and a string compare.
   ABSL_ATTRIBUTE_ALWAYS_INLINE Cell* FindLive(std::string_view name) const {
-    internal::ShortName key;
-    if (ABSL_PREDICT_FALSE(!internal::ShortName::From(Key(name), &key))) {
-      return FindLiveInRegistry(name);
+    NameCache::Probe probe;
+    if (Cell** hit = name_cache_.Find(name, &probe); ABSL_PREDICT_TRUE(hit)) {
+      return *hit;
     }
-    // A slot holds only live actors: EndActor() clears an actor's slot.
-    const NameCacheSlot& slot = name_cache_[CacheIndex(key)];
-    if (ABSL_PREDICT_TRUE(slot.name == key)) return slot.cell;
-    return FindLiveAndCache(name, key);
+    return FindLiveAndCache(name, probe);
   }
   // The cache missed: look `name` up and remember it.
   ABSL_ATTRIBUTE_NOINLINE Cell* FindLiveAndCache(
-      std::string_view name, const internal::ShortName& key) const {
-    Cell* cell = FindLiveInRegistry(name);
-    if (cell != nullptr) name_cache_[CacheIndex(key)] = NameCacheSlot{key, cell};
-    return cell;
-  }
-  void ForgetCachedName(std::string_view name, const Cell* cell) {
-    internal::ShortName key;
-    if (!internal::ShortName::From(Key(name), &key)) return;
-    NameCacheSlot& slot = name_cache_[CacheIndex(key)];
-    if (slot.cell == cell) slot = NameCacheSlot{};
-  }
-  static size_t CacheIndex(const internal::ShortName& key) {
-    return key.CacheIndex<kNameCacheBits>();
-  }
-  Cell* FindLiveInRegistry(std::string_view name) const {
-    auto it = registry_.find(Key(name));
-    if (it == registry_.end()) return nullptr;
-    const RegistryEntry& entry = it->second;
+      std::string_view name, const NameCache::Probe& probe) const {
+    const RegistryEntry* entry = registry_.Find(name);
     // An actor's generation changes when it finishes.
-    if (entry.cell->Generation() != entry.generation) return nullptr;
-    return entry.cell;
+    if (entry == nullptr || entry->cell->Generation() != entry->generation) {
+      return nullptr;
+    }
+    name_cache_.Fill(probe, name, entry->cell);
+    return entry->cell;
   }
 
   template <typename Msg, typename... Args>
@@ -489,10 +462,9 @@ class DequeScheduler final : private internal::Runtime,
   };
   std::vector<DeferredTimer> deferred_timers_;
   internal::SegmentQueue<Envelope> queue_{64};
-  absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
-                      internal::NameEq>
-      registry_;
-  mutable std::array<NameCacheSlot, kNameCacheSlots> name_cache_{};
+  // Named actors, live and finished (see RecordLimits::finished_names).
+  Registry registry_;
+  mutable NameCache name_cache_;
   std::deque<Cell> cells_;  // Stable addresses; reused through free_cells_.
   Cell* free_cells_ = nullptr;
   uint64_t next_actor_id_ = 1;
@@ -530,16 +502,6 @@ class DequeScheduler final : private internal::Runtime,
   RecordLimits limits_;
   internal::BoundedLog<DeadLetter> dead_letters_;
   internal::BoundedLog<ActorFailure> failures_;
-  // Named actors that finished, oldest first: their registry entries stay
-  // (so a send names the actor as finished) until they drop out of this
-  // list, at limits_.finished_names.
-  struct FinishedName {
-    std::string name;
-    RegistryEntry entry;
-  };
-  std::deque<FinishedName> finished_names_;
-  void RememberFinishedName(Cell* cell, uint32_t generation);
-  void ForgetOldFinishedNames();
 };
 
 static_assert(Scheduler<DequeScheduler>);  // runtime/scheduler.h

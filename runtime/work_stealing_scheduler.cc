@@ -192,8 +192,10 @@ void WorkStealingScheduler::SetRecordLimits(const RecordLimits& limits) {
     failures_.Trim(limits.failures, dropped_failures);
   }
   std::unique_lock<std::shared_mutex> hold(registry_mutex_);
-  finished_names_limit_ = limits.finished_names;
-  ForgetOldFinishedNames();
+  if (registry_.SetFinishedLimit(limits.finished_names)) {
+    // Release: as in Admit(); workers' caches of the names refill.
+    registry_version_.fetch_add(1, std::memory_order_release);
+  }
 }
 
 void WorkStealingScheduler::Record(std::optional<ActorFailure> failure,
@@ -213,29 +215,12 @@ void WorkStealingScheduler::Record(std::optional<ActorFailure> failure,
   // The dropped ones go here, outside the lock.
 }
 
-void WorkStealingScheduler::ForgetOldFinishedNames() {
-  bool forgot = false;
-  while (finished_names_.size() > finished_names_limit_) {
-    const FinishedName& oldest = finished_names_.front();
-    auto it = registry_.find(Key(oldest.name));
-    // Unless the name was taken again since.
-    if (it != registry_.end() && it->second.cell == oldest.entry.cell &&
-        it->second.generation == oldest.entry.generation) {
-      registry_.erase(it);
-      forgot = true;
-    }
-    finished_names_.pop_front();
-  }
-  // Release: as in Admit(); workers' caches of the name refill.
-  if (forgot) registry_version_.fetch_add(1, std::memory_order_release);
-}
-
 bool WorkStealingScheduler::LookUp(std::string_view name,
                                    RegistryEntry* entry) const {
   std::shared_lock<std::shared_mutex> hold(registry_mutex_);
-  auto it = registry_.find(Key(name));
-  if (it == registry_.end()) return false;
-  *entry = it->second;
+  const RegistryEntry* found = registry_.Find(name);
+  if (found == nullptr) return false;
+  *entry = *found;
   return true;
 }
 
@@ -247,10 +232,8 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
                                                     std::defer_lock);
   if (!name.empty()) {
     registry_hold.lock();
-    auto it = registry_.find(Key(name));
-    if (it != registry_.end()) {
-      const RegistryEntry& entry = it->second;
-      if (entry.cell->IsOpen(entry.generation)) {
+    if (const RegistryEntry* entry = registry_.Find(name)) {
+      if (entry->cell->IsOpen(entry->generation)) {
         return absl::AlreadyExistsError(
             absl::StrCat("an actor named '", internal::RecordedName(name),
                          "' already exists"));
@@ -291,8 +274,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     promise->cell = cell;
   }
   if (!name.empty()) {
-    registry_.insert_or_assign(std::string(name),
-                               RegistryEntry{cell, cell->Generation()});
+    registry_.Set(name, RegistryEntry{cell, cell->Generation()});
     // Release: a worker that sees the new version sees the new entry.
     registry_version_.fetch_add(1, std::memory_order_release);
     registry_hold.unlock();
@@ -304,7 +286,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
 
 absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {
   std::shared_lock<std::shared_mutex> hold(registry_mutex_);
-  return internal::NameNotLive(name, registry_.contains(Key(name)));
+  return internal::NameNotLive(name, registry_.Contains(name));
 }
 
 internal::DeadReference WorkStealingScheduler::DescribeDeadRef(

@@ -236,17 +236,10 @@ class WorkStealingScheduler final : private internal::Runtime,
   // mailbox and before its turn ends, so the actor cannot move to another
   // worker with messages pending: per-pair FIFO holds.
   using Outbox = internal::Outbox<Cell>;
-  using NameCacheSlot = Worker::NameCacheSlot;
-  static constexpr int kNameCacheBits = Worker::kNameCacheBits;
-  static constexpr size_t kNameCacheSlots = Worker::kNameCacheSlots;
 
   // The calling thread's worker if it is one of this scheduler's (one
   // thread-local, read out of line: see Worker::Current()).
   Worker* CurrentWorker() const { return Worker::Current(this); }
-
-  static absl::string_view Key(std::string_view name) {
-    return absl::string_view(name.data(), name.size());
-  }
 
   enum class PushResult { kQueued, kRefused };
 
@@ -348,42 +341,23 @@ class WorkStealingScheduler final : private internal::Runtime,
   bool LookUpCached(std::string_view name, RegistryEntry* entry) const {
     Worker* locals = CurrentWorker();
     if (locals == nullptr) return LookUp(name, entry);
-    internal::ShortName key;
-    const bool is_short = internal::ShortName::From(Key(name), &key);
-    NameCacheSlot& slot =
-        locals->names[is_short ? key.CacheIndex<kNameCacheBits>()
-                               : internal::NameHash()(Key(name)) %
-                                     kNameCacheSlots];
     // Acquire: pairs with the release bump that publishes a registry change.
     const uint64_t version = registry_version_.load(std::memory_order_acquire);
-    if (ABSL_PREDICT_TRUE(slot.version == version &&
-                          (is_short ? slot.key == key
-                                    : internal::NameEq()(slot.long_name,
-                                                         Key(name))))) {
-      *entry = slot.entry;
+    Worker::NameCache::Probe probe;
+    if (const RegistryEntry* hit = locals->names.Find(name, &probe, version);
+        ABSL_PREDICT_TRUE(hit != nullptr)) {
+      *entry = *hit;
       return true;
     }
-    return LookUpAndCache(name, is_short, key, version, slot, entry);
+    return LookUpAndCache(name, probe, version, locals->names, entry);
   }
-  // The cache missed. Stamps the slot with `version`, read before the
-  // look-up: if the registry changed in between, the stamp is already stale
-  // and the slot refills.
-  ABSL_ATTRIBUTE_NOINLINE bool LookUpAndCache(std::string_view name,
-                                              bool is_short,
-                                              const internal::ShortName& key,
-                                              uint64_t version,
-                                              NameCacheSlot& slot,
-                                              RegistryEntry* entry) const {
+  // The cache missed: look `name` up and remember it, stamped with
+  // `version` (read before the look-up; see NameCache::Fill()).
+  ABSL_ATTRIBUTE_NOINLINE bool LookUpAndCache(
+      std::string_view name, const Worker::NameCache::Probe& probe,
+      uint64_t version, Worker::NameCache& cache, RegistryEntry* entry) const {
     if (!LookUp(name, entry)) return false;
-    slot.version = version;
-    if (is_short) {
-      slot.key = key;
-      slot.long_name.clear();
-    } else {
-      slot.key = internal::ShortName{};
-      slot.long_name.assign(name.data(), name.size());
-    }
-    slot.entry = *entry;
+    cache.Fill(probe, name, *entry, version);
     return true;
   }
 
@@ -594,9 +568,8 @@ class WorkStealingScheduler final : private internal::Runtime,
   mutable std::shared_mutex registry_mutex_;
   // Bumped (under the unique lock) whenever the registry changes.
   std::atomic<uint64_t> registry_version_{0};
-  absl::flat_hash_map<std::string, RegistryEntry, internal::NameHash,
-                      internal::NameEq>
-      registry_;
+  // Named actors, live and finished; guarded by registry_mutex_.
+  internal::NameRegistry<Cell> registry_;
 
   // Cells live here for the scheduler's lifetime (stable addresses, so a
   // stale reference can always be checked) and are reused when free.
@@ -670,18 +643,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   // may send).
   void Record(std::optional<ActorFailure> failure,
               std::vector<DeadLetter> letters);
-
-  // Named actors that finished, oldest first; guarded by registry_mutex_.
-  // Their registry entries stay (so a send names the actor as finished)
-  // until they drop out of this list, at RecordLimits::finished_names.
-  struct FinishedName {
-    std::string name;
-    RegistryEntry entry;
-  };
-  std::deque<FinishedName> finished_names_;
-  size_t finished_names_limit_ = RecordLimits{}.finished_names;
-  // Under registry_mutex_ (unique).
-  void ForgetOldFinishedNames();
 };
 
 static_assert(Scheduler<WorkStealingScheduler>);  // runtime/scheduler.h

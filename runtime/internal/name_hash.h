@@ -14,11 +14,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 
 namespace coactor::internal {
+
+// Debian's Abseil has its own string_view type (not std::string_view): the
+// registry's map, the hashes and absl::StrCat take names through this.
+inline absl::string_view AbslView(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // Unaligned loads of short names.
 inline uint64_t Load64(const char* p) {
@@ -40,10 +47,14 @@ struct ShortName {
   uint64_t high = 0;
   size_t size = ~size_t{0};  // Matches no name until filled.
 
-  // False (and `out` untouched) for names longer than 16 bytes.
+  // False for names longer than 16 bytes, with `out` unfilled (matching
+  // no name).
   static bool From(absl::string_view name, ShortName* out) {
     const size_t size = name.size();
-    if (size > 16) return false;
+    if (size > 16) {
+      *out = ShortName{};
+      return false;
+    }
     const char* bytes = name.data();
     uint64_t low = 0, high = 0;
     if (size >= 8) {
@@ -88,6 +99,9 @@ struct ShortName {
     x ^= x >> 31;
     return static_cast<size_t>(x >> (64 - kBits));
   }
+
+  // Whether From() filled it (the name was short).
+  bool filled() const { return size <= 16; }
 
   friend bool operator==(const ShortName& a, const ShortName& b) {
     return a.low == b.low && a.high == b.high && a.size == b.size;

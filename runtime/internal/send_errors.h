@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "actors/internal/actor_cell.h"
+#include "runtime/internal/name_hash.h"
 #include "runtime/internal/records.h"
 
 namespace coactor::internal {
@@ -39,10 +40,6 @@ consteval void CheckSendable() {
                 "std::move(...)");
   static_assert(kMustMove<Msg, M> || std::is_constructible_v<Msg, M&&>,
                 "the message does not convert to the actor's message type");
-}
-
-inline absl::string_view AbslView(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
 }
 
 // No live actor is called `name`: it never existed, or it has finished.

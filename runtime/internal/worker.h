@@ -27,7 +27,8 @@
 #include "runtime/internal/actor_mailbox.h"
 #include "runtime/internal/biased_lock.h"
 #include "runtime/internal/chase_lev_deque.h"
-#include "runtime/internal/name_hash.h"
+#include "runtime/internal/name_cache.h"
+#include "runtime/internal/name_registry.h"
 #include "runtime/internal/outbox.h"
 #include "runtime/internal/runnext_slot.h"
 
@@ -40,26 +41,15 @@ struct StealingCell : ActorMailbox {
 };
 
 // A cell and the generation of the actor meant (a registry entry).
-struct CellEntry {
-  StealingCell* cell;
-  uint32_t generation;
-};
+using CellEntry = NameEntry<StealingCell>;
 
 class Worker {
  public:
   // A worker's cache of registry look-ups, so that sends by name take no
   // lock: a slot is valid while the registry's version is the one it was
   // filled at. (Liveness is still checked when the message is handed
-  // over.) Names of up to 16 bytes are keyed by their ShortName (three
-  // compares, no hash); longer ones by their hash and the string.
-  static constexpr int kNameCacheBits = 6;
-  static constexpr size_t kNameCacheSlots = size_t{1} << kNameCacheBits;
-  struct NameCacheSlot {
-    uint64_t version = ~uint64_t{0};
-    ShortName key;  // Unfilled (matches no name) for long names.
-    std::string long_name;
-    CellEntry entry{};
-  };
+  // over.)
+  using NameCache = internal::NameCache<CellEntry, /*kVersioned=*/true>;
 
   // How this worker last saw another, while idle (see
   // WorkStealingScheduler::WatchBusyWorkers()).
@@ -240,7 +230,7 @@ class Worker {
   // Owner only: picks made (every kFairnessInterval-th serves shared and
   // old work first), and the name cache.
   uint32_t picks = 0;
-  NameCacheSlot names[kNameCacheSlots];
+  NameCache names;
   std::thread thread;
 
  private:

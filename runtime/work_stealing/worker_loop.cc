@@ -371,9 +371,10 @@ void WorkStealingScheduler::Finish(Cell* cell) {
   // The registry remembers the name for a while (see finished_names_).
   if (cell->name != nullptr) {
     std::unique_lock<std::shared_mutex> hold(registry_mutex_);
-    finished_names_.push_back(FinishedName{
-        *cell->name, RegistryEntry{cell, generation}});
-    ForgetOldFinishedNames();
+    if (registry_.Retire(*cell->name, RegistryEntry{cell, generation})) {
+      // Release: as in Admit(); workers' caches of the name refill.
+      registry_version_.fetch_add(1, std::memory_order_release);
+    }
   }
   // The name stays with the cell until it is reused, for errors about
   // stale references to the actor. A retired cell is never reused.
