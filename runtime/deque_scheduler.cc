@@ -56,9 +56,10 @@ DequeScheduler::~DequeScheduler() {
       posted.swap(posted_);
     }
     posted.clear();  // Posted messages, unsent.
-    std::vector<DeadLetter> letters = dead_letters_.Take();
-    letters.clear();  // Their destructors' sends land in dead_letters_.
-  } while (!queue_.empty() || timers_.size() != 0 || !dead_letters_.empty() ||
+    std::vector<DeadLetter> letters = records_.TakeDeadLetters();
+    letters.clear();  // Their destructors' sends land in records_.
+  } while (!queue_.empty() || timers_.size() != 0 ||
+           !records_.dead_letters().empty() ||
            !posted_.empty());
 }
 
@@ -158,21 +159,18 @@ void DequeScheduler::EnqueueAlternative(Cell* cell,
 absl::Status DequeScheduler::RecordDeadLetter(std::string recipient,
                                               absl::Status reason,
                                               ErasedMessage message) {
-  std::vector<DeadLetter> dropped;
-  dead_letters_.Add(DeadLetter{std::move(recipient), reason, std::move(message)},
-                    limits_.dead_letters, dropped);
+  internal::RecordKeeper::Dropped dropped;
+  records_.AddDeadLetter(
+      DeadLetter{std::move(recipient), reason, std::move(message)}, dropped);
   // `dropped` goes here, the log whole again: a message's destructor may
   // send, and so record.
   return reason;
 }
 
 void DequeScheduler::SetRecordLimits(const RecordLimits& limits) {
-  limits_ = limits;
-  std::vector<DeadLetter> dropped_letters;
-  dead_letters_.Trim(limits_.dead_letters, dropped_letters);
-  std::vector<ActorFailure> dropped_failures;
-  failures_.Trim(limits_.failures, dropped_failures);
-  registry_.SetFinishedLimit(limits_.finished_names);
+  internal::RecordKeeper::Dropped dropped;
+  records_.SetLimits(limits, dropped);
+  registry_.SetFinishedLimit(limits.finished_names);
 }
 
 void DequeScheduler::RecordThrown(const char* doing, internal::ActorCell* to,
@@ -187,15 +185,9 @@ void DequeScheduler::RecordThrown(const char* doing, internal::ActorCell* to,
   std::string recipient =
       live ? internal::RecordedName(to->RecipientName())
            : DescribeDeadRef(to, generation).recipient;
-  const std::string thrown_by = internal::ThrownBy(doing, recipient);
-  std::vector<ActorFailure> dropped;
-  failures_.Add(ActorFailure{thrown_by, internal::DescribeException(exception),
-                             exception},
-                limits_.failures, dropped);
-  RecordDeadLetter(std::move(recipient),
-                   internal::ThrownReason(thrown_by, exception),
-                   std::move(message))
-      .IgnoreError();
+  internal::RecordKeeper::Dropped dropped;
+  records_.AddThrown(doing, std::move(recipient), exception,
+                     std::move(message), dropped);
 }
 
 absl::Status DequeScheduler::Run() { return RunLoop(/*until_stopped=*/false); }
@@ -292,11 +284,11 @@ bool DequeScheduler::DrainPosted() {
       call();
     } catch (...) {
       std::exception_ptr exception = std::current_exception();
-      std::vector<ActorFailure> dropped;
-      failures_.Add(ActorFailure{"(posted call)",
-                                 internal::DescribeException(exception),
-                                 exception},
-                    limits_.failures, dropped);
+      internal::RecordKeeper::Dropped dropped;
+      records_.AddFailure(ActorFailure{"(posted call)",
+                                       internal::DescribeException(exception),
+                                       exception},
+                          dropped);
     }
   }
   return !calls.empty();
@@ -549,11 +541,11 @@ void DequeScheduler::OnFinished(Cell* cell) {
   if (exception || cell->extras != nullptr) {
     const std::string name = cell->DisplayName();
     if (exception) {
-      std::vector<ActorFailure> dropped;
-      failures_.Add(
+      internal::RecordKeeper::Dropped dropped;
+      records_.AddFailure(
           ActorFailure{internal::RecordedName(name),
                        internal::DescribeException(exception), exception},
-          limits_.failures, dropped);
+          dropped);
     }
     if (cell->extras != nullptr) {
       Cell::Extras& extras = *cell->extras;

@@ -90,6 +90,7 @@
 #include "runtime/internal/name_cache.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/record_keeper.h"
 #include "runtime/internal/records.h"
 #include "runtime/internal/ring_queue.h"
 #include "runtime/internal/segment_queue.h"
@@ -215,22 +216,28 @@ class DequeScheduler final : private internal::Runtime,
   // The newest dead letters and failures, oldest first, up to the limits
   // set by SetRecordLimits() (runtime/dead_letter.h).
   const std::deque<DeadLetter>& dead_letters() const {
-    return dead_letters_.items();
+    return records_.dead_letters();
   }
-  const std::deque<ActorFailure>& failures() const { return failures_.items(); }
+  const std::deque<ActorFailure>& failures() const {
+    return records_.failures();
+  }
   // Hands over the dead letters kept so far. The caller must destroy
   // them before this scheduler: one may hold an ask's ReplyTo, whose
   // destructor reaches into the scheduler (see runtime/dead_letter.h).
-  std::vector<DeadLetter> TakeDeadLetters() { return dead_letters_.Take(); }
-  std::vector<ActorFailure> TakeFailures() { return failures_.Take(); }
+  std::vector<DeadLetter> TakeDeadLetters() {
+    return records_.TakeDeadLetters();
+  }
+  std::vector<ActorFailure> TakeFailures() { return records_.TakeFailures(); }
   // Every dead letter and failure ever recorded, kept, taken or dropped.
-  uint64_t dead_letters_recorded() const { return dead_letters_.total(); }
-  uint64_t failures_recorded() const { return failures_.total(); }
+  uint64_t dead_letters_recorded() const {
+    return records_.dead_letters_recorded();
+  }
+  uint64_t failures_recorded() const { return records_.failures_recorded(); }
 
   // From now on keeps at most `limits` (dropping the oldest records and
   // names beyond them now).
   void SetRecordLimits(const RecordLimits& limits);
-  const RecordLimits& record_limits() const { return limits_; }
+  const RecordLimits& record_limits() const { return records_.limits(); }
 
  private:
   friend class SchedulerApi<DequeScheduler>;
@@ -499,9 +506,7 @@ class DequeScheduler final : private internal::Runtime,
   // any, passes.
   void WaitForPosts(std::optional<absl::Time> deadline);
   absl::Status RunLoop(bool until_stopped);
-  RecordLimits limits_;
-  internal::BoundedLog<DeadLetter> dead_letters_;
-  internal::BoundedLog<ActorFailure> failures_;
+  internal::RecordKeeper records_;
 };
 
 static_assert(Scheduler<DequeScheduler>);  // runtime/scheduler.h

@@ -62,7 +62,7 @@ WorkStealingScheduler::~WorkStealingScheduler() {
     std::vector<DeadLetter> letters;
     {
       std::lock_guard<std::mutex> hold(records_mutex_);
-      letters = dead_letters_.Take();
+      letters = records_.TakeDeadLetters();
     }
     if (callbacks.empty() && letters.empty()) break;
     callbacks.clear();  // Outside the locks: they may add timers or send.
@@ -153,66 +153,45 @@ uint64_t WorkStealingScheduler::messages_delivered() const {
 
 std::vector<DeadLetter> WorkStealingScheduler::TakeDeadLetters() {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return dead_letters_.Take();
+  return records_.TakeDeadLetters();
 }
 
 std::vector<ActorFailure> WorkStealingScheduler::failures() const {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return std::vector<ActorFailure>(failures_.items().begin(),
-                                   failures_.items().end());
+  return std::vector<ActorFailure>(records_.failures().begin(),
+                                   records_.failures().end());
 }
 
 std::vector<ActorFailure> WorkStealingScheduler::TakeFailures() {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return failures_.Take();
+  return records_.TakeFailures();
 }
 
 uint64_t WorkStealingScheduler::dead_letters_recorded() const {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return dead_letters_.total();
+  return records_.dead_letters_recorded();
 }
 
 uint64_t WorkStealingScheduler::failures_recorded() const {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return failures_.total();
+  return records_.failures_recorded();
 }
 
 RecordLimits WorkStealingScheduler::record_limits() const {
   std::lock_guard<std::mutex> hold(records_mutex_);
-  return limits_;
+  return records_.limits();
 }
 
 void WorkStealingScheduler::SetRecordLimits(const RecordLimits& limits) {
-  std::vector<DeadLetter> dropped_letters;
-  std::vector<ActorFailure> dropped_failures;
-  {
-    std::lock_guard<std::mutex> hold(records_mutex_);
-    limits_ = limits;
-    dead_letters_.Trim(limits.dead_letters, dropped_letters);
-    failures_.Trim(limits.failures, dropped_failures);
-  }
+  WithRecords([&](internal::RecordKeeper& records,
+                  internal::RecordKeeper::Dropped& dropped) {
+    records.SetLimits(limits, dropped);
+  });
   std::unique_lock<std::shared_mutex> hold(registry_mutex_);
   if (registry_.SetFinishedLimit(limits.finished_names)) {
     // Release: as in Admit(); workers' caches of the names refill.
     registry_version_.fetch_add(1, std::memory_order_release);
   }
-}
-
-void WorkStealingScheduler::Record(std::optional<ActorFailure> failure,
-                                   std::vector<DeadLetter> letters) {
-  std::vector<ActorFailure> dropped_failures;
-  std::vector<DeadLetter> dropped_letters;
-  {
-    std::lock_guard<std::mutex> hold(records_mutex_);
-    if (failure.has_value()) {
-      failures_.Add(std::move(*failure), limits_.failures, dropped_failures);
-    }
-    for (DeadLetter& letter : letters) {
-      dead_letters_.Add(std::move(letter), limits_.dead_letters,
-                        dropped_letters);
-    }
-  }
-  // The dropped ones go here, outside the lock.
 }
 
 bool WorkStealingScheduler::LookUp(std::string_view name,
@@ -336,14 +315,13 @@ absl::Status WorkStealingScheduler::PushConverted(
 absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
                                                      absl::Status reason,
                                                      ErasedMessage message) {
-  std::vector<DeadLetter> dropped;
-  {
-    std::lock_guard<std::mutex> hold(records_mutex_);
-    dead_letters_.Add(
-        DeadLetter{std::move(recipient), reason, std::move(message)},
-        limits_.dead_letters, dropped);
-  }
-  return reason;  // `dropped` goes outside the lock.
+  WithRecords([&](internal::RecordKeeper& records,
+                  internal::RecordKeeper::Dropped& dropped) {
+    records.AddDeadLetter(DeadLetter{std::move(recipient), reason,
+                                     std::move(message)},
+                          dropped);
+  });
+  return reason;
 }
 
 void WorkStealingScheduler::RecordThrown(const char* doing,
@@ -365,14 +343,11 @@ void WorkStealingScheduler::RecordThrown(const char* doing,
     }
   }
   if (!live) recipient = DescribeDeadRef(to, generation).recipient;
-  const std::string thrown_by = internal::ThrownBy(doing, recipient);
-  ActorFailure failure{thrown_by, internal::DescribeException(exception),
-                       exception};
-  std::vector<DeadLetter> letters;
-  letters.push_back(DeadLetter{std::move(recipient),
-                               internal::ThrownReason(thrown_by, exception),
-                               std::move(message)});
-  Record(std::move(failure), std::move(letters));
+  WithRecords([&](internal::RecordKeeper& records,
+                  internal::RecordKeeper::Dropped& dropped) {
+    records.AddThrown(doing, std::move(recipient), exception,
+                      std::move(message), dropped);
+  });
 }
 
 absl::Status WorkStealingScheduler::Run() {

@@ -104,6 +104,7 @@
 #include "runtime/internal/name_hash.h"
 #include "runtime/internal/outbox.h"
 #include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/record_keeper.h"
 #include "runtime/internal/records.h"
 #include "runtime/internal/runnext_slot.h"
 #include "runtime/internal/send_errors.h"
@@ -188,7 +189,7 @@ class WorkStealingScheduler final : private internal::Runtime,
   // copyable, so this is the scheduler's own list, not a snapshot. While
   // it runs, take them (TakeDeadLetters()) or count them.
   const std::deque<DeadLetter>& dead_letters() const {
-    return dead_letters_.items();
+    return records_.dead_letters();
   }
   // Thread-safe: hands over the dead letters kept so far. As
   // DequeScheduler::TakeDeadLetters(), destroy them before this scheduler
@@ -635,14 +636,16 @@ class WorkStealingScheduler final : private internal::Runtime,
   std::atomic<size_t> live_actors_{0};
 
   mutable std::mutex records_mutex_;
-  RecordLimits limits_;  // Guarded by records_mutex_.
-  internal::BoundedLog<DeadLetter> dead_letters_;  // Guarded by records_mutex_.
-  internal::BoundedLog<ActorFailure> failures_;  // Guarded by records_mutex_.
-  // Adds a failure and dead letters under records_mutex_; what the limits
-  // push out is destroyed after the lock is let go (a message's destructor
-  // may send).
-  void Record(std::optional<ActorFailure> failure,
-              std::vector<DeadLetter> letters);
+  internal::RecordKeeper records_;  // Guarded by records_mutex_.
+  // Calls `record(records_, dropped)` under records_mutex_; what the limits
+  // push out (into `dropped`) is destroyed after the lock is let go (a
+  // message's destructor may send).
+  template <typename Record>
+  void WithRecords(Record record) {
+    internal::RecordKeeper::Dropped dropped;
+    std::lock_guard<std::mutex> hold(records_mutex_);
+    record(records_, dropped);
+  }
 };
 
 static_assert(Scheduler<WorkStealingScheduler>);  // runtime/scheduler.h

@@ -134,7 +134,12 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
     }
   });
   if (undeliverable == nullptr) return;
-  Record(std::nullopt, std::move(*undeliverable));
+  WithRecords([&](internal::RecordKeeper& records,
+                  internal::RecordKeeper::Dropped& dropped) {
+    for (DeadLetter& letter : *undeliverable) {
+      records.AddDeadLetter(std::move(letter), dropped);
+    }
+  });
   // What the destructors of dropped dead letters sent from this worker.
   if (!outbox.empty()) FlushOutbox(outbox, point, worker);
 }
@@ -345,24 +350,10 @@ void WorkStealingScheduler::Finish(Cell* cell) {
   // display name and takes no lock but the pool's (and the registry's for
   // a named actor).
   if (exception || !undelivered.empty() || !monitors.empty()) {
-    const std::string display_name = cell->DisplayName();
-    const std::string recipient =
-        internal::RecordedName(cell->RecipientName());
-    std::optional<ActorFailure> failure;
-    if (exception) {
-      failure = ActorFailure{internal::RecordedName(display_name),
-                             internal::DescribeException(exception),
-                             exception};
-    }
-    std::vector<DeadLetter> letters;
-    if (!undelivered.empty()) {
-      const absl::Status reason = internal::Undelivered(display_name);
-      letters.reserve(undelivered.size());
-      for (ErasedMessage& message : undelivered) {
-        letters.push_back(DeadLetter{recipient, reason, std::move(message)});
-      }
-    }
-    Record(std::move(failure), std::move(letters));
+    WithRecords([&](internal::RecordKeeper& records,
+                    internal::RecordKeeper::Dropped& dropped) {
+      records.AddEnd(*cell, exception, undelivered, dropped);
+    });
     if (!monitors.empty()) {
       const Down down = internal::DownNotice(*cell, generation, exception);
       for (auto& notify : monitors) notify(down);

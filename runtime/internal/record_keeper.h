@@ -1,0 +1,118 @@
+// RecordKeeper holds what a scheduler keeps of what went wrong, for both
+// schedulers: the newest dead letters and failures (each a BoundedLog,
+// runtime/internal/records.h), the limits they are kept to (RecordLimits,
+// runtime/dead_letter.h), and the records a scheduler makes: a dead
+// letter, an actor's end (its failure, and its undelivered messages as dead
+// letters), and user code that threw outside any actor.
+//
+//   internal::RecordKeeper records;
+//   internal::RecordKeeper::Dropped dropped;  // Before any lock: see below.
+//   records.AddDeadLetter({"printer", reason, std::move(message)}, dropped);
+//
+// What the limits push out is moved to `dropped`, for the caller to destroy
+// where that is safe: a dropped message's destructor may send, and so
+// record again (so after the caller has let go of its records' lock).
+//
+// Thread-safety: none; a multi-threaded scheduler holds its records' lock
+// around every call.
+#ifndef COACTOR_RUNTIME_INTERNAL_RECORD_KEEPER_H_
+#define COACTOR_RUNTIME_INTERNAL_RECORD_KEEPER_H_
+
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "actors/internal/actor_cell.h"
+#include "runtime/dead_letter.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/actor_end.h"
+#include "runtime/internal/records.h"
+
+namespace coactor::internal {
+
+class RecordKeeper {
+ public:
+  // Records the limits pushed out, to be destroyed by the caller.
+  struct Dropped {
+    std::vector<DeadLetter> letters;
+    std::vector<ActorFailure> failures;
+  };
+
+  void AddDeadLetter(DeadLetter letter, Dropped& dropped) {
+    dead_letters_.Add(std::move(letter), limits_.dead_letters,
+                      dropped.letters);
+  }
+  void AddFailure(ActorFailure failure, Dropped& dropped) {
+    failures_.Add(std::move(failure), limits_.failures, dropped.failures);
+  }
+
+  // The actor in `cell` ended (its name still there), by `exception` if
+  // not null, before receiving `undelivered` (errors, then messages, in
+  // order): its failure, then a dead letter for each of those.
+  void AddEnd(const ActorCell& cell, const std::exception_ptr& exception,
+              std::vector<ErasedMessage>& undelivered, Dropped& dropped) {
+    const std::string display_name = cell.DisplayName();
+    if (exception) {
+      AddFailure(ActorFailure{RecordedName(display_name),
+                              DescribeException(exception), exception},
+                 dropped);
+    }
+    if (undelivered.empty()) return;
+    const absl::Status reason = Undelivered(display_name);
+    const std::string recipient = RecordedName(cell.RecipientName());
+    for (ErasedMessage& message : undelivered) {
+      AddDeadLetter(DeadLetter{recipient, reason, std::move(message)},
+                    dropped);
+    }
+    undelivered.clear();
+  }
+
+  // User code the scheduler ran outside any actor (`doing`: a SendAfter's
+  // send, a monitor's Down) threw `exception` on its way to `recipient` (as
+  // dead letters name it): a failure, and `message` kept as a dead letter.
+  void AddThrown(const char* doing, std::string recipient,
+                 const std::exception_ptr& exception, ErasedMessage message,
+                 Dropped& dropped) {
+    const std::string thrown_by = ThrownBy(doing, recipient);
+    AddFailure(ActorFailure{thrown_by, DescribeException(exception), exception},
+               dropped);
+    AddDeadLetter(DeadLetter{std::move(recipient),
+                             ThrownReason(thrown_by, exception),
+                             std::move(message)},
+                  dropped);
+  }
+
+  // From now on keeps at most `limits` (finished names are the registry's:
+  // runtime/internal/name_registry.h), dropping the oldest beyond them now.
+  void SetLimits(const RecordLimits& limits, Dropped& dropped) {
+    limits_ = limits;
+    dead_letters_.Trim(limits_.dead_letters, dropped.letters);
+    failures_.Trim(limits_.failures, dropped.failures);
+  }
+  const RecordLimits& limits() const { return limits_; }
+
+  // The newest records kept, oldest first.
+  const std::deque<DeadLetter>& dead_letters() const {
+    return dead_letters_.items();
+  }
+  const std::deque<ActorFailure>& failures() const { return failures_.items(); }
+  // Hands over the records kept (the counts stay).
+  std::vector<DeadLetter> TakeDeadLetters() { return dead_letters_.Take(); }
+  std::vector<ActorFailure> TakeFailures() { return failures_.Take(); }
+  // Every record ever made, kept, taken or dropped.
+  uint64_t dead_letters_recorded() const { return dead_letters_.total(); }
+  uint64_t failures_recorded() const { return failures_.total(); }
+
+ private:
+  RecordLimits limits_;
+  BoundedLog<DeadLetter> dead_letters_;
+  BoundedLog<ActorFailure> failures_;
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_RECORD_KEEPER_H_
