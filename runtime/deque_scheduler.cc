@@ -533,70 +533,52 @@ void DequeScheduler::DeliverToFinished(Cell* cell,
   if (cell->pending == 0) FreeCell(cell);
 }
 
-void DequeScheduler::OnFinished(Cell* cell) {
-  const std::exception_ptr exception = cell->promise->exception;
-  std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
-  // The common end (no failure, nothing stashed, no monitor) builds no
-  // display name and no status.
-  if (exception || cell->extras != nullptr) {
-    const std::string name = cell->DisplayName();
-    if (exception) {
-      internal::RecordKeeper::Dropped dropped;
-      records_.AddFailure(
-          ActorFailure{internal::RecordedName(name),
-                       internal::DescribeException(exception), exception},
-          dropped);
-    }
+// The deque's side of an actor's end (see internal::ActorEndHooks).
+struct DequeScheduler::EndHooks {
+  DequeScheduler& sched;
+
+  internal::ClosedCell Close(Cell* cell) {
+    internal::ClosedCell closed{cell->Generation()};
     if (cell->extras != nullptr) {
       Cell::Extras& extras = *cell->extras;
-      if (!extras.stashed_errors.empty() || !extras.stash.empty()) {
-        const absl::Status undelivered = internal::Undelivered(name);
-        const std::string recipient =
-            internal::RecordedName(cell->RecipientName());
-        for (std::exception_ptr& error : extras.stashed_errors) {
-          RecordDeadLetter(recipient, undelivered,
-                           ErasedMessage::Of(std::move(error)))
-              .IgnoreError();
-        }
-        extras.stashed_errors.clear();
-        while (!extras.stash.empty()) {
-          RecordDeadLetter(recipient, undelivered,
-                           ErasedMessage::Adopt(cell->type,
-                                                extras.stash.PopFront()))
-              .IgnoreError();
-        }
+      for (std::exception_ptr& error : extras.stashed_errors) {
+        closed.undelivered.push_back(ErasedMessage::Of(std::move(error)));
       }
-      monitors = std::exchange(extras.monitors, {});
+      extras.stashed_errors.clear();
+      while (!extras.stash.empty()) {
+        closed.undelivered.push_back(
+            ErasedMessage::Adopt(cell->type, extras.stash.PopFront()));
+      }
+      closed.monitors = std::exchange(extras.monitors, {});
     }
-    if (!monitors.empty()) {
-      // Built before the actor's state goes; delivered after, as below.
-      const Down down =
-          internal::DownNotice(*cell, cell->Generation(), exception);
-      EndActor(cell);
-      for (auto& notify : monitors) notify(down);
-      if (cell->pending == 0) FreeCell(cell);
-      return;
-    }
+    std::exchange(cell->handle, nullptr).destroy();
+    cell->promise = nullptr;
+    cell->SetState(ActorState::kFinished);
+    // From now on every reference to and registry entry for this actor is
+    // stale; the generation alone tells (typed sends check nothing else),
+    // and the name cache forgets it.
+    cell->BumpGeneration();
+    if (cell->name != nullptr) sched.name_cache_.Forget(*cell->name, cell);
+    --sched.live_actors_;
+    return closed;
   }
-  EndActor(cell);
-  if (cell->pending == 0) FreeCell(cell);
-}
 
-void DequeScheduler::EndActor(Cell* cell) {
-  std::exchange(cell->handle, nullptr).destroy();
-  cell->promise = nullptr;
-  cell->SetState(ActorState::kFinished);
-  // From now on every reference to and registry entry for this actor is
-  // stale; the generation alone tells (typed sends check nothing else), and
-  // the name cache forgets it.
-  const uint32_t generation = cell->Generation();
-  cell->BumpGeneration();
-  if (cell->name != nullptr) {
-    name_cache_.Forget(*cell->name, cell);
-    // The entry stays a while, so that a send names the actor finished.
-    registry_.Retire(*cell->name, {cell, generation});
+  void Record(Cell& cell, const std::exception_ptr& exception,
+              std::vector<ErasedMessage>& undelivered) {
+    internal::RecordKeeper::Dropped dropped;
+    sched.records_.AddEnd(cell, exception, undelivered, dropped);
   }
-  --live_actors_;
+
+  void Release(Cell* cell, uint32_t generation) {
+    // The entry stays a while, so that a send names the actor finished.
+    if (cell->name != nullptr) sched.registry_.Retire(*cell->name, {cell, generation});
+    // Freed once no envelope in the queue names it.
+    if (cell->pending == 0) sched.FreeCell(cell);
+  }
+};
+
+void DequeScheduler::OnFinished(Cell* cell) {
+  internal::EndActor(cell, EndHooks{*this});
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {

@@ -392,7 +392,9 @@ class DequeScheduler final : private internal::Runtime,
   void Stash(Cell* cell, internal::Payload* payload);
   void DeliverToFinished(Cell* cell, internal::Payload* payload);
   void DeliverError(Cell* cell, std::exception_ptr error);
+  // The actor in `cell` ended: internal::EndActor() with EndHooks.
   void OnFinished(Cell* cell);
+  struct EndHooks;
   void FreeCell(Cell* cell);
   // For the destructor: destroys the messages in the queue, the stashes and
   // the timers.
@@ -404,8 +406,6 @@ class DequeScheduler final : private internal::Runtime,
     if (!deferred_timers_.empty()) ArmDeferredTimers();
     return !timers_.empty();
   }
-  // Destroys a finished actor's frame and makes every reference stale.
-  void EndActor(Cell* cell);
   void EnqueueSpecial(Cell* cell, uintptr_t tag);
   // Fires every timer that is due by the clock; true if any fired.
   bool FireDueTimers();

@@ -469,7 +469,10 @@ class WorkStealingScheduler final : private internal::Runtime,
   // run on this worker, if there is an obvious one.
   Cell* RunActor(Worker* worker, Cell* cell);
   Cell* YieldActor(Worker* worker, Cell* cell);
+  // The actor in `cell` ended: internal::EndActor() with EndHooks
+  // (work_stealing/worker_loop.cc).
   void Finish(Cell* cell);
+  struct EndHooks;
   // Resumes a blocked actor if it was woken; false if it stays blocked.
   bool ResumeIfWoken(Cell* cell);
   // Registers `worker` as idle and sleeps until woken, or becomes the

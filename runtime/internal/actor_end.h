@@ -1,20 +1,32 @@
-// How an actor ended, worded once for every scheduler: the what() of the
-// exception that ended it, the Down its monitors receive, and the reason
-// given for messages it never received.
+// How an actor ended, for every scheduler: the one end-of-actor report
+// (EndActor(): close its cell, record its failure and what it never
+// received, tell its monitors, release its name and cell), and its texts,
+// worded once: the what() of the exception that ended it, the Down its
+// monitors receive, and the reason given for messages it never received.
 //
-// Thread-safety: pure functions.
+//   // In a scheduler, once an actor's coroutine is done:
+//   internal::EndActor(cell, EndHooks{*this});
+//
+// Thread-safety: the texts are pure functions. EndActor() runs on the
+// thread that ran the actor's last turn; the hooks take whatever locks
+// their scheduler needs.
 #ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
 #define COACTOR_RUNTIME_INTERNAL_ACTOR_END_H_
 
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <vector>
 
+#include "absl/base/optimization.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "actors/actor_ref.h"
 #include "actors/down.h"
 #include "actors/internal/actor_cell.h"
+#include "runtime/erased_message.h"
 #include "runtime/internal/records.h"
 
 namespace coactor::internal {
@@ -64,6 +76,58 @@ inline absl::Status ThrownReason(const std::string& thrown_by,
                                  const std::exception_ptr& exception) {
   return absl::AbortedError(absl::StrCat(thrown_by, " threw: ",
                                          DescribeException(exception)));
+}
+
+// What a scheduler's close of an ended actor's cell hands back.
+struct ClosedCell {
+  uint32_t generation;  // The actor's, before it ended.
+  // Errors never rethrown, then messages never delivered, in order.
+  std::vector<ErasedMessage> undelivered;
+  std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+};
+
+// The steps of an actor's end that differ between schedulers (how the
+// mailbox is drained, which locks are held); see EndActor().
+template <typename Hooks, typename Cell>
+concept ActorEndHooks = requires(Hooks& hooks, Cell* cell,
+                                 const std::exception_ptr& exception,
+                                 std::vector<ErasedMessage>& undelivered,
+                                 uint32_t generation) {
+  // Refuses sends from now on and makes every reference and name cache
+  // entry stale (the generation moves on), hands back what was never
+  // delivered and the monitors, destroys the frame and marks the actor
+  // finished; the name stays in the cell.
+  { hooks.Close(cell) } -> std::same_as<ClosedCell>;
+  // Records the failure (if `exception`) and `undelivered` as dead
+  // letters (RecordKeeper::AddEnd()).
+  hooks.Record(*cell, exception, undelivered);
+  // Retires the actor's name in the registry (kept a while, as finished)
+  // and gives the cell back to be reused, when its scheduler allows.
+  hooks.Release(cell, generation);
+};
+
+// The actor in `cell` has ended (its coroutine is done; the promise is
+// still there): closes the cell, records its failure and turns what it
+// never received into dead letters, tells its monitors (after the close,
+// so a Down's watcher finds it ended), then releases its name and cell.
+// The common end (no failure, nothing undelivered, no monitor) builds no
+// name and records nothing.
+template <typename Cell, typename Hooks>
+  requires ActorEndHooks<Hooks, Cell>
+void EndActor(Cell* cell, Hooks hooks) {
+  const std::exception_ptr exception = cell->promise->exception;
+  ClosedCell closed = hooks.Close(cell);
+  if (ABSL_PREDICT_FALSE(exception || !closed.undelivered.empty() ||
+                         !closed.monitors.empty())) {
+    if (exception || !closed.undelivered.empty()) {
+      hooks.Record(*cell, exception, closed.undelivered);
+    }
+    if (!closed.monitors.empty()) {
+      const Down down = DownNotice(*cell, closed.generation, exception);
+      for (auto& notify : closed.monitors) notify(down);
+    }
+  }
+  hooks.Release(cell, closed.generation);
 }
 
 }  // namespace coactor::internal

@@ -44,6 +44,7 @@
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/actor_end.h"
 #include "runtime/internal/mailbox.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/spin_lock.h"
@@ -259,13 +260,9 @@ class ActorMailbox : public ActorCell {
     return woken;
   }
 
-  // What closing an actor's mailbox leaves to report.
-  struct Closed {
-    uint32_t generation;  // The actor's, before it ended.
-    // Errors never rethrown, then messages never delivered, in order.
-    std::vector<ErasedMessage> undelivered;
-    std::vector<Monitor> monitors;
-  };
+  // What closing an actor's mailbox leaves to report (for EndActor(),
+  // runtime/internal/actor_end.h).
+  using Closed = ClosedCell;
   // Ends the actor's activation for good: refuses appends from now on,
   // makes every reference stale and hands back what was not delivered.
   Closed Close() {

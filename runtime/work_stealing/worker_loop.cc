@@ -336,45 +336,48 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::PauseActor(Worker* worker,
   return nullptr;
 }
 
-void WorkStealingScheduler::Finish(Cell* cell) {
-  internal::ActorMailbox::Closed closed = cell->Close();
-  const uint32_t generation = closed.generation;  // The actor's.
-  std::vector<ErasedMessage>& undelivered = closed.undelivered;
-  std::vector<internal::ActorMailbox::Monitor>& monitors = closed.monitors;
-  std::exception_ptr exception = cell->promise->exception;
-  std::exchange(cell->handle, nullptr).destroy();
-  cell->promise = nullptr;
-  cell->SetState(ActorState::kFinished);
-  live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
-  // The common end (no failure, nothing undelivered, no monitor) builds no
-  // display name and takes no lock but the pool's (and the registry's for
-  // a named actor).
-  if (exception || !undelivered.empty() || !monitors.empty()) {
-    WithRecords([&](internal::RecordKeeper& records,
-                    internal::RecordKeeper::Dropped& dropped) {
-      records.AddEnd(*cell, exception, undelivered, dropped);
+// Work stealing's side of an actor's end (see internal::ActorEndHooks).
+struct WorkStealingScheduler::EndHooks {
+  WorkStealingScheduler& sched;
+
+  internal::ClosedCell Close(Cell* cell) {
+    // Under the cell's lock: refuses appends, bumps the generation.
+    internal::ClosedCell closed = cell->Close();
+    std::exchange(cell->handle, nullptr).destroy();
+    cell->promise = nullptr;
+    cell->SetState(ActorState::kFinished);
+    sched.live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
+    return closed;
+  }
+
+  void Record(Cell& cell, const std::exception_ptr& exception,
+              std::vector<ErasedMessage>& undelivered) {
+    sched.WithRecords([&](internal::RecordKeeper& records,
+                          internal::RecordKeeper::Dropped& dropped) {
+      records.AddEnd(cell, exception, undelivered, dropped);
     });
-    if (!monitors.empty()) {
-      const Down down = internal::DownNotice(*cell, generation, exception);
-      for (auto& notify : monitors) notify(down);
+  }
+
+  void Release(Cell* cell, uint32_t generation) {
+    // The registry remembers the name for a while (see NameRegistry).
+    if (cell->name != nullptr) {
+      std::unique_lock<std::shared_mutex> hold(sched.registry_mutex_);
+      if (sched.registry_.Retire(*cell->name, RegistryEntry{cell, generation})) {
+        // Release: as in Admit(); workers' caches of the name refill.
+        sched.registry_version_.fetch_add(1, std::memory_order_release);
+      }
     }
+    // The name stays with the cell until it is reused, for errors about
+    // stale references to the actor. A retired cell is never reused.
+    if (!cell->Reusable()) return;
+    std::lock_guard<std::mutex> hold(sched.pool_mutex_);
+    cell->next_free = sched.free_cells_;
+    sched.free_cells_ = cell;
   }
-  // The registry remembers the name for a while (see finished_names_).
-  if (cell->name != nullptr) {
-    std::unique_lock<std::shared_mutex> hold(registry_mutex_);
-    if (registry_.Retire(*cell->name, RegistryEntry{cell, generation})) {
-      // Release: as in Admit(); workers' caches of the name refill.
-      registry_version_.fetch_add(1, std::memory_order_release);
-    }
-  }
-  // The name stays with the cell until it is reused, for errors about
-  // stale references to the actor. A retired cell is never reused.
-  if (!cell->Reusable()) return;
-  {
-    std::lock_guard<std::mutex> hold(pool_mutex_);
-    cell->next_free = free_cells_;
-    free_cells_ = cell;
-  }
+};
+
+void WorkStealingScheduler::Finish(Cell* cell) {
+  internal::EndActor(cell, EndHooks{*this});
 }
 
 }  // namespace coactor
