@@ -48,7 +48,6 @@
 
 #include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
 
-#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <coroutine>
@@ -68,7 +67,6 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -84,15 +82,14 @@
 #include "actors/join_handle.h"
 #include "actors/task.h"
 #include "runtime/dead_letter.h"
+#include "runtime/deque/cell.h"
 #include "runtime/erased_message.h"
 #include "runtime/scheduler_api.h"
 #include "runtime/timer_id.h"
 #include "runtime/internal/name_cache.h"
 #include "runtime/internal/name_registry.h"
-#include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/record_keeper.h"
 #include "runtime/internal/records.h"
-#include "runtime/internal/ring_queue.h"
 #include "runtime/internal/segment_queue.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/timer_queue.h"
@@ -250,42 +247,13 @@ class DequeScheduler final : private internal::Runtime,
     return static_cast<const internal::Runtime*>(this);
   }
 
-  struct Cell : internal::ActorCell {
-    // Envelopes in the queue that name this cell; it is reused only after
-    // it finished and this dropped to zero.
-    uint32_t pending = 0;
-    Cell* next_free = nullptr;
-    // What only some actors need, allocated on first use so that an idle
-    // actor stays small (see Extras()).
-    struct Extras {
-      explicit Extras(const internal::MessageType* type)
-          : stash(0, internal::PayloadRelocator{type}) {}
-      // Messages that arrived while the actor was blocked, in order.
-      internal::RingQueue<internal::Payload, internal::PayloadRelocator> stash;
-      // Errors delivered while it was blocked; they go before the stash.
-      std::vector<std::exception_ptr> stashed_errors;
-      std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
-    };
-    std::unique_ptr<Extras> extras;
-
-    Extras& GetExtras() {
-      if (extras == nullptr) extras = std::make_unique<Extras>(type);
-      return *extras;
-    }
-  };
-
-  // One entry of the FIFO. `target` is a Cell* tagged in its low bits:
-  // a message (payload: the message), the actor's start (no payload), a
-  // wake-up (payload: the coroutine handle to resume) or an error to
-  // deliver (payload: an exception_ptr).
-  struct Envelope {
-    uintptr_t target;
-    internal::Payload payload;
-  };
-  static constexpr uintptr_t kTagMask = 3;
-  static constexpr uintptr_t kStartTag = 1;
-  static constexpr uintptr_t kResumeTag = 2;
-  static constexpr uintptr_t kErrorTag = 3;
+  // An actor's cell and the queue's entries (runtime/deque/cell.h).
+  using Cell = internal::DequeCell;
+  using Envelope = internal::DequeEnvelope;
+  static constexpr uintptr_t kTagMask = internal::DequeEnvelope::kTagMask;
+  static constexpr uintptr_t kStartTag = internal::DequeEnvelope::kStartTag;
+  static constexpr uintptr_t kResumeTag = internal::DequeEnvelope::kResumeTag;
+  static constexpr uintptr_t kErrorTag = internal::DequeEnvelope::kErrorTag;
 
   using Registry = internal::NameRegistry<Cell>;
   using RegistryEntry = Registry::Entry;
@@ -511,222 +479,10 @@ class DequeScheduler final : private internal::Runtime,
 
 static_assert(Scheduler<DequeScheduler>);  // runtime/scheduler.h
 
-// ---- Templates ------------------------------------------------------------
-
-template <typename M>
-absl::Status DequeScheduler::Send(std::string_view name, M&& message) {
-  // Decayed: a string literal is a const char* message (a type error for
-  // a std::string actor, reported as such), not an array.
-  using T = std::decay_t<M>;
-  internal::CheckSendable<T, M>();
-  Cell* cell = FindLive(name);
-  if (ABSL_PREDICT_TRUE(cell != nullptr &&
-                        cell->type == internal::MessageTypeOf<T>())) {
-    Enqueue<T>(cell, std::forward<M>(message));
-    return absl::OkStatus();
-  }
-  return SendByNameSlow<T>(name, cell, std::forward<M>(message));
-}
-
-template <typename T, typename M>
-absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
-                                            M&& message) {
-  if (cell == nullptr) {
-    return RecordDeadLetter(internal::RecordedName(name), LookupError(name),
-                            ErasedMessage::Of(std::forward<M>(message)));
-  }
-  const internal::Alternative* alternative =
-      internal::FindAlternative(*cell->type, internal::MessageTypeOf<T>());
-  if (alternative != nullptr) {
-    T value(std::forward<M>(message));
-    EnqueueAlternative(cell, *alternative, &value);
-    return absl::OkStatus();
-  }
-  return RecordDeadLetter(
-      internal::RecordedName(name),
-      WrongTypeError(name, *cell->type, internal::TypeName<T>()),
-      ErasedMessage::Of(std::forward<M>(message)));
-}
-
-template <typename Msg, typename M>
-absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
-  internal::CheckSendable<Msg, M>();
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
-  if (ABSL_PREDICT_FALSE(cell == nullptr)) {
-    return SendToDeadRef(to, std::forward<M>(message));
-  }
-  Enqueue<Msg>(static_cast<Cell*>(cell), std::forward<M>(message));
-  return absl::OkStatus();
-}
-
-template <typename Msg, typename M>
-absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
-                                           M&& message) {
-  internal::DeadReference dead =
-      DescribeDeadRef(internal::ActorRefAccess::Cell(to),
-                      internal::ActorRefAccess::Generation(to));
-  return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
-                          ErasedMessage::Of(Msg(std::forward<M>(message))));
-}
-
-template <typename M>
-void DequeScheduler::Post(std::string_view name, M&& message) {
-  internal::CheckSendable<std::decay_t<M>, M>();  // As Send() does.
-  Post([this, name = std::string(name),
-        message = std::decay_t<M>(std::forward<M>(message))]() mutable {
-    Send(name, std::move(message)).IgnoreError();
-  });
-}
-
-template <typename Msg, typename M>
-void DequeScheduler::Post(const ActorRef<Msg>& to, M&& message) {
-  internal::CheckSendable<Msg, M>();  // As Send() does.
-  Post([this, to, message = Msg(std::forward<M>(message))]() mutable {
-    Send(to, std::move(message)).IgnoreError();
-  });
-}
-
-template <typename Msg>
-absl::StatusOr<ActorRef<Msg>> DequeScheduler::Find(
-    std::string_view name) const {
-  Cell* cell = FindLive(name);
-  if (cell == nullptr) return LookupError(name);
-  if (cell->type != internal::MessageTypeOf<Msg>()) {
-    return WrongTypeError(name, *cell->type, internal::TypeName<Msg>());
-  }
-  return internal::ActorRefAccess::Make<Msg>(cell);
-}
-
-inline void DequeScheduler::ResumeWoken(Cell* cell,
-                                        const internal::Payload& payload) {
-  --cell->pending;
-  void* address;
-  std::memcpy(&address, payload.bytes, sizeof address);
-  if (ABSL_PREDICT_FALSE(cell->State() == internal::ActorState::kFinished)) {
-    // A stale wake-up (the actor was not blocked on it: a broken
-    // Runtime::Wake() precondition) outlived the actor: dropped, and the
-    // cell freed if it was the last envelope naming it, as for a message.
-    if (cell->pending == 0) FreeCell(cell);
-    return;
-  }
-  cell->SetState(internal::ActorState::kRunning);
-  std::coroutine_handle<>::from_address(address).resume();
-  // Blocked again (say, on its next ask): nothing to hand it yet.
-  if (cell->State() == internal::ActorState::kBlocked && !cell->handle.done()) {
-    return;
-  }
-  AfterWake(cell);
-}
-
-// The hot path: one envelope, one resumption.
-inline void DequeScheduler::Step() {
-  Envelope* envelope = queue_.PopFront();
-  const uintptr_t target = envelope->target;
-  if (ABSL_PREDICT_FALSE((target & kTagMask) != 0)) {
-    auto* cell = reinterpret_cast<Cell*>(target & ~kTagMask);
-    if ((target & kTagMask) == kResumeTag) {
-      ResumeWoken(cell, envelope->payload);
-      return;
-    }
-    StepSpecial(target & kTagMask, cell, &envelope->payload);
-    return;
-  }
-  auto* cell = reinterpret_cast<Cell*>(target);
-  --cell->pending;
-  if (ABSL_PREDICT_FALSE(cell->State() != internal::ActorState::kWaiting)) {
-    if (cell->State() == internal::ActorState::kFinished) {
-      DeliverToFinished(cell, &envelope->payload);
-    } else {
-      Stash(cell, &envelope->payload);  // Blocked: kept for Receive().
-    }
-    return;
-  }
-  // The actor moves the message out of the popped slot as soon as it
-  // resumes, before it can send anything that would reuse the slot.
-  cell->promise->inbox = &envelope->payload;
-  ++messages_delivered_;
-  cell->handle.resume();
-  if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
-}
-
-template <typename Done>
-DequeScheduler::RunEnd DequeScheduler::RunWhileNot(const Done& done) {
-  RunScope running(*this);
-  RunEnd end = RunEnd::kDone;
-  uint32_t until_timer_check = 1;  // Due timers first, as RunOnce().
-  while (!done()) {
-    if (--until_timer_check == 0) {
-      // As in Run(): reading the clock every step would cost more than
-      // the step.
-      until_timer_check = kTimerCheckInterval;
-      if (HasTimers()) FireDueTimers();
-      DrainPosted();
-      if (TakeStop()) {
-        end = RunEnd::kStopped;
-        break;
-      }
-      continue;
-    }
-    if (!queue_.empty()) {
-      Step();
-    } else if (DrainPosted()) {
-      until_timer_check = 1;  // A posted call may have called Stop().
-    } else if (HasTimers()) {
-      if (!FireDueTimers()) {
-        WaitForPosts(timers_.NextDeadline());
-        until_timer_check = 1;  // Woken by a Stop(), perhaps.
-      }
-    } else {
-      end = RunEnd::kOutOfWork;
-      break;
-    }
-  }
-  // Relaxed: a flag; this run served any request made during it (as
-  // RunLoop()), also one from the task just before it ended.
-  stop_requested_.store(false, std::memory_order_relaxed);
-  ArmDeferredTimers();
-  return end;
-}
-
-template <typename T>
-absl::StatusOr<JoinHandle<T>> DequeScheduler::RunTask(Task<T> task) {
-  if (running_) {
-    return absl::FailedPreconditionError(
-        "RunUntilComplete() called from inside one of the scheduler's actors");
-  }
-  JoinHandle<T> handle = CreateTask(std::move(task));
-  if (RunWhileNot([state = handle.state()] { return state->done(); }) ==
-          RunEnd::kStopped &&
-      !handle.done()) {
-    return internal::StoppedBeforeTaskEnded();
-  }
-  return handle;
-}
-
-template <typename Msg>
-absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
-                                       std::exception_ptr error) {
-  if (error == nullptr) {
-    return absl::InvalidArgumentError(
-        "SendError(nullptr): no error to deliver");
-  }
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
-  if (cell == nullptr) {
-    internal::DeadReference dead =
-        DescribeDeadRef(internal::ActorRefAccess::Cell(to),
-                        internal::ActorRefAccess::Generation(to));
-    return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
-                            ErasedMessage::Of(std::move(error)));
-  }
-  Envelope* envelope = queue_.ReserveBack();
-  ::new (static_cast<void*>(envelope->payload.bytes))
-      std::exception_ptr(std::move(error));
-  envelope->target = reinterpret_cast<uintptr_t>(cell) | kErrorTag;
-  queue_.CommitBack();
-  ++static_cast<Cell*>(cell)->pending;
-  return absl::OkStatus();
-}
-
 }  // namespace coactor
+
+// The templates' and inline functions' definitions.
+#include "runtime/deque/send_inl.h"  // IWYU pragma: export
+#include "runtime/deque/step_inl.h"  // IWYU pragma: export
 
 #endif  // COACTOR_RUNTIME_DEQUE_SCHEDULER_H_

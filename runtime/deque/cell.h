@@ -1,0 +1,73 @@
+// DequeCell is an actor's cell on DequeScheduler: the shared ActorCell, the
+// count of queue entries that name it (so that it is reused only once none
+// does), its link in the free list, and what only some actors need (the
+// messages and errors that came while it was blocked, its monitors),
+// allocated on first use so that an idle actor stays small.
+// DequeEnvelope is one entry of the scheduler's FIFO: a tagged cell
+// pointer and a payload.
+//
+//   Envelope* envelope = queue.ReserveBack();
+//   envelope->target = reinterpret_cast<uintptr_t>(cell) |
+//                      DequeEnvelope::kStartTag;
+//   queue.CommitBack();
+//   ++cell->pending;
+//
+// Thread-safety: the loop's thread only.
+#ifndef COACTOR_RUNTIME_DEQUE_CELL_H_
+#define COACTOR_RUNTIME_DEQUE_CELL_H_
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "actors/down.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/message_type.h"
+#include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/ring_queue.h"
+
+namespace coactor::internal {
+
+struct DequeCell : ActorCell {
+  // Envelopes in the queue that name this cell; it is reused only after
+  // it finished and this dropped to zero.
+  uint32_t pending = 0;
+  DequeCell* next_free = nullptr;
+  // What only some actors need, allocated on first use so that an idle
+  // actor stays small (see GetExtras()).
+  struct Extras {
+    explicit Extras(const MessageType* type)
+        : stash(0, PayloadRelocator{type}) {}
+    // Messages that arrived while the actor was blocked, in order.
+    RingQueue<Payload, PayloadRelocator> stash;
+    // Errors delivered while it was blocked; they go before the stash.
+    std::vector<std::exception_ptr> stashed_errors;
+    std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+  };
+  std::unique_ptr<Extras> extras;
+
+  Extras& GetExtras() {
+    if (extras == nullptr) extras = std::make_unique<Extras>(type);
+    return *extras;
+  }
+};
+
+// One entry of the FIFO. `target` is a DequeCell* tagged in its low bits:
+// a message (payload: the message), the actor's start (no payload), a
+// wake-up (payload: the coroutine handle to resume) or an error to deliver
+// (payload: an exception_ptr).
+struct DequeEnvelope {
+  static constexpr uintptr_t kTagMask = 3;
+  static constexpr uintptr_t kStartTag = 1;
+  static constexpr uintptr_t kResumeTag = 2;
+  static constexpr uintptr_t kErrorTag = 3;
+
+  uintptr_t target;
+  Payload payload;
+};
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_DEQUE_CELL_H_

@@ -1,0 +1,184 @@
+// DequeScheduler: what a step delivers besides a plain message (a start,
+// an error, a message for a blocked or finished actor), a wake-up from
+// another thread, the resumption of a woken actor, and an actor's end
+// (internal::EndActor(), runtime/internal/actor_end.h, with the deque's
+// hooks). The loop is in loop.cc.
+
+#include "runtime/deque_scheduler.h"
+
+#include <coroutine>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "runtime/internal/actor_end.h"
+#include "runtime/internal/record_keeper.h"
+#include "runtime/internal/records.h"
+
+namespace coactor {
+
+using internal::ActorState;
+
+void DequeScheduler::Wake(internal::ActorCell* cell,
+                          std::coroutine_handle<> handle) {
+  // Not on the loop's thread (or outside any run): a JoinHandle or
+  // BoundedQueue shared with a work-stealing scheduler wakes its waiter from
+  // a worker thread, where pushing into queue_ would race the loop (and not
+  // wake it from WaitForPosts()). The waiter cannot go away meanwhile: its
+  // frame is destroyed only with this scheduler, which drops unrun posts.
+  if (ABSL_PREDICT_FALSE(current_loop_ != this)) {
+    Post([this, cell, handle] { Wake(cell, handle); });
+    return;
+  }
+  Envelope* envelope = queue_.ReserveBack();
+  void* address = handle.address();
+  std::memcpy(envelope->payload.bytes, &address, sizeof address);
+  envelope->target = reinterpret_cast<uintptr_t>(cell) | kResumeTag;
+  queue_.CommitBack();
+  ++static_cast<Cell*>(cell)->pending;
+}
+
+void DequeScheduler::AfterWake(Cell* cell) {
+  while (!cell->handle.done() && cell->State() == ActorState::kRunning) {
+    cell->SetState(ActorState::kWaiting);  // Back in a Receive().
+    Cell::Extras* extras = cell->extras.get();
+    if (extras != nullptr && !extras->stashed_errors.empty()) {
+      cell->promise->inbox = nullptr;
+      cell->promise->delivered_error = extras->stashed_errors.front();
+      extras->stashed_errors.erase(extras->stashed_errors.begin());
+    } else if (extras != nullptr && !extras->stash.empty()) {
+      cell->promise->inbox = extras->stash.PopFront();
+      ++messages_delivered_;
+    } else {
+      return;
+    }
+    // Afterwards it has either blocked again (kBlocked ends the loop) or
+    // come back to a Receive() still kRunning (look again).
+    cell->SetState(ActorState::kRunning);
+    cell->handle.resume();
+  }
+  if (cell->handle.done()) OnFinished(cell);
+}
+
+void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
+                                 internal::Payload* payload) {
+  if (tag == kStartTag) {
+    Start(cell);
+    return;
+  }
+  --cell->pending;
+  // kErrorTag
+  auto* slot = std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
+  std::exception_ptr error = std::move(*slot);
+  slot->~exception_ptr();
+  DeliverError(cell, std::move(error));
+}
+
+void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
+  switch (cell->State()) {
+    case ActorState::kWaiting:
+      cell->promise->inbox = nullptr;
+      cell->promise->delivered_error = std::move(error);
+      cell->SetState(ActorState::kRunning);
+      cell->handle.resume();
+      AfterWake(cell);
+      break;
+    case ActorState::kFinished:
+      RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
+                       internal::Undelivered(cell->DisplayName()),
+                       ErasedMessage::Of(std::move(error)))
+          .IgnoreError();
+      if (cell->pending == 0) FreeCell(cell);
+      break;
+    default:  // Blocked: delivered at its next Receive().
+      cell->GetExtras().stashed_errors.push_back(std::move(error));
+      break;
+  }
+}
+
+void DequeScheduler::Stash(Cell* cell, internal::Payload* payload) {
+  auto& stash = cell->GetExtras().stash;
+  internal::PayloadRelocator{cell->type}(stash.ReserveBack(), payload);
+  stash.CommitBack();
+}
+
+void DequeScheduler::Start(Cell* cell) {
+  --cell->pending;
+  if (cell->State() != ActorState::kStarting) return;
+  cell->SetState(ActorState::kWaiting);
+  cell->handle.resume();
+  if (cell->handle.done()) OnFinished(cell);
+}
+
+void DequeScheduler::DeliverToFinished(Cell* cell,
+                                       internal::Payload* payload) {
+  RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
+                   internal::Undelivered(cell->DisplayName()),
+                   ErasedMessage::Adopt(cell->type, payload))
+      .IgnoreError();
+  if (cell->pending == 0) FreeCell(cell);
+}
+
+// The deque's side of an actor's end (see internal::ActorEndHooks).
+struct DequeScheduler::EndHooks {
+  DequeScheduler& sched;
+
+  internal::ClosedCell Close(Cell* cell) {
+    internal::ClosedCell closed{cell->Generation()};
+    if (cell->extras != nullptr) {
+      Cell::Extras& extras = *cell->extras;
+      for (std::exception_ptr& error : extras.stashed_errors) {
+        closed.undelivered.push_back(ErasedMessage::Of(std::move(error)));
+      }
+      extras.stashed_errors.clear();
+      while (!extras.stash.empty()) {
+        closed.undelivered.push_back(
+            ErasedMessage::Adopt(cell->type, extras.stash.PopFront()));
+      }
+      closed.monitors = std::exchange(extras.monitors, {});
+    }
+    std::exchange(cell->handle, nullptr).destroy();
+    cell->promise = nullptr;
+    cell->SetState(ActorState::kFinished);
+    // From now on every reference to and registry entry for this actor is
+    // stale; the generation alone tells (typed sends check nothing else),
+    // and the name cache forgets it.
+    cell->BumpGeneration();
+    if (cell->name != nullptr) sched.name_cache_.Forget(*cell->name, cell);
+    --sched.live_actors_;
+    return closed;
+  }
+
+  void Record(Cell& cell, const std::exception_ptr& exception,
+              std::vector<ErasedMessage>& undelivered) {
+    internal::RecordKeeper::Dropped dropped;
+    sched.records_.AddEnd(cell, exception, undelivered, dropped);
+  }
+
+  void Release(Cell* cell, uint32_t generation) {
+    // The entry stays a while, so that a send names the actor finished.
+    if (cell->name != nullptr) sched.registry_.Retire(*cell->name, {cell, generation});
+    // Freed once no envelope in the queue names it.
+    if (cell->pending == 0) sched.FreeCell(cell);
+  }
+};
+
+void DequeScheduler::OnFinished(Cell* cell) {
+  internal::EndActor(cell, EndHooks{*this});
+}
+
+void DequeScheduler::FreeCell(Cell* cell) {
+  if (!cell->Reusable()) {  // Retired: it stays, for stale references.
+    cell->extras.reset();
+    return;
+  }
+  // The name stays until the cell is reused, for errors about stale
+  // references to the actor.
+  cell->next_free = free_cells_;
+  free_cells_ = cell;
+}
+
+}  // namespace coactor
