@@ -195,10 +195,6 @@ void DequeScheduler::RecordThrown(const char* doing, internal::ActorCell* to,
 
 // ---- internal::Runtime (Wake(): deque/delivery.cc; timers: deque/loop.cc)
 
-void DequeScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
-  Spawn(std::move(runner));
-}
-
 absl::Status DequeScheduler::AddMonitor(
     internal::ActorCell* watched, uint32_t generation,
     absl::AnyInvocable<void(const Down&)> notify) {

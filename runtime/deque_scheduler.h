@@ -96,8 +96,7 @@
 
 namespace coactor {
 
-class DequeScheduler final : private internal::Runtime,
-                       public SchedulerApi<DequeScheduler> {
+class DequeScheduler final : public SchedulerApi<DequeScheduler> {
  public:
   // Times sleeps and timers with `clock` (which must outlive the scheduler).
   explicit DequeScheduler(Clock& clock = RealClock::Get());
@@ -242,10 +241,6 @@ class DequeScheduler final : private internal::Runtime,
   // Every actor, timer and reply runs on the thread that runs the loop.
   static constexpr bool kSingleThreaded = true;
 
-  // Who this scheduler is to its cells and references.
-  const void* Identity() const {
-    return static_cast<const internal::Runtime*>(this);
-  }
 
   // An actor's cell and the queue's entries (runtime/deque/cell.h).
   using Cell = internal::DequeCell;
@@ -412,7 +407,6 @@ class DequeScheduler final : private internal::Runtime,
     }
     deferred_timers_.emplace_back(timeout_nanos, timer);
   }
-  void SpawnRunner(Actor<internal::NoMessage> runner) override;
   // After resuming `cell` other than with a message: if it came back to a
   // Receive(), marks it waiting and hands it what waited meanwhile.
   void AfterWake(Cell* cell);

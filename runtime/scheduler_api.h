@@ -2,7 +2,10 @@
 // same on every scheduler, written once: spawning, starting tasks, delayed
 // sends, monitors, liveness. DequeScheduler and WorkStealingScheduler derive
 // from it (CRTP: no virtual calls) and provide the hooks it uses (Admit,
-// AddTimer, AddMonitor, SpawnRunner, Send, RecordThrown).
+// AddTimer, AddMonitor, Send, RecordThrown). It is also where a scheduler
+// becomes the internal::Runtime its actors reach it through (a protected
+// base: actor code never sees it), with what is the same there on both:
+// Identity() and SpawnRunner().
 //
 // Every call here and in the schedulers that returns an absl::Status or
 // StatusOr is [[nodiscard]] (whatever the Abseil in use says about those
@@ -57,7 +60,7 @@ inline absl::Status StoppedBeforeTaskEnded() {
 }  // namespace internal
 
 template <typename Scheduler>
-class SchedulerApi {
+class SchedulerApi : protected internal::Runtime {
  public:
   // Admits `actor` under `name` and queues its start, which runs it up to
   // its first Receive(). AlreadyExists if a live actor has the name;
@@ -116,7 +119,7 @@ class SchedulerApi {
   template <typename T>
   JoinHandle<T> CreateTask(Task<T> task) {
     auto [runner, handle] = internal::MakeRunner(std::move(task));
-    self().SpawnRunner(std::move(runner));
+    SpawnRunner(std::move(runner));
     return std::move(handle);
   }
 
@@ -186,10 +189,22 @@ class SchedulerApi {
   // is_process_alive); false for an empty or another scheduler's reference.
   template <typename Msg>
   bool IsAlive(const ActorRef<Msg>& ref) const {
-    return internal::ActorRefAccess::LiveCell(ref, self().Identity()) != nullptr;
+    return internal::ActorRefAccess::LiveCell(ref, Identity()) != nullptr;
+  }
+
+ protected:
+  // Who this scheduler is to its cells and references (ActorCell::runtime).
+  const void* Identity() const {
+    return static_cast<const internal::Runtime*>(this);
   }
 
  private:
+  // internal::Runtime: a task's runner (join_handle.h) is an anonymous
+  // actor.
+  void SpawnRunner(Actor<internal::NoMessage> runner) final {
+    Spawn(std::move(runner));
+  }
+
   Scheduler& self() { return static_cast<Scheduler&>(*this); }
   const Scheduler& self() const { return static_cast<const Scheduler&>(*this); }
 
@@ -210,7 +225,7 @@ class SchedulerApi {
   bool IsOwn(const ActorRef<Msg>& ref) const {
     return static_cast<const void*>(
                internal::ActorRefAccess::Cell(ref)->runtime) ==
-           self().Identity();
+           Identity();
   }
 
   // RunUntilComplete() up to its result: the handle of the ended task. The

@@ -413,10 +413,6 @@ void WorkStealingScheduler::Wake(internal::ActorCell* base,
   if (cell->Wake(handle)) MakeRunnable(cell);
 }
 
-void WorkStealingScheduler::SpawnRunner(Actor<internal::NoMessage> runner) {
-  Spawn(std::move(runner));
-}
-
 absl::Status WorkStealingScheduler::AddMonitor(
     internal::ActorCell* watched, uint32_t generation,
     absl::AnyInvocable<void(const Down&)> notify) {

@@ -114,8 +114,7 @@
 
 namespace coactor {
 
-class WorkStealingScheduler final : private internal::Runtime,
-                              public SchedulerApi<WorkStealingScheduler> {
+class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
  public:
   // Starts `threads` workers (0: one per hardware thread). They sleep until
   // Run() is called. Timers run by `clock` (which must outlive this).
@@ -215,10 +214,6 @@ class WorkStealingScheduler final : private internal::Runtime,
   // Replies and timeouts race from different workers.
   static constexpr bool kSingleThreaded = false;
 
-  // Who this scheduler is to its cells and references.
-  const void* Identity() const {
-    return static_cast<const internal::Runtime*>(this);
-  }
   // A worker thread and what it owns (runtime/internal/worker.h).
   using Worker = internal::Worker;
   friend class internal::Worker;
@@ -523,7 +518,6 @@ class WorkStealingScheduler final : private internal::Runtime,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,
                        const internal::GuardedTimer& timer) override;
-  void SpawnRunner(Actor<internal::NoMessage> runner) override;
 
   Clock& clock_;
   std::mutex timers_mutex_;
