@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/record_keeper.h"
 #include "runtime/internal/records.h"
@@ -98,8 +97,7 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
         "cannot spawn while the scheduler is being destroyed");
   }
   if (!name.empty() && FindLive(name) != nullptr) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "an actor named '", internal::RecordedName(name), "' already exists"));
+    return internal::NameTaken(name);
   }
   Cell* cell = free_cells_;
   if (cell != nullptr) {

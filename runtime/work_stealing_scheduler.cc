@@ -13,7 +13,6 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/send_errors.h"
@@ -213,9 +212,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     registry_hold.lock();
     if (const RegistryEntry* entry = registry_.Find(name)) {
       if (entry->cell->IsOpen(entry->generation)) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("an actor named '", internal::RecordedName(name),
-                         "' already exists"));
+        return internal::NameTaken(name);
       }
     }
   }

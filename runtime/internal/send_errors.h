@@ -54,6 +54,12 @@ inline absl::Status NameNotLive(std::string_view name, bool registered) {
       absl::StrCat("no actor named '", RecordedName(name), "'"));
 }
 
+// Spawn() under `name`, which a live actor bears.
+inline absl::Status NameTaken(std::string_view name) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("an actor named '", RecordedName(name), "' already exists"));
+}
+
 inline absl::Status WrongType(std::string_view name, std::string_view receives,
                               std::string_view sent) {
   return absl::InvalidArgumentError(
