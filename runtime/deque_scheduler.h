@@ -241,7 +241,6 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // Every actor, timer and reply runs on the thread that runs the loop.
   static constexpr bool kSingleThreaded = true;
 
-
   // An actor's cell and the queue's entries (runtime/deque/cell.h).
   using Cell = internal::DequeCell;
   using Envelope = internal::DequeEnvelope;
@@ -252,8 +251,10 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
 
   using Registry = internal::NameRegistry<Cell>;
   using RegistryEntry = Registry::Entry;
-  // Live named actors only: EndActor() forgets an actor's name.
+  // Live named actors only: an actor's end (EndHooks::Close()) forgets
+  // its name.
   using NameCache = internal::NameCache<Cell*, /*kVersioned=*/false>;
+
   // Marks the scheduler running on this thread for a scope (running_ and
   // current_loop_), also when it ends by exception.
   class RunScope {

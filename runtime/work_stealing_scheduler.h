@@ -78,7 +78,6 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -101,7 +100,7 @@
 #include "runtime/scheduler_api.h"
 #include "runtime/timer_id.h"
 #include "runtime/internal/mailbox.h"
-#include "runtime/internal/name_hash.h"
+#include "runtime/internal/name_registry.h"
 #include "runtime/internal/outbox.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/record_keeper.h"

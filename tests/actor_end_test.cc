@@ -57,7 +57,7 @@ class ActorEndTest : public ::testing::Test {
   ActorPromiseBase promise_;
   ActorCell cell_;
   std::vector<std::string> log_;
-  ClosedCell left_{4};
+  ClosedCell left_{4, {}, {}};
   std::vector<int> recorded_;
 };
 

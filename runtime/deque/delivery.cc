@@ -127,7 +127,7 @@ struct DequeScheduler::EndHooks {
   DequeScheduler& sched;
 
   internal::ClosedCell Close(Cell* cell) {
-    internal::ClosedCell closed{cell->Generation()};
+    internal::ClosedCell closed{cell->Generation(), {}, {}};
     if (cell->extras != nullptr) {
       Cell::Extras& extras = *cell->extras;
       for (std::exception_ptr& error : extras.stashed_errors) {
