@@ -284,22 +284,21 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // through the name cache first: a send by name costs a hash and three
   // compares instead of a hash-map probe and a string compare.
   ABSL_ATTRIBUTE_ALWAYS_INLINE Cell* FindLive(std::string_view name) const {
-    NameCache::Probe probe;
-    if (Cell** hit = name_cache_.Find(name, &probe); ABSL_PREDICT_TRUE(hit)) {
+    if (Cell** hit = name_cache_.Find(name); ABSL_PREDICT_TRUE(hit)) {
       return *hit;
     }
-    return FindLiveAndCache(name, probe);
+    return FindLiveAndCache(name);
   }
-  // The cache missed: look `name` up and remember it. Cold: otherwise
-  // clang lays its call out on the hit's path, a taken jump per send.
+  // The cache missed (or the name is long): look `name` up and remember
+  // it. Cold: otherwise clang lays its call out on the hit's path.
   ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD Cell* FindLiveAndCache(
-      std::string_view name, const NameCache::Probe& probe) const {
+      std::string_view name) const {
     const RegistryEntry* entry = registry_.Find(name);
     // An actor's generation changes when it finishes.
     if (entry == nullptr || entry->cell->Generation() != entry->generation) {
       return nullptr;
     }
-    name_cache_.Fill(probe, name, entry->cell);
+    name_cache_.Fill(name, entry->cell);
     return entry->cell;
   }
 

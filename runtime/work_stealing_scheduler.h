@@ -338,21 +338,21 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
     if (locals == nullptr) return LookUp(name, entry);
     // Acquire: pairs with the release bump that publishes a registry change.
     const uint64_t version = registry_version_.load(std::memory_order_acquire);
-    Worker::NameCache::Probe probe;
-    if (const RegistryEntry* hit = locals->names.Find(name, &probe, version);
+    if (const RegistryEntry* hit = locals->names.Find(name, version);
         ABSL_PREDICT_TRUE(hit != nullptr)) {
       *entry = *hit;
       return true;
     }
-    return LookUpAndCache(name, probe, version, locals->names, entry);
+    return LookUpAndCache(name, version, locals->names, entry);
   }
   // The cache missed: look `name` up and remember it, stamped with
   // `version` (read before the look-up; see NameCache::Fill()).
-  ABSL_ATTRIBUTE_NOINLINE bool LookUpAndCache(
-      std::string_view name, const Worker::NameCache::Probe& probe,
-      uint64_t version, Worker::NameCache& cache, RegistryEntry* entry) const {
+  ABSL_ATTRIBUTE_NOINLINE bool LookUpAndCache(std::string_view name,
+                                              uint64_t version,
+                                              Worker::NameCache& cache,
+                                              RegistryEntry* entry) const {
     if (!LookUp(name, entry)) return false;
-    cache.Fill(probe, name, *entry, version);
+    cache.Fill(name, *entry, version);
     return true;
   }
 

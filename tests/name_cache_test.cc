@@ -17,28 +17,24 @@ using Versioned = NameCache<int, /*kVersioned=*/true>;
 TEST(NameCacheTest, PlainMissesUntilFilledThenFindsTheValue) {
   Plain cache;
   int a = 0;
-  Plain::Probe probe;
-  EXPECT_EQ(cache.Find("printer", &probe), nullptr);
-  EXPECT_TRUE(probe.is_short());
-  cache.Fill(probe, "printer", &a);
-  Plain::Probe again;
-  int** hit = cache.Find("printer", &again);
+  EXPECT_EQ(cache.Find("printer"), nullptr);
+  cache.Fill("printer", &a);
+  int** hit = cache.Find("printer");
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, &a);
-  EXPECT_EQ(cache.Find("printers", &again), nullptr);  // Another name.
-  EXPECT_EQ(cache.Find("", &again), nullptr);          // The empty name.
+  EXPECT_EQ(cache.Find("printers"), nullptr);  // Another name.
+  EXPECT_EQ(cache.Find(""), nullptr);          // The empty name.
 }
 
 TEST(NameCacheTest, PlainForgetsANameOnlyForItsValue) {
   Plain cache;
   int a = 0, b = 0;
-  Plain::Probe probe;
-  ASSERT_EQ(cache.Find("counter", &probe), nullptr);
-  cache.Fill(probe, "counter", &a);
+  ASSERT_EQ(cache.Find("counter"), nullptr);
+  cache.Fill("counter", &a);
   cache.Forget("counter", &b);  // Not what the slot holds: kept.
-  ASSERT_NE(cache.Find("counter", &probe), nullptr);
+  ASSERT_NE(cache.Find("counter"), nullptr);
   cache.Forget("counter", &a);
-  EXPECT_EQ(cache.Find("counter", &probe), nullptr);
+  EXPECT_EQ(cache.Find("counter"), nullptr);
 }
 
 TEST(NameCacheTest, PlainClearForgetsEverything) {
@@ -46,17 +42,15 @@ TEST(NameCacheTest, PlainClearForgetsEverything) {
   int values[3];
   const std::string names[3] = {"a", "bb", "worker-17"};
   for (int i = 0; i < 3; ++i) {
-    Plain::Probe probe;
-    ASSERT_EQ(cache.Find(names[i], &probe), nullptr);
-    cache.Fill(probe, names[i], &values[i]);
+    ASSERT_EQ(cache.Find(names[i]), nullptr);
+    cache.Fill(names[i], &values[i]);
   }
-  Plain::Probe probe;
   for (int i = 0; i < 3; ++i) {
-    ASSERT_NE(cache.Find(names[i], &probe), nullptr) << names[i];
+    ASSERT_NE(cache.Find(names[i]), nullptr) << names[i];
   }
   cache.Clear();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(cache.Find(names[i], &probe), nullptr) << names[i];
+    EXPECT_EQ(cache.Find(names[i]), nullptr) << names[i];
   }
 }
 
@@ -64,45 +58,40 @@ TEST(NameCacheTest, PlainNeverCachesLongNames) {
   Plain cache;
   int a = 0;
   const std::string name(17, 'x');  // One byte over a ShortName.
-  Plain::Probe probe;
-  EXPECT_EQ(cache.Find(name, &probe), nullptr);
-  EXPECT_FALSE(probe.is_short());
-  cache.Fill(probe, name, &a);
-  EXPECT_EQ(cache.Find(name, &probe), nullptr);
+  EXPECT_EQ(cache.Find(name), nullptr);
+  cache.Fill(name, &a);
+  EXPECT_EQ(cache.Find(name), nullptr);
 }
 
 TEST(NameCacheTest, PlainSlotHoldsTheLastNameFilledThere) {
   // Two names in one slot: the second fill displaces the first.
   Plain cache;
   int a = 0, b = 0;
-  Plain::Probe first;
-  ASSERT_EQ(cache.Find("n0", &first), nullptr);
+  ASSERT_EQ(cache.Find("n0"), nullptr);
   std::string other;
   for (int i = 1; other.empty(); ++i) {
     const std::string candidate = "n" + std::to_string(i);
     if (Plain::SlotOf(candidate) == Plain::SlotOf("n0")) other = candidate;
   }
-  Plain::Probe probe;
-  ASSERT_EQ(cache.Find(other, &probe), nullptr);
-  cache.Fill(first, "n0", &a);
-  cache.Fill(probe, other, &b);
-  EXPECT_EQ(cache.Find("n0", &first), nullptr);
-  int** hit = cache.Find(other, &probe);
+  ASSERT_EQ(cache.Find(other), nullptr);
+  cache.Fill("n0", &a);
+  cache.Fill(other, &b);
+  EXPECT_EQ(cache.Find("n0"), nullptr);
+  int** hit = cache.Find(other);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, &b);
 }
 
 TEST(NameCacheTest, VersionedSlotIsValidOnlyAtItsVersion) {
   Versioned cache;
-  Versioned::Probe probe;
-  EXPECT_EQ(cache.Find("printer", &probe, /*version=*/0), nullptr);
-  cache.Fill(probe, "printer", 42, /*version=*/0);
-  int* hit = cache.Find("printer", &probe, 0);
+  EXPECT_EQ(cache.Find("printer", /*version=*/0), nullptr);
+  cache.Fill("printer", 42, /*version=*/0);
+  int* hit = cache.Find("printer", 0);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, 42);
-  EXPECT_EQ(cache.Find("printer", &probe, 1), nullptr);  // The registry moved.
-  cache.Fill(probe, "printer", 43, 1);
-  hit = cache.Find("printer", &probe, 1);
+  EXPECT_EQ(cache.Find("printer", 1), nullptr);  // The registry moved.
+  cache.Fill("printer", 43, 1);
+  hit = cache.Find("printer", 1);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, 43);
 }
@@ -110,26 +99,22 @@ TEST(NameCacheTest, VersionedSlotIsValidOnlyAtItsVersion) {
 TEST(NameCacheTest, VersionedCachesLongNamesByTheirText) {
   Versioned cache;
   const std::string name = "a-name-of-more-than-sixteen-bytes";
-  Versioned::Probe probe;
-  EXPECT_EQ(cache.Find(name, &probe, 7), nullptr);
-  EXPECT_FALSE(probe.is_short());
-  cache.Fill(probe, name, 5, 7);
-  int* hit = cache.Find(name, &probe, 7);
+  EXPECT_EQ(cache.Find(name, 7), nullptr);
+  cache.Fill(name, 5, 7);
+  int* hit = cache.Find(name, 7);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, 5);
   // Same length, one byte different: a miss, whatever slot it hashes to.
   std::string other = name;
   other.back() = 'X';
-  EXPECT_EQ(cache.Find(other, &probe, 7), nullptr);
+  EXPECT_EQ(cache.Find(other, 7), nullptr);
 }
 
 TEST(NameCacheTest, VersionedShortNameRefillingALongNameSlotDropsTheText) {
   // A slot refilled with a short name no longer matches the long one.
   Versioned cache;
   const std::string long_name = "another-name-longer-than-sixteen";
-  Versioned::Probe long_probe;
-  cache.Find(long_name, &long_probe, 0);
-  cache.Fill(long_probe, long_name, 1, 0);
+  cache.Fill(long_name, 1, 0);
   std::string short_name;
   for (int i = 0; short_name.empty(); ++i) {
     const std::string candidate = "s" + std::to_string(i);
@@ -137,11 +122,10 @@ TEST(NameCacheTest, VersionedShortNameRefillingALongNameSlotDropsTheText) {
       short_name = candidate;
     }
   }
-  Versioned::Probe probe;
-  ASSERT_EQ(cache.Find(short_name, &probe, 0), nullptr);
-  cache.Fill(probe, short_name, 2, 0);
-  EXPECT_EQ(cache.Find(long_name, &long_probe, 0), nullptr);
-  int* hit = cache.Find(short_name, &probe, 0);
+  ASSERT_EQ(cache.Find(short_name, 0), nullptr);
+  cache.Fill(short_name, 2, 0);
+  EXPECT_EQ(cache.Find(long_name, 0), nullptr);
+  int* hit = cache.Find(short_name, 0);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, 2);
 }

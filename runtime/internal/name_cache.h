@@ -13,10 +13,9 @@
 //   copy of the string.
 //
 //   NameCache<Cell*, /*kVersioned=*/false> cache;
-//   NameCache<Cell*, false>::Probe probe;
-//   if (Cell** hit = cache.Find(name, &probe)) return *hit;
+//   if (Cell** hit = cache.Find(name)) return *hit;
 //   Cell* cell = LookUpTheRegistry(name);  // The cache missed.
-//   if (cell != nullptr) cache.Fill(probe, name, cell);
+//   if (cell != nullptr) cache.Fill(name, cell);
 //
 // Thread-safety: none; one thread owns a cache.
 #ifndef COACTOR_RUNTIME_INTERNAL_NAME_CACHE_H_
@@ -41,73 +40,63 @@ class NameCache {
   static constexpr int kBits = 6;
   static constexpr size_t kSlots = size_t{1} << kBits;
 
-  // What Find() learnt of a name, for the Fill() that follows a miss.
-  struct Probe {
-    ShortName key;  // Unfilled for a name longer than 16 bytes.
-    bool is_short() const { return key.filled(); }
-  };
-
-  // The slot that `name` (whose ShortName is `key`) goes to.
-  static size_t SlotOf(std::string_view name, const ShortName& key) {
-    return key.filled() ? key.template CacheIndex<kBits>()
-                        : NameHash()(AbslView(name)) % kSlots;
-  }
+  // The slot that `name` goes to.
   static size_t SlotOf(std::string_view name) {
     ShortName key;
-    ShortName::From(AbslView(name), &key);
     return SlotOf(name, key);
   }
 
   // The value cached for `name` (filled at `version`, if versioned), or
-  // nullptr; `probe` then says where Fill() puts it.
+  // nullptr. (A miss is followed by a Fill(), which works the key out
+  // again: handing it over would keep it in memory on the hit's path.)
   ABSL_ATTRIBUTE_ALWAYS_INLINE Value* Find(std::string_view name,
-                                           Probe* probe,
                                            uint64_t version = 0) {
+    ShortName key;
     if constexpr (kVersioned) {
-      const bool is_short = ShortName::From(AbslView(name), &probe->key);
-      Slot& slot = slots_[is_short ? probe->key.template CacheIndex<kBits>()
+      const bool is_short = ShortName::From(AbslView(name), &key);
+      Slot& slot = slots_[is_short ? key.template CacheIndex<kBits>()
                                    : NameHash()(AbslView(name)) % kSlots];
       if (ABSL_PREDICT_TRUE(
               slot.version == version &&
-              (is_short
-                   ? slot.key == probe->key
-                   : NameEq()(AbslView(slot.long_name), AbslView(name))))) {
+              (is_short ? slot.key == key
+                        : NameEq()(AbslView(slot.long_name), AbslView(name))))) {
         return &slot.value;
       }
       return nullptr;
     } else {
       (void)version;
-      if (ABSL_PREDICT_FALSE(!ShortName::From(AbslView(name), &probe->key))) {
+      if (ABSL_PREDICT_FALSE(!ShortName::From(AbslView(name), &key))) {
         return nullptr;
       }
       // Holds only what the owner has not forgotten.
-      Slot& slot = slots_[probe->key.template CacheIndex<kBits>()];
-      if (ABSL_PREDICT_TRUE(slot.key == probe->key)) return &slot.value;
+      Slot& slot = slots_[key.template CacheIndex<kBits>()];
+      if (ABSL_PREDICT_TRUE(slot.key == key)) return &slot.value;
       return nullptr;
     }
   }
 
-  // After Find(name, &probe, version) missed: remembers `value` for `name`.
-  // A versioned slot is stamped with `version`, read before the registry
+  // After Find(name, version) missed: remembers `value` for `name`. A
+  // versioned slot is stamped with `version`, read before the registry
   // look-up that gave `value`: if the registry changed in between, the
   // stamp is already stale and the slot refills.
-  void Fill(const Probe& probe, std::string_view name, const Value& value,
-            uint64_t version = 0) {
+  void Fill(std::string_view name, const Value& value, uint64_t version = 0) {
+    ShortName key;
+    const size_t index = SlotOf(name, key);
     if constexpr (!kVersioned) {
-      if (!probe.is_short()) return;  // Not cached.
+      if (!key.filled()) return;  // Not cached.
     }
-    Slot& slot = slots_[SlotOf(name, probe.key)];
+    Slot& slot = slots_[index];
     if constexpr (kVersioned) {
       slot.version = version;
-      if (probe.is_short()) {
-        slot.key = probe.key;
+      if (key.filled()) {
+        slot.key = key;
         slot.long_name.clear();
       } else {
         slot.key = ShortName{};
         slot.long_name.assign(name.data(), name.size());
       }
     } else {
-      slot.key = probe.key;
+      slot.key = key;
     }
     slot.value = value;
   }
@@ -127,6 +116,13 @@ class NameCache {
   void Clear() { slots_.fill(Slot{}); }
 
  private:
+  // The slot `name` goes to; sets `key` to its ShortName (unfilled if long).
+  static size_t SlotOf(std::string_view name, ShortName& key) {
+    return ShortName::From(AbslView(name), &key)
+               ? key.template CacheIndex<kBits>()
+               : NameHash()(AbslView(name)) % kSlots;
+  }
+
   struct PlainSlot {
     ShortName key;  // Unfilled: matches no name.
     Value value{};
