@@ -55,7 +55,7 @@ WorkStealingScheduler::~WorkStealingScheduler() {
   for (;;) {
     std::vector<absl::AnyInvocable<void()>> callbacks;
     {
-      std::lock_guard<std::mutex> hold(timers_mutex_);
+      internal::MutexLock hold(timers_mutex_);
       callbacks = timers_.TakeAllCallbacks();
     }
     std::vector<DeadLetter> letters;
@@ -75,12 +75,12 @@ absl::Status WorkStealingScheduler::Shutdown() {
         "Shutdown() called from inside one of the scheduler's actors (use "
         "Stop())");
   }
-  std::lock_guard<std::mutex> once(shutdown_mutex_);
+  internal::MutexLock once(shutdown_mutex_);
   if (IsShutDown()) return absl::OkStatus();
   // 1. Stop the workers, each after the message it is handling, and end a
   // Run() in progress (RunEntered() sees stopping_ under the same mutex).
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     stopping_.store(true);
   }
   stop_requested_.store(true);
@@ -89,7 +89,7 @@ absl::Status WorkStealingScheduler::Shutdown() {
     if (worker->thread.joinable()) worker->thread.join();
   }
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     // Release: as in Park().
     quiesced_run_.store(run_number_, std::memory_order_release);
     quiesced_run_.notify_all();
@@ -107,7 +107,7 @@ absl::Status WorkStealingScheduler::Shutdown() {
   // new cell is handed out (Admit() checks shut_down_ under pool_mutex_,
   // and again under the cell's lock).
   {
-    std::lock_guard<std::mutex> hold(pool_mutex_);
+    internal::MutexLock hold(pool_mutex_);
     shut_down_.store(true);
   }
   for (Cell& cell : cells_) {
@@ -128,7 +128,7 @@ absl::Status WorkStealingScheduler::Shutdown() {
   }
   std::vector<absl::AnyInvocable<void()>> callbacks;
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     callbacks = timers_.TakeAllCallbacks();
     timers_pending_.store(0);
   }
@@ -218,7 +218,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
   }
   Cell* cell;
   {
-    std::lock_guard<std::mutex> hold(pool_mutex_);
+    internal::MutexLock hold(pool_mutex_);
     if (IsShutDown()) return ShutDownError();
     cell = free_cells_;
     if (cell != nullptr) {
@@ -232,12 +232,12 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     }
   }
   {
-    auto hold = cell->Lock();
+    internal::MutexLock hold(cell->mailbox_lock());
     // Shutdown() sets shut_down_, then closes each cell under its lock: if
     // it has passed this one already, refuse (the frame stays the
     // caller's); if not, it closes this actor with the others.
     if (IsShutDown()) {
-      std::lock_guard<std::mutex> pool_hold(pool_mutex_);
+      internal::MutexLock pool_hold(pool_mutex_);
       cell->next_free = free_cells_;
       free_cells_ = cell;
       return ShutDownError();
@@ -274,7 +274,7 @@ internal::DeadReference WorkStealingScheduler::DescribeDeadRef(
   // Under the lock: a closed cell keeps the finished actor's name until
   // Admit() reuses it (which reopens it, under the same lock).
   Cell* own = static_cast<Cell*>(cell);
-  auto hold = own->Lock();
+  internal::MutexLock hold(own->mailbox_lock());
   return internal::DescribeDeadReference(cell, generation, Identity(),
                                          own->IsClosedLocked());
 }
@@ -333,7 +333,7 @@ void WorkStealingScheduler::RecordThrown(const char* doing,
   bool live = false;
   if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
     Cell* cell = static_cast<Cell*>(to);
-    auto hold = cell->Lock();
+    internal::MutexLock hold(cell->mailbox_lock());
     if (cell->IsOpenLocked(generation)) {
       live = true;
       recipient = internal::RecordedName(cell->RecipientName());
@@ -376,7 +376,7 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
   uint64_t run;
   std::vector<Worker*> sleeping;
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     if (stopping_.load()) return ShutDownError();
     // A Stop() while no run ran ends this one at once.
     if (stop_requested_.exchange(false)) {

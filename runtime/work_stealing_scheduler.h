@@ -78,6 +78,7 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -92,6 +93,7 @@
 #include "actors/task.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
+#include "actors/internal/mutex.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/actor_mailbox.h"
@@ -519,14 +521,14 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
                        const internal::GuardedTimer& timer) override;
 
   Clock& clock_;
-  std::mutex timers_mutex_;
-  internal::TimerQueue timers_;  // Guarded by timers_mutex_.
+  internal::Mutex timers_mutex_;
+  internal::TimerQueue timers_ ABSL_GUARDED_BY(timers_mutex_);
   // Pending timers, readable without the lock (a hint).
   std::atomic<size_t> timers_pending_{0};
   void WakeOneWorker();
   void WakeAllWorkers();
-  // Under idle_mutex_: takes a sleeping worker off the list, or nullptr.
-  Worker* PopSleeperLocked();
+  // Takes a sleeping worker off the list, or nullptr.
+  Worker* PopSleeperLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
 
   // The standby (see Standby()) waits on keeper_wakeup_, not on the
   // clock, so that new work, an earlier timer or a cancelled one cuts its
@@ -536,10 +538,10 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   std::atomic<bool> keeper_waiting_{false};
   // Whether a standby keeps the timers, and the deadline it waits for, in
   // Unix nanoseconds (INT64_MAX: none yet; INT64_MIN: it fires nothing
-  // before it is told, as on a virtual clock while actors run). Guarded by
-  // timers_mutex_. (A new timer looks at them: every ask adds one.)
-  bool keeping_timers_ = false;
-  int64_t keeper_deadline_nanos_ = 0;
+  // before it is told, as on a virtual clock while actors run). (A new
+  // timer looks at them: every ask adds one.)
+  bool keeping_timers_ ABSL_GUARDED_BY(timers_mutex_) = false;
+  int64_t keeper_deadline_nanos_ ABSL_GUARDED_BY(timers_mutex_) = 0;
   // A virtual clock (ManualClock) moves only when told to or jumped, and
   // is jumped only when every worker is idle.
   const bool clock_is_virtual_;
@@ -550,15 +552,17 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // so nothing is late for it; watching only slowed each step of time:
   // 10^5 asks at 2 workers took 4.4 s with it, 0.36 s without.)
   const bool takeover_;
-  // Under timers_mutex_: whether a new timer due at `deadline_nanos` must
-  // cut the keeper's wait short.
-  bool CutsKeeperShort(int64_t deadline_nanos) const {
+  // Whether a new timer due at `deadline_nanos` must cut the keeper's wait
+  // short.
+  bool CutsKeeperShort(int64_t deadline_nanos) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(timers_mutex_) {
     return keeping_timers_ && deadline_nanos < keeper_deadline_nanos_;
   }
-  std::mutex keeper_mutex_;
-  std::condition_variable keeper_wakeup_;
-  bool keeper_interrupted_ = false;  // Guarded by keeper_mutex_.
+  internal::Mutex keeper_mutex_;
+  internal::CondVar keeper_wakeup_;
+  bool keeper_interrupted_ ABSL_GUARDED_BY(keeper_mutex_) = false;
 
+  // Filled by the constructor, then read-only: no lock.
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // Registry of names; the map is read on every send by name.
@@ -570,19 +574,25 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
 
   // Cells live here for the scheduler's lifetime (stable addresses, so a
   // stale reference can always be checked) and are reused when free.
-  std::mutex pool_mutex_;
+  internal::Mutex pool_mutex_;
+  // Not guarded, by protocol: grows under pool_mutex_ (Admit()) until
+  // Shutdown() sets shut_down_ under it, and only then is walked without
+  // it (destroying what it holds may spawn, which takes it). A cell's
+  // next_free link is pool_mutex_'s too.
   std::deque<Cell> cells_;
-  Cell* free_cells_ = nullptr;
+  Cell* free_cells_ ABSL_GUARDED_BY(pool_mutex_) = nullptr;
 
   // Actors made runnable by threads that are not workers (and yielded ones).
-  std::mutex injection_mutex_;
-  std::deque<Cell*> injected_;
+  internal::Mutex injection_mutex_;
+  std::deque<Cell*> injected_ ABSL_GUARDED_BY(injection_mutex_);
+  // An atomic: injected_.size(), stored under the lock, read without it (a
+  // hint).
   std::atomic<size_t> injected_size_{0};
 
-  // Run() numbers its runs (guarded by idle_mutex_, changed together with
-  // waking the sleepers); the last worker to fall asleep during run N
-  // stores N here. A late signal from an earlier run cannot end a later one.
-  uint64_t run_number_ = 0;
+  // Run() numbers its runs (changed together with waking the sleepers);
+  // the last worker to fall asleep during run N stores N here. A late
+  // signal from an earlier run cannot end a later one.
+  uint64_t run_number_ ABSL_GUARDED_BY(idle_mutex_) = 0;
   std::atomic<uint64_t> quiesced_run_{0};
   std::atomic<bool> running_{false};
   // Set (under idle_mutex_) when Shutdown() stops the workers for good.
@@ -599,20 +609,26 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Set once Shutdown() has closed every actor (under pool_mutex_): sends
   // are refused with ShutDownError().
   std::atomic<bool> shut_down_{false};
-  std::mutex shutdown_mutex_;  // One Shutdown() at a time.
+  internal::Mutex shutdown_mutex_;  // One Shutdown() at a time.
   bool IsShutDown() const { return shut_down_.load(); }
   static absl::Status ShutDownError() {
     return absl::FailedPreconditionError("the scheduler has shut down");
   }
+  // Held by the thread in Run() for the whole run, through a
+  // std::unique_lock that EnterRun() locks and its caller keeps (the
+  // analysis cannot follow a lock moved between functions): a plain
+  // std::mutex. It guards no field.
   std::mutex run_mutex_;
 
   // Sleeping workers, and the standby (listed apart: a waker prefers a
   // sleeper, and the standby is asleep for quiescence only while
-  // `standby_asleep_`). Guarded by idle_mutex_.
-  std::mutex idle_mutex_;
-  std::vector<Worker*> idle_;
-  Worker* standby_ = nullptr;
-  bool standby_asleep_ = false;
+  // `standby_asleep_`).
+  internal::Mutex idle_mutex_;
+  std::vector<Worker*> idle_ ABSL_GUARDED_BY(idle_mutex_);
+  Worker* standby_ ABSL_GUARDED_BY(idle_mutex_) = nullptr;
+  bool standby_asleep_ ABSL_GUARDED_BY(idle_mutex_) = false;
+  // An atomic: idle_.size(), stored under idle_mutex_, read by wakers
+  // without it (ordered by the fences of idle.cc's invariant 1).
   std::atomic<size_t> sleepers_{0};
   // Workers looking for work before they sleep: while one spins, wakers
   // leave sleepers alone (a futex wake costs microseconds).
@@ -719,7 +735,7 @@ absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
   RegistryEntry entry;
   if (!LookUp(name, &entry)) return LookupError(name);
   {
-    auto hold = entry.cell->Lock();
+    internal::MutexLock hold(entry.cell->mailbox_lock());
     if (entry.cell->IsOpenLocked(entry.generation)) {
       if (entry.cell->type != internal::MessageTypeOf<Msg>()) {
         return internal::WrongType(name, entry.cell->type->name,

@@ -15,6 +15,7 @@
 
 #include "actors/down.h"
 #include "actors/internal/message_type.h"
+#include "actors/internal/mutex.h"
 #include "gtest/gtest.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/payload_relocator.h"
@@ -32,7 +33,7 @@ std::string Long(int i) {
 class ActorMailboxTest : public ::testing::Test {
  protected:
   ActorMailboxTest() {
-    auto hold = mailbox_.Lock();
+    MutexLock hold(mailbox_.mailbox_lock());
     mailbox_.OpenLocked(std::noop_coroutine(), nullptr,
                         MessageTypeOf<std::string>(), nullptr, /*id=*/1);
   }
@@ -176,7 +177,7 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
   };
   bool refused = false;
   EXPECT_EQ(mailbox_.AppendBatch(generation(), relocate, for_each,
-                                 [&] { refused = true; }),
+                                 [&](bool) { refused = true; }),
             Appended::kScheduled);
   EXPECT_FALSE(refused);
   // In the inbox already: the turn needs no refill to find them.
@@ -185,7 +186,7 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
     ConstructPayload<std::string>(&batch[i], Long(10 + i));
   }
   EXPECT_EQ(mailbox_.AppendBatch(generation(), relocate, for_each,
-                                 [&] { refused = true; }),
+                                 [&](bool) { refused = true; }),
             Appended::kQueued);
   std::vector<std::string> got;
   for (int i = 0; i < 6; ++i) got.push_back(Next());
@@ -197,9 +198,9 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
     ConstructPayload<std::string>(&batch[i], Long(20 + i));
   }
   EXPECT_EQ(mailbox_.AppendBatch(generation() + 1, relocate, for_each,
-                                 [&] {
+                                 [&](bool closed) {
                                    refused = true;
-                                   EXPECT_FALSE(mailbox_.IsClosedLocked());
+                                   EXPECT_FALSE(closed);
                                  }),
             Appended::kRefused);
   EXPECT_TRUE(refused);
@@ -270,7 +271,7 @@ TEST_F(ActorMailboxTest, CloseHandsBackErrorsThenMessagesInOrder) {
   EXPECT_FALSE(mailbox_.AddMonitor(before + 1, monitor));
   EXPECT_FALSE(mailbox_.IsOpen(before + 1));
   {
-    auto hold = mailbox_.Lock();
+    MutexLock hold(mailbox_.mailbox_lock());
     EXPECT_TRUE(mailbox_.IsClosedLocked());
   }
 }

@@ -14,6 +14,10 @@
 #   // REJECT: <ERE>          optional: no line of the output may match
 #                             (say "in instantiation of": no template
 #                             backtrace)
+#   // COMPILES-WITH: <flags> optional: with these flags instead of FLAGS
+#                             the case must compile, so what FLAGS add (a
+#                             warning made an error) is the only reason it
+#                             is refused
 #
 # A case must fail to compile, and its first error must match: a later
 # error that matches does not count, because users read the first one.
@@ -34,6 +38,7 @@ for case_file in "$@"; do
   expect_count=$(sed -n 's|^// EXPECT-COUNT: *||p' "$case_file" | head -1)
   expect_note=$(sed -n 's|^// EXPECT-NOTE: *||p' "$case_file" | head -1)
   reject=$(sed -n 's|^// REJECT: *||p' "$case_file" | head -1)
+  compiles_with=$(sed -n 's|^// COMPILES-WITH: *||p' "$case_file" | head -1)
   compiler=${compiler:-clang++-16}
   flags=${flags:--std=c++20}
   count=$((count + 1))
@@ -70,6 +75,13 @@ for case_file in "$@"; do
   elif [[ -n $reject ]] && grep -qE -- "$reject" <<<"$output"; then
     echo "FAIL $name: a line of the output matches: $reject"
     grep -E -- "$reject" <<<"$output" | head -5 | sed 's/^/  | /'
+    failures=$((failures + 1))
+  # shellcheck disable=SC2086  # COMPILES-WITH is a list of words too.
+  elif [[ -n $compiles_with ]] &&
+       ! other=$("$compiler" $compiles_with -fsyntax-only -I"$root" \
+                 "$case_file" 2>&1); then
+    echo "FAIL $name: does not compile with $compiles_with either"
+    echo "${other//"$root/"/}" | head -20 | sed 's/^/  | /'
     failures=$((failures + 1))
   else
     echo "ok   $name ($compiler $flags): $first_error" | cut -c1-220

@@ -21,9 +21,11 @@
 // puts a waking batch straight there (when nothing waits in `incoming`).
 //
 // Thread-safety: the append methods, Wake(), AddMonitor(), IsOpen() and
-// Lock() are thread-safe. The turn methods (AppendToSelf(), InboxEmpty(),
-// SomethingMayOvertake(), BeginTurn(), TakeMessage(), TakeWakeOrIdle(), Close()) are for the one
-// worker running the actor. The *Locked() methods need Lock() held.
+// mailbox_lock() are thread-safe. The turn methods (AppendToSelf(),
+// InboxEmpty(), SomethingMayOvertake(), BeginTurn(), TakeMessage(),
+// TakeWakeOrIdle(), Close()) are for the one worker running the actor. The
+// *Locked() methods need mailbox_lock() held; the compiler checks that, and
+// which fields the lock guards (ABSL_GUARDED_BY, -Wthread-safety).
 #ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
 #define COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
 
@@ -32,17 +34,18 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "actors/down.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
+#include "actors/internal/mutex.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/mailbox.h"
@@ -68,7 +71,7 @@ class ActorMailbox : public ActorCell {
   // here and takes Msg; otherwise leaves `args` alone.
   template <typename Msg, typename... Args>
   Appended Append(uint32_t generation, Args&&... args) {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     if (ABSL_PREDICT_FALSE(closed_ || Generation() != generation ||
                            type != MessageTypeOf<Msg>())) {
       return Appended::kRefused;
@@ -85,7 +88,7 @@ class ActorMailbox : public ActorCell {
   template <typename Build>
   Appended AppendBuilt(uint32_t generation, bool to_self, Build&& build) {
     Mailbox& to = to_self ? inbox_ : incoming_;
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     if (closed_ || Generation() != generation) return Appended::kRefused;
     if (!build(to.ReserveBack(), type)) return Appended::kRefused;
     to.CommitBack();
@@ -95,15 +98,16 @@ class ActorMailbox : public ActorCell {
 
   // Appends every message `for_each_message(visit)` visits (moving each
   // with `relocate`), in order, if the actor of `generation` lives here;
-  // otherwise calls `on_refused()` (under the lock, where the cell's name
-  // is stable) and appends nothing.
+  // otherwise calls `on_refused(closed)` (under the lock, where the cell's
+  // name is stable; `closed`: IsClosedLocked(), passed because a lambda
+  // cannot say it runs under the lock) and appends nothing.
   template <typename ForEach, typename OnRefused>
   ABSL_ATTRIBUTE_ALWAYS_INLINE Appended AppendBatch(
       uint32_t generation, const PayloadRelocator& relocate,
       ForEach&& for_each_message, OnRefused&& on_refused) {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     if (closed_ || Generation() != generation) {
-      on_refused();
+      on_refused(closed_);
       return Appended::kRefused;
     }
     const bool wake = !scheduled_;
@@ -123,7 +127,7 @@ class ActorMailbox : public ActorCell {
   // Queues `error` for the actor of `generation`, to be rethrown at the
   // start of its next turn, ahead of queued messages.
   Appended AppendError(uint32_t generation, std::exception_ptr error) {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     if (closed_ || Generation() != generation) return Appended::kRefused;
     GetExtras().errors.push_back(std::move(error));
     // Relaxed: a hint for the turn's start; see error_pending_.
@@ -134,7 +138,7 @@ class ActorMailbox : public ActorCell {
   // Records `handle` as what resumes the blocked actor; true if the caller
   // must make the actor runnable.
   bool Wake(std::coroutine_handle<> handle) {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     wake_ = handle;
     return ScheduleLocked() == Appended::kScheduled;
   }
@@ -142,7 +146,7 @@ class ActorMailbox : public ActorCell {
   // Adds `notify` to what Close() returns, if the actor of `generation`
   // lives here; false (leaving `notify` alone) if not.
   bool AddMonitor(uint32_t generation, Monitor& notify) {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     if (closed_ || Generation() != generation) return false;
     GetExtras().monitors.push_back(std::move(notify));
     return true;
@@ -150,19 +154,21 @@ class ActorMailbox : public ActorCell {
 
   // Whether the actor of `generation` lives here.
   bool IsOpen(uint32_t generation) const {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     return IsOpenLocked(generation);
   }
 
-  // Holds the lock, for the *Locked() methods and for reading the cell's
-  // name and type stably (both change under it when the cell is reused).
-  [[nodiscard]] std::lock_guard<SpinLock> Lock() const {
-    return std::lock_guard<SpinLock>(lock_);
-  }
-  bool IsOpenLocked(uint32_t generation) const {
+  // The lock, to hold (`MutexLock hold(cell->mailbox_lock());`) for the
+  // *Locked() methods and for reading the cell's name and type stably (both
+  // change under it when the cell is reused).
+  SpinLock& mailbox_lock() const ABSL_LOCK_RETURNED(lock_) { return lock_; }
+  bool IsOpenLocked(uint32_t generation) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     return !closed_ && Generation() == generation;
   }
-  bool IsClosedLocked() const { return closed_; }
+  bool IsClosedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    return closed_;
+  }
 
   // The message type, readable without the lock by senders by name
   // (`type` itself changes under the lock when the cell is reused; a stale
@@ -172,12 +178,13 @@ class ActorMailbox : public ActorCell {
     return published_type_.load(std::memory_order_relaxed);
   }
 
-  // Under Lock(): makes this the cell of a new actor, not yet started and
-  // already scheduled (its start is pending: the caller makes it
-  // runnable).
+  // Under mailbox_lock(): makes this the cell of a new actor, not yet
+  // started and already scheduled (its start is pending: the caller makes
+  // it runnable).
   void OpenLocked(std::coroutine_handle<> new_handle,
                   ActorPromiseBase* new_promise, const MessageType* new_type,
-                  std::unique_ptr<std::string> new_name, uint64_t new_id) {
+                  std::unique_ptr<std::string> new_name, uint64_t new_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     handle = new_handle;
     promise = new_promise;
     type = new_type;
@@ -226,7 +233,7 @@ class ActorMailbox : public ActorCell {
   // ends: the actor is no longer scheduled (the next append schedules it).
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool BeginTurn(std::exception_ptr* error) {
     sent_to_self_ = false;
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     if (extras_ != nullptr && !extras_->errors.empty()) {
       auto& errors = extras_->errors;
       *error = errors.front();
@@ -254,7 +261,7 @@ class ActorMailbox : public ActorCell {
   // The handle a Wake() left for the blocked actor, or (none yet) null
   // and the actor is no longer scheduled (Wake() schedules it again).
   std::coroutine_handle<> TakeWakeOrIdle() {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     std::coroutine_handle<> woken = std::exchange(wake_, nullptr);
     if (!woken) scheduled_ = false;
     return woken;
@@ -267,7 +274,7 @@ class ActorMailbox : public ActorCell {
   // makes every reference stale and hands back what was not delivered.
   Closed Close() {
     Closed closed;
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     closed_ = true;
     scheduled_ = false;
     closed.generation = Generation();
@@ -296,7 +303,7 @@ class ActorMailbox : public ActorCell {
   // Refuses appends from now on and makes every reference stale; true if
   // an actor lived here.
   bool CloseForShutdown() {
-    std::lock_guard<SpinLock> hold(lock_);
+    MutexLock hold(lock_);
     const bool was_open = !closed_;
     if (was_open) {
       closed_ = true;
@@ -311,7 +318,7 @@ class ActorMailbox : public ActorCell {
     Mailbox inbox, incoming;
     std::unique_ptr<Extras> extras;
     {
-      std::lock_guard<SpinLock> hold(lock_);
+      MutexLock hold(lock_);
       inbox.swap(inbox_);
       incoming.swap(incoming_);
       extras = std::move(extras_);
@@ -328,13 +335,13 @@ class ActorMailbox : public ActorCell {
     std::vector<std::exception_ptr> errors;
     std::vector<Monitor> monitors;
   };
-  Extras& GetExtras() {
+  Extras& GetExtras() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     if (extras_ == nullptr) extras_ = std::make_unique<Extras>();
     return *extras_;
   }
 
   // Under the lock, after an append: schedules an idle actor.
-  Appended ScheduleLocked() {
+  Appended ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     const bool wake = !scheduled_;
     scheduled_ = true;
     return wake ? Appended::kScheduled : Appended::kQueued;
@@ -352,29 +359,34 @@ class ActorMailbox : public ActorCell {
   }
 
   mutable SpinLock lock_;
-  // Guarded by `lock_`: runnable or running; set by the append that finds
-  // the mailbox idle, cleared by the turn that finds it empty. (Beside the
-  // one-byte lock, so that the flags cost an idle actor nothing.)
-  bool scheduled_ = false;
-  // Guarded by `lock_`: no actor lives here; appends are refused.
-  bool closed_ = true;
-  // Owned by the worker running the actor: it has sent itself messages
-  // (into `inbox_`) since `incoming_` was last looked at.
+  // Runnable or running; set by the append that finds the mailbox idle,
+  // cleared by the turn that finds it empty. (Beside the one-byte lock, so
+  // that the flags cost an idle actor nothing.)
+  bool scheduled_ ABSL_GUARDED_BY(lock_) = false;
+  // No actor lives here; appends are refused.
+  bool closed_ ABSL_GUARDED_BY(lock_) = true;
+  // Not guarded, by protocol: owned by the worker running the actor. It
+  // has sent itself messages (into `inbox_`) since `incoming_` was last
+  // looked at.
   bool sent_to_self_ = false;
-  // Written under `lock_`, read without it at the start of a turn: errors
-  // wait in `extras_` (a hint; the errors themselves are read under the
-  // lock).
+  // An atomic, written under `lock_`, read without it at the start of a
+  // turn: errors wait in `extras_` (a hint; the errors themselves are read
+  // under the lock).
   std::atomic<bool> error_pending_{false};
-  // Guarded by `lock_`: what senders append to.
-  Mailbox incoming_;
-  // Owned by the worker running the actor (see the header comment).
+  // What senders append to.
+  Mailbox incoming_ ABSL_GUARDED_BY(lock_);
+  // Not guarded, by protocol: owned by the worker running the actor, or
+  // by the sender whose append schedules it until it is made runnable
+  // (see the header comment); the lock is held only when the owner swaps
+  // it with `incoming_`, or a sender appends to it as its owner.
   Mailbox inbox_;
-  // Guarded by `lock_`: the coroutine to resume when a blocked actor is
-  // woken (a sleep ended, a task finished, a reply came).
-  std::coroutine_handle<> wake_;
-  // Guarded by `lock_`: errors to rethrow from the next Receive(), and who
-  // to tell when the actor ends.
-  std::unique_ptr<Extras> extras_;
+  // The coroutine to resume when a blocked actor is woken (a sleep ended,
+  // a task finished, a reply came).
+  std::coroutine_handle<> wake_ ABSL_GUARDED_BY(lock_);
+  // Errors to rethrow from the next Receive(), and who to tell when the
+  // actor ends.
+  std::unique_ptr<Extras> extras_ ABSL_GUARDED_BY(lock_);
+  // An atomic: written under `lock_`, read without it (see PublishedType()).
   std::atomic<const MessageType*> published_type_{nullptr};
 };
 

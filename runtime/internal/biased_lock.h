@@ -23,6 +23,12 @@
 // = 0) and the owner's acquire read of it pass it back, and the next
 // visitor's acquire CAS passes it on.
 //
+// Not a lock to Clang's thread-safety analysis (no ABSL_LOCKABLE): owner
+// holds nest, which clang 16's analysis cannot express (it would refuse the
+// inner hold), and the state it guards is not guarded by it alone (the
+// work-stealing outbox is used with no hold at all while no visitor can
+// come; see Worker::outbox).
+//
 // Thread-safety: OwnerHold by the owning thread only; TryVisit() and
 // EndVisit() by any other thread.
 #ifndef COACTOR_RUNTIME_INTERNAL_BIASED_LOCK_H_

@@ -207,8 +207,11 @@ class Worker {
   uint32_t mid_turn_flushes = 0;
 
   // ---- Sends held back ------------------------------------------------------
-  // Used by this worker under outbox_lock; another worker may hand over
-  // what it holds when this one is stuck in a long handler.
+  // Not guarded, by protocol: used by this worker under outbox_lock (a
+  // BiasedLock, which the analysis does not see) while idle workers may
+  // take over (WorkStealingScheduler's takeover_), and with no hold when
+  // none can; another worker may hand over what it holds, inside a visit,
+  // when this one is stuck in a long handler.
   Outbox<StealingCell> outbox;
   BiasedLock outbox_lock;
   // Set (under outbox_lock) when the outbox may hold messages; a hint for

@@ -151,7 +151,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
   for (;;) {
     const uint32_t ticket = worker->ParkTicket();
     {
-      std::lock_guard<std::mutex> hold(idle_mutex_);
+      internal::MutexLock hold(idle_mutex_);
       // Never listed twice (see the end of this function).
       if (std::find(idle_.begin(), idle_.end(), worker) == idle_.end()) {
         idle_.push_back(worker);
@@ -167,7 +167,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     // Stopping (Stop()), queued work waits for the next run.
     const bool stop = stop_requested_.load();
     if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
-      std::lock_guard<std::mutex> hold(idle_mutex_);
+      internal::MutexLock hold(idle_mutex_);
       auto it = std::find(idle_.begin(), idle_.end(), worker);
       if (it != idle_.end()) idle_.erase(it);
       // Relaxed: as above.
@@ -177,7 +177,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     bool stand_by = false;
     bool interrupt_standby = false;
     if (running) {
-      std::lock_guard<std::mutex> hold(idle_mutex_);
+      internal::MutexLock hold(idle_mutex_);
       auto it = std::find(idle_.begin(), idle_.end(), worker);
       // (Not listed: a waker took us off the list; its bump ends the wait.)
       if (it != idle_.end()) {
@@ -225,7 +225,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     // while the worker is still listed. A listed worker counts as asleep
     // for quiescence, so leave the list before doing anything else.
     {
-      std::lock_guard<std::mutex> hold(idle_mutex_);
+      internal::MutexLock hold(idle_mutex_);
       auto it = std::find(idle_.begin(), idle_.end(), worker);
       if (it != idle_.end()) {
         idle_.erase(it);
@@ -261,7 +261,7 @@ void WorkStealingScheduler::WakeOneWorker() {
   if (sleepers_.load(std::memory_order_relaxed) != 0) {
     Worker* worker;
     {
-      std::lock_guard<std::mutex> hold(idle_mutex_);
+      internal::MutexLock hold(idle_mutex_);
       worker = PopSleeperLocked();
     }
     if (worker != nullptr) {
@@ -278,7 +278,7 @@ void WorkStealingScheduler::WakeAllWorkers() {
   InterruptKeeper();
   std::vector<Worker*> sleeping;
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     sleeping.swap(idle_);
     // Relaxed: as in Park().
     sleepers_.store(0, std::memory_order_relaxed);
@@ -291,7 +291,7 @@ void WorkStealingScheduler::RequestWatch() {
   Worker* heir = nullptr;
   bool interrupt = false;
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     if (standby_ != nullptr) {
       interrupt = true;
     } else {
@@ -358,7 +358,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     // Under the lock: a timer added from now on looks at the deadline we
     // wait for (none yet: every new timer interrupts).
     keeping_timers_ = true;
@@ -460,7 +460,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
 void WorkStealingScheduler::LeaveStandby() {
   bool timers;
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     keeping_timers_ = false;
     timers = !timers_.empty();
   }
@@ -470,7 +470,7 @@ void WorkStealingScheduler::LeaveStandby() {
   Worker* heir = nullptr;
   bool others_busy;
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     standby_ = nullptr;
     standby_asleep_ = false;
     others_busy = idle_.size() + 1 < workers_.size();
@@ -490,7 +490,7 @@ void WorkStealingScheduler::LeaveStandby() {
     }
     if (waiting) {
       watch_fast_.store(true);
-      std::lock_guard<std::mutex> hold(idle_mutex_);
+      internal::MutexLock hold(idle_mutex_);
       heir = PopSleeperLocked();
     }
   }

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -35,7 +36,7 @@ internal::TimerId WorkStealingScheduler::AddTimer(
   bool earlier_than_kept;
   bool unkept;
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     const bool was_pending = timers_pending_.load() != 0;
     id = timers_.Add(deadline, std::move(fire));
     timers_pending_.store(timers_.empty() ? 0 : 1);
@@ -53,7 +54,7 @@ void WorkStealingScheduler::AddGuardedTimer(
   bool earlier_than_kept;
   bool unkept;
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     // An infinite timeout arms nothing (see internal::TimerQueue).
     if (!timers_.AddGuarded(deadline, timer)) return;
     unkept = timers_pending_.load() == 0 && !keeping_timers_;
@@ -67,7 +68,7 @@ void WorkStealingScheduler::AddGuardedTimer(
 bool WorkStealingScheduler::CancelTimer(TimerId id) {
   bool cancelled;
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     cancelled = timers_.Cancel(internal::TimerIdAccess::Value(id));
     timers_pending_.store(timers_.empty() ? 0 : 1);
   }
@@ -80,7 +81,7 @@ bool WorkStealingScheduler::CancelTimer(TimerId id) {
 bool WorkStealingScheduler::FireDueTimers() {
   std::vector<internal::TimerQueue::Due> due;
   {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     const absl::Time now = clock_.Now();
     while (std::optional<internal::TimerQueue::Due> fire =
                timers_.PopDue(now)) {
@@ -108,7 +109,7 @@ void WorkStealingScheduler::EnsureStandby() {
     // Even if standby_ is set: it may be leaving without having seen this
     // timer (LeaveStandby() reads the timers, then clears standby_). A
     // sleeper woken in vain goes back to sleep.
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     heir = PopSleeperLocked();
   }
   if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
@@ -120,7 +121,7 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
   // us then).
   uint64_t run;
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     run = run_number_;
   }
   keeper_waiting_.store(true);
@@ -140,7 +141,7 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
   }
   std::optional<absl::Time> next;
   if (running && !stop) {
-    std::lock_guard<std::mutex> hold(timers_mutex_);
+    internal::MutexLock hold(timers_mutex_);
     next = timers_.NextDeadline();  // Drops stale guarded timers.
     timers_pending_.store(next.has_value() ? 1 : 0);
     // A virtual clock's time stands still while actors run: nothing to
@@ -154,7 +155,7 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
   }
   bool jump = false;
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     const bool others_asleep = idle_.size() + 1 == workers_.size();
     if (running && others_asleep && run == run_number_) {
       if (!next.has_value()) {
@@ -185,13 +186,15 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
       wait = wait.has_value() ? std::min(*wait, tick) : tick;
     }
     if (wait != absl::ZeroDuration()) {
-      std::unique_lock<std::mutex> hold(keeper_mutex_);
-      auto is_interrupted = [this] { return keeper_interrupted_; };
+      internal::MutexLock hold(keeper_mutex_);
       if (wait.has_value()) {
-        keeper_wakeup_.wait_for(hold, absl::ToChronoNanoseconds(*wait),
-                                is_interrupted);
+        const auto deadline = std::chrono::steady_clock::now() +
+                              absl::ToChronoNanoseconds(*wait);
+        while (!keeper_interrupted_ &&
+               keeper_wakeup_.WaitUntil(keeper_mutex_, deadline)) {
+        }
       } else {
-        keeper_wakeup_.wait(hold, is_interrupted);
+        while (!keeper_interrupted_) keeper_wakeup_.Wait(keeper_mutex_);
       }
       // An interruption that comes after this only ends a later wait
       // early.
@@ -199,7 +202,7 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
     }
   }
   {
-    std::lock_guard<std::mutex> hold(idle_mutex_);
+    internal::MutexLock hold(idle_mutex_);
     standby_asleep_ = false;
   }
   keeper_waiting_.store(false);
@@ -207,9 +210,9 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
 }
 
 void WorkStealingScheduler::InterruptKeeper() {
-  std::lock_guard<std::mutex> hold(keeper_mutex_);
+  internal::MutexLock hold(keeper_mutex_);
   keeper_interrupted_ = true;
-  keeper_wakeup_.notify_one();
+  keeper_wakeup_.NotifyOne();
 }
 
 }  // namespace coactor

@@ -46,7 +46,7 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
     return;
   }
   {
-    std::lock_guard<std::mutex> hold(injection_mutex_);
+    internal::MutexLock hold(injection_mutex_);
     injected_.push_back(cell);
     // Relaxed: a hint read without the lock; PopInjected() re-checks.
     injected_size_.store(injected_.size(), std::memory_order_relaxed);
@@ -106,11 +106,11 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
     const internal::PayloadRelocator relocate{type};
     std::optional<internal::DeadReference> dead;  // Set when refused.
     const Appended appended = cell->AppendBatch(
-        batch.generation, relocate, for_each_message, [&] {
+        batch.generation, relocate, for_each_message, [&](bool closed) {
           // The receiver finished after these were sent: named, as
           // DequeScheduler names a message queued for an actor that ends,
           // unless its cell holds another actor by now.
-          dead = cell->IsClosedLocked() &&
+          dead = closed &&
                          cell->Generation() == batch.generation + 1
                      ? internal::DeadReference{cell->RecipientName(),
                                                internal::Undelivered(
@@ -208,7 +208,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
 WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
   // Relaxed: a hint; the queue itself is read under the lock.
   if (injected_size_.load(std::memory_order_relaxed) == 0) return nullptr;
-  std::lock_guard<std::mutex> hold(injection_mutex_);
+  internal::MutexLock hold(injection_mutex_);
   if (injected_.empty()) return nullptr;
   Cell* cell = injected_.front();
   injected_.pop_front();
@@ -319,7 +319,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
     return cell;
   }
   {
-    std::lock_guard<std::mutex> hold(injection_mutex_);
+    internal::MutexLock hold(injection_mutex_);
     injected_.push_back(cell);
     // Relaxed: a hint read without the lock.
     injected_size_.store(injected_.size(), std::memory_order_relaxed);
@@ -370,7 +370,7 @@ struct WorkStealingScheduler::EndHooks {
     // The name stays with the cell until it is reused, for errors about
     // stale references to the actor. A retired cell is never reused.
     if (!cell->Reusable()) return;
-    std::lock_guard<std::mutex> hold(sched.pool_mutex_);
+    internal::MutexLock hold(sched.pool_mutex_);
     cell->next_free = sched.free_cells_;
     sched.free_cells_ = cell;
   }
