@@ -32,13 +32,14 @@
 #include <coroutine>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "actors/internal/actor_blocking.h"
 #include "actors/internal/actor_cell.h"
+#include "actors/internal/mutex.h"
 #include "actors/internal/runtime.h"
 
 namespace coactor {
@@ -51,7 +52,7 @@ class BoundedQueue {
   BoundedQueue& operator=(const BoundedQueue&) = delete;
   // Waiters still registered forget the queue (see the header comment).
   ~BoundedQueue() {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     for (const Waiting<PutAwaiter>& putter : putters_) {
       putter.awaiter->queue_ = nullptr;
     }
@@ -116,7 +117,7 @@ class BoundedQueue {
   GetAwaiter Get() { return GetAwaiter(this); }
 
   size_t size() {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     return items_.size();
   }
 
@@ -133,7 +134,7 @@ class BoundedQueue {
   // woken with the lock held: its frame cannot be destroyed (withdrawing
   // takes the lock) between leaving the queue and its wake-up.
   bool PutOrWait(PutAwaiter* put, std::coroutine_handle<> handle) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     if (!getters_.empty()) {
       // The getter leaves the queue only once it has the value: if moving
       // the value throws, the putter's co_await throws and the getter
@@ -155,7 +156,7 @@ class BoundedQueue {
   }
 
   bool GetOrWait(GetAwaiter* get, std::coroutine_handle<> handle) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     // A putter leaves the queue only once its value is taken: if moving a
     // value throws, nobody is left out of the queue and not woken.
     std::optional<Waiting<PutAwaiter>> putter;
@@ -193,7 +194,7 @@ class BoundedQueue {
   // is still there.
   template <typename Awaiter>
   void Withdraw(Awaiter* awaiter) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     auto& waiters = [this]() -> auto& {
       if constexpr (std::is_same_v<Awaiter, PutAwaiter>) {
         return putters_;
@@ -210,10 +211,10 @@ class BoundedQueue {
   }
 
   const size_t capacity_;
-  std::mutex mutex_;
-  std::deque<T> items_;
-  std::deque<Waiting<PutAwaiter>> putters_;
-  std::deque<Waiting<GetAwaiter>> getters_;
+  internal::Mutex mutex_;
+  std::deque<T> items_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Waiting<PutAwaiter>> putters_ ABSL_GUARDED_BY(mutex_);
+  std::deque<Waiting<GetAwaiter>> getters_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace coactor

@@ -23,10 +23,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "actors/internal/mutex.h"
 
 namespace coactor {
 namespace internal {
@@ -115,23 +116,23 @@ class ManualClock final : public Clock {
   explicit ManualClock(absl::Time start = absl::UnixEpoch()) : now_(start) {}
 
   absl::Time Now() override {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     return now_;
   }
   // Jumps to `deadline` if it is later; never waits.
   void SleepUntil(absl::Time deadline) override {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     if (deadline > now_) now_ = deadline;
   }
   bool IsVirtual() const override { return true; }
   void Advance(absl::Duration by) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    internal::MutexLock hold(mutex_);
     now_ += by;
   }
 
  private:
-  std::mutex mutex_;
-  absl::Time now_;
+  internal::Mutex mutex_;
+  absl::Time now_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace coactor

@@ -36,16 +36,17 @@
 #include <coroutine>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "actors/actor.h"
 #include "actors/internal/actor_blocking.h"
 #include "actors/internal/actor_cell.h"
+#include "actors/internal/mutex.h"
 #include "actors/internal/runtime.h"
 #include "actors/task.h"
 
@@ -66,7 +67,7 @@ class TaskState {
   void Finish(std::exception_ptr exception, Value&&... value) {
     Waiter waiter;
     {
-      std::lock_guard<std::mutex> hold(mutex_);
+      MutexLock hold(mutex_);
       // (Without a value, nothing to build: T need not be default
       // constructible.)
       if constexpr (!std::is_void_v<T> && sizeof...(Value) > 0) {
@@ -87,7 +88,7 @@ class TaskState {
   // `owner` identifies the registration for Withdraw().
   bool Await(const ExecutionContext& context, std::coroutine_handle<> handle,
              const void* owner) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    MutexLock hold(mutex_);
     // Relaxed: the lock orders it with Finish().
     if (done_.load(std::memory_order_relaxed)) return false;
     // Blocked before the lock is released, so a Finish() on another thread
@@ -101,7 +102,7 @@ class TaskState {
   // it, unless already woken. (Finish() wakes with the lock held, so once
   // this returns no wake-up for it is under way.)
   void Withdraw(const void* owner) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    MutexLock hold(mutex_);
     if (waiter_.owner == owner) waiter_ = Waiter{};
   }
 
@@ -109,7 +110,7 @@ class TaskState {
   // awaited again) throws std::logic_error, as awaiting a Task twice does,
   // instead of yielding a moved-from value.
   T Take() {
-    std::lock_guard<std::mutex> hold(mutex_);
+    MutexLock hold(mutex_);
     if (taken_) {
       throw std::logic_error(
           "JoinHandle: the task's result was already taken (awaited twice?)");
@@ -127,12 +128,14 @@ class TaskState {
     const void* owner = nullptr;
   };
 
-  std::mutex mutex_;
+  Mutex mutex_;
+  // An atomic: set under mutex_, read without it (see done()).
   std::atomic<bool> done_{false};
-  std::exception_ptr exception_;
-  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> value_{};
-  bool taken_ = false;
-  Waiter waiter_;
+  std::exception_ptr exception_ ABSL_GUARDED_BY(mutex_);
+  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> value_
+      ABSL_GUARDED_BY(mutex_){};
+  bool taken_ ABSL_GUARDED_BY(mutex_) = false;
+  Waiter waiter_ ABSL_GUARDED_BY(mutex_);
 };
 
 // The runner's hold on a task's state. If the runner's frame is destroyed
