@@ -21,6 +21,16 @@ namespace coactor {
 
 using internal::ActorState;
 
+namespace {
+
+// How many workers a scheduler asked for `threads` starts.
+size_t WorkerCount(int threads) {
+  if (threads > 0) return static_cast<size_t>(threads);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
 WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
     : clock_(clock),
       clock_is_virtual_(clock.IsVirtual()),
@@ -28,18 +38,15 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
                  internal::AsymmetricFence::available()) &&
                 !clock_is_virtual_ &&
                 (threads > 1 ||
-                 (threads <= 0 && std::thread::hardware_concurrency() > 1))) {
-  if (threads <= 0) {
-    threads = std::max(1u, std::thread::hardware_concurrency());
-  }
+                 (threads <= 0 && std::thread::hardware_concurrency() > 1))),
+      idle_(WorkerCount(threads)) {
+  threads = static_cast<int>(WorkerCount(threads));
   for (int i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(
         static_cast<const void*>(this), 0x9E3779B97F4A7C15ull * (i + 1), static_cast<size_t>(threads)));
   }
-  // Relaxed: the workers start after this (thread creation orders it).
-  idle_workers_.store(threads, std::memory_order_relaxed);
   // Without take-overs nobody watches, and nobody need ask: "watching".
-  // Relaxed: as above.
+  // Relaxed: the workers start after this (thread creation orders it).
   watch_fast_.store(!takeover_, std::memory_order_relaxed);
   for (auto& worker : workers_) {
     worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
@@ -79,21 +86,13 @@ absl::Status WorkStealingScheduler::Shutdown() {
   if (IsShutDown()) return absl::OkStatus();
   // 1. Stop the workers, each after the message it is handling, and end a
   // Run() in progress (RunEntered() sees stopping_ under the same mutex).
-  {
-    internal::MutexLock hold(idle_mutex_);
-    stopping_.store(true);
-  }
+  idle_.StopForGood();
   stop_requested_.store(true);
-  WakeAllWorkers();
+  idle_.WakeAll();
   for (auto& worker : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
   }
-  {
-    internal::MutexLock hold(idle_mutex_);
-    // Release: as in Park().
-    quiesced_run_.store(run_number_, std::memory_order_release);
-    quiesced_run_.notify_all();
-  }
+  idle_.ReportQuiescent();
   // Sends a timer's callback made on a worker wait in no outbox: each
   // worker flushed after its last turn. (Flushed anyway: into mailboxes
   // emptied below.)
@@ -139,7 +138,7 @@ absl::Status WorkStealingScheduler::Shutdown() {
 void WorkStealingScheduler::Stop() {
   stop_requested_.store(true);
   // A worker keeping the timers waits on them: let it see the request.
-  InterruptKeeper();
+  idle_.InterruptKeeper();
 }
 
 uint64_t WorkStealingScheduler::messages_delivered() const {
@@ -373,31 +372,18 @@ absl::Status WorkStealingScheduler::EnterRun(
 absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
   // Start run N and wake the sleepers in one critical section: a worker
   // can only report run N quiescent after registering as asleep again.
-  uint64_t run;
-  std::vector<Worker*> sleeping;
-  {
-    internal::MutexLock hold(idle_mutex_);
-    if (stopping_.load()) return ShutDownError();
+  const internal::IdleWorkers::RunStart start = idle_.StartRun([&] {
     // A Stop() while no run ran ends this one at once.
     if (stop_requested_.exchange(false)) {
       if (stopped != nullptr) *stopped = true;
-      return absl::OkStatus();
+      return false;
     }
-    run = ++run_number_;
-    running_.store(true);
-    sleeping.swap(idle_);
-    // Relaxed: as in Park().
-    sleepers_.store(0, std::memory_order_relaxed);
-  }
-  for (Worker* worker : sleeping) worker->Unpark();
-  InterruptKeeper();  // The standby, if any, looks again (a new run).
-  // Acquire: see everything the actors did before the workers slept.
-  for (uint64_t done = quiesced_run_.load(std::memory_order_acquire);
-       done != run; done = quiesced_run_.load(std::memory_order_acquire)) {
-    quiesced_run_.wait(done, std::memory_order_acquire);
-  }
-  running_.store(false);
-  if (stopping_.load()) return ShutDownError();  // Shutdown() ended it.
+    return true;
+  });
+  if (start.stopping) return ShutDownError();
+  if (start.run == 0) return absl::OkStatus();  // Stopped.
+  idle_.FinishRun(start.run);
+  if (idle_.stopping()) return ShutDownError();  // Shutdown() ended it.
   // This run served it, if any.
   const bool served = stop_requested_.exchange(false);
   if (stopped != nullptr) *stopped = served;

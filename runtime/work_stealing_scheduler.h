@@ -112,6 +112,7 @@
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
 #include "runtime/internal/worker.h"
+#include "runtime/work_stealing/idle_workers.h"
 
 namespace coactor {
 
@@ -404,21 +405,13 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Moves the calling worker's `runnext` actor, if any, to its deque, where
   // idle workers can steal it.
   void SpillRunnext(Worker* worker);
-  // Whether some worker is not running an actor (a hint, read whenever
-  // something starts waiting for a running turn).
-  bool AnyWorkerIdle() const {
-    // Relaxed: a hint; a worker that gets idle looks at the others anyway.
-    return idle_workers_.load(std::memory_order_relaxed) != 0;
-  }
-  // Counts `worker` in idle_workers_ (or not); the worker's own call.
-  void SetIdle(Worker* worker, bool idle);
   // A busy worker just put an actor in its runnext slot, or a first
   // message in its outbox, where it waits until the running turn ends:
   // makes sure that an idle worker, if any, watches (and takes the actor or
   // hands the messages over if the turn goes on).
   void NoteWaitingDuringTurn() {
     // (With no worker idle, one looks when it gets idle.)
-    if (ABSL_PREDICT_FALSE(AnyWorkerIdle())) {
+    if (ABSL_PREDICT_FALSE(idle_.AnyIdle())) {
       // Our store (runnext slot, outbox_pending), then watch_fast_: either
       // the standby's stop (store false, heavy fence, look) sees what
       // waits, or we see false here and ask.
@@ -506,9 +499,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Gives up the standby role; wakes a sleeper to take it over if timers
   // or busy workers still need one.
   void LeaveStandby();
-  // After a timer was added while none was pending and no standby keeps
-  // timers: wakes a sleeper, if any, to become the standby.
-  void EnsureStandby();
   absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
                           absl::AnyInvocable<void(const Down&)> notify);
 
@@ -525,17 +515,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   internal::TimerQueue timers_ ABSL_GUARDED_BY(timers_mutex_);
   // Pending timers, readable without the lock (a hint).
   std::atomic<size_t> timers_pending_{0};
-  void WakeOneWorker();
-  void WakeAllWorkers();
-  // Takes a sleeping worker off the list, or nullptr.
-  Worker* PopSleeperLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(idle_mutex_);
-
-  // The standby (see Standby()) waits on keeper_wakeup_, not on the
-  // clock, so that new work, an earlier timer or a cancelled one cuts its
-  // wait short: InterruptKeeper() ends the wait.
-  void InterruptKeeper();
-  // Set while the standby waits (or is about to); read by wakers.
-  std::atomic<bool> keeper_waiting_{false};
   // Whether a standby keeps the timers, and the deadline it waits for, in
   // Unix nanoseconds (INT64_MAX: none yet; INT64_MIN: it fires nothing
   // before it is told, as on a virtual clock while actors run). (A new
@@ -558,9 +537,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(timers_mutex_) {
     return keeping_timers_ && deadline_nanos < keeper_deadline_nanos_;
   }
-  internal::Mutex keeper_mutex_;
-  internal::CondVar keeper_wakeup_;
-  bool keeper_interrupted_ ABSL_GUARDED_BY(keeper_mutex_) = false;
 
   // Filled by the constructor, then read-only: no lock.
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -589,14 +565,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // hint).
   std::atomic<size_t> injected_size_{0};
 
-  // Run() numbers its runs (changed together with waking the sleepers);
-  // the last worker to fall asleep during run N stores N here. A late
-  // signal from an earlier run cannot end a later one.
-  uint64_t run_number_ ABSL_GUARDED_BY(idle_mutex_) = 0;
-  std::atomic<uint64_t> quiesced_run_{0};
-  std::atomic<bool> running_{false};
-  // Set (under idle_mutex_) when Shutdown() stops the workers for good.
-  std::atomic<bool> stopping_{false};
   // Stop() was called: workers stop at their next message; the run that
   // returns consumes it.
   std::atomic<bool> stop_requested_{false};
@@ -620,24 +588,11 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // std::mutex. It guards no field.
   std::mutex run_mutex_;
 
-  // Sleeping workers, and the standby (listed apart: a waker prefers a
-  // sleeper, and the standby is asleep for quiescence only while
-  // `standby_asleep_`).
-  internal::Mutex idle_mutex_;
-  std::vector<Worker*> idle_ ABSL_GUARDED_BY(idle_mutex_);
-  Worker* standby_ ABSL_GUARDED_BY(idle_mutex_) = nullptr;
-  bool standby_asleep_ ABSL_GUARDED_BY(idle_mutex_) = false;
-  // An atomic: idle_.size(), stored under idle_mutex_, read by wakers
-  // without it (ordered by the fences of idle.cc's invariant 1).
-  std::atomic<size_t> sleepers_{0};
-  // Workers looking for work before they sleep: while one spins, wakers
-  // leave sleepers alone (a futex wake costs microseconds).
-  std::atomic<size_t> spinning_{0};
-
-  // Workers not running an actor: looking for work, spinning, sleeping or
-  // standing by. Written when a worker's state changes, read often (its own
-  // cache line).
-  alignas(64) std::atomic<int> idle_workers_{0};
+  // Sleeping, spinning and standing by; runs and quiescence; the
+  // standby's wake-up (work_stealing/idle_workers.h). The standby waits on
+  // it, not on the clock, so that new work, an earlier timer or a
+  // cancelled one cuts its wait short (idle_.InterruptKeeper()).
+  internal::IdleWorkers idle_;
   // Whether the standby looks at busy workers every kWatchTick; a worker
   // that fills its runnext slot or starts an outbox batch during a turn and
   // finds this false asks for it (RequestWatch). Stopping is ordered with

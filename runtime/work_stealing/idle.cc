@@ -5,40 +5,44 @@
 // A worker that finds no work spins (one at a time), then parks: it sleeps
 // on its futex (Worker::Sleep()), or, if no other worker does and
 // timers are pending or some worker is busy, it becomes the standby and
-// waits on keeper_wakeup_ instead. The protocol, as invariants:
+// waits for an interruption instead. The state (who sleeps, spins, stands
+// by; the runs; the standby's wake-up) is internal::IdleWorkers's, in
+// idle_workers.h: the fields below are its, changed only by it, and
+// "the mutex" is its mutex. The protocol, as invariants:
 //
-//  1. Sleepers: no lost wake-up. Park() lists the worker (idle_,
-//     sleepers_), then fence P, then looks at every queue. A waker
-//     (WakeOneWorker()) queues the actor, then fence W, then reads
+//  1. Sleepers: no lost wake-up. Park() lists the worker (List():
+//     sleeping_, sleepers_), then fence P, then looks at every queue. A
+//     waker (WakeOne()) queues the actor, then fence W, then reads
 //     spinning_, sleepers_ and keeper_waiting_. The seq_cst fences are
 //     totally ordered: if W comes after P the waker sees the sleeper and
 //     wakes it; if P comes after W the sleeper's look sees the actor.
 //  2. Spinners: wakers skip waking anyone while a worker spins (a futex
-//     wake costs microseconds). Spin() stores spinning_ = 0, then fence S,
-//     then looks at the queues: with W, either the waker sees no spinner
-//     (and wakes a sleeper) or the spinner sees the work; a spinner that
-//     gives up without it parks, and 1. applies.
-//  3. A worker is counted asleep exactly while it is listed in idle_, and
-//     it leaves the list (under idle_mutex_) whenever it leaves its sleep,
+//     wake costs microseconds). Spin() stores spinning_ = 0, then fence S
+//     (StopSpinning()), then looks at the queues: with W, either the waker
+//     sees no spinner (and wakes a sleeper) or the spinner sees the work;
+//     a spinner that gives up without it parks, and 1. applies.
+//  3. A worker is counted asleep exactly while it is listed in sleeping_,
+//     and it leaves the list (Unlist()) whenever it leaves its sleep,
 //     whoever woke it: a bump meant for an earlier Park() may end a later
 //     one while the worker is still listed.
 //  4. Quiescence. The last worker to list itself (every other one listed,
 //     or the standby, asleep) found, after fence P, no queued work: every
 //     other worker was already asleep and produces no work, and what they
 //     queued before they slept was queued before P, so the look was final.
-//     It stores the run's number in quiesced_run_ (release; Run() acquires
-//     what every actor did). A worker still listed that found work waits
-//     for idle_mutex_ to leave the list, so it cannot be miscounted.
-//  5. Runs are numbered: RunEntered() starts run N and wakes the sleepers
-//     under idle_mutex_, so a worker can report N quiescent only after
+//     It stores the run's number in quiesced_run_ (AfterEmptyLook();
+//     release: Run() acquires what every actor did). A worker still listed
+//     that found work waits for the mutex to leave the list, so it cannot
+//     be miscounted.
+//  5. Runs are numbered: StartRun() starts run N and wakes the sleepers
+//     under the mutex, so a worker can report N quiescent only after
 //     listing itself again; a late report of N-1 cannot end run N.
-//  6. At most one standby (standby_, under idle_mutex_). A parking worker
+//  6. At most one standby (standby_, under the mutex). A parking worker
 //     becomes it when there is none and timers are pending or some worker
 //     is busy (whose long handler may hold back what it woke or sent). The
 //     standby counts as asleep for 4. only while it waits
 //     (standby_asleep_); while it is up it decides itself: StandbyWait()
-//     (timers.cc) reports the run quiescent when every other worker sleeps
-//     and no timer is pending.
+//     (timers.cc, through StandbyWaits()) reports the run quiescent when
+//     every other worker sleeps and no timer is pending.
 //  7. The standby and the last sleeper. StandbyWait() stores
 //     keeper_waiting_, then fence K, then looks at the queues and timers;
 //     with W (1.) a waker interrupts it or it sees the work. The last
@@ -46,10 +50,10 @@
 //     own fence P: either that interruption comes, or the standby's look
 //     after K sees every ask that worker answered (whose timers are then
 //     stale and are not waited for), and on a virtual clock it jumps.
-//  8. A new timer with no keeper: EnsureStandby() (timers.cc) fences, then
-//     reads sleepers_; with P either the parking worker sees the timer
-//     pending (and becomes the standby, 6.) or EnsureStandby() sees it
-//     listed and wakes it as heir.
+//  8. A new timer with no keeper: EnsureStandby() (from timers.cc) fences,
+//     then reads sleepers_; with P either the parking worker sees the
+//     timer pending (and becomes the standby, 6.) or EnsureStandby() sees
+//     it listed and wakes it as heir.
 //  9. Watching busy workers (take-overs). A busy worker that fills its
 //     runnext slot or starts an outbox batch during a turn stores it,
 //     then a light fence (AsymmetricFence::Light()), then reads
@@ -104,20 +108,12 @@ int64_t SteadyNanos() {
 
 }  // namespace
 
-void WorkStealingScheduler::SetIdle(Worker* worker, bool idle) {
-  if (worker->idle == idle) return;
-  worker->idle = idle;
-  // Relaxed: a hint for senders (AnyWorkerIdle()); nothing is published.
-  idle_workers_.fetch_add(idle ? 1 : -1, std::memory_order_relaxed);
-}
-
 WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
-  size_t none = 0;
-  if (!spinning_.compare_exchange_strong(none, 1)) return nullptr;
+  if (!idle_.StartSpinning()) return nullptr;
   Cell* found = nullptr;
   for (int round = 0; round < kSpinRounds && found == nullptr; ++round) {
     // Relaxed: only a hint to stop early.
-    if (stopping_.load(std::memory_order_relaxed)) break;
+    if (idle_.StoppingHint()) break;
     for (int i = 0; i < kPausesPerSpinRound; ++i) {
       internal::SpinLock::CpuRelax();
     }
@@ -127,14 +123,12 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
       found = WatchBusyWorkers(worker, &next_look);
     }
   }
-  spinning_.store(0);
   // A waker that saw us spinning woke nobody. Either its fence (in
-  // WakeOneWorker) comes after this one and it sees spinning_ == 0, or
-  // this one comes after its push and AnyQueuedWork() sees the work. (The
-  // seq_cst store alone would not keep the relaxed loads after it.)
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // IdleWorkers::WakeOne()) comes after this one and it sees no spinner,
+  // or this one comes after its push and AnyQueuedWork() sees the work.
+  idle_.StopSpinning();
   // More may be waiting than this worker can take: let a sleeper help.
-  if (found != nullptr && AnyQueuedWork()) WakeOneWorker();
+  if (found != nullptr && AnyQueuedWork()) idle_.WakeOne();
   return found;
 }
 
@@ -150,158 +144,47 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
 WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
   for (;;) {
     const uint32_t ticket = worker->ParkTicket();
-    {
-      internal::MutexLock hold(idle_mutex_);
-      // Never listed twice (see the end of this function).
-      if (std::find(idle_.begin(), idle_.end(), worker) == idle_.end()) {
-        idle_.push_back(worker);
-      }
-      // Relaxed: ordered by the seq_cst fence below (and the mutex).
-      sleepers_.store(idle_.size(), std::memory_order_relaxed);
-    }
-    // Either a waker's fence comes after ours and it sees us in sleepers_,
-    // or ours comes after its push and we see the work below. (The same
-    // with EnsureStandby() for a new timer.)
+    idle_.List(worker);
+    // Either a waker's fence comes after ours and it sees us listed, or
+    // ours comes after its push and we see the work below. (The same with
+    // EnsureStandby() for a new timer.)
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    const bool running = running_.load();
+    const bool running = idle_.running();
     // Stopping (Stop()), queued work waits for the next run.
     const bool stop = stop_requested_.load();
-    if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
-      internal::MutexLock hold(idle_mutex_);
-      auto it = std::find(idle_.begin(), idle_.end(), worker);
-      if (it != idle_.end()) idle_.erase(it);
-      // Relaxed: as above.
-      sleepers_.store(idle_.size(), std::memory_order_relaxed);
+    if (idle_.stopping() || (running && !stop && AnyQueuedWork())) {
+      idle_.Unlist(worker);
       return nullptr;
     }
-    bool stand_by = false;
-    bool interrupt_standby = false;
+    using AfterLook = internal::IdleWorkers::AfterLook;
+    AfterLook after = AfterLook::kSleep;
     if (running) {
-      internal::MutexLock hold(idle_mutex_);
-      auto it = std::find(idle_.begin(), idle_.end(), worker);
-      // (Not listed: a waker took us off the list; its bump ends the wait.)
-      if (it != idle_.end()) {
-        const bool all_idle =
-            idle_.size() + (standby_ != nullptr ? 1 : 0) == workers_.size();
-        // Stopping (Stop()): timers wait for the next run.
-        const bool timers = timers_pending_.load() != 0 && !stop;
-        if (standby_ == nullptr && (timers || !all_idle)) {
-          // Someone must keep the timers, or look at the workers still busy
-          // (whose long handlers could hold back what they woke or sent):
-          // this worker stays up to do it.
-          idle_.erase(it);
-          // Relaxed: as above.
-          sleepers_.store(idle_.size(), std::memory_order_relaxed);
-          standby_ = worker;
-          stand_by = true;
-        } else if (all_idle) {
-          // If every worker is now asleep, this one was the last to
-          // register and found no queued work after every other worker had
-          // stopped making any: nothing is runnable or running, so Run()
-          // may return. (A worker still in the list that found work waits
-          // for this mutex to leave it, and that work was queued before we
-          // looked, so we saw it too.) The standby counts as asleep only
-          // while it waits; if it is up, it decides when it next waits.
-          if (!timers && (standby_ == nullptr || standby_asleep_)) {
-            // Release: Run() acquires what every actor did.
-            quiesced_run_.store(run_number_, std::memory_order_release);
-            quiesced_run_.notify_all();
-          }
-          // Every other worker sleeps: the standby may jump a virtual
-          // clock now, or find that the timers it waits for are stale
-          // (asks this worker answered) and the run is over.
-          interrupt_standby = standby_ != nullptr;
-        }
-      }
+      // Stopping (Stop()): timers wait for the next run.
+      after = idle_.AfterEmptyLook(worker,
+                                   timers_pending_.load() != 0 && !stop);
     }
-    if (stand_by) {
+    if (after == AfterLook::kStandBy) {
       if (Cell* cell = Standby(worker)) return cell;
       continue;  // Stopping.
     }
-    if (interrupt_standby) InterruptKeeper();
-    worker->Sleep(ticket);
-    // A waker pops a worker from idle_ and bumps its sequence after letting
-    // go of the lock; a bump meant for an earlier Park() can end this one
-    // while the worker is still listed. A listed worker counts as asleep
-    // for quiescence, so leave the list before doing anything else.
-    {
-      internal::MutexLock hold(idle_mutex_);
-      auto it = std::find(idle_.begin(), idle_.end(), worker);
-      if (it != idle_.end()) {
-        idle_.erase(it);
-        // Relaxed: as above.
-        sleepers_.store(idle_.size(), std::memory_order_relaxed);
-      }
+    if (after == AfterLook::kInterruptStandbyAndSleep) {
+      idle_.InterruptKeeper();
     }
+    worker->Sleep(ticket);
+    // A waker takes a worker off the list and bumps its sequence after
+    // letting go of the lock; a bump meant for an earlier Park() can end
+    // this one while the worker is still listed. A listed worker counts
+    // as asleep for quiescence, so leave the list before anything else.
+    idle_.Unlist(worker);
     // Woken to take over the standby role: park again at once (looking for
     // queued work first), without spinning.
     if (!worker->TakeHeir()) return nullptr;
   }
 }
 
-WorkStealingScheduler::Worker* WorkStealingScheduler::PopSleeperLocked() {
-  if (idle_.empty()) return nullptr;
-  Worker* worker = idle_.back();
-  idle_.pop_back();
-  // Relaxed: as in Park().
-  sleepers_.store(idle_.size(), std::memory_order_relaxed);
-  return worker;
-}
-
-void WorkStealingScheduler::WakeOneWorker() {
-  // Pairs with the fence in Park() and in Standby(): our queue push is
-  // before these loads.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  // Relaxed: ordered by the fence above. A spinning worker will find the
-  // work; if it gives up first, its Park() re-check finds it (the same
-  // fence argument as for sleepers).
-  if (spinning_.load(std::memory_order_relaxed) != 0) return;
-  // Relaxed: as above. A sleeper rather than the standby, which keeps its
-  // timers and watch.
-  if (sleepers_.load(std::memory_order_relaxed) != 0) {
-    Worker* worker;
-    {
-      internal::MutexLock hold(idle_mutex_);
-      worker = PopSleeperLocked();
-    }
-    if (worker != nullptr) {
-      worker->Unpark(/*as_heir=*/false);
-      return;
-    }
-  }
-  // Relaxed: ordered by the fence above. If the standby is not waiting, it
-  // looks for work before it does (after the same fence).
-  if (keeper_waiting_.load(std::memory_order_relaxed)) InterruptKeeper();
-}
-
-void WorkStealingScheduler::WakeAllWorkers() {
-  InterruptKeeper();
-  std::vector<Worker*> sleeping;
-  {
-    internal::MutexLock hold(idle_mutex_);
-    sleeping.swap(idle_);
-    // Relaxed: as in Park().
-    sleepers_.store(0, std::memory_order_relaxed);
-  }
-  for (Worker* worker : sleeping) worker->Unpark();
-}
-
 void WorkStealingScheduler::RequestWatch() {
   watch_fast_.store(true);
-  Worker* heir = nullptr;
-  bool interrupt = false;
-  {
-    internal::MutexLock hold(idle_mutex_);
-    if (standby_ != nullptr) {
-      interrupt = true;
-    } else {
-      heir = PopSleeperLocked();
-    }
-  }
-  // (No standby and no sleeper: the idle workers are looking for work,
-  // and look at the slots too, or become the standby.)
-  if (interrupt) InterruptKeeper();
-  if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
+  idle_.CallStandby();
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
@@ -348,7 +231,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
     if (next != nullptr && other->runnext.TrySteal(next)) {
       if (Cell* woken = worker->runnext.Exchange(next)) {
         worker->deque.Push(woken);
-        WakeOneWorker();
+        idle_.WakeOne();
       }
     }
     if (Cell* cell = worker->runnext.Take()) return cell;
@@ -374,8 +257,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
   // does not: polling busy workers' deques would take from them what they
   // are about to pop themselves.
   bool look = true;
-  while (!stopping_.load()) {
-    const bool running = running_.load();
+  while (!idle_.stopping()) {
+    const bool running = idle_.running();
     // Stopping (Stop()): fire nothing and take nothing (what is queued, and
     // the timers, wait for the next run), and watch nobody; just wait, for
     // the run to end (StandbyWait() reports it quiescent) or a new one.
@@ -428,7 +311,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
     const int64_t deadline = next_look;
     while (cell == nullptr && next_look == deadline &&
            deadline - SteadyNanos() <= kWatchTickNanos &&
-           !stopping_.load(std::memory_order_relaxed)) {  // Relaxed: a hint.
+           !idle_.StoppingHint()) {
       for (int i = 0; i < kPausesPerSpinRound; ++i) {
         internal::SpinLock::CpuRelax();
       }
@@ -467,18 +350,12 @@ void WorkStealingScheduler::LeaveStandby() {
   // Busy workers ask for a watcher again when they fill their slot (before
   // we look at who is busy: one woken later sees this).
   const bool was_watching = takeover_ && watch_fast_.exchange(false);
-  Worker* heir = nullptr;
   bool others_busy;
-  {
-    internal::MutexLock hold(idle_mutex_);
-    standby_ = nullptr;
-    standby_asleep_ = false;
-    others_busy = idle_.size() + 1 < workers_.size();
-    // Someone must keep the timers while this worker runs an actor, which
-    // may take long. (On a virtual clock no time passes meanwhile: the last
-    // worker to go idle keeps the timers.)
-    if (timers && !clock_is_virtual_) heir = PopSleeperLocked();
-  }
+  // Someone must keep the timers while this worker runs an actor, which
+  // may take long. (On a virtual clock no time passes meanwhile: the last
+  // worker to go idle keeps the timers.)
+  Worker* heir =
+      idle_.LeaveStandby(timers && !clock_is_virtual_, &others_busy);
   if (heir == nullptr && was_watching && others_busy) {
     // A busy worker may have filled its slot having seen true: as when the
     // standby stops looking (see Standby()), look once more after a fence
@@ -490,8 +367,7 @@ void WorkStealingScheduler::LeaveStandby() {
     }
     if (waiting) {
       watch_fast_.store(true);
-      internal::MutexLock hold(idle_mutex_);
-      heir = PopSleeperLocked();
+      heir = idle_.PopSleeper();
     }
   }
   if (heir != nullptr) {

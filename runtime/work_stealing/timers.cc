@@ -1,10 +1,11 @@
 // WorkStealingScheduler: timers, and the standby's wait for them. Timers
 // live in a TimerQueue under timers_mutex_; busy workers fire due ones
 // every kFairnessInterval picks, and the standby (see idle.cc) fires them
-// when due whatever the other workers do: it waits on keeper_wakeup_ for
-// Clock::RealWaitUntil() of the next deadline (or the watch's tick), and a
-// new earlier timer, a cancelled one, new work or a parking worker cuts
-// the wait short (InterruptKeeper()). On a virtual clock the standby jumps
+// when due whatever the other workers do: it waits
+// (IdleWorkers::WaitForInterrupt()) for Clock::RealWaitUntil() of the next
+// deadline (or the watch's tick), and a new earlier timer, a cancelled
+// one, new work or a parking worker cuts the wait short
+// (IdleWorkers::InterruptKeeper()). On a virtual clock the standby jumps
 // the clock once every other worker sleeps.
 
 #include "runtime/work_stealing_scheduler.h"
@@ -43,8 +44,8 @@ internal::TimerId WorkStealingScheduler::AddTimer(
     earlier_than_kept = CutsKeeperShort(absl::ToUnixNanos(deadline));
     unkept = !was_pending && !keeping_timers_ && !timers_.empty();
   }
-  if (earlier_than_kept) InterruptKeeper();
-  if (unkept) EnsureStandby();
+  if (earlier_than_kept) idle_.InterruptKeeper();
+  if (unkept) idle_.EnsureStandby();
   return id;
 }
 
@@ -61,8 +62,8 @@ void WorkStealingScheduler::AddGuardedTimer(
     timers_pending_.store(1);
     earlier_than_kept = CutsKeeperShort(deadline);
   }
-  if (earlier_than_kept) InterruptKeeper();
-  if (unkept) EnsureStandby();
+  if (earlier_than_kept) idle_.InterruptKeeper();
+  if (unkept) idle_.EnsureStandby();
 }
 
 bool WorkStealingScheduler::CancelTimer(TimerId id) {
@@ -74,7 +75,7 @@ bool WorkStealingScheduler::CancelTimer(TimerId id) {
   }
   // The standby may be waiting for it: let it look again (and let Run()
   // return if it was the last).
-  if (cancelled && keeper_waiting_.load()) InterruptKeeper();
+  if (cancelled && idle_.keeper_waiting()) idle_.InterruptKeeper();
   return cancelled;
 }
 
@@ -98,34 +99,13 @@ bool WorkStealingScheduler::FireDueTimers() {
   return !due.empty();
 }
 
-void WorkStealingScheduler::EnsureStandby() {
-  // Pairs with the fence in Park(): either the worker going to sleep sees
-  // the timer pending (and becomes the standby), or we see it asleep here.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  // Relaxed: ordered by the fence above.
-  if (sleepers_.load(std::memory_order_relaxed) == 0) return;
-  Worker* heir;
-  {
-    // Even if standby_ is set: it may be leaving without having seen this
-    // timer (LeaveStandby() reads the timers, then clears standby_). A
-    // sleeper woken in vain goes back to sleep.
-    internal::MutexLock hold(idle_mutex_);
-    heir = PopSleeperLocked();
-  }
-  if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
-}
-
 bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
   // The run we may find quiescent is the one going on before we look for
   // work (a later one may have work we do not see; RunEntered() interrupts
   // us then).
-  uint64_t run;
-  {
-    internal::MutexLock hold(idle_mutex_);
-    run = run_number_;
-  }
-  keeper_waiting_.store(true);
-  // As in Park(): either a waker's fence (WakeOneWorker) comes after ours
+  const uint64_t run = idle_.run();
+  idle_.SetKeeperWaiting(true);
+  // As in Park(): either a waker's fence (WakeOne()) comes after ours
   // and it sees keeper_waiting_, or ours comes after its push and we see
   // the work here. (And CancelTimer() either sees keeper_waiting_ or we
   // see its cancellation here.) The same pairing with the fence of a
@@ -135,8 +115,8 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // Stopping (Stop()): queued work and timers wait for the next run.
   const bool stop = stop_requested_.load();
-  if (stopping_.load() || (running && !stop && AnyQueuedWork())) {
-    keeper_waiting_.store(false);
+  if (idle_.stopping() || (running && !stop && AnyQueuedWork())) {
+    idle_.SetKeeperWaiting(false);
     return true;
   }
   std::optional<absl::Time> next;
@@ -153,23 +133,11 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
                                  ? std::numeric_limits<int64_t>::min()
                                  : absl::ToUnixNanos(*next);
   }
-  bool jump = false;
-  {
-    internal::MutexLock hold(idle_mutex_);
-    const bool others_asleep = idle_.size() + 1 == workers_.size();
-    if (running && others_asleep && run == run_number_) {
-      if (!next.has_value()) {
-        // Every other worker sleeps, we found no work after they stopped
-        // making any, and no timer is pending: the run is over.
-        // Release: Run() acquires what every actor did.
-        quiesced_run_.store(run_number_, std::memory_order_release);
-        quiesced_run_.notify_all();
-      } else {
-        jump = clock_is_virtual_;
-      }
-    }
-    standby_asleep_ = !jump;
-  }
+  // If every other worker sleeps, we found no work after they stopped
+  // making any: with no timer pending the run is over (reported here); with
+  // one, on a virtual clock, jump to it.
+  const bool jump = idle_.StandbyWaits(run, running, next.has_value(),
+                                       clock_is_virtual_);
   bool interrupted = false;
   if (jump) {
     clock_.RealWaitUntil(*next);  // Jumps; the caller fires the timers.
@@ -186,33 +154,12 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
       wait = wait.has_value() ? std::min(*wait, tick) : tick;
     }
     if (wait != absl::ZeroDuration()) {
-      internal::MutexLock hold(keeper_mutex_);
-      if (wait.has_value()) {
-        const auto deadline = std::chrono::steady_clock::now() +
-                              absl::ToChronoNanoseconds(*wait);
-        while (!keeper_interrupted_ &&
-               keeper_wakeup_.WaitUntil(keeper_mutex_, deadline)) {
-        }
-      } else {
-        while (!keeper_interrupted_) keeper_wakeup_.Wait(keeper_mutex_);
-      }
-      // An interruption that comes after this only ends a later wait
-      // early.
-      interrupted = std::exchange(keeper_interrupted_, false);
+      interrupted = idle_.WaitForInterrupt(wait);
     }
   }
-  {
-    internal::MutexLock hold(idle_mutex_);
-    standby_asleep_ = false;
-  }
-  keeper_waiting_.store(false);
+  idle_.StandbyWoke();
+  idle_.SetKeeperWaiting(false);
   return interrupted;
-}
-
-void WorkStealingScheduler::InterruptKeeper() {
-  internal::MutexLock hold(keeper_mutex_);
-  keeper_interrupted_ = true;
-  keeper_wakeup_.NotifyOne();
 }
 
 }  // namespace coactor

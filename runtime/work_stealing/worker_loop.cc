@@ -51,19 +51,19 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
     // Relaxed: a hint read without the lock; PopInjected() re-checks.
     injected_size_.store(injected_.size(), std::memory_order_relaxed);
   }
-  WakeOneWorker();
+  idle_.WakeOne();
 }
 
 void WorkStealingScheduler::MakeRunnableOn(Worker* worker, Cell* cell,
                                            bool stealable) {
   if (stealable) {
     worker->deque.Push(cell);
-    WakeOneWorker();
+    idle_.WakeOne();
     return;
   }
   if (Cell* displaced = worker->runnext.Exchange(cell)) {
     worker->deque.Push(displaced);
-    WakeOneWorker();
+    idle_.WakeOne();
   }
   // Woken during a turn (a send, a reply, a spawn), it waits for the turn
   // to end; an idle worker takes it if that takes long.
@@ -71,7 +71,7 @@ void WorkStealingScheduler::MakeRunnableOn(Worker* worker, Cell* cell,
 }
 
 void WorkStealingScheduler::SpillRunnext(Worker* worker) {
-  if (worker->SpillRunnext()) WakeOneWorker();
+  if (worker->SpillRunnext()) idle_.WakeOne();
 }
 
 void WorkStealingScheduler::FlushHeldOutbox(Worker& locals,
@@ -149,12 +149,12 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
 #if defined(__linux__)
   prctl(PR_SET_TIMERSLACK, kTimerSlackNanos, 0, 0, 0);
 #endif
-  while (!stopping_.load()) {
+  while (!idle_.stopping()) {
     Cell* cell = nullptr;
-    if (running_.load() && !StopRequested()) {
+    if (idle_.running() && !StopRequested()) {
       cell = FindWork(worker);
       if (cell == nullptr) {
-        SetIdle(worker, true);
+        idle_.SetIdle(worker, true);
         // On a virtual clock with timers pending, the next work most
         // likely comes from jumping the clock, which waits until every
         // worker sleeps: spinning would only delay it.
@@ -166,11 +166,11 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       }
     }
     if (cell == nullptr) {
-      SetIdle(worker, true);
+      idle_.SetIdle(worker, true);
       cell = Park(worker);
       if (cell == nullptr) continue;
     }
-    if (ABSL_PREDICT_FALSE(worker->idle)) SetIdle(worker, false);
+    if (ABSL_PREDICT_FALSE(worker->idle)) idle_.SetIdle(worker, false);
     while (cell != nullptr) {
       cell = RunActor(worker, cell);
       // Sends made outside an actor's turn (monitors' Downs when it ended)
@@ -197,7 +197,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
         }
         if (first != nullptr) {
           worker->deque.Push(std::exchange(cell, first));
-          WakeOneWorker();
+          idle_.WakeOne();
         }
       }
     }
