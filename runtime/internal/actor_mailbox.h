@@ -347,9 +347,11 @@ class ActorMailbox : public ActorCell {
     return wake ? Appended::kScheduled : Appended::kQueued;
   }
 
-  // Appends every message of `from` to `to`, in order. (Rare: out of
-  // line, so that it does not crowd the turn's loop.)
-  ABSL_ATTRIBUTE_NOINLINE void MoveAll(Mailbox& from, Mailbox& to) {
+  // Appends every message of `from` to `to`, in order (`from` is
+  // `incoming_`, whose lock the caller holds). (Rare: out of line, so that
+  // it does not crowd the turn's loop.)
+  ABSL_ATTRIBUTE_NOINLINE void MoveAll(Mailbox& from, Mailbox& to)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     const PayloadRelocator relocate{type};
     while (!from.empty()) {
       Payload* message = from.PopFront();
