@@ -37,7 +37,9 @@ namespace coactor::internal {
 // An actor's cell on the work-stealing scheduler: its mailbox and
 // activation protocol, and its link in the scheduler's pool of free cells.
 struct StealingCell : ActorMailbox {
-  StealingCell* next_free = nullptr;  // Guarded by the pool's mutex.
+  // Guarded by the scheduler's pool_mutex_ (not annotated: a cell cannot
+  // name its scheduler's mutex).
+  StealingCell* next_free = nullptr;
 };
 
 // A cell and the generation of the actor meant (a registry entry).
