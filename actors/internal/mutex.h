@@ -136,6 +136,11 @@ class CondVar {
   std::condition_variable wakeup_;
 };
 
+// Nothing but the std:: type inside (the annotations cost no byte).
+static_assert(sizeof(Mutex) == sizeof(std::mutex));
+static_assert(sizeof(SharedMutex) == sizeof(std::shared_mutex));
+static_assert(sizeof(CondVar) == sizeof(std::condition_variable));
+
 }  // namespace coactor::internal
 
 #endif  // COACTOR_ACTORS_INTERNAL_MUTEX_H_
