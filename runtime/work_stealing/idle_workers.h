@@ -41,7 +41,7 @@ class IdleWorkers {
   IdleWorkers(const IdleWorkers&) = delete;
   IdleWorkers& operator=(const IdleWorkers&) = delete;
 
-  // ---- Idle workers (a hint) -------------------------------------------------
+  // ---- Idle workers (a hint) ------------------------------------------------
   // Counts `worker` as not running an actor (or as running one again); the
   // worker's own call.
   void SetIdle(Worker* worker, bool idle) {
@@ -56,7 +56,7 @@ class IdleWorkers {
     return idle_count_.load(std::memory_order_relaxed) != 0;
   }
 
-  // ---- Runs (invariants 4, 5) -------------------------------------------------
+  // ---- Runs (invariants 4, 5) -----------------------------------------------
   struct RunStart {
     bool stopping;  // Stopped for good (StopForGood()): nothing started.
     uint64_t run;   // The run started, or 0 if `start` said no.
@@ -100,7 +100,7 @@ class IdleWorkers {
     return stopping_.load(std::memory_order_relaxed);
   }
 
-  // ---- Spinning (invariant 2) -------------------------------------------------
+  // ---- Spinning (invariant 2) -----------------------------------------------
   // True if the caller may spin (no other worker does).
   bool StartSpinning() {
     size_t none = 0;
@@ -114,7 +114,7 @@ class IdleWorkers {
     std::atomic_thread_fence(std::memory_order_seq_cst);
   }
 
-  // ---- Sleepers (invariants 1, 3, 4, 6) ----------------------------------------
+  // ---- Sleepers (invariants 1, 3, 4, 6) -------------------------------------
   // Lists `worker` as asleep (once, however often called).
   void List(Worker* worker) ABSL_LOCKS_EXCLUDED(mutex_);
   // Takes `worker` off the list, if listed.
@@ -137,7 +137,7 @@ class IdleWorkers {
   // Wakes every sleeper and the standby (Shutdown()).
   void WakeAll() ABSL_LOCKS_EXCLUDED(mutex_);
 
-  // ---- The standby (invariants 6-10) ---------------------------------------
+  // ---- The standby (invariants 6-10) ----------------------------------------
   // A new timer is pending and no standby keeps timers: wakes a sleeper,
   // if any, as heir, to become the standby (8.).
   void EnsureStandby() ABSL_LOCKS_EXCLUDED(mutex_);
@@ -160,7 +160,7 @@ class IdleWorkers {
   // A sleeper taken off the list (to be unparked as heir), or nullptr.
   Worker* PopSleeper() ABSL_LOCKS_EXCLUDED(mutex_);
 
-  // ---- The standby's wait ------------------------------------------------------
+  // ---- The standby's wait ---------------------------------------------------
   // Set while the standby waits (or is about to); read by wakers (7.).
   void SetKeeperWaiting(bool waiting) { keeper_waiting_.store(waiting); }
   bool keeper_waiting() const { return keeper_waiting_.load(); }
