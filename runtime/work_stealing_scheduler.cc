@@ -67,7 +67,7 @@ WorkStealingScheduler::~WorkStealingScheduler() {
     }
     std::vector<DeadLetter> letters;
     {
-      std::lock_guard<std::mutex> hold(records_mutex_);
+      internal::MutexLock hold(records_mutex_);
       letters = records_.TakeDeadLetters();
     }
     if (callbacks.empty() && letters.empty()) break;
@@ -150,33 +150,33 @@ uint64_t WorkStealingScheduler::messages_delivered() const {
 }
 
 std::vector<DeadLetter> WorkStealingScheduler::TakeDeadLetters() {
-  std::lock_guard<std::mutex> hold(records_mutex_);
+  internal::MutexLock hold(records_mutex_);
   return records_.TakeDeadLetters();
 }
 
 std::vector<ActorFailure> WorkStealingScheduler::failures() const {
-  std::lock_guard<std::mutex> hold(records_mutex_);
+  internal::MutexLock hold(records_mutex_);
   return std::vector<ActorFailure>(records_.failures().begin(),
                                    records_.failures().end());
 }
 
 std::vector<ActorFailure> WorkStealingScheduler::TakeFailures() {
-  std::lock_guard<std::mutex> hold(records_mutex_);
+  internal::MutexLock hold(records_mutex_);
   return records_.TakeFailures();
 }
 
 uint64_t WorkStealingScheduler::dead_letters_recorded() const {
-  std::lock_guard<std::mutex> hold(records_mutex_);
+  internal::MutexLock hold(records_mutex_);
   return records_.dead_letters_recorded();
 }
 
 uint64_t WorkStealingScheduler::failures_recorded() const {
-  std::lock_guard<std::mutex> hold(records_mutex_);
+  internal::MutexLock hold(records_mutex_);
   return records_.failures_recorded();
 }
 
 RecordLimits WorkStealingScheduler::record_limits() const {
-  std::lock_guard<std::mutex> hold(records_mutex_);
+  internal::MutexLock hold(records_mutex_);
   return records_.limits();
 }
 
@@ -185,7 +185,7 @@ void WorkStealingScheduler::SetRecordLimits(const RecordLimits& limits) {
                   internal::RecordKeeper::Dropped& dropped) {
     records.SetLimits(limits, dropped);
   });
-  std::unique_lock<std::shared_mutex> hold(registry_mutex_);
+  internal::MutexLock hold(registry_mutex_);
   if (registry_.SetFinishedLimit(limits.finished_names)) {
     // Release: as in Admit(); workers' caches of the names refill.
     registry_version_.fetch_add(1, std::memory_order_release);
@@ -194,7 +194,7 @@ void WorkStealingScheduler::SetRecordLimits(const RecordLimits& limits) {
 
 bool WorkStealingScheduler::LookUp(std::string_view name,
                                    RegistryEntry* entry) const {
-  std::shared_lock<std::shared_mutex> hold(registry_mutex_);
+  internal::ReaderLock hold(registry_mutex_);
   const RegistryEntry* found = registry_.Find(name);
   if (found == nullptr) return false;
   *entry = *found;
@@ -205,16 +205,33 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
     std::string_view name, internal::ActorPromiseBase* promise,
     std::coroutine_handle<> handle, const internal::MessageType* type) {
   if (IsShutDown()) return ShutDownError();
-  std::unique_lock<std::shared_mutex> registry_hold(registry_mutex_,
-                                                    std::defer_lock);
-  if (!name.empty()) {
-    registry_hold.lock();
+  absl::StatusOr<Cell*> cell;
+  if (name.empty()) {
+    cell = OpenCell(name, promise, handle, type);
+  } else {
+    // The name is looked at and taken in one critical section.
+    internal::MutexLock hold(registry_mutex_);
     if (const RegistryEntry* entry = registry_.Find(name)) {
       if (entry->cell->IsOpen(entry->generation)) {
         return internal::NameTaken(name);
       }
     }
+    cell = OpenCell(name, promise, handle, type);
+    if (cell.ok()) {
+      registry_.Set(name, RegistryEntry{*cell, (*cell)->Generation()});
+      // Release: a worker that sees the new version sees the new entry.
+      registry_version_.fetch_add(1, std::memory_order_release);
+    }
   }
+  if (!cell.ok()) return cell;
+  live_actors_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
+  MakeRunnable(*cell);
+  return cell;
+}
+
+absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
+    std::string_view name, internal::ActorPromiseBase* promise,
+    std::coroutine_handle<> handle, const internal::MessageType* type) {
   Cell* cell;
   {
     internal::MutexLock hold(pool_mutex_);
@@ -230,37 +247,27 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
       cell->runtime = this;
     }
   }
-  {
-    internal::MutexLock hold(cell->mailbox_lock());
-    // Shutdown() sets shut_down_, then closes each cell under its lock: if
-    // it has passed this one already, refuse (the frame stays the
-    // caller's); if not, it closes this actor with the others.
-    if (IsShutDown()) {
-      internal::MutexLock pool_hold(pool_mutex_);
-      cell->next_free = free_cells_;
-      free_cells_ = cell;
-      return ShutDownError();
-    }
-    cell->OpenLocked(
-        handle, promise, type,
-        name.empty() ? nullptr : std::make_unique<std::string>(name),
-        // Relaxed: only uniqueness matters.
-        next_actor_id_.fetch_add(1, std::memory_order_relaxed));
-    promise->cell = cell;
+  internal::MutexLock hold(cell->mailbox_lock());
+  // Shutdown() sets shut_down_, then closes each cell under its lock: if
+  // it has passed this one already, refuse (the frame stays the caller's);
+  // if not, it closes this actor with the others.
+  if (IsShutDown()) {
+    internal::MutexLock pool_hold(pool_mutex_);
+    cell->next_free = free_cells_;
+    free_cells_ = cell;
+    return ShutDownError();
   }
-  if (!name.empty()) {
-    registry_.Set(name, RegistryEntry{cell, cell->Generation()});
-    // Release: a worker that sees the new version sees the new entry.
-    registry_version_.fetch_add(1, std::memory_order_release);
-    registry_hold.unlock();
-  }
-  live_actors_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
-  MakeRunnable(cell);
+  cell->OpenLocked(
+      handle, promise, type,
+      name.empty() ? nullptr : std::make_unique<std::string>(name),
+      // Relaxed: only uniqueness matters.
+      next_actor_id_.fetch_add(1, std::memory_order_relaxed));
+  promise->cell = cell;
   return cell;
 }
 
 absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {
-  std::shared_lock<std::shared_mutex> hold(registry_mutex_);
+  internal::ReaderLock hold(registry_mutex_);
   return internal::NameNotLive(name, registry_.Contains(name));
 }
 

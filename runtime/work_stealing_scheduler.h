@@ -62,14 +62,12 @@
 #include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -189,7 +187,10 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Not while Run() runs: a dead letter owns its message, which may not be
   // copyable, so this is the scheduler's own list, not a snapshot. While
   // it runs, take them (TakeDeadLetters()) or count them.
-  const std::deque<DeadLetter>& dead_letters() const {
+  // (Unchecked by the thread-safety analysis: the caller's promise that no
+  // Run() runs is what keeps it stable, not records_mutex_.)
+  const std::deque<DeadLetter>& dead_letters() const
+      ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return records_.dead_letters();
   }
   // Thread-safe: hands over the dead letters kept so far. As
@@ -385,6 +386,12 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
                               internal::ActorPromiseBase* promise,
                               std::coroutine_handle<> handle,
                               const internal::MessageType* type);
+  // Admit()'s half without the registry: a free cell (or a new one), opened
+  // for the actor, or ShutDownError() once Shutdown() has begun.
+  absl::StatusOr<Cell*> OpenCell(std::string_view name,
+                                 internal::ActorPromiseBase* promise,
+                                 std::coroutine_handle<> handle,
+                                 const internal::MessageType* type);
   absl::Status LookupError(std::string_view name) const;
   // Who a send through a dead reference was for, and why it was refused.
   internal::DeadReference DescribeDeadRef(internal::ActorCell* cell,
@@ -542,11 +549,12 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // Registry of names; the map is read on every send by name.
-  mutable std::shared_mutex registry_mutex_;
-  // Bumped (under the unique lock) whenever the registry changes.
+  mutable internal::SharedMutex registry_mutex_;
+  // An atomic: bumped (under the unique lock) whenever the registry
+  // changes, read without it by the workers' name caches.
   std::atomic<uint64_t> registry_version_{0};
-  // Named actors, live and finished; guarded by registry_mutex_.
-  internal::NameRegistry<Cell> registry_;
+  // Named actors, live and finished.
+  internal::NameRegistry<Cell> registry_ ABSL_GUARDED_BY(registry_mutex_);
 
   // Cells live here for the scheduler's lifetime (stable addresses, so a
   // stale reference can always be checked) and are reused when free.
@@ -602,15 +610,15 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   alignas(64) std::atomic<uint64_t> next_actor_id_{1};
   std::atomic<size_t> live_actors_{0};
 
-  mutable std::mutex records_mutex_;
-  internal::RecordKeeper records_;  // Guarded by records_mutex_.
+  mutable internal::Mutex records_mutex_;
+  internal::RecordKeeper records_ ABSL_GUARDED_BY(records_mutex_);
   // Calls `record(records_, dropped)` under records_mutex_; what the limits
   // push out (into `dropped`) is destroyed after the lock is let go (a
   // message's destructor may send).
   template <typename Record>
-  void WithRecords(Record record) {
+  void WithRecords(Record record) ABSL_LOCKS_EXCLUDED(records_mutex_) {
     internal::RecordKeeper::Dropped dropped;
-    std::lock_guard<std::mutex> hold(records_mutex_);
+    internal::MutexLock hold(records_mutex_);
     record(records_, dropped);
   }
 };

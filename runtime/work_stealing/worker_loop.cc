@@ -361,7 +361,7 @@ struct WorkStealingScheduler::EndHooks {
   void Release(Cell* cell, uint32_t generation) {
     // The registry remembers the name for a while (see NameRegistry).
     if (cell->name != nullptr) {
-      std::unique_lock<std::shared_mutex> hold(sched.registry_mutex_);
+      internal::MutexLock hold(sched.registry_mutex_);
       if (sched.registry_.Retire(*cell->name, RegistryEntry{cell, generation})) {
         // Release: as in Admit(); workers' caches of the name refill.
         sched.registry_version_.fetch_add(1, std::memory_order_release);
