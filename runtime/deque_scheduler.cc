@@ -54,7 +54,7 @@ DequeScheduler::~DequeScheduler() {
     DestroyPendingMessages();
     std::vector<absl::AnyInvocable<void()>> posted;
     {
-      std::lock_guard<std::mutex> hold(posted_mutex_);
+      internal::MutexLock hold(posted_mutex_);
       posted.swap(posted_);
     }
     posted.clear();  // Posted messages, unsent.

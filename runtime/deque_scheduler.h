@@ -49,7 +49,6 @@
 #include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
 
 #include <atomic>
-#include <condition_variable>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -67,6 +66,7 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -78,6 +78,7 @@
 #include "actors/down.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
+#include "actors/internal/mutex.h"
 #include "actors/internal/runtime.h"
 #include "actors/join_handle.h"
 #include "actors/task.h"
@@ -444,11 +445,13 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   bool shutting_down_ = false;
 
   // Posts from any thread (see Post()); drained by the loop.
-  std::mutex posted_mutex_;
-  std::condition_variable posted_wakeup_;
-  std::vector<absl::AnyInvocable<void()>> posted_;  // Guarded by posted_mutex_.
-  bool loop_waiting_ = false;  // Guarded by posted_mutex_.
-  // posted_ is not empty: a hint read by the loop without the lock.
+  internal::Mutex posted_mutex_;
+  internal::CondVar posted_wakeup_;
+  std::vector<absl::AnyInvocable<void()>> posted_
+      ABSL_GUARDED_BY(posted_mutex_);
+  bool loop_waiting_ ABSL_GUARDED_BY(posted_mutex_) = false;
+  // An atomic: posted_ is not empty, stored under the lock, a hint read by
+  // the loop without it.
   std::atomic<bool> posted_pending_{false};
   std::atomic<bool> stop_requested_{false};
   // The thread in RunLoop(), if any, so that a Stop() from one of its

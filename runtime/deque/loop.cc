@@ -8,6 +8,7 @@
 #include "runtime/deque_scheduler.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -88,17 +89,17 @@ void DequeScheduler::Stop() {
     steps_to_check_ = 1;  // From an actor: the loop looks after this step.
     return;
   }
-  std::lock_guard<std::mutex> hold(posted_mutex_);
-  if (loop_waiting_) posted_wakeup_.notify_one();
+  internal::MutexLock hold(posted_mutex_);
+  if (loop_waiting_) posted_wakeup_.NotifyOne();
 }
 
 void DequeScheduler::Post(absl::AnyInvocable<void()> call) {
-  std::lock_guard<std::mutex> hold(posted_mutex_);
+  internal::MutexLock hold(posted_mutex_);
   posted_.push_back(std::move(call));
   // Release: the loop's acquire load sees the call (it also takes the
   // lock, but the hint must not be seen before the call is there).
   posted_pending_.store(true, std::memory_order_release);
-  if (loop_waiting_) posted_wakeup_.notify_one();
+  if (loop_waiting_) posted_wakeup_.NotifyOne();
 }
 
 bool DequeScheduler::DrainPosted() {
@@ -106,7 +107,7 @@ bool DequeScheduler::DrainPosted() {
   if (!posted_pending_.load(std::memory_order_acquire)) return false;
   std::vector<absl::AnyInvocable<void()>> calls;
   {
-    std::lock_guard<std::mutex> hold(posted_mutex_);
+    internal::MutexLock hold(posted_mutex_);
     calls.swap(posted_);
     // Relaxed: under the lock, which the next Post() takes.
     posted_pending_.store(false, std::memory_order_relaxed);
@@ -132,19 +133,21 @@ void DequeScheduler::WaitForPosts(std::optional<absl::Time> deadline) {
                                   ? clock_.RealWaitUntil(*deadline)
                                   : absl::InfiniteDuration();
   if (wait <= absl::ZeroDuration()) return;
-  std::unique_lock<std::mutex> hold(posted_mutex_);
+  internal::MutexLock hold(posted_mutex_);
   loop_waiting_ = true;
   const auto ready = [this] {
     return posted_pending_.load() || stop_requested_.load();
   };
   if (wait == absl::InfiniteDuration()) {
-    posted_wakeup_.wait(hold, ready);
+    while (!ready()) posted_wakeup_.Wait(posted_mutex_);
   } else {
     // A day at most: an early end only sends the loop round again, and
     // libstdc++ overflows on huge waits.
-    posted_wakeup_.wait_for(
-        hold, absl::ToChronoNanoseconds(std::min(wait, absl::Hours(24))),
-        ready);
+    const auto until =
+        std::chrono::steady_clock::now() +
+        absl::ToChronoNanoseconds(std::min(wait, absl::Hours(24)));
+    while (!ready() && posted_wakeup_.WaitUntil(posted_mutex_, until)) {
+    }
   }
   loop_waiting_ = false;
 }
