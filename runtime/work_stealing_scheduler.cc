@@ -346,10 +346,13 @@ void WorkStealingScheduler::RecordThrown(const char* doing,
     }
   }
   if (!live) recipient = DescribeDeadRef(to, generation).recipient;
+  // Described outside the lock: what() is user code.
+  internal::RecordKeeper::Thrown thrown =
+      internal::RecordKeeper::DescribeThrown(doing, std::move(recipient),
+                                             exception);
   WithRecords([&](internal::RecordKeeper& records,
                   internal::RecordKeeper::Dropped& dropped) {
-    records.AddThrown(doing, std::move(recipient), exception,
-                      std::move(message), dropped);
+    records.AddThrown(std::move(thrown), std::move(message), dropped);
   });
 }
 

@@ -14,13 +14,15 @@
 // record again (so after the caller has let go of its records' lock).
 //
 // Thread-safety: none; a multi-threaded scheduler holds its records' lock
-// around every call.
+// around every call but DescribeEnd() and DescribeThrown(), which it calls
+// before taking it (they run the what() of user exceptions).
 #ifndef COACTOR_RUNTIME_INTERNAL_RECORD_KEEPER_H_
 #define COACTOR_RUNTIME_INTERNAL_RECORD_KEEPER_H_
 
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,40 +52,82 @@ class RecordKeeper {
     failures_.Add(std::move(failure), limits_.failures, dropped.failures);
   }
 
+  // What an actor's end and user code that threw record, worked out
+  // before any lock is taken: an exception's what() is user code, which
+  // may call the scheduler (and so take its records' lock).
+  struct End {
+    std::optional<ActorFailure> failure;
+    std::string recipient;  // As its undelivered messages' dead letters
+    absl::Status reason;    // name it, and why they were not delivered.
+  };
+  struct Thrown {
+    ActorFailure failure;
+    std::string recipient;
+    absl::Status reason;
+  };
+
   // The actor in `cell` ended (its name still there), by `exception` if
-  // not null, before receiving `undelivered` (errors, then messages, in
-  // order): its failure, then a dead letter for each of those.
-  void AddEnd(const ActorCell& cell, const std::exception_ptr& exception,
-              std::vector<ErasedMessage>& undelivered, Dropped& dropped) {
+  // not null, before receiving some messages if `undelivered`.
+  static End DescribeEnd(const ActorCell& cell,
+                         const std::exception_ptr& exception,
+                         bool undelivered) {
+    End end;
     const std::string display_name = cell.DisplayName();
     if (exception) {
-      AddFailure(ActorFailure{RecordedName(display_name),
-                              DescribeException(exception), exception},
-                 dropped);
+      end.failure = ActorFailure{RecordedName(display_name),
+                                 DescribeException(exception), exception};
     }
-    if (undelivered.empty()) return;
-    const absl::Status reason = Undelivered(display_name);
-    const std::string recipient = RecordedName(cell.RecipientName());
+    if (undelivered) {
+      end.reason = Undelivered(display_name);
+      end.recipient = RecordedName(cell.RecipientName());
+    }
+    return end;
+  }
+  // Records `end`: its failure, then a dead letter for each of
+  // `undelivered` (errors, then messages, in order).
+  void AddEnd(End end, std::vector<ErasedMessage>& undelivered,
+              Dropped& dropped) {
+    if (end.failure.has_value()) {
+      AddFailure(std::move(*end.failure), dropped);
+    }
     for (ErasedMessage& message : undelivered) {
-      AddDeadLetter(DeadLetter{recipient, reason, std::move(message)},
+      AddDeadLetter(DeadLetter{end.recipient, end.reason, std::move(message)},
                     dropped);
     }
     undelivered.clear();
   }
+  // Both in one, where no lock is held.
+  void AddEnd(const ActorCell& cell, const std::exception_ptr& exception,
+              std::vector<ErasedMessage>& undelivered, Dropped& dropped) {
+    AddEnd(DescribeEnd(cell, exception, !undelivered.empty()), undelivered,
+           dropped);
+  }
 
   // User code the scheduler ran outside any actor (`doing`: a SendAfter's
   // send, a monitor's Down) threw `exception` on its way to `recipient` (as
-  // dead letters name it): a failure, and `message` kept as a dead letter.
+  // dead letters name it).
+  static Thrown DescribeThrown(const char* doing, std::string recipient,
+                               const std::exception_ptr& exception) {
+    std::string thrown_by = ThrownBy(doing, recipient);
+    absl::Status reason = ThrownReason(thrown_by, exception);
+    return Thrown{
+        ActorFailure{std::move(thrown_by), DescribeException(exception),
+                     exception},
+        std::move(recipient), std::move(reason)};
+  }
+  // Records `thrown`: a failure, and `message` kept as a dead letter.
+  void AddThrown(Thrown thrown, ErasedMessage message, Dropped& dropped) {
+    AddFailure(std::move(thrown.failure), dropped);
+    AddDeadLetter(DeadLetter{std::move(thrown.recipient),
+                             std::move(thrown.reason), std::move(message)},
+                  dropped);
+  }
+  // Both in one, where no lock is held.
   void AddThrown(const char* doing, std::string recipient,
                  const std::exception_ptr& exception, ErasedMessage message,
                  Dropped& dropped) {
-    const std::string thrown_by = ThrownBy(doing, recipient);
-    AddFailure(ActorFailure{thrown_by, DescribeException(exception), exception},
-               dropped);
-    AddDeadLetter(DeadLetter{std::move(recipient),
-                             ThrownReason(thrown_by, exception),
-                             std::move(message)},
-                  dropped);
+    AddThrown(DescribeThrown(doing, std::move(recipient), exception),
+              std::move(message), dropped);
   }
 
   // From now on keeps at most `limits` (finished names are the registry's:

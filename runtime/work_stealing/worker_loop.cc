@@ -352,9 +352,12 @@ struct WorkStealingScheduler::EndHooks {
 
   void Record(Cell& cell, const std::exception_ptr& exception,
               std::vector<ErasedMessage>& undelivered) {
+    // Described outside the lock: what() is user code.
+    internal::RecordKeeper::End end = internal::RecordKeeper::DescribeEnd(
+        cell, exception, !undelivered.empty());
     sched.WithRecords([&](internal::RecordKeeper& records,
                           internal::RecordKeeper::Dropped& dropped) {
-      records.AddEnd(cell, exception, undelivered, dropped);
+      records.AddEnd(std::move(end), undelivered, dropped);
     });
   }
 
