@@ -99,6 +99,58 @@ void RunOrDie(WorkStealingScheduler& sched) {
 
 Actor<int> EndsOnFirst() { co_await Receive<int>(); }
 
+
+// A message whose destructor, unless moved from, sends its text to
+// "nobody" (a dead letter).
+struct Echoes {
+  Echoes() = default;
+  Echoes(DequeScheduler* sched, std::string text)
+      : sched(sched), text(std::move(text)) {}
+  Echoes(Echoes&& other) noexcept
+      : sched(std::exchange(other.sched, nullptr)),
+        text(std::move(other.text)) {}
+  Echoes& operator=(Echoes&&) = delete;
+  ~Echoes() {
+    if (sched != nullptr) sched->Send("nobody", "echo " + text).IgnoreError();
+  }
+  DequeScheduler* sched = nullptr;
+  std::string text;
+};
+
+Actor<Echoes> SleepsThenThrowsEchoes() {
+  co_await Receive<Echoes>();
+  co_await Sleep(absl::Seconds(1));  // Messages meanwhile are stashed.
+  throw std::runtime_error("boom");
+}
+
+// Before issue 17 the deque recorded a failed actor's unread messages one
+// by one, each pushing out (and destroying) the oldest kept at once, so
+// what the destructors sent was recorded between them. Since, it records
+// them all, then destroys what they pushed out: other letters are kept.
+TEST(EndOrderAttackTest, DequeUndeliveredLettersPushOutOneByOne) {
+  ManualClock clock;
+  DequeScheduler sched(clock);
+  sched.SetRecordLimits(RecordLimits{.dead_letters = 2});
+  ASSERT_TRUE(sched.Spawn("sleeper", SleepsThenThrowsEchoes()).ok());
+  ASSERT_TRUE(sched.Send("sleeper", Echoes()).ok());
+  ASSERT_EQ(sched.RunFor(2), 2u);  // Started, then asleep.
+  for (const char* text : {"m1", "m2", "m3", "m4"}) {
+    ASSERT_TRUE(sched.Send("sleeper", Echoes(&sched, Long(text))).ok());
+  }
+  ASSERT_TRUE(sched.Run().ok());
+  std::vector<std::string> kept;
+  for (const DeadLetter& letter : sched.dead_letters()) {
+    const std::string* text = letter.message.get_if<std::string>();
+    const Echoes* echoes = letter.message.get_if<Echoes>();
+    kept.push_back(letter.recipient + ":" + (text ? *text : echoes->text));
+  }
+  EXPECT_EQ(kept, (std::vector<std::string>{"nobody:echo " + Long("m3"),
+                                            "sleeper:" + Long("m4")}));
+  EXPECT_EQ(sched.dead_letters_recorded(), 7u);
+  // Destroys "m4" while the scheduler is still there.
+  sched.TakeDeadLetters().clear();
+}
+
 // An exception whose what() asks the scheduler something.
 struct Chatty : std::exception {
   explicit Chatty(WorkStealingScheduler* sched) : sched(sched) {}
