@@ -252,7 +252,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
 
   using Registry = internal::NameRegistry<Cell>;
   using RegistryEntry = Registry::Entry;
-  // Live named actors only: an actor's end (EndHooks::Close()) forgets
+  // Live named actors only: an actor's end (EndHooks::Finish()) forgets
   // its name.
   using NameCache = internal::NameCache<Cell*, /*kVersioned=*/false>;
 

@@ -40,6 +40,9 @@ struct LoggingHooks {
       if (const int* n = message.get_if<int>()) recorded->push_back(*n);
     }
   }
+  void Finish(ActorCell* /*cell*/, uint32_t generation) {
+    log->push_back("finish " + std::to_string(generation));
+  }
   void Release(ActorCell* cell, uint32_t generation) {
     log->push_back("release " + std::to_string(generation) + " now " +
                    std::to_string(cell->Generation()));
@@ -64,7 +67,7 @@ class ActorEndTest : public ::testing::Test {
 TEST_F(ActorEndTest, TheCommonEndClosesAndReleasesOnly) {
   cell_.id = 9;
   EndActor(&cell_, Hooks());
-  EXPECT_EQ(log_, (std::vector<std::string>{"close", "release 4 now 5"}));
+  EXPECT_EQ(log_, (std::vector<std::string>{"close", "finish 4", "release 4 now 5"}));
 }
 
 TEST_F(ActorEndTest, AFailedActorIsRecordedBeforeItsMonitorsHear) {
@@ -82,7 +85,7 @@ TEST_F(ActorEndTest, AFailedActorIsRecordedBeforeItsMonitorsHear) {
   }
   EndActor(&cell_, Hooks());
   EXPECT_EQ(log_, (std::vector<std::string>{"close", "record printer failed",
-                                            "down", "down",
+                                            "finish 4", "down", "down",
                                             "release 4 now 5"}));
   EXPECT_EQ(recorded_, (std::vector<int>{1, 2}));
   ASSERT_EQ(downs.size(), 2u);
@@ -100,7 +103,7 @@ TEST_F(ActorEndTest, UndeliveredMessagesAloneAreRecordedWithNoFailure) {
   left_.undelivered.push_back(ErasedMessage::Of(7));
   EndActor(&cell_, Hooks());
   EXPECT_EQ(log_, (std::vector<std::string>{"close", "record #3 ok",
-                                            "release 4 now 5"}));
+                                            "finish 4", "release 4 now 5"}));
   EXPECT_EQ(recorded_, (std::vector<int>{7}));
 }
 
@@ -109,7 +112,7 @@ TEST_F(ActorEndTest, MonitorsAloneHearAnOkDownAndNothingIsRecorded) {
   Down heard;
   left_.monitors.push_back([&heard](const Down& down) { heard = down; });
   EndActor(&cell_, Hooks());
-  EXPECT_EQ(log_, (std::vector<std::string>{"close", "release 4 now 5"}));
+  EXPECT_EQ(log_, (std::vector<std::string>{"close", "finish 4", "release 4 now 5"}));
   EXPECT_EQ(heard.actor, "#12");
   EXPECT_EQ(heard.name, "");
   EXPECT_TRUE(heard.reason.ok());

@@ -53,12 +53,9 @@ Actor<std::string> SleepsThenThrows(SaysBye bye) {
 // Before issue 17's EndActor(), the deque recorded a failed actor's
 // failure and unread (stashed) messages before destroying its frame, so
 // dead letters sent by the frame's destructors (of its parameters) came
-// after them. Since, it destroys the frame first (in EndHooks::Close(), as
-// work stealing always did): "bye" comes first. Disabled: restoring the
-// order needs a step between EndActor()'s Record and its monitors' Downs
-// that only the deque would use; whether the work-stealing order is the
-// one wanted is for main to decide (see attack17's report).
-TEST(EndOrderAttackTest, DISABLED_DequeStashedLettersComeBeforeTheFramesOwn) {
+// after them. EndActor() had it destroy the frame first (as work stealing
+// always did): "bye" came first.
+TEST(EndOrderAttackTest, DequeStashedLettersComeBeforeTheFramesOwn) {
   ManualClock clock;
   DequeScheduler sched(clock);
   ASSERT_TRUE(sched.Spawn("sleeper", SleepsThenThrows(SaysBye(&sched))).ok());

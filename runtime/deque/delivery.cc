@@ -122,7 +122,11 @@ void DequeScheduler::DeliverToFinished(Cell* cell,
   if (cell->pending == 0) FreeCell(cell);
 }
 
-// The deque's side of an actor's end (see internal::ActorEndHooks).
+// The deque's side of an actor's end (see internal::ActorEndHooks). As
+// before EndActor() existed, the records are made while the actor still
+// counts as live, one by one (each pushing out and destroying the oldest
+// kept at once, whose destructor may send), and only then is the frame
+// destroyed (its parameters' destructors may send too).
 struct DequeScheduler::EndHooks {
   DequeScheduler& sched;
 
@@ -140,6 +144,25 @@ struct DequeScheduler::EndHooks {
       }
       closed.monitors = std::exchange(extras.monitors, {});
     }
+    return closed;
+  }
+
+  void Record(Cell& cell, const std::exception_ptr& exception,
+              std::vector<ErasedMessage>& undelivered) {
+    internal::RecordKeeper::End end = internal::RecordKeeper::DescribeEnd(
+        cell, exception, !undelivered.empty());
+    if (end.failure.has_value()) {
+      internal::RecordKeeper::Dropped dropped;
+      sched.records_.AddFailure(std::move(*end.failure), dropped);
+    }
+    for (ErasedMessage& message : undelivered) {
+      sched.RecordDeadLetter(end.recipient, end.reason, std::move(message))
+          .IgnoreError();
+    }
+    undelivered.clear();
+  }
+
+  void Finish(Cell* cell, uint32_t generation) {
     std::exchange(cell->handle, nullptr).destroy();
     cell->promise = nullptr;
     cell->SetState(ActorState::kFinished);
@@ -147,20 +170,15 @@ struct DequeScheduler::EndHooks {
     // stale; the generation alone tells (typed sends check nothing else),
     // and the name cache forgets it.
     cell->BumpGeneration();
-    if (cell->name != nullptr) sched.name_cache_.Forget(*cell->name, cell);
+    if (cell->name != nullptr) {
+      sched.name_cache_.Forget(*cell->name, cell);
+      // The entry stays a while, so that a send names the actor finished.
+      sched.registry_.Retire(*cell->name, {cell, generation});
+    }
     --sched.live_actors_;
-    return closed;
   }
 
-  void Record(Cell& cell, const std::exception_ptr& exception,
-              std::vector<ErasedMessage>& undelivered) {
-    internal::RecordKeeper::Dropped dropped;
-    sched.records_.AddEnd(cell, exception, undelivered, dropped);
-  }
-
-  void Release(Cell* cell, uint32_t generation) {
-    // The entry stays a while, so that a send names the actor finished.
-    if (cell->name != nullptr) sched.registry_.Retire(*cell->name, {cell, generation});
+  void Release(Cell* cell, uint32_t /*generation*/) {
     // Freed once no envelope in the queue names it.
     if (cell->pending == 0) sched.FreeCell(cell);
   }

@@ -1,6 +1,6 @@
 // How an actor ended, for every scheduler: the one end-of-actor report
 // (EndActor(): close its cell, record its failure and what it never
-// received, tell its monitors, release its name and cell), and its texts,
+// received, finish it, tell its monitors, release its name and cell), and its texts,
 // worded once: the what() of the exception that ended it, the Down its
 // monitors receive, and the reason given for messages it never received.
 //
@@ -87,45 +87,50 @@ struct ClosedCell {
 };
 
 // The steps of an actor's end that differ between schedulers (how the
-// mailbox is drained, which locks are held); see EndActor().
+// mailbox is drained, which locks are held, and when the actor stops
+// counting as live); see EndActor().
 template <typename Hooks, typename Cell>
 concept ActorEndHooks = requires(Hooks& hooks, Cell* cell,
                                  const std::exception_ptr& exception,
                                  std::vector<ErasedMessage>& undelivered,
                                  uint32_t generation) {
-  // Refuses sends from now on and makes every reference and name cache
-  // entry stale (the generation moves on), hands back what was never
-  // delivered and the monitors, destroys the frame and marks the actor
-  // finished; the name stays in the cell.
+  // Hands back what was never delivered, the monitors and the actor's
+  // generation. It may also end the actor here (refuse sends from now on,
+  // make every reference and name cache entry stale, destroy the frame and
+  // mark the actor finished; work stealing, whose senders race the end),
+  // or leave that to Finish() (the deque, where the records are made while
+  // the actor still counts as live, as they always were); the name stays
+  // in the cell either way.
   { hooks.Close(cell) } -> std::same_as<ClosedCell>;
   // Records the failure (if `exception`) and `undelivered` as dead
-  // letters (RecordKeeper::AddEnd()).
+  // letters (RecordKeeper).
   hooks.Record(*cell, exception, undelivered);
-  // Retires the actor's name in the registry (kept a while, as finished)
-  // and gives the cell back to be reused, when its scheduler allows.
+  // Ends the actor if Close() did not (see there); does nothing if it did.
+  hooks.Finish(cell, generation);
+  // Retires the actor's name in the registry (kept a while, as finished),
+  // if Finish() did not, and gives the cell back to be reused, when its
+  // scheduler allows.
   hooks.Release(cell, generation);
 };
 
 // The actor in `cell` has ended (its coroutine is done; the promise is
 // still there): closes the cell, records its failure and turns what it
-// never received into dead letters, tells its monitors (after the close,
-// so a Down's watcher finds it ended), then releases its name and cell.
-// The common end (no failure, nothing undelivered, no monitor) builds no
-// name and records nothing.
+// never received into dead letters, finishes it, tells its monitors (after
+// the close and finish, so a Down's watcher finds it ended), then releases
+// its name and cell. The common end (no failure, nothing undelivered, no
+// monitor) builds no name and records nothing.
 template <typename Cell, typename Hooks>
   requires ActorEndHooks<Hooks, Cell>
 void EndActor(Cell* cell, Hooks hooks) {
   const std::exception_ptr exception = cell->promise->exception;
   ClosedCell closed = hooks.Close(cell);
-  if (ABSL_PREDICT_FALSE(exception || !closed.undelivered.empty() ||
-                         !closed.monitors.empty())) {
-    if (exception || !closed.undelivered.empty()) {
-      hooks.Record(*cell, exception, closed.undelivered);
-    }
-    if (!closed.monitors.empty()) {
-      const Down down = DownNotice(*cell, closed.generation, exception);
-      for (auto& notify : closed.monitors) notify(down);
-    }
+  if (ABSL_PREDICT_FALSE(exception || !closed.undelivered.empty())) {
+    hooks.Record(*cell, exception, closed.undelivered);
+  }
+  hooks.Finish(cell, closed.generation);
+  if (ABSL_PREDICT_FALSE(!closed.monitors.empty())) {
+    const Down down = DownNotice(*cell, closed.generation, exception);
+    for (auto& notify : closed.monitors) notify(down);
   }
   hooks.Release(cell, closed.generation);
 }

@@ -361,6 +361,9 @@ struct WorkStealingScheduler::EndHooks {
     });
   }
 
+  // Close() ended the actor.
+  void Finish(Cell* /*cell*/, uint32_t /*generation*/) {}
+
   void Release(Cell* cell, uint32_t generation) {
     // The registry remembers the name for a while (see NameRegistry).
     if (cell->name != nullptr) {
