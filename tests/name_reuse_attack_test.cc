@@ -250,22 +250,32 @@ std::vector<std::string> DequeProgram(uint32_t seed) {
   return log;
 }
 
-TEST(NameReuseAttackTest, DequeRandomProgramsKeepEveryMessage) {
+// FNV-1a, stable across runs and builds (absl::Hash is not).
+uint64_t Fnv(uint64_t hash, std::string_view text) {
+  for (char c : text) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001B3ull;
+  }
+  return (hash ^ 0xFF) * 0x100000001B3ull;  // Line end.
+}
+
+// The transcripts of 60 programs, digested, as 2e2a007 (before issue 17's
+// shared registry, caches and EndActor()) gives them: a change of any
+// status, delivery, Down or record shows here (print the transcripts with
+// NAME_REUSE_TRANSCRIPT=1 and compare with that version's).
+TEST(NameReuseAttackTest, DequeRandomProgramsAsBefore) {
   const bool print = std::getenv("NAME_REUSE_TRANSCRIPT") != nullptr;
   const char* seeds = std::getenv("NAME_REUSE_SEEDS");
   const uint32_t last = seeds != nullptr ? std::atoi(seeds) : 60;
+  uint64_t digest = 0xCBF29CE484222325ull;
   for (uint32_t seed = 1; seed <= last; ++seed) {
-    std::vector<std::string> log = DequeProgram(seed);
-    if (print) {
-      for (const std::string& line : log) std::printf("%u| %s\n", seed, line.c_str());
+    for (const std::string& line : DequeProgram(seed)) {
+      if (print) std::printf("%u| %s\n", seed, line.c_str());
+      digest = Fnv(digest, line);
     }
-    // Every accepted message is received or a dead letter: checked through
-    // the counts: sends OK == got + undelivered letters (unbounded here
-    // only when no limit was set; so just sanity).
-    ASSERT_FALSE(log.empty());
   }
+  std::printf("digest %016llx\n", static_cast<unsigned long long>(digest));
+  if (seeds == nullptr) EXPECT_EQ(digest, 0x57b9b593eab3973dull);
 }
-
 
 // ---- Work stealing: sends by name racing an actor's end and respawn -------
 
