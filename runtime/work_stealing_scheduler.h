@@ -1,7 +1,8 @@
 // WorkStealingScheduler runs the same actors as DequeScheduler on several
 // worker threads. Actor code, Spawn(), both Send()s, Find() and Run() behave
 // as there; only the constructor differs, so a program can be measured on
-// both (write the actor against a template parameter `Sched&`).
+// both (write the actor against `template <coactor::Scheduler Sched>`,
+// runtime/scheduler.h).
 //
 //   coactor::WorkStealingScheduler sched(/*threads=*/2);
 //   sched.Spawn("printer", Printer(sched)).IgnoreError();

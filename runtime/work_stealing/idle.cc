@@ -323,7 +323,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
   if (watch.quiet_ticks < kQuietTicks) return nullptr;
   // Stop looking, unless a slot filled meanwhile: a worker that fills one
   // from now on sees false and asks (the fences pair as in
-  // NoteRunnextDuringTurn()).
+  // NoteWaitingDuringTurn()).
   // Relaxed: ordered by the heavy fence.
   watch_fast_.store(false, std::memory_order_relaxed);
   internal::AsymmetricFence::Heavy();
