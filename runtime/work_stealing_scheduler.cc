@@ -271,6 +271,16 @@ absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {
   return internal::NameNotLive(name, registry_.Contains(name));
 }
 
+absl::Status WorkStealingScheduler::RecordDeadRefLetter(
+    internal::ActorCell* cell, uint32_t generation, ErasedMessage message) {
+  internal::DeadReference dead = DescribeDeadRef(cell, generation);
+  if (IsShutDown() && cell != nullptr && cell->runtime == Identity()) {
+    dead.reason = ShutDownError();
+  }
+  return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
+                          std::move(message));
+}
+
 internal::DeadReference WorkStealingScheduler::DescribeDeadRef(
     internal::ActorCell* cell, uint32_t generation) const {
   if (cell == nullptr || cell->runtime != Identity()) {

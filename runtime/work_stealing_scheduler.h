@@ -322,6 +322,11 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
                                           uint32_t generation) const;
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
                                 ErasedMessage message);
+  // A send through the dead reference (`cell`, `generation`): `message`
+  // becomes a dead letter, for who it was for and why it was refused (the
+  // scheduler's shutdown, if that is why).
+  absl::Status RecordDeadRefLetter(internal::ActorCell* cell,
+                                   uint32_t generation, ErasedMessage message);
   // As DequeScheduler::RecordThrown().
   void RecordThrown(const char* doing, internal::ActorCell* to,
                     uint32_t generation, std::exception_ptr exception,

@@ -208,14 +208,9 @@ absl::Status WorkStealingScheduler::Send(const ActorRef<Msg> &to, M &&message) {
 template <typename Msg, typename M>
 absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg> &to,
                                                   M &&message) {
-  internal::ActorCell *cell = internal::ActorRefAccess::Cell(to);
-  internal::DeadReference dead =
-      DescribeDeadRef(cell, internal::ActorRefAccess::Generation(to));
-  if (IsShutDown() && cell != nullptr && cell->runtime == Identity()) {
-    dead.reason = ShutDownError();
-  }
-  return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
-                          ErasedMessage::Of(Msg(std::forward<M>(message))));
+  return RecordDeadRefLetter(internal::ActorRefAccess::Cell(to),
+                             internal::ActorRefAccess::Generation(to),
+                             ErasedMessage::Of(Msg(std::forward<M>(message))));
 }
 
 template <typename Msg>
@@ -272,14 +267,9 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg> &to,
       base = nullptr;
   }
   if (base == nullptr) {
-    internal::ActorCell *cell = internal::ActorRefAccess::Cell(to);
-    internal::DeadReference dead =
-        DescribeDeadRef(cell, internal::ActorRefAccess::Generation(to));
-    if (IsShutDown() && cell != nullptr && cell->runtime == Identity()) {
-      dead.reason = ShutDownError();
-    }
-    return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
-                            ErasedMessage::Of(std::move(error)));
+    return RecordDeadRefLetter(internal::ActorRefAccess::Cell(to),
+                               internal::ActorRefAccess::Generation(to),
+                               ErasedMessage::Of(std::move(error)));
   }
   if (appended == Appended::kScheduled) {
     MakeRunnable(static_cast<Cell *>(base));
