@@ -124,10 +124,7 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
 }
 
 void DequeScheduler::EnqueueSpecial(Cell* cell, uintptr_t tag) {
-  Envelope* envelope = queue_.ReserveBack();
-  envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
-  queue_.CommitBack();
-  ++cell->pending;
+  EnqueueEnvelope(cell, tag, [](internal::Payload&) {});
 }
 
 absl::Status DequeScheduler::LookupError(std::string_view name) const {
@@ -150,11 +147,9 @@ internal::DeadReference DequeScheduler::DescribeDeadRef(
 void DequeScheduler::EnqueueAlternative(Cell* cell,
                                         const internal::Alternative& alternative,
                                         void* source) {
-  Envelope* envelope = queue_.ReserveBack();
-  alternative.construct_from(&envelope->payload, source);
-  envelope->target = reinterpret_cast<uintptr_t>(cell);
-  queue_.CommitBack();
-  ++cell->pending;
+  EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+    alternative.construct_from(&payload, source);
+  });
 }
 
 absl::Status DequeScheduler::RecordDeadLetter(std::string recipient,

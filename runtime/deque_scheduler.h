@@ -303,14 +303,25 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
     return entry->cell;
   }
 
-  template <typename Msg, typename... Args>
-  void Enqueue(Cell* cell, Args&&... args) {
+  // The one way into the FIFO: reserves the next envelope, lets `build`
+  // construct its payload (a start has none), addresses it to `cell` with
+  // `tag` (0: a message; Envelope::k*Tag), commits it and counts it as
+  // pending for `cell`. If `build` throws, nothing was queued.
+  template <typename Build>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void EnqueueEnvelope(Cell* cell, uintptr_t tag,
+                                                    Build&& build) {
     Envelope* envelope = queue_.ReserveBack();
-    internal::ConstructPayload<Msg>(&envelope->payload,
-                                    std::forward<Args>(args)...);
-    envelope->target = reinterpret_cast<uintptr_t>(cell);
+    build(envelope->payload);
+    envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
     queue_.CommitBack();
     ++cell->pending;
+  }
+  // A message of type Msg built from `args`.
+  template <typename Msg, typename... Args>
+  void Enqueue(Cell* cell, Args&&... args) {
+    EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+      internal::ConstructPayload<Msg>(&payload, std::forward<Args>(args)...);
+    });
   }
 
   template <typename T, typename M>

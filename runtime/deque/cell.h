@@ -6,10 +6,12 @@
 // DequeEnvelope is one entry of the scheduler's FIFO: a tagged cell
 // pointer and a payload.
 //
-//   Envelope* envelope = queue.ReserveBack();
-//   envelope->target = reinterpret_cast<uintptr_t>(cell) |
-//                      DequeEnvelope::kStartTag;
-//   queue.CommitBack();
+// DequeScheduler::EnqueueEnvelope() is the one place that queues one:
+//
+//   Envelope* envelope = queue_.ReserveBack();
+//   build(envelope->payload);  // Nothing for a start.
+//   envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
+//   queue_.CommitBack();
 //   ++cell->pending;
 //
 // Thread-safety: the loop's thread only.

@@ -33,12 +33,11 @@ void DequeScheduler::Wake(internal::ActorCell* cell,
     Post([this, cell, handle] { Wake(cell, handle); });
     return;
   }
-  Envelope* envelope = queue_.ReserveBack();
-  void* address = handle.address();
-  std::memcpy(envelope->payload.bytes, &address, sizeof address);
-  envelope->target = reinterpret_cast<uintptr_t>(cell) | kResumeTag;
-  queue_.CommitBack();
-  ++static_cast<Cell*>(cell)->pending;
+  EnqueueEnvelope(static_cast<Cell*>(cell), kResumeTag,
+                  [&](internal::Payload& payload) {
+                    void* address = handle.address();
+                    std::memcpy(payload.bytes, &address, sizeof address);
+                  });
 }
 
 void DequeScheduler::AfterWake(Cell* cell) {

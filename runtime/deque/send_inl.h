@@ -124,12 +124,11 @@ absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
     return RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
                             ErasedMessage::Of(std::move(error)));
   }
-  Envelope* envelope = queue_.ReserveBack();
-  ::new (static_cast<void*>(envelope->payload.bytes))
-      std::exception_ptr(std::move(error));
-  envelope->target = reinterpret_cast<uintptr_t>(cell) | kErrorTag;
-  queue_.CommitBack();
-  ++static_cast<Cell*>(cell)->pending;
+  EnqueueEnvelope(static_cast<Cell*>(cell), kErrorTag,
+                  [&](internal::Payload& payload) {
+                    ::new (static_cast<void*>(payload.bytes))
+                        std::exception_ptr(std::move(error));
+                  });
   return absl::OkStatus();
 }
 
