@@ -1,0 +1,257 @@
+#include "runtime/trace/trace_json.h"
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "runtime/trace/trace_event.h"
+
+namespace coactor::internal {
+namespace {
+
+void AppendUint(uint64_t v, std::string* out) {
+  char buf[24];
+  auto result = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, result.ptr);
+}
+
+// Nanoseconds as the format's microseconds, "12.345".
+void AppendMicros(uint64_t ns, std::string* out) {
+  AppendUint(ns / 1000, out);
+  const unsigned frac = static_cast<unsigned>(ns % 1000);
+  const char digits[4] = {'.', static_cast<char>('0' + frac / 100),
+                          static_cast<char>('0' + frac / 10 % 10),
+                          static_cast<char>('0' + frac % 10)};
+  out->append(digits, 4);
+}
+
+// The length of the valid UTF-8 sequence at s[i], or 0 if there is none.
+size_t Utf8Length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b = byte(i);
+  size_t n;
+  uint32_t min;
+  if (b >= 0xC2 && b <= 0xDF) {
+    n = 2, min = 0x80;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    n = 3, min = 0x800;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    n = 4, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  uint32_t cp = b & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+void AppendCommon(const char* ph, uint64_t ts_ns, uint32_t pid, uint32_t tid,
+                  std::string* out) {
+  out->append(",\n{\"ph\":\"");
+  out->append(ph);
+  out->append("\",\"pid\":");
+  AppendUint(pid, out);
+  out->append(",\"tid\":");
+  AppendUint(tid, out);
+  out->append(",\"ts\":");
+  AppendMicros(ts_ns, out);
+}
+
+// An instant event named `name`; the caller appends its args and the "}}".
+void OpenInstant(const TraceEvent& e, const char* name, uint32_t pid,
+                 uint32_t tid, std::string* out) {
+  AppendCommon("i", e.ts_ns, pid, tid, out);
+  out->append(",\"s\":\"t\",\"cat\":\"actor\",\"name\":\"");
+  out->append(name);
+  out->append("\",\"args\":{");
+}
+
+void AppendArg(const char* key, uint64_t v, std::string* out, bool first = false) {
+  if (!first) out->push_back(',');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+  AppendUint(v, out);
+}
+
+void AppendArg(const char* key, std::string_view v, std::string* out,
+               bool first = false) {
+  if (!first) out->push_back(',');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+  AppendJsonString(v, out);
+}
+
+void AppendFlow(const TraceEvent& e, uint32_t pid, uint32_t tid,
+                std::string* out) {
+  const bool start = e.kind == TraceEventKind::kFlowStart;
+  AppendCommon(start ? "s" : "f", e.ts_ns, pid, tid, out);
+  if (!start) out->append(",\"bp\":\"e\"");
+  out->append(e.flow == TraceFlowKind::kAsk ? ",\"cat\":\"ask\",\"name\":"
+                                            : ",\"cat\":\"msg\",\"name\":");
+  AppendJsonString(e.label_view(), out);
+  out->append(",\"id\":");
+  AppendUint(e.id, out);
+  if (e.text2_size != 0) {
+    out->append(",\"args\":{");
+    AppendArg("outcome", e.text2_view(), out, /*first=*/true);
+    out->push_back('}');
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const size_t n = Utf8Length(s, i);
+      if (n == 0) {
+        out->append("\\ufffd");
+        ++i;
+      } else {
+        out->append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out->append(esc, 6);
+    } else {
+      out->push_back(static_cast<char>(c));
+    }
+    ++i;
+  }
+  out->push_back('"');
+}
+
+void AppendTraceHeader(uint32_t pid, std::string* out) {
+  out->append("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+  out->append("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
+  AppendUint(pid, out);
+  out->append(",\"tid\":0,\"args\":{\"name\":\"coactor\"}}");
+}
+
+void AppendThreadName(uint32_t pid, uint32_t tid, std::string_view name,
+                      std::string* out) {
+  out->append(",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":");
+  AppendUint(pid, out);
+  out->append(",\"tid\":");
+  AppendUint(tid, out);
+  out->append(",\"args\":{\"name\":");
+  AppendJsonString(name, out);
+  out->append("}}");
+}
+
+void AppendTraceFooter(uint64_t dropped_events, std::string* out) {
+  out->append("\n],\"otherData\":{\"dropped_events\":");
+  AppendUint(dropped_events, out);
+  out->append("}}\n");
+}
+
+void AppendTraceEvent(const TraceEvent& e, uint32_t pid, uint32_t tid,
+                      std::string* out) {
+  switch (e.kind) {
+    case TraceEventKind::kTurn:
+      AppendCommon("X", e.ts_ns, pid, tid, out);
+      out->append(",\"dur\":");
+      AppendMicros(e.dur_ns, out);
+      out->append(",\"cat\":\"turn\",\"name\":");
+      if (e.text_size != 0) {
+        AppendJsonString(e.text_view(), out);
+      } else {
+        out->append("\"actor ");
+        AppendUint(e.id, out);
+        out->push_back('"');
+      }
+      out->append(",\"args\":{");
+      AppendArg("actor", e.id, out, /*first=*/true);
+      AppendArg("messages", e.value, out);
+      out->append("}}");
+      return;
+    case TraceEventKind::kOutside:
+      AppendCommon("X", e.ts_ns, pid, tid, out);
+      out->append(",\"dur\":");
+      AppendMicros(e.dur_ns, out);
+      out->append(",\"cat\":\"outside\",\"name\":");
+      AppendJsonString(e.text_view(), out);
+      out->push_back('}');
+      return;
+    case TraceEventKind::kFlowStart:
+    case TraceEventKind::kFlowEnd:
+      AppendFlow(e, pid, tid, out);
+      return;
+    case TraceEventKind::kSpawn:
+      OpenInstant(e, "spawn", pid, tid, out);
+      AppendArg("actor", e.id, out, /*first=*/true);
+      AppendArg("name", e.text_view(), out);
+      break;
+    case TraceEventKind::kEnd:
+      OpenInstant(e, "end", pid, tid, out);
+      AppendArg("actor", e.id, out, /*first=*/true);
+      AppendArg("name", e.text_view(), out);
+      AppendArg("outcome", e.value == 0 ? "normal" : "exception", out);
+      if (e.value != 0) AppendArg("what", e.text2_view(), out);
+      break;
+    case TraceEventKind::kFailure:
+      OpenInstant(e, "failure", pid, tid, out);
+      AppendArg("actor", e.id, out, /*first=*/true);
+      AppendArg("name", e.text_view(), out);
+      AppendArg("what", e.text2_view(), out);
+      break;
+    case TraceEventKind::kDeadLetter:
+      OpenInstant(e, "dead letter", pid, tid, out);
+      AppendArg("recipient", e.text_view(), out, /*first=*/true);
+      AppendArg("reason", e.text2_view(), out);
+      AppendArg("type", e.label_view(), out);
+      break;
+    case TraceEventKind::kTimerArmed:
+      OpenInstant(e, "timer armed", pid, tid, out);
+      AppendArg("timer", e.id, out, /*first=*/true);
+      AppendArg("due_ns", e.value, out);
+      break;
+    case TraceEventKind::kTimerFired:
+      OpenInstant(e, "timer fired", pid, tid, out);
+      AppendArg("timer", e.id, out, /*first=*/true);
+      break;
+    case TraceEventKind::kTimerCancelled:
+      OpenInstant(e, "timer cancelled", pid, tid, out);
+      AppendArg("timer", e.id, out, /*first=*/true);
+      break;
+    case TraceEventKind::kSteal:
+      OpenInstant(e, "steal", pid, tid, out);
+      AppendArg("worker", e.id, out, /*first=*/true);
+      AppendArg("victim", e.value, out);
+      break;
+    case TraceEventKind::kPark:
+      OpenInstant(e, "park", pid, tid, out);
+      AppendArg("worker", e.id, out, /*first=*/true);
+      break;
+    case TraceEventKind::kWake:
+      OpenInstant(e, "wake", pid, tid, out);
+      AppendArg("worker", e.id, out, /*first=*/true);
+      break;
+    case TraceEventKind::kDropped:
+      OpenInstant(e, "events dropped", pid, tid, out);
+      AppendArg("count", e.value, out, /*first=*/true);
+      break;
+  }
+  out->append("}}");
+}
+
+}  // namespace coactor::internal

@@ -1,0 +1,156 @@
+// Tracer records what actors do into a file in the Chrome Trace Event JSON
+// format, which opens in Perfetto (ui.perfetto.dev, "Open trace file") and
+// in Chromium's trace viewer: a lane per thread with each actor turn as a
+// slice, arrows from each send to the turn that received it, and instant
+// events for spawns, ends, failures, dead letters, timers, steals, parks and
+// wake-ups. The schedulers call it (see StartTrace() on each); a test or a
+// tool may drive it directly:
+//
+//   coactor::Tracer tracer;
+//   if (absl::Status s = tracer.Start("/tmp/out.json"); !s.ok()) ...;
+//   uint64_t begin = tracer.BeginTurn();
+//   tracer.FlowStart(TraceFlowKind::kMessage, tracer.NewFlowId(), "int");
+//   tracer.EndTurn(begin, /*actor=*/7, "counter", /*messages=*/1);
+//   tracer.Stop().IgnoreError();  // the file is now complete JSON
+//
+// Recording costs no lock: each thread appends to its own buffer
+// (TraceBuffer). Streaming (the default), a thread whose buffer is full
+// formats it and appends the text to the file under the file's lock, so a
+// long trace is written as it goes and memory stays at one buffer per
+// thread; a crash loses at most each thread's unwritten buffer. Bounded
+// (TraceOptions::ring_events), each thread keeps only its last N events,
+// written at Stop() with a count of what was dropped ("events dropped"
+// per thread, "otherData.dropped_events" in all).
+//
+// Times are the steady clock's, in ns since Start(). Flow ids must be below
+// 2^53 (JSON numbers); NewFlowId() makes ids unique within the trace. A
+// flow end binds to the turn that encloses it, so call FlowEnd() between
+// BeginTurn() and EndTurn(); a flow start or end outside any turn gets a
+// 2 ns slice of its own ("send" / "receive", category "outside") to bind to.
+//
+// Thread-safety: Start() and Stop() are thread-safe with each other. The
+// recording calls are thread-safe with each other (each thread writes its
+// own buffer), but not with Stop(): Stop() must happen after every
+// recording call has returned (join the threads, or stop a scheduler's
+// trace only while it does not run). A recording call while no trace is
+// started does nothing.
+#ifndef COACTOR_RUNTIME_TRACE_TRACER_H_
+#define COACTOR_RUNTIME_TRACE_TRACER_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "runtime/trace/trace_buffer.h"
+#include "runtime/trace/trace_event.h"
+
+namespace coactor {
+
+using TraceFlowKind = internal::TraceFlowKind;
+
+struct TraceOptions {
+  // 0: stream every event to the file. N > 0: bounded; keep only the last N
+  // events of each thread (128 bytes each), written at Stop().
+  size_t ring_events = 0;
+  // Streaming: events a thread buffers between writes.
+  size_t buffer_events = 4096;
+};
+
+class Tracer {
+ public:
+  Tracer() = default;
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+  // Stops a trace in progress (its errors are lost: call Stop() to see them).
+  ~Tracer();
+
+  // Creates (truncates) the file at `path` and starts recording. The
+  // error of the open if it fails (nothing is recorded then);
+  // FailedPrecondition if a trace is already started.
+  absl::Status Start(std::string_view path, const TraceOptions& options = {});
+  // Writes what the threads hold and closes the file, leaving it complete
+  // JSON. The first write error of the trace, if any. No trace: OK, a no-op.
+  absl::Status Stop();
+  bool started() const {
+    // Relaxed: a hint; see the thread-safety note.
+    return serial_.load(std::memory_order_relaxed) != 0;
+  }
+
+  // Recording; every call is for the calling thread's lane.
+  // Names the calling thread's lane (default "thread N").
+  void NameThread(std::string_view name);
+  // Nanoseconds since Start() (0 without a trace).
+  uint64_t Now() const;
+  // Starts a turn on this thread; pass the result to EndTurn().
+  uint64_t BeginTurn();
+  // Ends it: a slice named `actor_name` (or "actor <id>" if empty).
+  void EndTurn(uint64_t begin_ns, uint64_t actor, std::string_view actor_name,
+               uint64_t messages);
+  void Spawn(uint64_t actor, std::string_view name);
+  // An actor's end: normal, or by an exception with `what`.
+  void End(uint64_t actor, std::string_view name);
+  void EndByException(uint64_t actor, std::string_view name,
+                      std::string_view what);
+  void Failure(uint64_t actor, std::string_view name, std::string_view what);
+  // `type_name` must outlive the trace (TypeName<T>() does).
+  void DeadLetter(std::string_view recipient, std::string_view reason,
+                  std::string_view type_name);
+  // A flow id no other thread of this trace hands out.
+  uint64_t NewFlowId();
+  // The two ends of a flow; `name` (which must outlive the trace, as a
+  // TypeName<T>() does) must be the same at both. `outcome` (copied), if
+  // not empty, is shown on the end ("reply", "timeout").
+  void FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name);
+  void FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
+               std::string_view outcome = {});
+  void TimerArmed(uint64_t timer, uint64_t due_ns);
+  void TimerFired(uint64_t timer);
+  void TimerCancelled(uint64_t timer);
+  void Steal(uint64_t worker, uint64_t victim);
+  void Park(uint64_t worker);
+  void Wake(uint64_t worker);
+
+ private:
+  // This thread's buffer for the current trace, or nullptr without one.
+  internal::TraceBuffer* Buffer();
+  internal::TraceBuffer* RegisterThread(uint64_t serial);
+  // A slot for one more event, stamped with `ts_ns`.
+  internal::TraceEvent* Record(internal::TraceBuffer* buffer,
+                               internal::TraceEventKind kind, uint64_t ts_ns);
+  // A 2 ns slice at `ts_ns` for a flow end outside a turn to bind to;
+  // returns the time to give the flow event.
+  uint64_t OutsideSlice(internal::TraceBuffer* buffer, uint64_t ts_ns,
+                        const char* name);
+  // Formats and writes out a full streaming buffer (its owner's call).
+  void Flush(internal::TraceBuffer* buffer);
+  // Appends `text` to the file; file_mutex_ held.
+  void Write(const std::string& text);
+  uint64_t NowFrom(std::chrono::steady_clock::time_point t) const;
+
+  // The current trace's number (0: none); a thread's cached buffer is
+  // for the trace whose serial it notes.
+  std::atomic<uint64_t> serial_{0};
+  std::chrono::steady_clock::time_point start_;
+  uint32_t pid_ = 0;
+  TraceOptions options_;
+
+  std::mutex registry_mutex_;  // Start, Stop, registering threads.
+  // Guarded by registry_mutex_.
+  std::vector<std::unique_ptr<internal::TraceBuffer>> buffers_;
+
+  std::mutex file_mutex_;  // Writes to the file.
+  // Guarded by file_mutex_ (both mutexes to open or close it).
+  std::FILE* file_ = nullptr;
+  absl::Status write_error_;
+};
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_TRACE_TRACER_H_

@@ -1,0 +1,233 @@
+// Tracer and TraceHook from outside: bad input (unwritable path, starting
+// twice, stopping without a trace), what one thread's trace holds, the
+// bounded mode's count of dropped events, and the JSON text of strings.
+// Several threads, and the trace checked as parsed JSON:
+// trace_recorder_test.sh.
+#include "runtime/trace/tracer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "gtest/gtest.h"
+#include "runtime/trace/trace_hook.h"
+#include "runtime/trace/trace_json.h"
+
+namespace coactor {
+namespace {
+
+std::string TempPath(std::string_view name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + std::string(name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int Count(std::string_view text, std::string_view what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string_view::npos;
+       at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(TracerTest, UnwritablePathIsAClearErrorAndNothingIsRecorded) {
+  Tracer tracer;
+  absl::Status s = tracer.Start("/nonexistent-dir/out.json");
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(s.message(),
+            "cannot write the trace file \"/nonexistent-dir/out.json\": No "
+            "such file or directory; running without a trace");
+  EXPECT_FALSE(tracer.started());
+  // Recording calls without a trace are no-ops.
+  const uint64_t begin = tracer.BeginTurn();
+  EXPECT_EQ(begin, 0u);
+  tracer.EndTurn(begin, 1, "a", 1);
+  EXPECT_EQ(tracer.NewFlowId(), 0u);
+  EXPECT_TRUE(tracer.Stop().ok());
+}
+
+TEST(TracerTest, StartingTwiceIsFailedPreconditionAndKeepsTheFirstTrace) {
+  const std::string first = TempPath("twice_1.json");
+  const std::string second = TempPath("twice_2.json");
+  std::remove(second.c_str());
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(first).ok());
+  absl::Status s = tracer.Start(second);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::ifstream(second).good()) << "the second file was created";
+  tracer.Spawn(1, "kept");
+  ASSERT_TRUE(tracer.Stop().ok());
+  const std::string text = ReadFile(first);
+  EXPECT_EQ(Count(text, "\"name\":\"spawn\""), 1);
+  EXPECT_EQ(Count(text, "\"kept\""), 1);
+}
+
+TEST(TracerTest, StopWithoutATraceIsANoOp) {
+  Tracer tracer;
+  EXPECT_TRUE(tracer.Stop().ok());
+  EXPECT_TRUE(tracer.Stop().ok());
+  EXPECT_FALSE(tracer.started());
+}
+
+TEST(TracerTest, AnEmptyTraceIsCompleteJson) {
+  const std::string path = TempPath("empty.json");
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(path).ok());
+  ASSERT_TRUE(tracer.Stop().ok());
+  EXPECT_EQ(ReadFile(path),
+            "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"
+            "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":" +
+                std::to_string(getpid()) +
+                ",\"tid\":0,\"args\":{\"name\":\"coactor\"}}\n"
+                "],\"otherData\":{\"dropped_events\":0}}\n");
+}
+
+TEST(TracerTest, OneThreadsEventsAreAllWritten) {
+  const std::string path = TempPath("one_thread.json");
+  Tracer tracer;
+  // A batch of 3 events: the 20 below are written in 7 batches.
+  ASSERT_TRUE(tracer.Start(path, TraceOptions{.buffer_events = 3}).ok());
+  tracer.NameThread("main lane");
+  tracer.Spawn(7, "counter");
+  const uint64_t flow = tracer.NewFlowId();
+  tracer.FlowStart(TraceFlowKind::kMessage, flow, "int");  // + "send" slice
+  for (int i = 0; i < 5; ++i) {
+    const uint64_t begin = tracer.BeginTurn();
+    if (i == 0) tracer.FlowEnd(TraceFlowKind::kMessage, flow, "int");
+    tracer.EndTurn(begin, 7, "counter", 2);
+  }
+  tracer.DeadLetter("nobody", "no actor is called \"nobody\"", "int");
+  tracer.Failure(7, "counter", "boom");
+  tracer.EndByException(7, "counter", "boom");
+  tracer.End(8, "printer");
+  tracer.TimerArmed(1, 1000);
+  tracer.TimerFired(1);
+  tracer.TimerCancelled(2);
+  tracer.Steal(0, 1);
+  tracer.Park(0);
+  tracer.Wake(0);
+  ASSERT_TRUE(tracer.Stop().ok());
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"ph\":\"X\""), 6);  // 5 turns, 1 "send" slice
+  EXPECT_EQ(Count(text, "\"cat\":\"turn\",\"name\":\"counter\""), 5);
+  EXPECT_EQ(Count(text, "\"cat\":\"outside\",\"name\":\"send\""), 1);
+  EXPECT_EQ(Count(text, "\"ph\":\"s\""), 1);
+  EXPECT_EQ(Count(text, "\"ph\":\"f\",\"pid\""), 1);
+  EXPECT_EQ(Count(text, "\"bp\":\"e\""), 1);
+  EXPECT_EQ(Count(text, "\"ph\":\"i\""), 11);
+  EXPECT_EQ(Count(text, "\"messages\":2"), 5);
+  EXPECT_EQ(Count(text, "\"reason\":\"no actor is called \\\"nobody\\\"\""), 1);
+  EXPECT_EQ(Count(text, "\"outcome\":\"exception\",\"what\":\"boom\""), 1);
+  EXPECT_EQ(Count(text, "\"outcome\":\"normal\""), 1);
+  EXPECT_EQ(Count(text, "\"name\":\"thread_name\""), 1);
+  EXPECT_EQ(Count(text, "\"args\":{\"name\":\"main lane\"}"), 1);
+  EXPECT_EQ(Count(text, "\"dropped_events\":0"), 1);
+}
+
+TEST(TracerTest, BoundedModeKeepsTheLastEventsAndCountsTheRest) {
+  const std::string path = TempPath("ring.json");
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(path, TraceOptions{.ring_events = 10}).ok());
+  for (int i = 0; i < 25; ++i) tracer.Spawn(i, "a");
+  ASSERT_TRUE(tracer.Stop().ok());
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"name\":\"spawn\""), 10);
+  EXPECT_EQ(Count(text, "\"actor\":14,"), 0);  // Dropped.
+  EXPECT_EQ(Count(text, "\"actor\":15,"), 1);  // The oldest kept.
+  EXPECT_EQ(Count(text, "\"actor\":24,"), 1);
+  EXPECT_EQ(Count(text, "\"name\":\"events dropped\""), 1);
+  EXPECT_EQ(Count(text, "\"count\":15}"), 1);
+  EXPECT_EQ(Count(text, "\"dropped_events\":15}"), 1);
+}
+
+TEST(TracerTest, ATracerCanTraceAgainAfterStop) {
+  const std::string first = TempPath("again_1.json");
+  const std::string second = TempPath("again_2.json");
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(first).ok());
+  tracer.Spawn(1, "first");
+  ASSERT_TRUE(tracer.Stop().ok());
+  tracer.Spawn(2, "between");  // No trace: dropped.
+  ASSERT_TRUE(tracer.Start(second).ok());
+  tracer.Spawn(3, "second");
+  ASSERT_TRUE(tracer.Stop().ok());
+  const std::string one = ReadFile(first);
+  const std::string two = ReadFile(second);
+  EXPECT_EQ(Count(one, "\"name\":\"spawn\""), 1);
+  EXPECT_EQ(Count(one, "\"first\""), 1);
+  EXPECT_EQ(Count(two, "\"name\":\"spawn\""), 1);
+  EXPECT_EQ(Count(two, "\"second\""), 1);
+  EXPECT_EQ(Count(one + two, "\"between\""), 0);
+}
+
+TEST(TracerTest, LongTextsAreCutOnACharacterBoundary) {
+  const std::string path = TempPath("long.json");
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(path).ok());
+  // 79 ASCII bytes, then a 2-byte character that does not fit in 80.
+  tracer.Spawn(1, std::string(79, 'x') + "\xc3\xa9" + "tail");
+  ASSERT_TRUE(tracer.Stop().ok());
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"name\":\"" + std::string(79, 'x') + "\""), 1);
+}
+
+TEST(TraceJsonTest, StringsAreEscapedAndBadUtf8IsReplaced) {
+  std::string out;
+  internal::AppendJsonString("a\"b\\c\n\x01\xc3\xa9\xff\xe2\x82", &out);
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\\ufffd\\ufffd\\ufffd\"");
+}
+
+TEST(TraceHookTest, StartStopAndStartingTwice) {
+  const std::string path = TempPath("hook.json");
+  internal::TraceHook hook;
+  EXPECT_EQ(hook.get(), nullptr);
+  EXPECT_TRUE(hook.Stop().ok());  // No trace: a no-op.
+  EXPECT_EQ(hook.Start("/nonexistent-dir/x.json").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(hook.get(), nullptr);
+  ASSERT_TRUE(hook.Start(path).ok());
+  ASSERT_NE(hook.get(), nullptr);
+  EXPECT_EQ(hook.Start(path).code(), absl::StatusCode::kFailedPrecondition);
+  hook.get()->Spawn(1, "via hook");
+  EXPECT_TRUE(hook.Stop().ok());
+  EXPECT_EQ(hook.get(), nullptr);
+  EXPECT_EQ(Count(ReadFile(path), "\"via hook\""), 1);
+}
+
+TEST(TraceHookTest, TheEnvironmentNamesTheFileOfEachScheduler) {
+  const std::string path = TempPath("env.json");
+  std::remove(path.c_str());
+  ::setenv("COACTOR_TRACE", path.c_str(), 1);
+  {
+    internal::TraceHook first;
+    internal::TraceHook second;
+    first.StartFromEnvironment();
+    second.StartFromEnvironment();
+    ASSERT_NE(first.get(), nullptr);
+    ASSERT_NE(second.get(), nullptr);
+    first.get()->Spawn(1, "in first");
+    second.get()->Spawn(2, "in second");
+  }  // The destructors stop the traces.
+  ::unsetenv("COACTOR_TRACE");
+  EXPECT_EQ(Count(ReadFile(path), "\"in first\""), 1);
+  EXPECT_EQ(Count(ReadFile(path + ".2"), "\"in second\""), 1);
+  internal::TraceHook none;
+  none.StartFromEnvironment();
+  EXPECT_EQ(none.get(), nullptr);
+}
+
+}  // namespace
+}  // namespace coactor
