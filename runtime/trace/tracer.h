@@ -25,8 +25,9 @@
 // Times are the steady clock's, in ns since Start(). Flow ids must be below
 // 2^53 (JSON numbers); NewFlowId() makes ids unique within the trace. A
 // flow end binds to the turn that encloses it, so call FlowEnd() between
-// BeginTurn() and EndTurn(); a flow start or end outside any turn gets a
-// 2 ns slice of its own ("send" / "receive", category "outside") to bind to.
+// BeginTurn() and EndTurn() (it is stamped 1 ns after the turn's start); a
+// flow start or end outside any turn gets a 2 ns slice of its own ("send"
+// / "receive", category "outside") to bind to.
 //
 // Thread-safety: Start() and Stop() are thread-safe with each other. The
 // recording calls are thread-safe with each other (each thread writes its
