@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
         while (k > 0 && sent[prev].load(std::memory_order_acquire) < k) {
           std::this_thread::yield();
         }
-        const uint64_t begin = tracer.BeginTurn();
+        tracer.BeginTurn(i, actor);
         if (k > 0) {
           tracer.FlowEnd(coactor::TraceFlowKind::kMessage, FlowId(prev, k - 1),
                          "Ball");
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
           // Release: pairs with the receiver's acquire.
           sent[i].store(k + 1, std::memory_order_release);
         }
-        tracer.EndTurn(begin, i, actor, k > 0 ? 1 : 0);
+        tracer.EndTurn(k > 0 ? 1 : 0);
       }
       tracer.DeadLetter("nobody", "no actor is called \"nobody\"", "int");
       tracer.TimerArmed(i, 1000);

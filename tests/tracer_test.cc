@@ -52,9 +52,9 @@ TEST(TracerTest, UnwritablePathIsAClearErrorAndNothingIsRecorded) {
             "such file or directory; running without a trace");
   EXPECT_FALSE(tracer.started());
   // Recording calls without a trace are no-ops.
-  const uint64_t begin = tracer.BeginTurn();
-  EXPECT_EQ(begin, 0u);
-  tracer.EndTurn(begin, 1, "a", 1);
+  tracer.BeginTurn(1, "a");
+  tracer.EndTurn(1);
+  EXPECT_TRUE(tracer.thread_named());  // Nothing to name.
   EXPECT_EQ(tracer.NewFlowId(), 0u);
   EXPECT_TRUE(tracer.Stop().ok());
 }
@@ -100,14 +100,17 @@ TEST(TracerTest, OneThreadsEventsAreAllWritten) {
   Tracer tracer;
   // A batch of 3 events: the 20 below are written in 7 batches.
   ASSERT_TRUE(tracer.Start(path, TraceOptions{.buffer_events = 3}).ok());
+  EXPECT_FALSE(tracer.thread_named());
   tracer.NameThread("main lane");
+  EXPECT_TRUE(tracer.thread_named());
+  tracer.EndTurn(1);  // No turn begun: nothing.
   tracer.Spawn(7, "counter");
   const uint64_t flow = tracer.NewFlowId();
   tracer.FlowStart(TraceFlowKind::kMessage, flow, "int");  // + "send" slice
   for (int i = 0; i < 5; ++i) {
-    const uint64_t begin = tracer.BeginTurn();
+    tracer.BeginTurn(7, "counter");
     if (i == 0) tracer.FlowEnd(TraceFlowKind::kMessage, flow, "int");
-    tracer.EndTurn(begin, 7, "counter", 2);
+    tracer.EndTurn(2);
   }
   tracer.DeadLetter("nobody", "no actor is called \"nobody\"", "int");
   tracer.Failure(7, "counter", "boom");

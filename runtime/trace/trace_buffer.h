@@ -71,8 +71,10 @@ class TraceBuffer {
   std::thread::id owner;
   std::string name;       // Its "thread_name" in the trace.
   std::string scratch;    // Text of a batch being written.
+  bool named = false;     // By NameThread().
   bool in_turn = false;   // Between BeginTurn() and EndTurn().
   uint64_t turn_begin_ns = 0;
+  TraceEvent turn;        // The turn under way, recorded at its end.
   uint64_t flows = 0;     // Flow ids handed out by this thread.
 
  private:

@@ -191,29 +191,38 @@ void Tracer::Flush(TraceBuffer* buffer) {
 }
 
 void Tracer::NameThread(std::string_view name) {
-  if (TraceBuffer* b = Buffer()) b->name.assign(name);
+  if (TraceBuffer* b = Buffer()) {
+    b->name.assign(name);
+    b->named = true;
+  }
 }
 
-uint64_t Tracer::BeginTurn() {
+bool Tracer::thread_named() {
   TraceBuffer* b = Buffer();
-  if (b == nullptr) return 0;
-  b->in_turn = true;
-  b->turn_begin_ns = Now();
-  return b->turn_begin_ns;
+  return b == nullptr || b->named;
 }
 
-void Tracer::EndTurn(uint64_t begin_ns, uint64_t actor,
-                     std::string_view actor_name, uint64_t messages) {
+void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
+  b->in_turn = true;
+  b->turn_begin_ns = Now();
+  b->turn.id = actor;
+  b->turn.SetText(actor_name);
+}
+
+void Tracer::EndTurn(uint64_t messages) {
+  TraceBuffer* b = Buffer();
+  if (b == nullptr || !b->in_turn) return;
   b->in_turn = false;
   const uint64_t now = Now();
-  TraceEvent* e = Record(b, TraceEventKind::kTurn, begin_ns);
+  const uint64_t begin = b->turn_begin_ns;
+  TraceEvent* e = Record(b, TraceEventKind::kTurn, begin);
   // At least 2 ns, so that a flow end stamped begin + 1 lies inside.
-  e->dur_ns = now > begin_ns + 2 ? now - begin_ns : 2;
-  e->id = actor;
+  e->dur_ns = now > begin + 2 ? now - begin : 2;
+  e->id = b->turn.id;
   e->value = messages;
-  e->SetText(actor_name);
+  e->SetText(b->turn.text_view());
 }
 
 void Tracer::Spawn(uint64_t actor, std::string_view name) {

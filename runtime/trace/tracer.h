@@ -8,9 +8,9 @@
 //
 //   coactor::Tracer tracer;
 //   if (absl::Status s = tracer.Start("/tmp/out.json"); !s.ok()) ...;
-//   uint64_t begin = tracer.BeginTurn();
+//   tracer.BeginTurn(/*actor=*/7, "counter");
 //   tracer.FlowStart(TraceFlowKind::kMessage, tracer.NewFlowId(), "int");
-//   tracer.EndTurn(begin, /*actor=*/7, "counter", /*messages=*/1);
+//   tracer.EndTurn(/*messages=*/1);
 //   tracer.Stop().IgnoreError();  // the file is now complete JSON
 //
 // Recording costs no lock: each thread appends to its own buffer
@@ -87,13 +87,17 @@ class Tracer {
   // Recording; every call is for the calling thread's lane.
   // Names the calling thread's lane (default "thread N").
   void NameThread(std::string_view name);
+  // Whether NameThread() was called on this thread in this trace (true
+  // without a trace: there is nothing to name).
+  bool thread_named();
   // Nanoseconds since Start() (0 without a trace).
   uint64_t Now() const;
-  // Starts a turn on this thread; pass the result to EndTurn().
-  uint64_t BeginTurn();
-  // Ends it: a slice named `actor_name` (or "actor <id>" if empty).
-  void EndTurn(uint64_t begin_ns, uint64_t actor, std::string_view actor_name,
-               uint64_t messages);
+  // Starts a turn of `actor` on this thread: a slice named `actor_name`
+  // (copied; "actor <id>" if empty), recorded by EndTurn(), which gives
+  // the number of messages handled. An EndTurn() with no turn begun on
+  // this thread in this trace does nothing.
+  void BeginTurn(uint64_t actor, std::string_view actor_name);
+  void EndTurn(uint64_t messages);
   void Spawn(uint64_t actor, std::string_view name);
   // An actor's end: normal, or by an exception with `what`.
   void End(uint64_t actor, std::string_view name);
