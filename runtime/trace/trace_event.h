@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace coactor::internal {
@@ -87,7 +88,7 @@ struct TraceEvent {
     if (n < s.size()) {
       while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
     }
-    for (size_t i = 0; i < n; ++i) out[i] = s[i];
+    if (n != 0) std::memcpy(out, s.data(), n);
     return static_cast<uint8_t>(n);
   }
 };

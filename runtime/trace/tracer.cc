@@ -160,6 +160,10 @@ uint64_t Tracer::NowFrom(std::chrono::steady_clock::time_point t) const {
 
 uint64_t Tracer::Now() const {
   if (!started()) return 0;
+  return Clock();
+}
+
+uint64_t Tracer::Clock() const {
   return NowFrom(std::chrono::steady_clock::now());
 }
 
@@ -167,14 +171,10 @@ TraceEvent* Tracer::Record(TraceBuffer* buffer, TraceEventKind kind,
                            uint64_t ts_ns) {
   if (buffer->full()) Flush(buffer);
   TraceEvent& e = buffer->Append();
+  // The fields every kind writes; each recording call sets the others it
+  // uses (trace_event.h says which), and the JSON reads no others.
   e.kind = kind;
   e.ts_ns = ts_ns;
-  e.dur_ns = 0;
-  e.id = 0;
-  e.value = 0;
-  e.label = nullptr;
-  e.label_size = 0;
-  e.flow = internal::TraceFlowKind::kMessage;
   e.text_size = e.text2_size = 0;
   return &e;
 }
@@ -206,7 +206,9 @@ void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
   b->in_turn = true;
-  b->turn_begin_ns = Now();
+  b->turn_begin_ns = Clock();
+  b->turn.kind = TraceEventKind::kTurn;
+  b->turn.ts_ns = b->turn_begin_ns;
   b->turn.id = actor;
   b->turn.SetText(actor_name);
 }
@@ -215,20 +217,24 @@ void Tracer::EndTurn(uint64_t messages) {
   TraceBuffer* b = Buffer();
   if (b == nullptr || !b->in_turn) return;
   b->in_turn = false;
-  const uint64_t now = Now();
+  const uint64_t now = Clock();
   const uint64_t begin = b->turn_begin_ns;
-  TraceEvent* e = Record(b, TraceEventKind::kTurn, begin);
+  if (b->full()) Flush(b);
+  TraceEvent& e = b->Append();
+  e = b->turn;  // Kind, start, actor and name, set by BeginTurn().
   // At least 2 ns, so that a flow end stamped begin + 1 lies inside.
-  e->dur_ns = now > begin + 2 ? now - begin : 2;
-  e->id = b->turn.id;
-  e->value = messages;
-  e->SetText(b->turn.text_view());
+  e.dur_ns = now > begin + 2 ? now - begin : 2;
+  e.value = messages;
+}
+
+void Tracer::AbandonTurn() {
+  if (TraceBuffer* b = Buffer()) b->in_turn = false;
 }
 
 void Tracer::Spawn(uint64_t actor, std::string_view name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kSpawn, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kSpawn, Clock());
   e->id = actor;
   e->SetText(name);
 }
@@ -236,8 +242,9 @@ void Tracer::Spawn(uint64_t actor, std::string_view name) {
 void Tracer::End(uint64_t actor, std::string_view name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kEnd, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kEnd, Clock());
   e->id = actor;
+  e->value = 0;  // Normally.
   e->SetText(name);
 }
 
@@ -245,7 +252,7 @@ void Tracer::EndByException(uint64_t actor, std::string_view name,
                             std::string_view what) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kEnd, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kEnd, Clock());
   e->id = actor;
   e->value = 1;  // By an exception.
   e->SetText(name, what);
@@ -255,7 +262,7 @@ void Tracer::Failure(uint64_t actor, std::string_view name,
                      std::string_view what) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kFailure, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kFailure, Clock());
   e->id = actor;
   e->SetText(name, what);
 }
@@ -264,7 +271,7 @@ void Tracer::DeadLetter(std::string_view recipient, std::string_view reason,
                         std::string_view type_name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kDeadLetter, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kDeadLetter, Clock());
   e->SetLabel(type_name);
   e->SetText(recipient, reason);
 }
@@ -287,7 +294,7 @@ uint64_t Tracer::OutsideSlice(TraceBuffer* b, uint64_t ts_ns,
 void Tracer::FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  uint64_t ts = Now();
+  uint64_t ts = Clock();
   if (!b->in_turn) ts = OutsideSlice(b, ts, "send");
   TraceEvent* e = Record(b, TraceEventKind::kFlowStart, ts);
   e->flow = kind;
@@ -303,7 +310,7 @@ void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
   // viewer may not count it as inside): a receipt is what starts a turn,
   // and this saves a clock read per message.
   const uint64_t ts = b->in_turn ? b->turn_begin_ns + 1
-                                 : OutsideSlice(b, Now(), "receive");
+                                 : OutsideSlice(b, Clock(), "receive");
   TraceEvent* e = Record(b, TraceEventKind::kFlowEnd, ts);
   e->flow = kind;
   e->id = id;
@@ -314,7 +321,7 @@ void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
 void Tracer::TimerArmed(uint64_t timer, uint64_t due_ns) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kTimerArmed, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kTimerArmed, Clock());
   e->id = timer;
   e->value = due_ns;
 }
@@ -322,19 +329,19 @@ void Tracer::TimerArmed(uint64_t timer, uint64_t due_ns) {
 void Tracer::TimerFired(uint64_t timer) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kTimerFired, Now())->id = timer;
+  Record(b, TraceEventKind::kTimerFired, Clock())->id = timer;
 }
 
 void Tracer::TimerCancelled(uint64_t timer) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kTimerCancelled, Now())->id = timer;
+  Record(b, TraceEventKind::kTimerCancelled, Clock())->id = timer;
 }
 
 void Tracer::Steal(uint64_t worker, uint64_t victim) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kSteal, Now());
+  TraceEvent* e = Record(b, TraceEventKind::kSteal, Clock());
   e->id = worker;
   e->value = victim;
 }
@@ -342,13 +349,13 @@ void Tracer::Steal(uint64_t worker, uint64_t victim) {
 void Tracer::Park(uint64_t worker) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kPark, Now())->id = worker;
+  Record(b, TraceEventKind::kPark, Clock())->id = worker;
 }
 
 void Tracer::Wake(uint64_t worker) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kWake, Now())->id = worker;
+  Record(b, TraceEventKind::kWake, Clock())->id = worker;
 }
 
 }  // namespace coactor

@@ -98,6 +98,8 @@ class Tracer {
   // this thread in this trace does nothing.
   void BeginTurn(uint64_t actor, std::string_view actor_name);
   void EndTurn(uint64_t messages);
+  // Ends the turn begun without recording it (nothing ran after all).
+  void AbandonTurn();
   void Spawn(uint64_t actor, std::string_view name);
   // An actor's end: normal, or by an exception with `what`.
   void End(uint64_t actor, std::string_view name);
@@ -138,6 +140,8 @@ class Tracer {
   // Appends `text` to the file; file_mutex_ held.
   void Write(const std::string& text);
   uint64_t NowFrom(std::chrono::steady_clock::time_point t) const;
+  // Now(), for a caller that knows the trace is started.
+  uint64_t Clock() const;
 
   // The current trace's number (0: none); a thread's cached buffer is
   // for the trace whose serial it notes.
