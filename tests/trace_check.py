@@ -1,23 +1,29 @@
 #!/usr/bin/env python3
 """Checks a coactor trace (Chrome Trace Event JSON) and its counts.
 
-usage: trace_check.py TRACE [--turns N] [--flows N] [--instant NAME=N ...]
-                      [--lanes N] [--dropped N] [--max-per-lane N]
-                      [--unpaired-ok] [--actors-end-turns]
+usage: trace_check.py TRACE [--turns N] [--flows N] [--received N]
+                      [--instant NAME=N ...]
+                      [--lanes N] [--max-lanes N] [--dropped N]
+                      [--max-per-lane N]
+                      [--messages N] [--unpaired-ok]
 
 Always checked: the file is one JSON object whose "traceEvents" is a list;
 every event but metadata has ph, pid, tid and ts; each flow (keyed by
-category, name and id) has one start ("s") and one end ("f", bound with
-"bp":"e"), the end after the start; the start lies inside a slice of its
-thread (a turn, or an "outside" slice) and so does the end, whose turn
-starts no earlier than the send; slices on one thread never overlap.
---unpaired-ok (bounded traces) allows a flow with only one of its ends.
-The options check exact counts: turns (slices of category "turn"), paired
-message and ask flows, instant events by name, lanes (threads with a
-"thread_name"), the trace's dropped_events, and at most N events kept on
-any one thread. Prints the counts; exits 1 with the reasons on failure.
+category, name and id) has one start ("s") and then one end ("f", bound
+with "bp":"e"); an id may be used again after its flow ended, so in time
+order a key's events alternate start, end; each start lies inside a slice
+of its thread (a turn, or an "outside" slice) and so does each end, whose
+turn starts no earlier than the send; slices on one thread never overlap.
+--unpaired-ok (bounded traces) allows a first end or last start alone.
+The options check exact counts: turns (slices of category "turn"), the
+messages they handled (their "messages" args), paired message and ask
+flows, those of them that end in a turn (--received), instant events by name, lanes (threads with a "thread_name";
+--max-lanes: 1 to N), the trace's dropped_events, and at most N events
+kept on any one thread. Prints the counts; exits 1 with the reasons on
+failure.
 """
 import argparse
+import bisect
 import collections
 import decimal
 import json
@@ -33,11 +39,14 @@ def main():
     p.add_argument("trace")
     p.add_argument("--turns", type=int)
     p.add_argument("--flows", type=int)
+    p.add_argument("--received", type=int)
     p.add_argument("--instant", action="append", default=[])
     p.add_argument("--lanes", type=int)
+    p.add_argument("--max-lanes", type=int)
     p.add_argument("--dropped", type=int)
     p.add_argument("--max-per-lane", type=int)
     p.add_argument("--unpaired-ok", action="store_true")
+    p.add_argument("--messages", type=int)
     a = p.parse_args()
     errors = []
     with open(a.trace, encoding="utf-8") as f:
@@ -49,6 +58,7 @@ def main():
     instants = collections.Counter()
     lanes = set()
     per_lane = collections.Counter()
+    messages = 0
     for e in events:
         ph = e.get("ph")
         if ph == "M":
@@ -62,6 +72,8 @@ def main():
         t = ns(e["ts"])
         if ph == "X":
             slices[e["tid"]].append((t, t + ns(e["dur"]), e["cat"], e["name"]))
+            if e["cat"] == "turn":
+                messages += e.get("args", {}).get("messages", 0)
         elif ph in ("s", "f"):
             if ph == "f" and e.get("bp") != "e":
                 errors.append(f"flow end not bound to its enclosing slice: {e}")
@@ -79,35 +91,53 @@ def main():
                               f"and {n1} from {b1}")
                 break
 
-    def enclosing(tid, t):
-        for b, e, cat, name in slices.get(tid, ()):
-            if b <= t <= e:
-                return b, cat
-        return None
+    starts = {tid: [s[0] for s in spans] for tid, spans in slices.items()}
 
+    def enclosing(tid, t):
+        # Slices on a thread do not overlap (checked above): the last one
+        # to begin at or before t is the only candidate.
+        i = bisect.bisect_right(starts.get(tid, []), t) - 1
+        if i < 0:
+            return None
+        b, e, cat, _ = slices[tid][i]
+        return (b, cat) if t <= e else None
+
+    # A flow id may be used again once its flow has ended (work stealing
+    # names a message by its mailbox slot): in time order, each key's
+    # events must alternate start, end, start, end...
     paired = collections.Counter()
+    received = 0  # Flows that end in a turn.
     for key, ends in flows.items():
-        ns_, nf = len(ends["s"]), len(ends["f"])
-        if (ns_, nf) != (1, 1):
-            if not (a.unpaired_ok and ns_ <= 1 and nf <= 1):
-                errors.append(f"flow {key}: {ns_} starts, {nf} ends")
+        seq = sorted([(t, 0, tid, "s") for t, tid in ends["s"]] +
+                     [(t, 1, tid, "f") for t, tid in ends["f"]])
+        if a.unpaired_ok:
+            if seq and seq[0][3] == "f":
+                seq = seq[1:]
+            if seq and seq[-1][3] == "s":
+                seq = seq[:-1]
+        phases = "".join(e[3] for e in seq)
+        if phases != "sf" * (len(phases) // 2) or len(phases) % 2:
+            errors.append(f"flow {key}: starts and ends out of turn: "
+                          f"{phases[:20]}")
             continue
-        (ts, stid), (tf, ftid) = ends["s"][0], ends["f"][0]
-        paired[key[0]] += 1
-        if tf < ts:
-            errors.append(f"flow {key}: received at {tf} before sent at {ts}")
-        if enclosing(stid, ts) is None:
-            errors.append(f"flow {key}: its send is in no slice of tid {stid}")
-        turn = enclosing(ftid, tf)
-        if turn is None:
-            errors.append(f"flow {key}: its receipt is in no slice of tid {ftid}")
-        elif turn[1] == "turn" and turn[0] < ts:
-            errors.append(f"flow {key}: the receiving turn starts at "
-                          f"{turn[0]}, before the send at {ts}")
+        for (ts, _, stid, _), (tf, _, ftid, _) in zip(seq[::2], seq[1::2]):
+            paired[key[0]] += 1
+            if enclosing(stid, ts) is None:
+                errors.append(f"flow {key}: its send is in no slice of tid {stid}")
+            turn = enclosing(ftid, tf)
+            if turn is None:
+                errors.append(f"flow {key}: its receipt is in no slice of "
+                              f"tid {ftid}")
+            elif turn[1] == "turn":
+                received += 1
+                if turn[0] < ts:
+                    errors.append(f"flow {key}: the receiving turn starts at "
+                                  f"{turn[0]}, before the send at {ts}")
 
     turns = sum(1 for spans in slices.values() for s in spans if s[2] == "turn")
     dropped = trace.get("otherData", {}).get("dropped_events")
-    counts = {"turns": turns, "flows": sum(paired.values()),
+    counts = {"turns": turns, "messages": messages, "flows": sum(paired.values()),
+              "received": received,
               "msg_flows": paired["msg"], "ask_flows": paired["ask"],
               "lanes": len(lanes), "dropped": dropped,
               "instants": dict(instants),
@@ -119,8 +149,12 @@ def main():
             errors.append(f"{what}: {got}, expected {want}")
 
     expect("turns", turns, a.turns)
+    expect("messages handled in turns", messages, a.messages)
     expect("paired flows", counts["flows"], a.flows)
+    expect("flows ending in a turn", received, a.received)
     expect("lanes", len(lanes), a.lanes)
+    if a.max_lanes is not None and not 1 <= len(lanes) <= a.max_lanes:
+        errors.append(f"lanes: {len(lanes)}, expected 1 to {a.max_lanes}")
     expect("dropped_events", dropped, a.dropped)
     for spec in a.instant:
         name, n = spec.rsplit("=", 1)

@@ -46,7 +46,8 @@ bad() {
 }
 x='"ph":"X","pid":1,"cat":"turn","name":"a"'
 bad "overlapping turns" "{$x,\"tid\":1,\"ts\":1,\"dur\":5},{$x,\"tid\":1,\"ts\":3,\"dur\":1}" "slices overlap"
-bad "a flow without its end" "{$x,\"tid\":1,\"ts\":1,\"dur\":5},{\"ph\":\"s\",\"pid\":1,\"tid\":1,\"ts\":2,\"cat\":\"msg\",\"name\":\"m\",\"id\":1}" "1 starts, 0 ends"
+bad "a flow without its end" "{$x,\"tid\":1,\"ts\":1,\"dur\":5},{\"ph\":\"s\",\"pid\":1,\"tid\":1,\"ts\":2,\"cat\":\"msg\",\"name\":\"m\",\"id\":1}" "out of turn: s$"
 bad "a receiving turn before its send" "{$x,\"tid\":1,\"ts\":10,\"dur\":5},{$x,\"tid\":2,\"ts\":1,\"dur\":20},{\"ph\":\"s\",\"pid\":1,\"tid\":1,\"ts\":11,\"cat\":\"msg\",\"name\":\"m\",\"id\":1},{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":2,\"ts\":12,\"cat\":\"msg\",\"name\":\"m\",\"id\":1}" "before the send"
+bad "an id used again before its flow ended" "{$x,\"tid\":1,\"ts\":1,\"dur\":5},{$x,\"tid\":2,\"ts\":10,\"dur\":5},{\"ph\":\"s\",\"pid\":1,\"tid\":1,\"ts\":2,\"cat\":\"msg\",\"name\":\"m\",\"id\":1},{\"ph\":\"s\",\"pid\":1,\"tid\":1,\"ts\":3,\"cat\":\"msg\",\"name\":\"m\",\"id\":1},{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":2,\"ts\":11,\"cat\":\"msg\",\"name\":\"m\",\"id\":1},{\"ph\":\"f\",\"bp\":\"e\",\"pid\":1,\"tid\":2,\"ts\":12,\"cat\":\"msg\",\"name\":\"m\",\"id\":1}" "out of turn: ssff"
 bad "a wrong count" "{$x,\"tid\":1,\"ts\":1,\"dur\":5}" "turns: 1, expected 2" --turns 2
 echo PASS
