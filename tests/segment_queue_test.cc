@@ -87,5 +87,33 @@ TEST(SegmentQueueTest, APoppedElementSurvivesTheNextPush) {
   }
 }
 
+// Positions count pushes and pops for the queue's life, across segments,
+// spares reused and an empty queue starting its segment over; ForEachFrom()
+// visits exactly the elements from a position to the back.
+TEST(SegmentQueueTest, PositionsNameElementsFromPushToPop) {
+  SegmentQueue<int64_t> queue(2);
+  int64_t next = 0;   // Value of the next push: its position.
+  int64_t front = 0;  // Value of the next pop.
+  for (int round = 0; round < 50; ++round) {
+    const int pushes = round % 7 + 1;
+    const uint64_t mark = queue.back_position();
+    ASSERT_EQ(mark, static_cast<uint64_t>(next));
+    for (int i = 0; i < pushes; ++i) Push(queue, next++);
+    std::vector<int64_t> seen;
+    queue.ForEachFrom(mark, [&](int64_t v) { seen.push_back(v); });
+    ASSERT_EQ(seen.size(), static_cast<size_t>(pushes));
+    for (int i = 0; i < pushes; ++i) ASSERT_EQ(seen[i], int64_t(mark) + i);
+    seen.clear();
+    queue.ForEachFrom(queue.front_position(),
+                      [&](int64_t v) { seen.push_back(v); });
+    ASSERT_EQ(seen.size(), queue.size());
+    const int pops = round % 3 == 0 ? static_cast<int>(queue.size()) : pushes / 2;
+    for (int i = 0; i < pops; ++i) {
+      ASSERT_EQ(*queue.PopFront(), front++);
+      ASSERT_EQ(queue.front_position(), static_cast<uint64_t>(front));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace coactor::internal

@@ -53,6 +53,29 @@ class SegmentQueue {
     return static_cast<size_t>(Position(tail_segment_, tail_) -
                                Position(head_segment_, head_));
   }
+  // How many elements were ever popped, and pushed: an element's position
+  // (pops before it) names it from push to pop (a trace's flow id).
+  uint64_t front_position() const { return Position(head_segment_, head_); }
+  uint64_t back_position() const { return Position(tail_segment_, tail_); }
+  // Calls `f(element)` for each element from position `from` (at least
+  // front_position()) to the back, in order.
+  template <typename F>
+  void ForEachFrom(uint64_t from, F&& f) {
+    for (Segment* segment = head_segment_;; segment = segment->next) {
+      T* const end = segment == tail_segment_
+                         ? tail_
+                         : segment->slots() + segment->capacity;
+      const uint64_t end_position = Position(segment, end);
+      if (from < end_position) {
+        for (T* slot = segment->slots() + (from - segment->base); slot != end;
+             ++slot) {
+          f(*slot);
+        }
+        from = end_position;
+      }
+      if (segment == tail_segment_) return;
+    }
+  }
   // Elements the queue can hold without allocating (spares included).
   size_t capacity() const { return capacity_; }
 
