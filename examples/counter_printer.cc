@@ -4,9 +4,11 @@
 //
 //   bazel run //examples:counter_printer                 # Got: 100 ... Got: 1
 //   bazel run --config=opt //examples:counter_printer -- --n=100000000 --quiet
+//   bazel run //examples:counter_printer -- --trace=/tmp/cp.json  # Perfetto
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -16,6 +18,9 @@
 #include "runtime/scheduler.h"
 
 ABSL_FLAG(int, n, 100, "the count to start from");
+ABSL_FLAG(std::string, trace, "",
+          "write a trace of the run to this file (Chrome Trace Event JSON: "
+          "open it at ui.perfetto.dev, or draw it with //tools:trace_view)");
 ABSL_FLAG(bool, quiet, false,
           "count the printer's messages instead of printing them, and print "
           "the total and the rate");
@@ -60,6 +65,12 @@ int main(int argc, char** argv) {
   }
 
   coactor::DequeScheduler sched;
+  if (const std::string trace = absl::GetFlag(FLAGS_trace); !trace.empty()) {
+    // An unwritable path: say so, and run untraced.
+    if (absl::Status s = sched.StartTrace(trace); !s.ok()) {
+      std::cerr << s << "\n";
+    }
+  }
   int64_t received = 0;
   absl::Status spawned =
       quiet ? sched.Spawn("printer", QuietPrinter(received)).status()
@@ -85,6 +96,10 @@ int main(int argc, char** argv) {
               << messages << " messages delivered in " << elapsed.count()
               << " s (" << messages / elapsed.count() / 1e6
               << " million messages/s)\n";
+  }
+  if (absl::Status s = sched.StopTrace(); !s.ok()) {
+    std::cerr << s << "\n";
+    return 1;
   }
   if (!sched.dead_letters().empty() || !sched.failures().empty()) {
     std::cerr << sched.dead_letters().size() << " dead letters, "

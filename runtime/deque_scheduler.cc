@@ -24,7 +24,9 @@ using internal::ActorState;
 
 }  // namespace
 
-DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {}
+DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {
+  trace_.StartFromEnvironment();
+}
 
 DequeScheduler::~DequeScheduler() {
   shutting_down_ = true;

@@ -94,6 +94,8 @@
 #include "runtime/internal/segment_queue.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/timer_queue.h"
+#include "runtime/trace/trace_hook.h"
+#include "runtime/trace/tracer.h"
 
 namespace coactor {
 
@@ -236,6 +238,21 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   void SetRecordLimits(const RecordLimits& limits);
   const RecordLimits& record_limits() const { return records_.limits(); }
 
+  // Starts writing a trace of what the actors do to `path`, in the Chrome
+  // Trace Event JSON format that Perfetto opens (runtime/trace/tracer.h):
+  // each turn a slice on the loop's thread, each message, start and
+  // wake-up an arrow from the turn that queued it (or a "send" slice, if
+  // no actor did) to the turn it starts. The error of opening `path`
+  // (nothing is traced then); FailedPrecondition if a trace is started.
+  // COACTOR_TRACE=FILE in the environment starts one at construction.
+  // On the loop's thread (also from an actor: it takes effect after the
+  // message being handled), or while no run is under way.
+  absl::Status StartTrace(std::string_view path,
+                          const TraceOptions& options = {});
+  // Writes what remains and closes the file (complete JSON). No trace:
+  // OK, a no-op. The destructor stops a trace too. As StartTrace().
+  absl::Status StopTrace();
+
  private:
   friend class SchedulerApi<DequeScheduler>;
 
@@ -357,7 +374,28 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
 
   // Always inline: in each loop that steps (Run, RunWhileNot, ...), g++
   // otherwise calls one shared copy, +20 instructions per ask round trip.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE void Step();
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Step() { Dispatch(queue_.PopFront()); }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Dispatch(Envelope* envelope);
+  // Tracing (runtime/deque/trace.cc). Run() steps through a loop of Step()
+  // or of StepTraced(), chosen at its looks at timers and posts, so that
+  // tracing off costs nothing per message; the other run calls test per
+  // step (StepMaybeTraced()).
+  void StepTraced();
+  void StepMaybeTraced() {
+    if (ABSL_PREDICT_FALSE(trace_.get() != nullptr)) {
+      StepTraced();
+    } else {
+      Step();
+    }
+  }
+  // Steps until the queue is empty or a Stop() (true), or until tracing
+  // was started or stopped (false: call again).
+  template <bool kTraced>
+  bool RunSteps();
+  // Flow starts for the envelopes queued since the last call: sends, spawns
+  // and wake-ups of the turn under way, or of no turn.
+  void TraceQueued(Tracer* tracer);
+  static std::string_view FlowName(const Envelope& envelope);
   // A wake-up (an ask's reply, a sleep's end, a joined task's result)
   // resumes the actor: inline in Step(), the most frequent envelope after
   // messages.
@@ -484,6 +522,14 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   void WaitForPosts(std::optional<absl::Time> deadline);
   absl::Status RunLoop(bool until_stopped);
   internal::RecordKeeper records_;
+
+  // The trace, if one is started (see StartTrace()); the queue positions
+  // of the first envelope it covers (the flow id of an envelope is its
+  // position + 1) and of the first it has not given a flow start yet.
+  internal::TraceHook trace_;
+  uint64_t trace_first_ = 0;
+  uint64_t traced_until_ = 0;
+  bool trace_lane_named_ = false;  // The loop's thread, in this trace.
 };
 
 static_assert(Scheduler<DequeScheduler>);  // runtime/scheduler.h

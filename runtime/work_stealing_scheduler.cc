@@ -48,6 +48,7 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
   // Without take-overs nobody watches, and nobody need ask: "watching".
   // Relaxed: the workers start after this (thread creation orders it).
   watch_fast_.store(!takeover_, std::memory_order_relaxed);
+  trace_.StartFromEnvironment();
   for (auto& worker : workers_) {
     worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
   }
@@ -303,6 +304,7 @@ absl::Status WorkStealingScheduler::PushConverted(
   Worker* locals = CurrentWorker();
   const bool to_self = locals != nullptr && locals->running == cell;
   absl::Status wrong_type;
+  Tracer* const tracer = trace_.get();
   const Appended appended = cell->AppendBuilt(
       entry.generation, to_self,
       [&](internal::Payload* slot, const internal::MessageType* type) {
@@ -315,6 +317,8 @@ absl::Status WorkStealingScheduler::PushConverted(
           wrong_type = internal::WrongType(name, type->name, sent->name);
           return false;
         }
+        // To itself: its turn's end starts the flow (EndTracedTurn()).
+        if (tracer != nullptr && !to_self) SlotFlows{tracer, type->name}(slot);
         return true;
       });
   if (appended == Appended::kRefused) {

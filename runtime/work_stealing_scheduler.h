@@ -111,6 +111,8 @@
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
 #include "runtime/internal/worker.h"
+#include "runtime/trace/trace_hook.h"
+#include "runtime/trace/tracer.h"
 #include "runtime/work_stealing/idle_workers.h"
 
 namespace coactor {
@@ -175,6 +177,16 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // the steps to destroy a scheduler others still send to). A second call
   // does nothing.
   absl::Status Shutdown();
+
+  // As DequeScheduler::StartTrace(): a trace of what the actors do, each
+  // worker a lane of turns (a turn: an actor's run on a worker, up to its
+  // budget of messages). Thread-safe; from inside an actor too (each
+  // worker starts tracing at its next turn).
+  absl::Status StartTrace(std::string_view path,
+                          const TraceOptions& options = {});
+  // Completes the trace file. Not while Run() is under way (the workers
+  // record without locks): FailedPrecondition. No trace: OK, a no-op.
+  absl::Status StopTrace();
 
   absl::Time Now() override { return clock_.Now(); }
 
@@ -273,6 +285,12 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // see FlushOwnOutbox()), or another visiting it (then kTurnEnd: the
   // receivers run on the visitor).
   void FlushOutbox(Outbox& outbox, FlushPoint point, Worker* worker);
+  // Why a flushed batch was refused (its cell's lock held).
+  static internal::DeadReference RefusedBatch(Cell* cell, uint32_t generation,
+                                              bool closed);
+  // Traced, each message's flow starts as it reaches its receiver.
+  template <bool kTraced>
+  void FlushOutboxOf(Outbox& outbox, FlushPoint point, Worker* worker);
   // The calling worker's flush of its own outbox, if it may hold anything.
   ABSL_ATTRIBUTE_ALWAYS_INLINE void FlushOwnOutbox(
       Worker& locals, FlushPoint point = FlushPoint::kTurnEnd);
@@ -382,7 +400,35 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   bool AnyQueuedWork() const;
   // Runs `cell` for up to a budget of messages; returns the next actor to
   // run on this worker, if there is an obvious one.
+  template <bool kTraced>
   Cell* RunActor(Worker* worker, Cell* cell);
+  // Tracing (work_stealing/trace.cc). A message's flow id is the address
+  // of its slot in the receiver's mailbox, where it is appended (the flow
+  // starts, under the cell's lock) and taken (it ends, in the turn it
+  // starts); a slot is reused only after its message was taken, and a
+  // message moved to another slot relays its flow from the old to the new.
+  struct SlotFlows {
+    static uint64_t Id(const internal::Payload* slot) {
+      return reinterpret_cast<uintptr_t>(slot);
+    }
+    void operator()(internal::Payload* slot) const {
+      tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name);
+    }
+    void operator()(internal::Payload* from, internal::Payload* to) const {
+      tracer->FlowEnd(TraceFlowKind::kMessage, Id(from), name, "moved");
+      tracer->FlowStart(TraceFlowKind::kMessage, Id(to), name);
+    }
+    Tracer* tracer;
+    std::string_view name;  // The receiver's message type's.
+  };
+  // This worker's tracer, its lane named.
+  Tracer* TraceLane(Worker* worker);
+  // A traced turn of `cell` begins; returns its inbox's count of appends.
+  uint64_t BeginTracedTurn(Tracer* tracer, Cell* cell);
+  // It ends, having handled `messages`: flow starts for what the actor
+  // sent itself since `self_sends`.
+  void EndTracedTurn(Tracer* tracer, Cell* cell, uint64_t self_sends,
+                     int messages);
   Cell* YieldActor(Worker* worker, Cell* cell);
   // The actor in `cell` ended: internal::EndActor() with EndHooks
   // (work_stealing/worker_loop.cc).
@@ -540,6 +586,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
     internal::MutexLock hold(records_mutex_);
     record(records_, dropped);
   }
+
+  // The trace, if one is started (see StartTrace()).
+  internal::TraceHook trace_;
 };
 
 static_assert(Scheduler<WorkStealingScheduler>);  // runtime/scheduler.h

@@ -29,6 +29,30 @@ absl::Status DequeScheduler::RunUntilStopped() {
   return RunLoop(/*until_stopped=*/true);
 }
 
+template <bool kTraced>
+bool DequeScheduler::RunSteps() {
+  while (!queue_.empty()) {
+    if constexpr (kTraced) {
+      StepTraced();
+    } else {
+      Step();
+    }
+    // Every kTimerCheckInterval steps, or right after a Stop() (or
+    // StartTrace(), StopTrace()) from an actor, which sets steps_to_check_
+    // to 1: a decrement of memory, as cheap as of a register, where a stop
+    // flag tested per step would cost 2-4% of counter/printer.
+    if (--steps_to_check_ == 0) {
+      steps_to_check_ = kTimerCheckInterval;
+      if (HasTimers()) FireDueTimers();
+      DrainPosted();
+      // Relaxed: a flag (see TakeStop()).
+      if (stop_requested_.load(std::memory_order_relaxed)) return true;
+      if ((trace_.get() != nullptr) != kTraced) return false;
+    }
+  }
+  return true;
+}
+
 absl::Status DequeScheduler::RunLoop(bool until_stopped) {
   if (running_) {
     return absl::FailedPreconditionError(
@@ -44,19 +68,7 @@ absl::Status DequeScheduler::RunLoop(bool until_stopped) {
   bool stopped = TakeStop();
   while (!stopped) {
     steps_to_check_ = kTimerCheckInterval;
-    while (!queue_.empty()) {
-      Step();
-      // Every kTimerCheckInterval steps, or right after a Stop() from an
-      // actor (which sets steps_to_check_ to 1): a decrement of memory,
-      // as cheap as of a register, where a stop flag tested per step
-      // would cost 2-4% of counter/printer.
-      if (--steps_to_check_ == 0) {
-        steps_to_check_ = kTimerCheckInterval;
-        if (HasTimers()) FireDueTimers();
-        DrainPosted();
-        // Relaxed: a flag (see TakeStop()).
-        if (stop_requested_.load(std::memory_order_relaxed)) break;
-      }
+    while (trace_.get() == nullptr ? !RunSteps<false>() : !RunSteps<true>()) {
     }
     if ((stopped = TakeStop())) break;
     if (DrainPosted()) {
@@ -157,7 +169,7 @@ bool DequeScheduler::RunOnce() {
   RunScope running(*this);
   if (HasTimers()) FireDueTimers();
   DrainPosted();
-  if (!queue_.empty()) Step();
+  if (!queue_.empty()) StepMaybeTraced();
   ArmDeferredTimers();
   return has_pending();
 }
@@ -168,7 +180,7 @@ size_t DequeScheduler::RunReady() {
   if (HasTimers()) FireDueTimers();
   DrainPosted();
   const size_t ready = queue_.size();
-  for (size_t i = 0; i < ready; ++i) Step();
+  for (size_t i = 0; i < ready; ++i) StepMaybeTraced();
   ArmDeferredTimers();
   return ready;
 }
@@ -183,7 +195,7 @@ size_t DequeScheduler::RunFor(size_t budget) {
       DrainPosted();
     }
     if (queue_.empty()) break;
-    Step();
+    StepMaybeTraced();
     ++delivered;
   }
   ArmDeferredTimers();
@@ -198,7 +210,7 @@ size_t DequeScheduler::RunUntil(absl::Time deadline) {
     if (HasTimers()) FireDueTimers();
     DrainPosted();
     if (queue_.empty()) break;
-    Step();
+    StepMaybeTraced();
     ++delivered;
   }
   ArmDeferredTimers();

@@ -45,8 +45,7 @@ inline void DequeScheduler::ResumeWoken(Cell* cell,
 }
 
 // The hot path: one envelope, one resumption.
-inline void DequeScheduler::Step() {
-  Envelope* envelope = queue_.PopFront();
+inline void DequeScheduler::Dispatch(Envelope* envelope) {
   const uintptr_t target = envelope->target;
   if (ABSL_PREDICT_FALSE((target & kTagMask) != 0)) {
     auto* cell = reinterpret_cast<Cell*>(target & ~kTagMask);
@@ -94,7 +93,7 @@ DequeScheduler::RunEnd DequeScheduler::RunWhileNot(const Done& done) {
       continue;
     }
     if (!queue_.empty()) {
-      Step();
+      StepMaybeTraced();
     } else if (DrainPosted()) {
       until_timer_check = 1;  // A posted call may have called Stop().
     } else if (HasTimers()) {

@@ -54,6 +54,14 @@
 
 namespace coactor::internal {
 
+// A callback that does nothing: the untraced default of the appends' and
+// BeginTurn()'s `on_appended`/`on_moved` (a trace's flow starts), which so
+// cost nothing untraced.
+struct NoSlotCallback {
+  void operator()(Payload*) const {}
+  void operator()(Payload*, Payload*) const {}
+};
+
 // What an append did.
 enum class Appended : uint8_t {
   kRefused,    // The actor is gone (or takes another type): nothing queued.
@@ -68,17 +76,27 @@ class ActorMailbox : public ActorCell {
   // ---- Any thread ----------------------------------------------------------
 
   // Appends a message built from `args` if the actor of `generation` lives
-  // here and takes Msg; otherwise leaves `args` alone.
-  template <typename Msg, typename... Args>
-  Appended Append(uint32_t generation, Args&&... args) {
+  // here and takes Msg; otherwise leaves `args` alone. `on_appended(slot)`
+  // is called under the lock with the message's slot.
+  template <typename Msg, typename OnAppended = NoSlotCallback,
+            typename... Args>
+  Appended AppendWith(OnAppended&& on_appended, uint32_t generation,
+                      Args&&... args) {
     MutexLock hold(lock_);
     if (ABSL_PREDICT_FALSE(closed_ || Generation() != generation ||
                            type != MessageTypeOf<Msg>())) {
       return Appended::kRefused;
     }
-    ConstructPayload<Msg>(incoming_.ReserveBack(), std::forward<Args>(args)...);
+    Payload* slot = incoming_.ReserveBack();
+    ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
     incoming_.CommitBack();
+    on_appended(slot);
     return ScheduleLocked();
+  }
+  template <typename Msg, typename... Args>
+  Appended Append(uint32_t generation, Args&&... args) {
+    return AppendWith<Msg>(NoSlotCallback{}, generation,
+                           std::forward<Args>(args)...);
   }
 
   // Appends the message `build(slot, type)` constructs in `slot` for an
@@ -101,10 +119,14 @@ class ActorMailbox : public ActorCell {
   // otherwise calls `on_refused(closed)` (under the lock, where the cell's
   // name is stable; `closed`: IsClosedLocked(), passed because a lambda
   // cannot say it runs under the lock) and appends nothing.
-  template <typename ForEach, typename OnRefused>
+  // `on_appended(slot)` is called under the lock with each message's new
+  // slot.
+  template <typename ForEach, typename OnRefused,
+            typename OnAppended = NoSlotCallback>
   ABSL_ATTRIBUTE_ALWAYS_INLINE Appended AppendBatch(
       uint32_t generation, const PayloadRelocator& relocate,
-      ForEach&& for_each_message, OnRefused&& on_refused) {
+      ForEach&& for_each_message, OnRefused&& on_refused,
+      OnAppended&& on_appended = {}) {
     MutexLock hold(lock_);
     if (closed_ || Generation() != generation) {
       on_refused(closed_);
@@ -117,9 +139,13 @@ class ActorMailbox : public ActorCell {
     // waiting in `incoming` (order), the batch goes straight to the inbox,
     // and the actor's turn takes no lock to find it.
     Mailbox& to = wake && incoming_.empty() ? inbox_ : incoming_;
-    for_each_message([&](Payload* message) {
-      relocate(to.ReserveBack(), message);
+    // Always inline: in a flush that is a template (traced or not), clang
+    // otherwise calls this per message.
+    for_each_message([&](Payload* message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
+      Payload* slot = to.ReserveBack();
+      relocate(slot, message);
       to.CommitBack();
+      on_appended(slot);
     });
     return wake ? Appended::kScheduled : Appended::kQueued;
   }
@@ -231,7 +257,10 @@ class ActorMailbox : public ActorCell {
   // into `*error` (which comes first), or moves what waits in `incoming`
   // behind the inbox. False, with nothing waiting, when the activation
   // ends: the actor is no longer scheduled (the next append schedules it).
-  ABSL_ATTRIBUTE_ALWAYS_INLINE bool BeginTurn(std::exception_ptr* error) {
+  // `on_moved(from, to)` is called for each message moved to another slot.
+  template <typename OnMoved = NoSlotCallback>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool BeginTurn(std::exception_ptr* error,
+                                              OnMoved&& on_moved = {}) {
     sent_to_self_ = false;
     MutexLock hold(lock_);
     if (extras_ != nullptr && !extras_->errors.empty()) {
@@ -250,13 +279,20 @@ class ActorMailbox : public ActorCell {
     } else if (inbox_.empty()) {
       inbox_.swap(incoming_);
     } else {
-      MoveAll(incoming_, inbox_);
+      MoveAll(incoming_, inbox_, on_moved);
     }
     return true;
   }
 
   // The next message to deliver. Precondition: !InboxEmpty().
   ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* TakeMessage() { return inbox_.PopFront(); }
+  // For a trace: the inbox's count of appends, and a visit of the slots
+  // appended since `position` (what the actor sent itself meanwhile).
+  uint64_t InboxBackPosition() const { return inbox_.back_position(); }
+  template <typename F>
+  void ForEachInboxSlotFrom(uint64_t position, F&& f) {
+    inbox_.ForEachFrom(position, f);
+  }
 
   // The handle a Wake() left for the blocked actor, or (none yet) null
   // and the actor is no longer scheduled (Wake() schedules it again).
@@ -350,13 +386,17 @@ class ActorMailbox : public ActorCell {
   // Appends every message of `from` to `to`, in order (`from` is
   // `incoming_`, whose lock the caller holds). (Rare: out of line, so that
   // it does not crowd the turn's loop.)
-  ABSL_ATTRIBUTE_NOINLINE void MoveAll(Mailbox& from, Mailbox& to)
+  template <typename OnMoved>
+  ABSL_ATTRIBUTE_NOINLINE void MoveAll(Mailbox& from, Mailbox& to,
+                                       OnMoved& on_moved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     const PayloadRelocator relocate{type};
     while (!from.empty()) {
       Payload* message = from.PopFront();
-      relocate(to.ReserveBack(), message);
+      Payload* slot = to.ReserveBack();
+      relocate(slot, message);
       to.CommitBack();
+      on_moved(message, slot);
     }
   }
 

@@ -43,6 +43,17 @@ class Mailbox {
 
   void swap(Mailbox& other) noexcept { queue_.swap(other.queue_); }
 
+  // Messages ever pushed (0 before the first push), and a visit of each
+  // slot from that position to the back (see SegmentQueue): for a trace,
+  // what was appended meanwhile.
+  uint64_t back_position() const {
+    return queue_ == nullptr ? 0 : queue_->back_position();
+  }
+  template <typename F>
+  void ForEachFrom(uint64_t position, F&& f) {
+    if (queue_ != nullptr) queue_->ForEachFrom(position, f);
+  }
+
   // Payload slots allocated; 0 before the first push.
   size_t capacity() const {
     return queue_ == nullptr ? 0 : queue_->capacity();

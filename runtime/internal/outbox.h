@@ -91,7 +91,7 @@ class Outbox {
   // messages in the order sent. `deliver` must take (move or destroy) every
   // message and must not append to this outbox.
   template <typename Deliver>
-  void Flush(Deliver&& deliver) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Flush(Deliver&& deliver) {
     if (used_batches_ == 1) {
       // The usual case (a reply, a flood): the buffer holds one receiver's
       // messages and nothing else, in order.

@@ -32,8 +32,12 @@ namespace coactor {
 template <typename Msg, typename... Args>
 WorkStealingScheduler::PushResult
 WorkStealingScheduler::Push(Cell *cell, uint32_t generation, Args &&...args) {
+  Tracer *const tracer = trace_.get();
   const Appended appended =
-      cell->Append<Msg>(generation, std::forward<Args>(args)...);
+      tracer == nullptr
+          ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
+          : cell->AppendWith<Msg>(SlotFlows{tracer, cell->type->name},
+                                  generation, std::forward<Args>(args)...);
   if (ABSL_PREDICT_FALSE(appended == Appended::kRefused)) {
     return PushResult::kRefused;
   }

@@ -84,6 +84,31 @@ void WorkStealingScheduler::FlushHeldOutbox(Worker& locals,
 
 void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
                                         Worker* worker) {
+  if (ABSL_PREDICT_FALSE(trace_.get() != nullptr)) {
+    FlushOutboxOf<true>(outbox, point, worker);
+  } else {
+    FlushOutboxOf<false>(outbox, point, worker);
+  }
+}
+
+internal::DeadReference WorkStealingScheduler::RefusedBatch(
+    Cell* cell, uint32_t generation, bool closed) {
+  // The receiver finished after these were sent: named, as DequeScheduler
+  // names a message queued for an actor that ends, unless its cell holds
+  // another actor by now.
+  if (closed && cell->Generation() == generation + 1) {
+    return internal::DeadReference{cell->RecipientName(),
+                                   internal::Undelivered(cell->DisplayName())};
+  }
+  return internal::DeadReference{
+      "(finished actor)",
+      absl::FailedPreconditionError(
+          "the actor finished before this message was delivered")};
+}
+
+template <bool kTraced>
+void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
+                                          Worker* worker) {
   bool stealable = false;
   if (point == FlushPoint::kMidTurn) {
     worker->Progress();  // A flood is progress.
@@ -100,27 +125,29 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
   std::unique_ptr<std::vector<DeadLetter>> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
   outbox.Flush([this, worker, stealable, &undeliverable](
-                   const Outbox::Batch& batch, auto for_each_message) {
+                   const Outbox::Batch& batch, auto for_each_message)
+                   ABSL_ATTRIBUTE_ALWAYS_INLINE {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     const internal::PayloadRelocator relocate{type};
     std::optional<internal::DeadReference> dead;  // Set when refused.
-    const Appended appended = cell->AppendBatch(
-        batch.generation, relocate, for_each_message, [&](bool closed) {
-          // The receiver finished after these were sent: named, as
-          // DequeScheduler names a message queued for an actor that ends,
-          // unless its cell holds another actor by now.
-          dead = closed &&
-                         cell->Generation() == batch.generation + 1
-                     ? internal::DeadReference{cell->RecipientName(),
-                                               internal::Undelivered(
-                                                   cell->DisplayName())}
-                     : internal::DeadReference{
-                           "(finished actor)",
-                           absl::FailedPreconditionError(
-                               "the actor finished before this message was "
-                               "delivered")};
-        });
+    // (Each branch passes its own on_refused: a named lambda shared by
+    // both costs 9 instructions per flush untraced, building its closure.)
+    Appended appended;
+    if constexpr (kTraced) {
+      appended = cell->AppendBatch(
+          batch.generation, relocate, for_each_message,
+          [&](bool closed) {
+            dead = RefusedBatch(cell, batch.generation, closed);
+          },
+          SlotFlows{trace_.get(), type->name});
+    } else {
+      appended = cell->AppendBatch(
+          batch.generation, relocate, for_each_message,
+          [&](bool closed) {
+            dead = RefusedBatch(cell, batch.generation, closed);
+          });
+    }
     if (appended == Appended::kRefused) {
       if (undeliverable == nullptr) {
         undeliverable = std::make_unique<std::vector<DeadLetter>>();
@@ -172,7 +199,9 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
     }
     if (ABSL_PREDICT_FALSE(worker->idle)) idle_.SetIdle(worker, false);
     while (cell != nullptr) {
-      cell = RunActor(worker, cell);
+      cell = ABSL_PREDICT_FALSE(trace_.get() != nullptr)
+                 ? RunActor<true>(worker, cell)
+                 : RunActor<false>(worker, cell);
       // Sends made outside an actor's turn (monitors' Downs when it ended)
       // must not wait in the outbox while this worker looks for work.
       FlushOwnOutbox(*worker);
@@ -229,6 +258,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
   return worker->StealFromOthers(workers_);
 }
 
+template <bool kTraced>
 WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
                                                              Cell* cell) {
   // While it lasts, the actor's sends to itself go straight to its inbox.
@@ -240,10 +270,22 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     Finish(cell);
     return nullptr;
   };
+  // Traced (work_stealing/trace.cc), each resumption is a turn of its own
+  // on this worker's lane; untraced, these are nothing.
+  Tracer* const tracer = kTraced ? TraceLane(worker) : nullptr;
+  uint64_t self_sends = 0;  // The inbox's count of appends at the turn's start.
+  const auto begin_turn = [&] {
+    if constexpr (kTraced) self_sends = BeginTracedTurn(tracer, cell);
+  };
+  const auto end_turn = [&](int messages) {
+    if constexpr (kTraced) EndTracedTurn(tracer, cell, self_sends, messages);
+  };
   if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
   if (cell->State() == ActorState::kStarting) {
     cell->SetState(ActorState::kWaiting);
+    begin_turn();
     cell->handle.resume();
+    end_turn(0);
     if (cell->handle.done()) return finish();
   }
   for (int budget = kBudget;; --budget) {
@@ -252,7 +294,12 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
       FlushOwnOutbox(locals);
-      if (!ResumeIfWoken(cell)) return nullptr;
+      begin_turn();
+      if (!ResumeIfWoken(cell)) {
+        if constexpr (kTraced) tracer->AbandonTurn();
+        return nullptr;
+      }
+      end_turn(0);
       if (cell->handle.done()) return finish();
       // An actor that blocks and is woken at once (Yield(), Sleep(0))
       // uses up its budget like one that receives, and gives way.
@@ -269,11 +316,19 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
         (budget == kBudget && cell->SomethingMayOvertake())) {
       FlushOwnOutbox(locals);
       std::exception_ptr error;
-      if (!cell->BeginTurn(&error)) return nullptr;
+      bool refilled;
+      if constexpr (kTraced) {
+        refilled = cell->BeginTurn(&error, SlotFlows{tracer, cell->type->name});
+      } else {
+        refilled = cell->BeginTurn(&error);
+      }
+      if (!refilled) return nullptr;
       if (error) {
         cell->promise->inbox = nullptr;  // Receive() rethrows instead.
         cell->promise->delivered_error = std::move(error);
+        begin_turn();
         cell->handle.resume();
+        end_turn(0);
         if (cell->handle.done()) return finish();
         continue;
       }
@@ -286,9 +341,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     }
     // The actor moves the message out of its slot as soon as it resumes,
     // before it can send anything to itself (which goes to this queue).
+    begin_turn();
     cell->promise->inbox = cell->TakeMessage();
+    if constexpr (kTraced) {
+      tracer->FlowEnd(TraceFlowKind::kMessage,
+                      SlotFlows::Id(cell->promise->inbox), cell->type->name);
+    }
     worker->CountDelivered();
     cell->handle.resume();
+    end_turn(1);
     if (ABSL_PREDICT_FALSE(cell->handle.done())) return finish();
   }
 }

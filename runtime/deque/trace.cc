@@ -1,0 +1,100 @@
+// DequeScheduler's tracing (StartTrace(), runtime/trace/tracer.h): the
+// traced step and the flow starts of what a turn queued. Kept apart from
+// the untraced loop, which never calls into it.
+//
+// Flows: the queue numbers its envelopes by position (SegmentQueue), so an
+// envelope's flow id is its position + 1, known both where it is queued and
+// where it is popped, with nothing stored beside it. After each traced turn
+// (and before each, for what was queued outside any turn: before Run(), by
+// a timer, a post) the envelopes queued since the last look get their flow
+// starts; the pop of each gives its end, in the turn it starts.
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <thread>
+
+#include "absl/base/optimization.h"
+#include "absl/status/status.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/trace/tracer.h"
+
+namespace coactor {
+
+absl::Status DequeScheduler::StartTrace(std::string_view path,
+                                        const TraceOptions& options) {
+  // Positions: what is queued now was sent untraced.
+  const uint64_t queued = queue_.back_position();
+  if (absl::Status s = trace_.Start(path, options); !s.ok()) return s;
+  trace_first_ = traced_until_ = queued;
+  trace_lane_named_ = false;
+  // From an actor: Run() switches to traced steps after this one.
+  // Relaxed: as in Stop().
+  if (loop_thread_.load(std::memory_order_relaxed) ==
+      std::this_thread::get_id()) {
+    steps_to_check_ = 1;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DequeScheduler::StopTrace() {
+  // Relaxed: as in Stop().
+  if (loop_thread_.load(std::memory_order_relaxed) ==
+      std::this_thread::get_id()) {
+    steps_to_check_ = 1;  // Back to untraced steps after this one.
+  }
+  return trace_.Stop();
+}
+
+std::string_view DequeScheduler::FlowName(const Envelope& envelope) {
+  switch (envelope.target & kTagMask) {
+    case 0:
+      return reinterpret_cast<const Cell*>(envelope.target)->type->name;
+    case kStartTag:
+      return "start";
+    case kResumeTag:
+      return "wake-up";
+    default:
+      return "error";
+  }
+}
+
+void DequeScheduler::TraceQueued(Tracer* tracer) {
+  uint64_t position = std::max(traced_until_, queue_.front_position());
+  queue_.ForEachFrom(position, [&](const Envelope& envelope) {
+    tracer->FlowStart(TraceFlowKind::kMessage, ++position, FlowName(envelope));
+  });
+  traced_until_ = queue_.back_position();
+}
+
+void DequeScheduler::StepTraced() {
+  Tracer* const tracer = trace_.get();
+  if (tracer == nullptr) {  // StopTrace() from the last turn's actor.
+    Step();
+    return;
+  }
+  if (ABSL_PREDICT_FALSE(!trace_lane_named_)) {
+    tracer->NameThread("DequeScheduler loop");
+    trace_lane_named_ = true;
+  }
+  if (traced_until_ != queue_.back_position()) TraceQueued(tracer);
+  Envelope* const envelope = queue_.PopFront();
+  const uint64_t flow = queue_.front_position();  // Its position + 1.
+  const auto* cell = reinterpret_cast<const Cell*>(envelope->target & ~kTagMask);
+  // A message delivered now (not stashed for a blocked actor, nor a dead
+  // letter for a finished one).
+  const bool delivered = (envelope->target & kTagMask) == 0 &&
+                         cell->State() == internal::ActorState::kWaiting;
+  tracer->BeginTurn(cell->id,
+                    cell->name != nullptr ? std::string_view(*cell->name)
+                                          : std::string_view());
+  if (flow > trace_first_) {
+    tracer->FlowEnd(TraceFlowKind::kMessage, flow, FlowName(*envelope));
+  }
+  Dispatch(envelope);
+  Tracer* const after = trace_.get();
+  if (after == nullptr) return;  // The actor called StopTrace().
+  if (traced_until_ != queue_.back_position()) TraceQueued(after);
+  after->EndTurn(delivered ? 1 : 0);
+}
+
+}  // namespace coactor

@@ -1,0 +1,55 @@
+// WorkStealingScheduler's tracing (StartTrace(), runtime/trace/tracer.h):
+// each worker records its turns into its own buffer, with no lock; a
+// worker names its lane "worker N" at its first traced turn.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/trace/tracer.h"
+#include "runtime/work_stealing_scheduler.h"
+
+namespace coactor {
+
+absl::Status WorkStealingScheduler::StartTrace(std::string_view path,
+                                               const TraceOptions& options) {
+  return trace_.Start(path, options);
+}
+
+absl::Status WorkStealingScheduler::StopTrace() {
+  if (idle_.running()) {
+    return absl::FailedPreconditionError(
+        "StopTrace() while Run() is under way: stop the trace after it");
+  }
+  return trace_.Stop();
+}
+
+Tracer* WorkStealingScheduler::TraceLane(Worker* worker) {
+  Tracer* const tracer = trace_.get();
+  if (!tracer->thread_named()) {
+    size_t index = 0;
+    while (workers_[index].get() != worker) ++index;
+    tracer->NameThread(absl::StrCat("worker ", index));
+  }
+  return tracer;
+}
+
+uint64_t WorkStealingScheduler::BeginTracedTurn(Tracer* tracer, Cell* cell) {
+  tracer->BeginTurn(cell->id, cell->name != nullptr
+                                  ? std::string_view(*cell->name)
+                                  : std::string_view());
+  return cell->InboxBackPosition();
+}
+
+void WorkStealingScheduler::EndTracedTurn(Tracer* tracer, Cell* cell,
+                                          uint64_t self_sends, int messages) {
+  if (cell->InboxBackPosition() != self_sends) {
+    const SlotFlows flows{tracer, cell->type->name};
+    cell->ForEachInboxSlotFrom(self_sends,
+                               [&](internal::Payload& slot) { flows(&slot); });
+  }
+  tracer->EndTurn(messages);
+}
+
+}  // namespace coactor
