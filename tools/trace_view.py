@@ -29,7 +29,7 @@ def load(path):
     lanes = {}  # tid -> name
     turns = collections.defaultdict(list)  # tid -> [(start_us, dur_us, name)]
     outside = collections.defaultdict(list)
-    starts, ends = {}, {}
+    flow_events = collections.defaultdict(list)  # key -> [(ts, order, tid)]
     marks = collections.defaultdict(list)  # kind -> [(ts, tid)]
     dead = collections.Counter()
     failures = []
@@ -45,7 +45,7 @@ def load(path):
             target[tid].append((float(e["ts"]), float(e["dur"]), e["name"]))
         elif ph in ("s", "f"):
             key = (e["cat"], e["name"], e["id"])
-            (starts if ph == "s" else ends)[key] = (float(e["ts"]), tid)
+            flow_events[key].append((float(e["ts"]), ph == "f", tid))
         elif ph == "i":
             name = e["name"]
             marks[name].append((float(e["ts"]), tid))
@@ -53,7 +53,17 @@ def load(path):
                 dead[e["args"].get("recipient", "?")] += 1
             elif name == "failure":
                 failures.append(e["args"].get("name", "?"))
-    flows = [(starts[k], ends[k]) for k in starts if k in ends]
+    # An id may be used again once its flow ended (work stealing names a
+    # message by its mailbox slot): pair each start with the next end.
+    flows = []
+    for events in flow_events.values():
+        start = None
+        for ts, is_end, tid in sorted(events):
+            if not is_end:
+                start = (ts, tid)
+            elif start is not None:
+                flows.append((start, (ts, tid)))
+                start = None
     flows.sort()
     dropped = trace.get("otherData", {}).get("dropped_events", 0)
     return lanes, turns, outside, flows, marks, dead, failures, dropped
