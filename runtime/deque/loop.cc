@@ -221,6 +221,9 @@ bool DequeScheduler::FireDueTimers() {
   bool fired = false;
   const absl::Time now = clock_.Now();
   while (std::optional<internal::TimerQueue::Due> due = timers_.PopDue(now)) {
+    if (Tracer* t = trace_.get(); t != nullptr && due->id() != 0) {
+      t->TimerFired(due->id());
+    }
     due->Fire();
     fired = true;
   }
@@ -229,7 +232,11 @@ bool DequeScheduler::FireDueTimers() {
 
 internal::TimerId DequeScheduler::AddTimer(absl::Time deadline,
                                            absl::AnyInvocable<void()> fire) {
-  return timers_.Add(deadline, std::move(fire));
+  const internal::TimerId id = timers_.Add(deadline, std::move(fire));
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
+    t->TimerArmed(id, absl::ToUnixNanos(deadline));
+  }
+  return id;
 }
 
 void DequeScheduler::ArmDeferredTimers() {
@@ -258,7 +265,11 @@ size_t DequeScheduler::pending_timers() const {
 }
 
 bool DequeScheduler::CancelTimer(TimerId id) {
-  return timers_.Cancel(internal::TimerIdAccess::Value(id));
+  const bool cancelled = timers_.Cancel(internal::TimerIdAccess::Value(id));
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr) && cancelled) {
+    t->TimerCancelled(internal::TimerIdAccess::Value(id));
+  }
+  return cancelled;
 }
 
 }  // namespace coactor

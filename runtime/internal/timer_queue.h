@@ -57,9 +57,11 @@ class TimerQueue {
   // A timer that is due: call Fire() outside the owner's lock if need be.
   class Due {
    public:
-    explicit Due(absl::AnyInvocable<void()> callback)
-        : callback_(std::move(callback)) {}
+    Due(absl::AnyInvocable<void()> callback, TimerId id)
+        : callback_(std::move(callback)), id_(id) {}
     explicit Due(const GuardedTimer& guarded) : guarded_(guarded) {}
+    // The id Add() returned; 0 for a guarded timer (which has none).
+    TimerId id() const { return id_; }
     void Fire() {
       if (callback_) {
         callback_();
@@ -71,6 +73,7 @@ class TimerQueue {
    private:
     absl::AnyInvocable<void()> callback_;
     GuardedTimer guarded_{};
+    TimerId id_ = 0;
   };
 
   TimerId Add(absl::Time deadline, absl::AnyInvocable<void()> fire) {
@@ -168,7 +171,7 @@ class TimerQueue {
         std::pop_heap(callback_heap_.begin(), callback_heap_.end(), Later());
         callback_heap_.pop_back();
         auto it = callbacks_.find(id);
-        Due due(std::move(it->second));
+        Due due(std::move(it->second), id);
         callbacks_.erase(it);
         return due;
       }

@@ -35,7 +35,8 @@ enum class TraceEventKind : uint8_t {
   kDeadLetter,      // label message type; text recipient, text2 reason.
   kFlowStart,       // A send (or ask request): id flow; label its name.
   kFlowEnd,         // Its receipt: id flow; label its name; text2 outcome.
-  kTimerArmed,      // id timer; value its due time (ns, trace clock).
+  kTimerArmed,      // id timer; value its deadline on the scheduler's
+                    // clock, ns since the Unix epoch.
   kTimerFired,      // id timer.
   kTimerCancelled,  // id timer.
   kSteal,           // id thief worker; value victim worker.

@@ -271,7 +271,7 @@ void AppendTraceEvent(const TraceEvent& e, uint32_t pid, uint32_t tid,
     case TraceEventKind::kTimerArmed:
       OpenInstant(e, "timer armed", pid, tid, out);
       AppendArg("timer", e.id, out, /*first=*/true);
-      AppendArg("due_ns", e.value, out);
+      AppendArg("deadline_unix_ns", e.value, out);
       break;
     case TraceEventKind::kTimerFired:
       OpenInstant(e, "timer fired", pid, tid, out);

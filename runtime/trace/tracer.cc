@@ -318,12 +318,12 @@ void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
   e->SetText({}, outcome);
 }
 
-void Tracer::TimerArmed(uint64_t timer, uint64_t due_ns) {
+void Tracer::TimerArmed(uint64_t timer, uint64_t deadline_unix_ns) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
   TraceEvent* e = Record(b, TraceEventKind::kTimerArmed, Clock());
   e->id = timer;
-  e->value = due_ns;
+  e->value = deadline_unix_ns;
 }
 
 void Tracer::TimerFired(uint64_t timer) {

@@ -117,7 +117,9 @@ class Tracer {
   void FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name);
   void FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
                std::string_view outcome = {});
-  void TimerArmed(uint64_t timer, uint64_t due_ns);
+  // `deadline_unix_ns`: on the scheduler's clock (virtual, for a
+  // ManualClock), in ns since the Unix epoch.
+  void TimerArmed(uint64_t timer, uint64_t deadline_unix_ns);
   void TimerFired(uint64_t timer);
   void TimerCancelled(uint64_t timer);
   void Steal(uint64_t worker, uint64_t victim);

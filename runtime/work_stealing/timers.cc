@@ -44,6 +44,9 @@ internal::TimerId WorkStealingScheduler::AddTimer(
     earlier_than_kept = CutsKeeperShort(absl::ToUnixNanos(deadline));
     unkept = !was_pending && !keeping_timers_ && !timers_.empty();
   }
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
+    t->TimerArmed(id, absl::ToUnixNanos(deadline));
+  }
   if (earlier_than_kept) idle_.InterruptKeeper();
   if (unkept) idle_.EnsureStandby();
   return id;
@@ -75,6 +78,9 @@ bool WorkStealingScheduler::CancelTimer(TimerId id) {
   }
   // The standby may be waiting for it: let it look again (and let Run()
   // return if it was the last).
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr) && cancelled) {
+    t->TimerCancelled(internal::TimerIdAccess::Value(id));
+  }
   if (cancelled && idle_.keeper_waiting()) idle_.InterruptKeeper();
   return cancelled;
 }
@@ -91,7 +97,11 @@ bool WorkStealingScheduler::FireDueTimers() {
     timers_pending_.store(timers_.empty() ? 0 : 1);
   }
   // Run outside the lock: they wake actors and send, which may add timers.
-  for (internal::TimerQueue::Due& fire : due) fire.Fire();
+  Tracer* const tracer = trace_.get();
+  for (internal::TimerQueue::Due& fire : due) {
+    if (tracer != nullptr && fire.id() != 0) tracer->TimerFired(fire.id());
+    fire.Fire();
+  }
   // Their sends (SendAfter) must not wait in this worker's outbox.
   if (Worker* locals = CurrentWorker(); locals != nullptr) {
     FlushOwnOutbox(*locals);

@@ -1,0 +1,140 @@
+// What each scheduler puts in a trace besides turns and message arrows, on
+// the deque scheduler and work stealing at 1, 2 and 4 workers, counted
+// exactly in the trace's text: timers armed, fired and cancelled; and a
+// trace's bad input on a scheduler (unwritable path, starting twice,
+// stopping without a trace; on work stealing, stopping during a run).
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "actors/actor.h"
+#include "actors/clock.h"
+#include "actors/receive.h"
+#include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/scheduler.h"
+#include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
+
+namespace coactor {
+namespace {
+
+std::string TempPath(std::string_view name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + std::string(name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int Count(std::string_view text, std::string_view what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string_view::npos;
+       at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+Actor<int> Sink(int& received) {
+  for (;;) received += co_await Receive<int>();
+}
+
+class SchedulerTraceEventsTest
+    : public ::testing::TestWithParam<testing::SchedulerKind> {
+ protected:
+  template <typename Program>
+  void OnScheduler(Program program) {
+    testing::RunOnScheduler(GetParam(), program, clock_);
+  }
+  std::string Path(std::string_view what) {
+    return TempPath(std::string(what) + "_" + GetParam().name + ".json");
+  }
+  ManualClock clock_{absl::UnixEpoch()};
+};
+
+TEST_P(SchedulerTraceEventsTest, TimersArmedFiredAndCancelled) {
+  const std::string path = Path("timers");
+  int received = 0;
+  OnScheduler([&]<Scheduler Sched>(Sched& sched) {
+    ASSERT_TRUE(sched.StartTrace(path).ok());
+    ActorRef<int> sink = sched.Spawn(Sink(received));
+    sched.SendAfter(absl::Seconds(1), sink, 1);
+    sched.SendAfter(absl::Seconds(2), sink, 10);
+    const TimerId cancelled = sched.SendAfter(absl::Seconds(3), sink, 100);
+    EXPECT_TRUE(sched.CancelTimer(cancelled));
+    EXPECT_FALSE(sched.CancelTimer(cancelled));  // Not again.
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(sched.StopTrace().ok());
+  });
+  EXPECT_EQ(received, 11);
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"name\":\"timer armed\""), 3);
+  EXPECT_EQ(Count(text, "\"name\":\"timer fired\""), 2);
+  EXPECT_EQ(Count(text, "\"name\":\"timer cancelled\""), 1);
+  // The deadlines on the (virtual) clock: 1, 2 and 3 s after the epoch.
+  EXPECT_EQ(Count(text, "\"deadline_unix_ns\":1000000000}"), 1);
+  EXPECT_EQ(Count(text, "\"deadline_unix_ns\":3000000000}"), 1);
+  EXPECT_EQ(text.substr(text.size() - 3), "}}\n");  // Complete.
+}
+
+TEST_P(SchedulerTraceEventsTest, BadInput) {
+  const std::string path = Path("bad");
+  OnScheduler([&]<Scheduler Sched>(Sched& sched) {
+    EXPECT_TRUE(sched.StopTrace().ok());  // No trace: a no-op.
+    const absl::Status unwritable = sched.StartTrace("/nonexistent-dir/t.json");
+    EXPECT_EQ(unwritable.code(), absl::StatusCode::kNotFound);
+    EXPECT_NE(unwritable.message().find("/nonexistent-dir/t.json"),
+              std::string_view::npos);
+    ASSERT_TRUE(sched.StartTrace(path).ok());
+    EXPECT_EQ(sched.StartTrace(path).code(),
+              absl::StatusCode::kFailedPrecondition);
+    int received = 0;
+    ActorRef<int> sink = sched.Spawn(Sink(received));
+    ASSERT_TRUE(sched.Send(sink, 5).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(received, 5);
+    ASSERT_TRUE(sched.StopTrace().ok());
+    EXPECT_TRUE(sched.StopTrace().ok());  // Stopped: a no-op.
+  });
+  const std::string text = ReadFile(path);
+  // The actor's start and its message: a turn each.
+  EXPECT_EQ(Count(text, "\"cat\":\"turn\""), 2);
+  EXPECT_EQ(Count(text, "\"messages\":1}"), 1);
+}
+
+Actor<int> StopsTheTrace(WorkStealingScheduler& sched, absl::Status& status) {
+  co_await Receive<int>();
+  status = sched.StopTrace();
+}
+
+// Work stealing's workers record without locks, so its trace stops only
+// between runs.
+TEST(WorkStealingTraceTest, StopTraceDuringARunIsRefused) {
+  const std::string path = TempPath("stop_in_run.json");
+  WorkStealingScheduler sched(2);
+  ASSERT_TRUE(sched.StartTrace(path).ok());
+  absl::Status status;
+  ActorRef<int> actor = sched.Spawn(StopsTheTrace(sched, status));
+  ASSERT_TRUE(sched.Send(actor, 1).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(sched.StopTrace().ok());
+  EXPECT_EQ(Count(ReadFile(path), "\"messages\":1}"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSchedulers, SchedulerTraceEventsTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds(4)),
+                         testing::SchedulerKindName);
+
+}  // namespace
+}  // namespace coactor
