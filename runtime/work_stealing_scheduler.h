@@ -423,6 +423,10 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   };
   // This worker's tracer, its lane named.
   Tracer* TraceLane(Worker* worker);
+  // The steal by `worker` from worker->robbed goes in the trace.
+  void TraceSteal(Worker* worker);
+  // Its place in workers_ (by a scan: for traces).
+  size_t WorkerIndex(const Worker* worker) const;
   // A traced turn of `cell` begins; returns its inbox's count of appends.
   uint64_t BeginTracedTurn(Tracer* tracer, Cell* cell);
   // It ends, having handled `messages`: flow starts for what the actor

@@ -122,7 +122,7 @@ class Worker {
   // Owner only: an actor stolen from the old end of another worker's deque
   // (trying each of `workers`, this one among them, from a random one,
   // twice: a steal can lose a race with the owner or another thief), or
-  // nullptr.
+  // nullptr. `robbed` says from whom (for a trace).
   StealingCell* StealFromOthers(
       const std::vector<std::unique_ptr<Worker>>& workers) {
     const size_t n = workers.size();
@@ -133,6 +133,7 @@ class Worker {
         Worker* victim = workers[(start + i) % n].get();
         if (victim == this) continue;
         if (std::optional<StealingCell*> cell = victim->deque.Steal()) {
+          robbed = victim;
           return *cell;
         }
       }
@@ -207,6 +208,9 @@ class Worker {
   StealingCell* running = nullptr;
   // Flushes its turn has forced so far (see FlushPoint).
   uint32_t mid_turn_flushes = 0;
+  // The worker its last steal took from, until a trace records it (owner
+  // only).
+  const Worker* robbed = nullptr;
 
   // ---- Sends held back ------------------------------------------------------
   // Not guarded, by protocol: used by this worker under outbox_lock (a

@@ -25,14 +25,24 @@ absl::Status WorkStealingScheduler::StopTrace() {
   return trace_.Stop();
 }
 
+size_t WorkStealingScheduler::WorkerIndex(const Worker* worker) const {
+  size_t index = 0;
+  while (workers_[index].get() != worker) ++index;
+  return index;
+}
+
 Tracer* WorkStealingScheduler::TraceLane(Worker* worker) {
   Tracer* const tracer = trace_.get();
-  if (!tracer->thread_named()) {
-    size_t index = 0;
-    while (workers_[index].get() != worker) ++index;
-    tracer->NameThread(absl::StrCat("worker ", index));
+  if (!tracer->thread_named()) {  // This worker's first event in the trace.
+    tracer->NameThread(absl::StrCat("worker ", WorkerIndex(worker)));
+    worker->robbed = nullptr;  // A steal from before the trace.
   }
   return tracer;
+}
+
+void WorkStealingScheduler::TraceSteal(Worker* worker) {
+  TraceLane(worker)->Steal(WorkerIndex(worker), WorkerIndex(worker->robbed));
+  worker->robbed = nullptr;
 }
 
 uint64_t WorkStealingScheduler::BeginTracedTurn(Tracer* tracer, Cell* cell) {

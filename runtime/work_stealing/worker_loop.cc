@@ -194,8 +194,15 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
     }
     if (cell == nullptr) {
       idle_.SetIdle(worker, true);
+      // Traced only in a run: StopTrace() may write the buffers between
+      // runs, when a worker may still come round here.
+      Tracer* tracer = idle_.running() && trace_.get() != nullptr
+                           ? TraceLane(worker)
+                           : nullptr;
+      if (ABSL_PREDICT_FALSE(tracer != nullptr)) tracer->Park(WorkerIndex(worker));
       cell = Park(worker);
       if (cell == nullptr) continue;
+      if (ABSL_PREDICT_FALSE(tracer != nullptr)) tracer->Wake(WorkerIndex(worker));
     }
     if (ABSL_PREDICT_FALSE(worker->idle)) idle_.SetIdle(worker, false);
     while (cell != nullptr) {
@@ -273,6 +280,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   // Traced (work_stealing/trace.cc), each resumption is a turn of its own
   // on this worker's lane; untraced, these are nothing.
   Tracer* const tracer = kTraced ? TraceLane(worker) : nullptr;
+  // Stolen: the steal goes in the trace as the actor starts on its thief.
+  if constexpr (kTraced) {
+    if (worker->robbed != nullptr) TraceSteal(worker);
+  }
   uint64_t self_sends = 0;  // The inbox's count of appends at the turn's start.
   const auto begin_turn = [&] {
     if constexpr (kTraced) self_sends = BeginTracedTurn(tracer, cell);
