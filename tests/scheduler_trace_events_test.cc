@@ -4,9 +4,6 @@
 // trace's bad input on a scheduler (unwritable path, starting twice,
 // stopping without a trace; on work stealing, stopping during a run).
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -20,30 +17,14 @@
 #include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
+#include "tests/trace_files.h"
 
 namespace coactor {
 namespace {
 
-std::string TempPath(std::string_view name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + std::string(name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-int Count(std::string_view text, std::string_view what) {
-  int n = 0;
-  for (size_t at = text.find(what); at != std::string_view::npos;
-       at = text.find(what, at + 1)) {
-    ++n;
-  }
-  return n;
-}
+using testing::Count;
+using testing::ReadFile;
+using testing::TempPath;
 
 Actor<int> Sink(int& received) {
   for (;;) received += co_await Receive<int>();
