@@ -63,14 +63,14 @@ void Measure(benchmark::State& state, int64_t size, Workload workload) {
 
 template <typename Kind>
 void BM_PingPong(benchmark::State& state) {
-  Measure<Kind>(state, 200'000, [](auto& sched, int64_t n) {
+  Measure<Kind>(state, 1'000'000, [](auto& sched, int64_t n) {
     return savina::PingPong(sched, n);
   });
 }
 
 template <typename Kind>
 void BM_ThreadRing(benchmark::State& state) {
-  Measure<Kind>(state, 200'000, [](auto& sched, int64_t n) {
+  Measure<Kind>(state, 1'000'000, [](auto& sched, int64_t n) {
     return savina::ThreadRing(sched, n);
   });
 }
