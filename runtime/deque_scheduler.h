@@ -393,8 +393,9 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   template <bool kTraced>
   bool RunSteps();
   // Flow starts for the envelopes queued since the last call: sends, spawns
-  // and wake-ups of the turn under way, or of no turn.
-  void TraceQueued(Tracer* tracer);
+  // and wake-ups of the turn under way (stamped `ts`), or of no turn (`ts`
+  // 0: each read from the clock).
+  void TraceQueued(Tracer* tracer, uint64_t ts);
   static std::string_view FlowName(const Envelope& envelope);
   // A wake-up (an ask's reply, a sleep's end, a joined task's result)
   // resumes the actor: inline in Step(), the most frequent envelope after

@@ -58,10 +58,11 @@ std::string_view DequeScheduler::FlowName(const Envelope& envelope) {
   }
 }
 
-void DequeScheduler::TraceQueued(Tracer* tracer) {
+void DequeScheduler::TraceQueued(Tracer* tracer, uint64_t ts) {
   uint64_t position = std::max(traced_until_, queue_.front_position());
   queue_.ForEachFrom(position, [&](const Envelope& envelope) {
-    tracer->FlowStart(TraceFlowKind::kMessage, ++position, FlowName(envelope));
+    tracer->FlowStart(TraceFlowKind::kMessage, ++position, FlowName(envelope),
+                      ts != 0 ? ts : tracer->Now());
   });
   traced_until_ = queue_.back_position();
 }
@@ -76,7 +77,7 @@ void DequeScheduler::StepTraced() {
     tracer->NameThread("DequeScheduler loop");
     trace_lane_named_ = true;
   }
-  if (traced_until_ != queue_.back_position()) TraceQueued(tracer);
+  if (traced_until_ != queue_.back_position()) TraceQueued(tracer, 0);
   Envelope* const envelope = queue_.PopFront();
   const uint64_t flow = queue_.front_position();  // Its position + 1.
   const auto* cell = reinterpret_cast<const Cell*>(envelope->target & ~kTagMask);
@@ -93,8 +94,10 @@ void DequeScheduler::StepTraced() {
   Dispatch(envelope);
   Tracer* const after = trace_.get();
   if (after == nullptr) return;  // The actor called StopTrace().
-  if (traced_until_ != queue_.back_position()) TraceQueued(after);
-  after->EndTurn(delivered ? 1 : 0);
+  // One clock read for the turn's end and what it queued, just before.
+  const uint64_t end = after->Now();
+  if (traced_until_ != queue_.back_position()) TraceQueued(after, end - 1);
+  after->EndTurn(delivered ? 1 : 0, end);
 }
 
 }  // namespace coactor

@@ -213,11 +213,12 @@ void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
   b->turn.SetText(actor_name);
 }
 
-void Tracer::EndTurn(uint64_t messages) {
+void Tracer::EndTurn(uint64_t messages) { EndTurn(messages, Now()); }
+
+void Tracer::EndTurn(uint64_t messages, uint64_t now) {
   TraceBuffer* b = Buffer();
   if (b == nullptr || !b->in_turn) return;
   b->in_turn = false;
-  const uint64_t now = Clock();
   const uint64_t begin = b->turn_begin_ns;
   if (b->full()) Flush(b);
   TraceEvent& e = b->Append();
@@ -292,10 +293,18 @@ uint64_t Tracer::OutsideSlice(TraceBuffer* b, uint64_t ts_ns,
 }
 
 void Tracer::FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name) {
+  FlowStart(kind, id, name, Now());
+}
+
+void Tracer::FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name,
+                       uint64_t ts) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  uint64_t ts = Clock();
-  if (!b->in_turn) ts = OutsideSlice(b, ts, "send");
+  if (!b->in_turn) {
+    ts = OutsideSlice(b, ts, "send");
+  } else if (ts <= b->turn_begin_ns) {
+    ts = b->turn_begin_ns + 1;  // Inside the turn's slice (at least 2 ns).
+  }
   TraceEvent* e = Record(b, TraceEventKind::kFlowStart, ts);
   e->flow = kind;
   e->id = id;

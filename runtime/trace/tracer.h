@@ -98,6 +98,9 @@ class Tracer {
   // this thread in this trace does nothing.
   void BeginTurn(uint64_t actor, std::string_view actor_name);
   void EndTurn(uint64_t messages);
+  // As EndTurn(), at `end_ns` (from Now(): one clock read may stamp a
+  // turn's end and the flow starts just before it).
+  void EndTurn(uint64_t messages, uint64_t end_ns);
   // Ends the turn begun without recording it (nothing ran after all).
   void AbandonTurn();
   void Spawn(uint64_t actor, std::string_view name);
@@ -115,6 +118,10 @@ class Tracer {
   // TypeName<T>() does) must be the same at both. `outcome` (copied), if
   // not empty, is shown on the end ("reply", "timeout").
   void FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name);
+  // As FlowStart(), at `ts_ns` (from Now(); in a turn, at least 1 ns after
+  // its start).
+  void FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name,
+                 uint64_t ts_ns);
   void FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
                std::string_view outcome = {});
   // `deadline_unix_ns`: on the scheduler's clock (virtual, for a
