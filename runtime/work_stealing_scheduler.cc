@@ -417,6 +417,10 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
 void WorkStealingScheduler::Wake(internal::ActorCell* base,
                                  std::coroutine_handle<> handle) {
   Cell* cell = static_cast<Cell*>(base);
+  // Before the wake-up is seen: its flow ends in the turn it resumes.
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
+    t->FlowStart(TraceFlowKind::kMessage, WakeFlowId(cell), "wake-up");
+  }
   if (cell->Wake(handle)) MakeRunnable(cell);
 }
 

@@ -421,6 +421,11 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
     Tracer* tracer;
     std::string_view name;  // The receiver's message type's.
   };
+  // A wake-up's flow id: the cell's address + 1, odd, so never a slot's (an
+  // actor has one wake-up pending at a time).
+  static uint64_t WakeFlowId(const Cell* cell) {
+    return reinterpret_cast<uintptr_t>(cell) + 1;
+  }
   // This worker's tracer, its lane named.
   Tracer* TraceLane(Worker* worker);
   // The steal by `worker` from worker->robbed goes in the trace.

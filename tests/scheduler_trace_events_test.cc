@@ -1,6 +1,7 @@
 // What each scheduler puts in a trace besides turns and message arrows, on
 // the deque scheduler and work stealing at 1, 2 and 4 workers, counted
-// exactly in the trace's text: timers armed, fired and cancelled; and a
+// exactly in the trace's text: timers armed, fired and cancelled; an ask's
+// request and reply; and a
 // trace's bad input on a scheduler (unwritable path, starting twice,
 // stopping without a trace; on work stealing, stopping during a run).
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
+#include "actors/ask.h"
 #include "actors/clock.h"
 #include "actors/receive.h"
 #include "gtest/gtest.h"
@@ -66,6 +68,48 @@ TEST_P(SchedulerTraceEventsTest, TimersArmedFiredAndCancelled) {
   EXPECT_EQ(Count(text, "\"deadline_unix_ns\":1000000000}"), 1);
   EXPECT_EQ(Count(text, "\"deadline_unix_ns\":3000000000}"), 1);
   EXPECT_EQ(text.substr(text.size() - 3), "}}\n");  // Complete.
+}
+
+struct Question {
+  int n;
+  ReplyTo<int> reply;
+};
+
+Actor<Question> Answerer() {
+  for (;;) {
+    Question question = co_await Receive<Question>();
+    question.reply.Send(question.n * 2);
+  }
+}
+
+template <Scheduler Sched>
+Actor<ActorRef<Question>> Asker(Sched& sched, int& answer) {
+  ActorRef<Question> answerer = co_await Receive<ActorRef<Question>>();
+  absl::StatusOr<int> reply = co_await Ask<int>(
+      sched, answerer,
+      [](ReplyTo<int> r) { return Question{21, std::move(r)}; },
+      absl::Seconds(5));
+  answer = reply.ok() ? *reply : -1;
+}
+
+// An ask is two arrows: the request (a message) into the answerer's turn,
+// the reply (a wake-up) into the asker's turn that it resumes.
+TEST_P(SchedulerTraceEventsTest, AnAskIsARequestAndAReplyArrow) {
+  const std::string path = Path("ask");
+  int answer = 0;
+  OnScheduler([&]<Scheduler Sched>(Sched& sched) {
+    ActorRef<Question> answerer = sched.Spawn(Answerer());
+    ActorRef<ActorRef<Question>> asker = sched.Spawn(Asker(sched, answer));
+    ASSERT_TRUE(sched.StartTrace(path).ok());
+    ASSERT_TRUE(sched.Send(asker, answerer).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(sched.StopTrace().ok());
+  });
+  EXPECT_EQ(answer, 42);
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"ph\":\"s\""), Count(text, "\"ph\":\"f\""));
+  EXPECT_EQ(Count(text, "\"name\":\"wake-up\""), 2);  // Its start and end.
+  EXPECT_EQ(Count(text, "Question\",\"id\""), 2);   // The request's.
 }
 
 TEST_P(SchedulerTraceEventsTest, BadInput) {

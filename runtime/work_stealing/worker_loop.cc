@@ -310,6 +310,9 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
         if constexpr (kTraced) tracer->AbandonTurn();
         return nullptr;
       }
+      if constexpr (kTraced) {
+        tracer->FlowEnd(TraceFlowKind::kMessage, WakeFlowId(cell), "wake-up");
+      }
       end_turn(0);
       if (cell->handle.done()) return finish();
       // An actor that blocks and is woken at once (Yield(), Sleep(0))
