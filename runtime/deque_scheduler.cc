@@ -25,6 +25,7 @@ using internal::ActorState;
 }  // namespace
 
 DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {
+  records_.TraceInto(&trace_);
   trace_.StartFromEnvironment();
 }
 
@@ -120,6 +121,9 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   promise->cell = cell;
   if (!name.empty()) registry_.Set(name, {cell, cell->Generation()});
   ++live_actors_;
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
+    t->Spawn(cell->id, cell->RecipientName());
+  }
 
   EnqueueSpecial(cell, kStartTag);
   return cell;

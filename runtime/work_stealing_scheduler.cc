@@ -48,6 +48,10 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
   // Without take-overs nobody watches, and nobody need ask: "watching".
   // Relaxed: the workers start after this (thread creation orders it).
   watch_fast_.store(!takeover_, std::memory_order_relaxed);
+  WithRecords([&](internal::RecordKeeper& records,
+                  internal::RecordKeeper::Dropped&) {
+    records.TraceInto(&trace_);
+  });
   trace_.StartFromEnvironment();
   for (auto& worker : workers_) {
     worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
@@ -226,6 +230,9 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::Admit(
   }
   if (!cell.ok()) return cell;
   live_actors_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
+  if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
+    t->Spawn((*cell)->id, (*cell)->RecipientName());
+  }
   MakeRunnable(*cell);
   return cell;
 }

@@ -1,10 +1,12 @@
 // What each scheduler puts in a trace besides turns and message arrows, on
 // the deque scheduler and work stealing at 1, 2 and 4 workers, counted
-// exactly in the trace's text: timers armed, fired and cancelled; an ask's
+// exactly in the trace's text: timers armed, fired and cancelled; spawns,
+// ends (normal, by an exception), failures and dead letters; an ask's
 // request and reply; and a
 // trace's bad input on a scheduler (unwritable path, starting twice,
 // stopping without a trace; on work stealing, stopping during a run).
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -68,6 +70,54 @@ TEST_P(SchedulerTraceEventsTest, TimersArmedFiredAndCancelled) {
   EXPECT_EQ(Count(text, "\"deadline_unix_ns\":1000000000}"), 1);
   EXPECT_EQ(Count(text, "\"deadline_unix_ns\":3000000000}"), 1);
   EXPECT_EQ(text.substr(text.size() - 3), "}}\n");  // Complete.
+}
+
+Actor<int> EndsAt(int last) {
+  for (;;) {
+    const int n = co_await Receive<int>();
+    if (n == last) co_return;
+  }
+}
+
+Actor<int> ThrowsAt(int bad) {
+  for (;;) {
+    if (co_await Receive<int>() == bad) throw std::runtime_error("bad input");
+  }
+}
+
+TEST_P(SchedulerTraceEventsTest, SpawnsEndsFailuresAndDeadLetters) {
+  const std::string path = Path("lifecycle");
+  OnScheduler([&]<Scheduler Sched>(Sched& sched) {
+    ASSERT_TRUE(sched.StartTrace(path).ok());
+    ASSERT_TRUE(sched.Spawn("ender", EndsAt(0)).ok());
+    ASSERT_TRUE(sched.Spawn("thrower", ThrowsAt(0)).ok());
+    int received = 0;
+    ActorRef<int> sink = sched.Spawn(Sink(received));  // Anonymous.
+    ASSERT_TRUE(sched.Send("ender", 0).ok());
+    ASSERT_TRUE(sched.Send("thrower", 0).ok());
+    EXPECT_EQ(sched.Send("nobody", 1).code(), absl::StatusCode::kNotFound);
+    ASSERT_TRUE(sched.Send(sink, 2).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    // Both have finished: dead letters.
+    EXPECT_FALSE(sched.Send("ender", 3).ok());
+    EXPECT_FALSE(sched.Send("thrower", 4).ok());
+    ASSERT_TRUE(sched.StopTrace().ok());
+    EXPECT_EQ(received, 2);
+  });
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"name\":\"spawn\""), 3);
+  EXPECT_EQ(Count(text, "\"name\":\"spawn\",\"args\":{\"actor\":"), 3);
+  EXPECT_EQ(Count(text, "\"name\":\"ender\"}"), 1);  // Its spawn.
+  EXPECT_EQ(Count(text, "\"name\":\"end\""), 2);
+  EXPECT_EQ(Count(text, "\"name\":\"ender\",\"outcome\":\"normal\""), 1);
+  EXPECT_EQ(Count(text, "\"name\":\"thrower\",\"outcome\":\"exception\","
+                        "\"what\":\"bad input\""),
+            1);
+  EXPECT_EQ(Count(text, "\"name\":\"failure\""), 1);
+  EXPECT_EQ(Count(text, "\"name\":\"dead letter\""), 3);
+  EXPECT_EQ(Count(text, "\"recipient\":\"nobody\""), 1);
+  EXPECT_EQ(Count(text, "\"recipient\":\"ender\""), 1);
+  EXPECT_EQ(Count(text, "\"recipient\":\"thrower\""), 1);
 }
 
 struct Question {

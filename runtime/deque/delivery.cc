@@ -184,7 +184,7 @@ struct DequeScheduler::EndHooks {
 };
 
 void DequeScheduler::OnFinished(Cell* cell) {
-  internal::EndActor(cell, EndHooks{*this});
+  internal::EndActor(cell, EndHooks{*this}, trace_.get());
 }
 
 void DequeScheduler::FreeCell(Cell* cell) {

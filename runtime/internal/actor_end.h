@@ -28,6 +28,7 @@
 #include "actors/internal/actor_cell.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/records.h"
+#include "runtime/trace/tracer.h"
 
 namespace coactor::internal {
 
@@ -113,16 +114,29 @@ concept ActorEndHooks = requires(Hooks& hooks, Cell* cell,
   hooks.Release(cell, generation);
 };
 
+// The actor in `cell` ends (by `exception`, if not null), in a trace.
+inline void TraceEnd(Tracer& tracer, const ActorCell& cell,
+                     const std::exception_ptr& exception) {
+  if (exception) {
+    tracer.EndByException(cell.id, cell.RecipientName(),
+                          DescribeException(exception));
+  } else {
+    tracer.End(cell.id, cell.RecipientName());
+  }
+}
+
 // The actor in `cell` has ended (its coroutine is done; the promise is
 // still there): closes the cell, records its failure and turns what it
 // never received into dead letters, finishes it, tells its monitors (after
 // the close and finish, so a Down's watcher finds it ended), then releases
 // its name and cell. The common end (no failure, nothing undelivered, no
 // monitor) builds no name and records nothing.
+// With a `tracer`, the end goes in its trace first.
 template <typename Cell, typename Hooks>
   requires ActorEndHooks<Hooks, Cell>
-void EndActor(Cell* cell, Hooks hooks) {
+void EndActor(Cell* cell, Hooks hooks, Tracer* tracer = nullptr) {
   const std::exception_ptr exception = cell->promise->exception;
+  if (ABSL_PREDICT_FALSE(tracer != nullptr)) TraceEnd(*tracer, *cell, exception);
   ClosedCell closed = hooks.Close(cell);
   if (ABSL_PREDICT_FALSE(exception || !closed.undelivered.empty())) {
     hooks.Record(*cell, exception, closed.undelivered);

@@ -24,15 +24,20 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "actors/internal/actor_cell.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/records.h"
+#include "runtime/trace/trace_hook.h"
+#include "runtime/trace/tracer.h"
 
 namespace coactor::internal {
 
@@ -44,11 +49,23 @@ class RecordKeeper {
     std::vector<ActorFailure> failures;
   };
 
+  // Also writes each dead letter and failure into the trace `hook` holds,
+  // when it holds one (the scheduler's, which outlives this).
+  void TraceInto(const TraceHook* hook) { trace_ = hook; }
+
   void AddDeadLetter(DeadLetter letter, Dropped& dropped) {
+    if (Tracer* t = Tracing(); ABSL_PREDICT_FALSE(t != nullptr)) {
+      const absl::string_view why = letter.reason.message();
+      t->DeadLetter(letter.recipient, std::string_view(why.data(), why.size()),
+                    letter.message.type_name());
+    }
     dead_letters_.Add(std::move(letter), limits_.dead_letters,
                       dropped.letters);
   }
   void AddFailure(ActorFailure failure, Dropped& dropped) {
+    if (Tracer* t = Tracing(); ABSL_PREDICT_FALSE(t != nullptr)) {
+      t->Failure(0, failure.actor, failure.what);
+    }
     failures_.Add(std::move(failure), limits_.failures, dropped.failures);
   }
 
@@ -152,6 +169,9 @@ class RecordKeeper {
   uint64_t failures_recorded() const { return failures_.total(); }
 
  private:
+  Tracer* Tracing() const { return trace_ == nullptr ? nullptr : trace_->get(); }
+
+  const TraceHook* trace_ = nullptr;
   RecordLimits limits_;
   BoundedLog<DeadLetter> dead_letters_;
   BoundedLog<ActorFailure> failures_;

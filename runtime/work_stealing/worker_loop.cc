@@ -458,7 +458,7 @@ struct WorkStealingScheduler::EndHooks {
 };
 
 void WorkStealingScheduler::Finish(Cell* cell) {
-  internal::EndActor(cell, EndHooks{*this});
+  internal::EndActor(cell, EndHooks{*this}, trace_.get());
 }
 
 }  // namespace coactor
