@@ -376,25 +376,16 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // otherwise calls one shared copy, +20 instructions per ask round trip.
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Step() { Dispatch(queue_.PopFront()); }
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Dispatch(Envelope* envelope);
-  // Tracing (runtime/deque/trace.cc). Run() steps through a loop of Step()
-  // or of StepTraced(), chosen at its looks at timers and posts, so that
-  // tracing off costs nothing per message; the other run calls test per
-  // step (StepMaybeTraced()).
+  // Tracing: runtime/deque/trace.cc says how. RunSteps() steps until the
+  // queue is empty or a Stop() (true), or tracing started or stopped
+  // (false); the other run calls test per step (StepMaybeTraced()).
   void StepTraced();
   void StepMaybeTraced() {
-    if (ABSL_PREDICT_FALSE(trace_.get() != nullptr)) {
-      StepTraced();
-    } else {
-      Step();
-    }
+    if (ABSL_PREDICT_FALSE(trace_.get() != nullptr)) return StepTraced();
+    Step();
   }
-  // Steps until the queue is empty or a Stop() (true), or until tracing
-  // was started or stopped (false: call again).
   template <bool kTraced>
   bool RunSteps();
-  // Flow starts for the envelopes queued since the last call: sends, spawns
-  // and wake-ups of the turn under way (stamped `ts`), or of no turn (`ts`
-  // 0: each read from the clock).
   void TraceQueued(Tracer* tracer, uint64_t ts);
   static std::string_view FlowName(const Envelope& envelope);
   // A wake-up (an ask's reply, a sleep's end, a joined task's result)
@@ -524,9 +515,8 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   absl::Status RunLoop(bool until_stopped);
   internal::RecordKeeper records_;
 
-  // The trace, if one is started (see StartTrace()); the queue positions
-  // of the first envelope it covers (the flow id of an envelope is its
-  // position + 1) and of the first it has not given a flow start yet.
+  // The trace, if any; the queue positions of the first envelope it covers
+  // and of the first it has not given a flow start yet (deque/trace.cc).
   internal::TraceHook trace_;
   uint64_t trace_first_ = 0;
   uint64_t traced_until_ = 0;

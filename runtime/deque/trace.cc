@@ -8,6 +8,13 @@
 // (and before each, for what was queued outside any turn: before Run(), by
 // a timer, a post) the envelopes queued since the last look get their flow
 // starts; the pop of each gives its end, in the turn it starts.
+//
+// Run() steps through a loop of Step() or of StepTraced() (RunSteps<>()),
+// chosen at its looks at timers and posts (every 256 steps, and right
+// after a StartTrace() or StopTrace() from an actor), so that tracing off
+// costs nothing per message. TraceQueued(tracer, ts) gives the envelopes
+// queued since its last call their flow starts, stamped `ts` (in a turn:
+// just before its end), or each read from the clock (`ts` 0: no turn).
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
