@@ -1,0 +1,76 @@
+// Metrics: what a scheduler and each of its actors have done so far, as a
+// value a program reads at any time (as Erlang's observer and
+// tokio-console show): per actor, messages received, mailbox depth now and
+// at its peak, turns and their total and longest time; per scheduler,
+// messages, spawns, ends, dead letters, failures, steals, parks and timers
+// fired. Always on: the counters are kept as the scheduler runs, at a cost
+// measured in runtime/README.md ("Metrics").
+//
+//   coactor::SchedulerMetrics m = sched.Metrics();
+//   for (const coactor::ActorMetrics& actor : m.actors) {
+//     if (actor.depth > 1000) std::cerr << actor.name << " is falling behind\n";
+//   }
+//   std::string text = coactor::RenderPrometheus(m);  // metrics/prometheus.h
+//
+// What the figures mean:
+//   - `received`: messages the actor took from its mailbox (its Receive()
+//     returned them, or an error in their place does not count);
+//   - `depth`: messages queued for it and not yet received; `peak_depth`:
+//     the most that ever were. On DequeScheduler an error sent with
+//     SendError() or a wake-up queued for it counts too, and messages that
+//     came while it was blocked leave the count when they are stashed. On
+//     WorkStealingScheduler both are read while senders and its worker
+//     move on, so a snapshot may see one side's count a moment later than
+//     the other's (depth is never below zero).
+//   - `turns`, `turn_nanos_total`, `turn_nanos_max`: on
+//     WorkStealingScheduler a turn is one activation of the actor on a
+//     worker (up to 128 messages), each timed with two reads of the
+//     processor's time-stamp counter. On DequeScheduler every message is a
+//     turn of its own, and reading a clock twice per message would cost
+//     more than the message: one turn in 256 is timed (the one right after
+//     the loop's periodic look at timers and posts), so `turns` counts the
+//     timed turns only and the maximum is a sample's.
+//
+// Thread-safety: a SchedulerMetrics is a plain value. How to take one:
+// WorkStealingScheduler::Metrics() from any thread, also while Run() is
+// going on; DequeScheduler::Metrics() on the loop's thread (from an actor,
+// or between runs).
+#ifndef COACTOR_RUNTIME_METRICS_METRICS_H_
+#define COACTOR_RUNTIME_METRICS_METRICS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
+
+namespace coactor {
+
+// One live actor's figures.
+struct ActorMetrics {
+  uint64_t id = 0;   // The scheduler's id of the actor (spawn order).
+  std::string name;  // Empty for an actor spawned without a name.
+  uint64_t received = 0;
+  uint64_t depth = 0;
+  uint64_t peak_depth = 0;
+  uint64_t turns = 0;  // Timed turns (see the header comment).
+  uint64_t turn_nanos_total = 0;
+  uint64_t turn_nanos_max = 0;
+};
+
+// A scheduler's figures since it was made, and its live actors' (by id).
+struct SchedulerMetrics {
+  uint64_t messages = 0;  // Delivered to actors (messages_delivered()).
+  uint64_t spawns = 0;
+  uint64_t ends = 0;  // Actors that finished, normally or by an exception.
+  uint64_t dead_letters = 0;  // dead_letters_recorded().
+  uint64_t failures = 0;      // failures_recorded().
+  uint64_t steals = 0;  // Actors a worker took from another's deque.
+  uint64_t parks = 0;   // Times a worker went to sleep for lack of work.
+  uint64_t timers_fired = 0;
+  std::vector<ActorMetrics> actors;
+};
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_METRICS_METRICS_H_
