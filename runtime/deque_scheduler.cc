@@ -116,7 +116,8 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->name = name.empty() ? nullptr : std::make_unique<std::string>(name);
   cell->id = next_actor_id_++;
   cell->runtime = this;
-  cell->pending = 0;
+  cell->pending.Reset();
+  cell->turns = cell->turn_ticks_total = cell->turn_ticks_max = 0;
   cell->extras.reset();  // Sized for the previous actor's message type.
   promise->cell = cell;
   if (!name.empty()) registry_.Set(name, {cell, cell->Generation()});

@@ -96,6 +96,7 @@
 #include "runtime/internal/timer_queue.h"
 #include "runtime/trace/trace_hook.h"
 #include "runtime/trace/tracer.h"
+#include "runtime/metrics/metrics.h"
 
 namespace coactor {
 
@@ -209,7 +210,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // Queue slots allocated; the queue never shrinks, so this bounds its
   // memory (it stays small when actors keep up).
   size_t queue_capacity() const { return queue_.capacity(); }
-  uint64_t messages_delivered() const { return messages_delivered_; }
+  uint64_t messages_delivered() const;
   size_t live_actors() const { return live_actors_; }
 
   // The newest dead letters and failures, oldest first, up to the limits
@@ -232,6 +233,9 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
     return records_.dead_letters_recorded();
   }
   uint64_t failures_recorded() const { return records_.failures_recorded(); }
+  // The scheduler's and every live actor's metrics
+  // (runtime/metrics/metrics.h).
+  SchedulerMetrics Metrics() const;
 
   // From now on keeps at most `limits` (dropping the oldest records and
   // names beyond them now).
@@ -331,7 +335,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
     build(envelope->payload);
     envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
     queue_.CommitBack();
-    ++cell->pending;
+    cell->pending.Add();
   }
   // A message of type Msg built from `args`.
   template <typename Msg, typename... Args>
@@ -388,6 +392,10 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   bool RunSteps();
   void TraceQueued(Tracer* tracer, uint64_t ts);
   static std::string_view FlowName(const Envelope& envelope);
+  // Step(), timed into the actor's metrics (one step in
+  // kTimerCheckInterval: reading a clock per step would cost more than a
+  // step).
+  ABSL_ATTRIBUTE_NOINLINE void TimedStep();
   // A wake-up (an ask's reply, a sleep's end, a joined task's result)
   // resumes the actor: inline in Step(), the most frequent envelope after
   // messages.
@@ -456,6 +464,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
 
   Clock& clock_;
   internal::TimerQueue timers_;
+  uint64_t timers_fired_ = 0;  // Metrics.
   // Guarded timers (one per ask) whose deadlines are not resolved yet.
   // Reading the clock for every ask would cost more than the ask's two
   // messages, so they are resolved together, from one clock read, wherever
@@ -480,6 +489,8 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   std::deque<Cell> cells_;  // Stable addresses; reused through free_cells_.
   Cell* free_cells_ = nullptr;
   uint64_t next_actor_id_ = 1;
+  // Messages delivered to actors that have ended; each live actor counts
+  // its own (Cell::received).
   uint64_t messages_delivered_ = 0;
   size_t live_actors_ = 0;
   bool running_ = false;

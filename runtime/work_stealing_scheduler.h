@@ -114,6 +114,7 @@
 #include "runtime/trace/trace_hook.h"
 #include "runtime/trace/tracer.h"
 #include "runtime/work_stealing/idle_workers.h"
+#include "runtime/metrics/metrics.h"
 
 namespace coactor {
 
@@ -218,6 +219,10 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // or dropped.
   uint64_t dead_letters_recorded() const;
   uint64_t failures_recorded() const;
+  // Thread-safe, also while Run() runs: the scheduler's and every live
+  // actor's metrics (runtime/metrics/metrics.h); takes each actor's lock
+  // once, never a lock a message takes on its way.
+  SchedulerMetrics Metrics() const;
 
   // Thread-safe: from now on keeps at most `limits` (dropping the oldest
   // records and names beyond them now). See runtime/dead_letter.h.
@@ -443,6 +448,8 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // (work_stealing/worker_loop.cc).
   void Finish(Cell* cell);
   struct EndHooks;
+  // RunActor(), timed into the actor's metrics (worker_loop.cc).
+  ABSL_ATTRIBUTE_NOINLINE Cell* RunTimedActor(Worker* worker, Cell* cell);
   // Resumes a blocked actor if it was woken; false if it stays blocked.
   bool ResumeIfWoken(Cell* cell);
   // Registers `worker` as idle and sleeps until woken, or becomes the
@@ -492,8 +499,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
                        const internal::GuardedTimer& timer) override;
 
   Clock& clock_;
-  internal::Mutex timers_mutex_;
+  mutable internal::Mutex timers_mutex_;
   internal::TimerQueue timers_ ABSL_GUARDED_BY(timers_mutex_);
+  uint64_t timers_fired_ ABSL_GUARDED_BY(timers_mutex_) = 0;
   // Pending timers, readable without the lock (a hint).
   std::atomic<size_t> timers_pending_{0};
   // Whether a standby keeps the timers, and the deadline it waits for, in
@@ -532,7 +540,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
 
   // Cells live here for the scheduler's lifetime (stable addresses, so a
   // stale reference can always be checked) and are reused when free.
-  internal::Mutex pool_mutex_;
+  mutable internal::Mutex pool_mutex_;
   // Not guarded, by protocol: grows under pool_mutex_ (Admit()) until
   // Shutdown() sets shut_down_ under it, and only then is walked without
   // it (destroying what it holds may spawn, which takes it). A cell's
@@ -583,6 +591,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
 
   alignas(64) std::atomic<uint64_t> next_actor_id_{1};
   std::atomic<size_t> live_actors_{0};
+  std::atomic<uint64_t> actors_ended_{0};  // Statistic (Metrics()).
 
   mutable internal::Mutex records_mutex_;
   internal::RecordKeeper records_ ABSL_GUARDED_BY(records_mutex_);

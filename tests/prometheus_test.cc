@@ -1,10 +1,14 @@
 // RenderPrometheus() (runtime/metrics/prometheus.h), line by line, with
 // the escaping of actor names holding `"`, `\` and a newline.
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "actors/actor.h"
+#include "actors/receive.h"
 #include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
 #include "runtime/metrics/metrics.h"
 #include "runtime/metrics/prometheus.h"
 
@@ -107,6 +111,25 @@ TEST(PrometheusTest, EscapesBackslashQuoteAndNewlineOnly) {
   EXPECT_EQ(EscapePrometheusLabel("\""), "\\\"");
   EXPECT_EQ(EscapePrometheusLabel("\n"), "\\n");
   EXPECT_EQ(EscapePrometheusLabel("tab\there"), "tab\there");
+}
+
+Actor<int> Sink() {
+  for (;;) co_await Receive<int>();
+}
+
+// A name with every character that needs escaping, from a real scheduler.
+TEST(PrometheusTest, ActorNamedWithQuoteBackslashAndNewline) {
+  DequeScheduler sched;
+  auto sink = sched.Spawn("we\"ird\\na\nme", Sink());
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE(sched.Send(*sink, 1).ok());
+  ASSERT_TRUE(sched.Send(*sink, 2).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(RenderPrometheus(sched.Metrics()), '\n');
+  const std::string want =
+      R"(coactor_actor_messages_received_total{actor="we\"ird\\na\nme",id="1"} 2)";
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), want), 1);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // DequeCell is an actor's cell on DequeScheduler: the shared ActorCell, the
 // count of queue entries that name it (so that it is reused only once none
-// does), its link in the free list, and what only some actors need (the
+// does) and its metrics, its link in the free list, and what only some actors need (the
 // messages and errors that came while it was blocked, its monitors),
 // allocated on first use so that an idle actor stays small.
 // DequeEnvelope is one entry of the scheduler's FIFO: a tagged cell
@@ -12,7 +12,7 @@
 //   build(envelope->payload);  // Nothing for a start.
 //   envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
 //   queue_.CommitBack();
-//   ++cell->pending;
+//   cell->pending.Add();
 //
 // Thread-safety: the loop's thread only.
 #ifndef COACTOR_RUNTIME_DEQUE_CELL_H_
@@ -27,6 +27,7 @@
 #include "actors/down.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
+#include "runtime/deque/entry_count.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
 
@@ -34,8 +35,14 @@ namespace coactor::internal {
 
 struct DequeCell : ActorCell {
   // Envelopes in the queue that name this cell; it is reused only after
-  // it finished and this dropped to zero.
-  uint32_t pending = 0;
+  // it finished and this dropped to zero. Also its metrics' depth and peak.
+  EntryCount pending;
+  // Metrics (SchedulerMetrics): messages handed to this actor, and its
+  // timed turns (one in 256: see DequeScheduler::TimedStep()) in ticks.
+  uint64_t received = 0;
+  uint64_t turns = 0;
+  uint64_t turn_ticks_total = 0;
+  uint64_t turn_ticks_max = 0;
   DequeCell* next_free = nullptr;
   // What only some actors need, allocated on first use so that an idle
   // actor stays small (see GetExtras()).

@@ -50,7 +50,7 @@ void DequeScheduler::AfterWake(Cell* cell) {
       extras->stashed_errors.erase(extras->stashed_errors.begin());
     } else if (extras != nullptr && !extras->stash.empty()) {
       cell->promise->inbox = extras->stash.PopFront();
-      ++messages_delivered_;
+      ++cell->received;
     } else {
       return;
     }
@@ -68,7 +68,7 @@ void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
     Start(cell);
     return;
   }
-  --cell->pending;
+  cell->pending.Remove();
   // kErrorTag
   auto* slot = std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
   std::exception_ptr error = std::move(*slot);
@@ -90,7 +90,7 @@ void DequeScheduler::DeliverError(Cell* cell, std::exception_ptr error) {
                        internal::Undelivered(cell->DisplayName()),
                        ErasedMessage::Of(std::move(error)))
           .IgnoreError();
-      if (cell->pending == 0) FreeCell(cell);
+      if (cell->pending.empty()) FreeCell(cell);
       break;
     default:  // Blocked: delivered at its next Receive().
       cell->GetExtras().stashed_errors.push_back(std::move(error));
@@ -105,7 +105,8 @@ void DequeScheduler::Stash(Cell* cell, internal::Payload* payload) {
 }
 
 void DequeScheduler::Start(Cell* cell) {
-  --cell->pending;
+  cell->pending.Remove();
+  cell->pending.RestartPeak();  // Its messages' peak, without the start.
   if (cell->State() != ActorState::kStarting) return;
   cell->SetState(ActorState::kWaiting);
   cell->handle.resume();
@@ -118,7 +119,7 @@ void DequeScheduler::DeliverToFinished(Cell* cell,
                    internal::Undelivered(cell->DisplayName()),
                    ErasedMessage::Adopt(cell->type, payload))
       .IgnoreError();
-  if (cell->pending == 0) FreeCell(cell);
+  if (cell->pending.empty()) FreeCell(cell);
 }
 
 // The deque's side of an actor's end (see internal::ActorEndHooks). As
@@ -175,11 +176,13 @@ struct DequeScheduler::EndHooks {
       sched.registry_.Retire(*cell->name, {cell, generation});
     }
     --sched.live_actors_;
+    // Its messages go to the scheduler's count (see messages_delivered()).
+    sched.messages_delivered_ += std::exchange(cell->received, 0);
   }
 
   void Release(Cell* cell, uint32_t /*generation*/) {
     // Freed once no envelope in the queue names it.
-    if (cell->pending == 0) sched.FreeCell(cell);
+    if (cell->pending.empty()) sched.FreeCell(cell);
   }
 };
 

@@ -48,6 +48,15 @@ bool DequeScheduler::RunSteps() {
       // Relaxed: a flag (see TakeStop()).
       if (stop_requested_.load(std::memory_order_relaxed)) return true;
       if ((trace_.get() != nullptr) != kTraced) return false;
+      // One step in kTimerCheckInterval is timed for the actors' metrics
+      // (untraced: a traced step is timed by its trace); what it starts or
+      // stops is seen at once, as here.
+      if (!kTraced && !queue_.empty()) {
+        TimedStep();
+        // Relaxed: as above.
+        if (stop_requested_.load(std::memory_order_relaxed)) return true;
+        if (trace_.get() != nullptr) return false;
+      }
     }
   }
   return true;
@@ -226,6 +235,7 @@ bool DequeScheduler::FireDueTimers() {
     }
     due->Fire();
     fired = true;
+    ++timers_fired_;
   }
   return fired;
 }

@@ -25,14 +25,14 @@ namespace coactor {
 
 inline void DequeScheduler::ResumeWoken(Cell* cell,
                                         const internal::Payload& payload) {
-  --cell->pending;
+  cell->pending.Remove();
   void* address;
   std::memcpy(&address, payload.bytes, sizeof address);
   if (ABSL_PREDICT_FALSE(cell->State() == internal::ActorState::kFinished)) {
     // A stale wake-up (the actor was not blocked on it: a broken
     // Runtime::Wake() precondition) outlived the actor: dropped, and the
     // cell freed if it was the last envelope naming it, as for a message.
-    if (cell->pending == 0) FreeCell(cell);
+    if (cell->pending.empty()) FreeCell(cell);
     return;
   }
   cell->SetState(internal::ActorState::kRunning);
@@ -57,7 +57,7 @@ inline void DequeScheduler::Dispatch(Envelope* envelope) {
     return;
   }
   auto* cell = reinterpret_cast<Cell*>(target);
-  --cell->pending;
+  cell->pending.Remove();
   if (ABSL_PREDICT_FALSE(cell->State() != internal::ActorState::kWaiting)) {
     if (cell->State() == internal::ActorState::kFinished) {
       DeliverToFinished(cell, &envelope->payload);
@@ -69,7 +69,7 @@ inline void DequeScheduler::Dispatch(Envelope* envelope) {
   // The actor moves the message out of the popped slot as soon as it
   // resumes, before it can send anything that would reuse the slot.
   cell->promise->inbox = &envelope->payload;
-  ++messages_delivered_;
+  ++cell->received;  // The scheduler's count adds these up.
   cell->handle.resume();
   if (ABSL_PREDICT_FALSE(cell->handle.done())) OnFinished(cell);
 }

@@ -26,6 +26,8 @@
 // TakeWakeOrIdle(), Close()) are for the one worker running the actor. The
 // *Locked() methods need mailbox_lock() held; the compiler checks that, and
 // which fields the lock guards (ABSL_GUARDED_BY, -Wthread-safety).
+// AddTurn() is for the worker that ran a turn (the actor's metrics:
+// ActorCounters).
 #ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
 #define COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_
 
@@ -47,6 +49,7 @@
 #include "actors/internal/message_type.h"
 #include "actors/internal/mutex.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/actor_counters.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/mailbox.h"
 #include "runtime/internal/payload_relocator.h"
@@ -91,6 +94,7 @@ class ActorMailbox : public ActorCell {
     ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
     incoming_.CommitBack();
     on_appended(slot);
+    counters_.AppendedLocked(1);
     return ScheduleLocked();
   }
   template <typename Msg, typename... Args>
@@ -110,6 +114,7 @@ class ActorMailbox : public ActorCell {
     if (closed_ || Generation() != generation) return Appended::kRefused;
     if (!build(to.ReserveBack(), type)) return Appended::kRefused;
     to.CommitBack();
+    counters_.AppendedLocked(1);
     if (to_self) sent_to_self_ = true;
     return ScheduleLocked();
   }
@@ -139,6 +144,7 @@ class ActorMailbox : public ActorCell {
     // waiting in `incoming` (order), the batch goes straight to the inbox,
     // and the actor's turn takes no lock to find it.
     Mailbox& to = wake && incoming_.empty() ? inbox_ : incoming_;
+    uint64_t appended = 0;
     // Always inline: in a flush that is a template (traced or not), clang
     // otherwise calls this per message.
     for_each_message([&](Payload* message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
@@ -146,7 +152,9 @@ class ActorMailbox : public ActorCell {
       relocate(slot, message);
       to.CommitBack();
       on_appended(slot);
+      ++appended;
     });
+    counters_.AppendedLocked(appended);
     return wake ? Appended::kScheduled : Appended::kQueued;
   }
 
@@ -223,6 +231,7 @@ class ActorMailbox : public ActorCell {
     scheduled_ = true;
     wake_ = nullptr;
     extras_.reset();
+    counters_.ResetLocked();
   }
 
   // ---- The worker running the actor -----------------------------------------
@@ -234,6 +243,7 @@ class ActorMailbox : public ActorCell {
   void AppendToSelf(Args&&... args) {
     ConstructPayload<Msg>(inbox_.ReserveBack(), std::forward<Args>(args)...);
     inbox_.CommitBack();
+    counters_.SentToSelf();
     sent_to_self_ = true;
   }
 
@@ -274,9 +284,11 @@ class ActorMailbox : public ActorCell {
     } else if (incoming_.empty()) {
       if (inbox_.empty()) {
         scheduled_ = false;
+        counters_.IdleLocked();
         return false;
       }
     } else if (inbox_.empty()) {
+      counters_.RefilledLocked(incoming_.size());
       inbox_.swap(incoming_);
     } else {
       MoveAll(incoming_, inbox_, on_moved);
@@ -292,6 +304,15 @@ class ActorMailbox : public ActorCell {
   template <typename F>
   void ForEachInboxSlotFrom(uint64_t position, F&& f) {
     inbox_.ForEachFrom(position, f);
+  }
+
+  // A turn of the actor took `ticks` (TickClock); any worker, also after
+  // it handed the actor on (not after its end: the cell may hold another).
+  void AddTurn(uint64_t ticks) { counters_.AddTurn(ticks); }
+  // Under mailbox_lock(): the actor's metrics (see ActorCounters).
+  ActorCounters::Reading ReadCountersLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    return counters_.ReadLocked();
   }
 
   // The handle a Wake() left for the blocked actor, or (none yet) null
@@ -417,6 +438,9 @@ class ActorMailbox : public ActorCell {
   std::atomic<bool> error_pending_{false};
   // What senders append to.
   Mailbox incoming_ ABSL_GUARDED_BY(lock_);
+  // The actor's metrics (ActorCounters says who writes what; the counts
+  // are guarded by `lock_`).
+  ActorCounters counters_;
   // Not guarded, by protocol: owned by the worker running the actor, or
   // by the sender whose append schedules it until it is made runnable
   // (see the header comment); the lock is held only when the owner swaps

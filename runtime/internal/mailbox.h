@@ -30,6 +30,7 @@ namespace coactor::internal {
 class Mailbox {
  public:
   bool empty() const { return queue_ == nullptr || queue_->empty(); }
+  size_t size() const { return queue_ == nullptr ? 0 : queue_->size(); }
 
   // The slot behind the last message; construct into it, then CommitBack().
   Payload* ReserveBack() {

@@ -86,6 +86,9 @@ class SegmentQueue {
   }
   void CommitBack() { ++tail_; }
 
+  // The first element. Precondition: !empty().
+  const T& front() const { return *head_; }
+
   // Removes the first element and returns it. The slot keeps its contents
   // until at least one more slot has been reserved (in fact until every
   // other slot of its segment has been), so an owner that takes the element

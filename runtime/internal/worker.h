@@ -10,8 +10,8 @@
 //
 // Thread-safety: a Worker belongs to its thread ("owner only" below) but
 // for what other workers read or take: deque (steal), runnext (TrySteal),
-// outbox under outbox_lock (visits), outbox_pending, progress, delivered
-// (relaxed hints), and Unpark().
+// outbox under outbox_lock (visits), outbox_pending, progress, delivered,
+// steals, parks (relaxed hints and statistics), and Unpark().
 #ifndef COACTOR_RUNTIME_INTERNAL_WORKER_H_
 #define COACTOR_RUNTIME_INTERNAL_WORKER_H_
 
@@ -97,6 +97,12 @@ class Worker {
     delivered.store(delivered.load(std::memory_order_relaxed) + 1,
                     std::memory_order_relaxed);
   }
+  // Owner only: one more of `counter` (steals, parks).
+  static void Count(std::atomic<uint64_t>& counter) {
+    // Relaxed: a statistic written only by this worker.
+    counter.store(counter.load(std::memory_order_relaxed) + 1,
+                  std::memory_order_relaxed);
+  }
   // Owner only: xorshift64, to pick where to start stealing.
   uint64_t NextRandom() {
     random_state_ ^= random_state_ << 13;
@@ -134,6 +140,7 @@ class Worker {
         if (victim == this) continue;
         if (std::optional<StealingCell*> cell = victim->deque.Steal()) {
           robbed = victim;
+          Count(steals);
           return *cell;
         }
       }
@@ -170,6 +177,7 @@ class Worker {
     return wake_sequence_.load(std::memory_order_acquire);
   }
   void Sleep(uint32_t ticket) {
+    Count(parks);
     // Acquire: see what the waker published before waking us.
     wake_sequence_.wait(ticket, std::memory_order_acquire);
   }
@@ -211,6 +219,12 @@ class Worker {
   // The worker its last steal took from, until a trace records it (owner
   // only).
   const Worker* robbed = nullptr;
+  // Turns until the next one timed for the actors' metrics (the first is),
+  // and how many turns apart they are: two clock reads and three
+  // read-modify-writes per turn would cost more than a ping-pong message's
+  // whole budget for metrics (runtime/README.md, "Metrics").
+  static constexpr uint32_t kTurnSampleInterval = 64;
+  uint32_t turns_to_sample = 1;
 
   // ---- Sends held back ------------------------------------------------------
   // Not guarded, by protocol: used by this worker under outbox_lock (a
@@ -229,6 +243,9 @@ class Worker {
   std::atomic<uint32_t> progress{0};
   // Owner writes, others read; relaxed throughout.
   std::atomic<uint64_t> delivered{0};
+  // Metrics (SchedulerMetrics): owner writes, others read; relaxed.
+  std::atomic<uint64_t> steals{0};
+  std::atomic<uint64_t> parks{0};
   // Owner only: how this worker last saw each other worker, while idle.
   std::vector<Sighting> seen;
 

@@ -94,6 +94,7 @@ bool WorkStealingScheduler::FireDueTimers() {
                timers_.PopDue(now)) {
       due.push_back(std::move(*fire));
     }
+    timers_fired_ += due.size();
     timers_pending_.store(timers_.empty() ? 0 : 1);
   }
   // Run outside the lock: they wake actors and send, which may add timers.

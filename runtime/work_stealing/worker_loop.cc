@@ -22,6 +22,7 @@
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/send_errors.h"
+#include "runtime/internal/tick_clock.h"
 
 namespace coactor {
 namespace {
@@ -206,9 +207,14 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
     }
     if (ABSL_PREDICT_FALSE(worker->idle)) idle_.SetIdle(worker, false);
     while (cell != nullptr) {
-      cell = ABSL_PREDICT_FALSE(trace_.get() != nullptr)
-                 ? RunActor<true>(worker, cell)
-                 : RunActor<false>(worker, cell);
+      // One turn in kTurnSampleInterval is timed (RunTimedActor()).
+      if (ABSL_PREDICT_FALSE(--worker->turns_to_sample == 0)) {
+        cell = RunTimedActor(worker, cell);
+      } else {
+        cell = ABSL_PREDICT_FALSE(trace_.get() != nullptr)
+                   ? RunActor<true>(worker, cell)
+                   : RunActor<false>(worker, cell);
+      }
       // Sends made outside an actor's turn (monitors' Downs when it ended)
       // must not wait in the outbox while this worker looks for work.
       FlushOwnOutbox(*worker);
@@ -368,6 +374,21 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   }
 }
 
+WorkStealingScheduler::Cell* WorkStealingScheduler::RunTimedActor(
+    Worker* worker, Cell* cell) {
+  worker->turns_to_sample = Worker::kTurnSampleInterval;
+  const uint32_t generation = cell->Generation();
+  const uint64_t start = internal::TickClock::Now();
+  Cell* next = ABSL_PREDICT_FALSE(trace_.get() != nullptr)
+                   ? RunActor<true>(worker, cell)
+                   : RunActor<false>(worker, cell);
+  const uint64_t ticks = internal::TickClock::Now() - start;
+  // Unless the actor ended in this turn: its cell may hold another by now.
+  // (Its generation moved on when it ended, on this thread.)
+  if (cell->Generation() == generation) cell->AddTurn(ticks);
+  return next;
+}
+
 bool WorkStealingScheduler::ResumeIfWoken(Cell* cell) {
   std::coroutine_handle<> wake = cell->TakeWakeOrIdle();
   if (!wake) return false;  // Wake() schedules it again.
@@ -422,6 +443,7 @@ struct WorkStealingScheduler::EndHooks {
     cell->promise = nullptr;
     cell->SetState(ActorState::kFinished);
     sched.live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
+    sched.actors_ended_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
     return closed;
   }
 

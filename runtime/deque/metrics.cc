@@ -1,0 +1,65 @@
+// DequeScheduler's metrics: the timed step (one in kTimerCheckInterval),
+// messages_delivered() and Metrics(), which add up what each cell counts
+// (its entries in the queue, the messages delivered to it, its timed
+// turns; see deque/cell.h).
+
+#include <cstdint>
+
+#include "actors/internal/actor_cell.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/internal/tick_clock.h"
+#include "runtime/metrics/metrics.h"
+
+namespace coactor {
+
+void DequeScheduler::TimedStep() {
+  auto* cell =
+      reinterpret_cast<Cell*>(queue_.front().target & ~kTagMask);
+  const uint64_t start = internal::TickClock::Now();
+  Step();
+  const uint64_t ticks = internal::TickClock::Now() - start;
+  // If the actor ended, its cell may be free: what this writes is
+  // cleared when the cell is reused.
+  ++cell->turns;
+  cell->turn_ticks_total += ticks;
+  if (ticks > cell->turn_ticks_max) cell->turn_ticks_max = ticks;
+}
+
+uint64_t DequeScheduler::messages_delivered() const {
+  uint64_t total = messages_delivered_;
+  for (const Cell& cell : cells_) total += cell.received;
+  return total;
+}
+
+SchedulerMetrics DequeScheduler::Metrics() const {
+  SchedulerMetrics metrics;
+  metrics.messages = messages_delivered();
+  metrics.spawns = next_actor_id_ - 1;
+  metrics.ends = metrics.spawns - live_actors_;
+  metrics.dead_letters = records_.dead_letters_recorded();
+  metrics.failures = records_.failures_recorded();
+  metrics.timers_fired = timers_fired_;
+  for (const Cell& cell : cells_) {
+    if (cell.State() == internal::ActorState::kFinished ||
+        cell.handle == nullptr) {
+      continue;
+    }
+    ActorMetrics actor;
+    actor.id = cell.id;
+    if (cell.name != nullptr) actor.name = *cell.name;
+    actor.received = cell.received;
+    // Not started yet: its start entry is one of the count (and of the
+    // peak, which the count is until then), not a message.
+    const uint32_t start =
+        cell.State() == internal::ActorState::kStarting ? 1 : 0;
+    actor.depth = cell.pending.count() - start;
+    actor.peak_depth = cell.pending.peak() - start;
+    actor.turns = cell.turns;
+    actor.turn_nanos_total = internal::TickClock::ToNanos(cell.turn_ticks_total);
+    actor.turn_nanos_max = internal::TickClock::ToNanos(cell.turn_ticks_max);
+    metrics.actors.push_back(std::move(actor));
+  }
+  return metrics;
+}
+
+}  // namespace coactor

@@ -1,0 +1,261 @@
+// Metrics (runtime/metrics/metrics.h) on both schedulers: counts equal the
+// messages sent, a snapshot taken from another thread while a
+// work-stealing Run() goes on, the exact peak depth of a deterministic
+// deque program, and a handler that spins for 20 ms seen as a long turn.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/receive.h"
+#include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/metrics/metrics.h"
+#include "runtime/metrics/prometheus.h"
+#include "runtime/metrics/warnings.h"
+#include "runtime/scheduler.h"
+#include "runtime/work_stealing_scheduler.h"
+#include "tests/scheduler_kinds.h"
+
+namespace coactor {
+namespace {
+
+Actor<int> Printer(int64_t* sum) {
+  for (;;) *sum += co_await Receive<int>();
+}
+
+// Sends `printer` n, then itself n - 1 (by name), until 0.
+template <Scheduler Sched>
+Actor<int> Counter(Sched& sched, ActorRef<int> printer) {
+  for (;;) {
+    const int n = co_await Receive<int>();
+    if (n == 0) co_return;
+    sched.Send(printer, n).IgnoreError();
+    sched.Send("counter", n - 1).IgnoreError();
+  }
+}
+
+const ActorMetrics* Find(const SchedulerMetrics& metrics,
+                         const std::string& name) {
+  for (const ActorMetrics& actor : metrics.actors) {
+    if (actor.name == name) return &actor;
+  }
+  return nullptr;
+}
+
+class MetricsTest : public ::testing::TestWithParam<testing::SchedulerKind> {};
+
+TEST_P(MetricsTest, CountsEqualTheMessagesSent) {
+  static constexpr int kN = 1000;
+  testing::RunOnScheduler(GetParam(), [](auto& sched) {
+    int64_t sum = 0;
+    auto printer = sched.Spawn("printer", Printer(&sum));
+    ASSERT_TRUE(printer.ok());
+    auto counter = sched.Spawn("counter", Counter(sched, *printer));
+    ASSERT_TRUE(counter.ok());
+    ASSERT_TRUE(sched.Send(*counter, kN).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_EQ(sum, int64_t{kN} * (kN + 1) / 2);
+
+    const SchedulerMetrics metrics = sched.Metrics();
+    EXPECT_EQ(metrics.messages, 2 * kN + 1);  // N to printer, N + 1 to counter.
+    EXPECT_EQ(metrics.messages, sched.messages_delivered());
+    EXPECT_EQ(metrics.spawns, 2);
+    EXPECT_EQ(metrics.ends, 1);  // The counter.
+    EXPECT_EQ(metrics.dead_letters, 0);
+    EXPECT_EQ(metrics.failures, 0);
+    EXPECT_EQ(metrics.timers_fired, 0);
+    ASSERT_EQ(metrics.actors.size(), 1);  // Live actors only.
+    const ActorMetrics& actor = metrics.actors[0];
+    EXPECT_EQ(actor.name, "printer");
+    EXPECT_EQ(actor.received, kN);
+    EXPECT_EQ(actor.depth, 0);
+    EXPECT_GE(actor.peak_depth, 1);
+    EXPECT_LE(actor.peak_depth, kN);
+    EXPECT_GE(actor.turns, 0);
+    EXPECT_LE(actor.turn_nanos_max, actor.turn_nanos_total);
+  });
+}
+
+TEST_P(MetricsTest, DeadLettersAndFailuresAreCounted) {
+  testing::RunOnScheduler(GetParam(), [](auto& sched) {
+    EXPECT_FALSE(sched.Send("nobody", 1).ok());
+    EXPECT_FALSE(sched.Send("nobody", 2).ok());
+    auto thrower = sched.Spawn("thrower", []() -> Actor<int> {
+      co_await Receive<int>();
+      throw std::runtime_error("boom");
+    }());
+    ASSERT_TRUE(thrower.ok());
+    ASSERT_TRUE(sched.Send(*thrower, 1).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    const SchedulerMetrics metrics = sched.Metrics();
+    EXPECT_EQ(metrics.dead_letters, 2);
+    EXPECT_EQ(metrics.failures, 1);
+    EXPECT_EQ(metrics.spawns, 1);
+    EXPECT_EQ(metrics.ends, 1);
+    EXPECT_EQ(metrics.messages, 1);
+    EXPECT_TRUE(metrics.actors.empty());
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSchedulers, MetricsTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds(4)),
+                         testing::SchedulerKindName);
+
+// A snapshot taken from another thread while the workers run (under TSan
+// in CI: tagged "concurrency").
+TEST(WorkStealingMetricsTest, SnapshotWhileRunIsGoingOn) {
+  constexpr int kN = 20'000;
+  WorkStealingScheduler sched(2);
+  int64_t sum = 0;
+  auto printer = sched.Spawn("printer", Printer(&sum));
+  ASSERT_TRUE(printer.ok());
+  auto counter = sched.Spawn("counter", Counter(sched, *printer));
+  ASSERT_TRUE(counter.ok());
+  ASSERT_TRUE(sched.Send(*counter, kN).ok());
+  std::atomic<bool> done{false};
+  std::thread runner([&] {
+    sched.Run().IgnoreError();
+    done.store(true);
+  });
+  uint64_t last_messages = 0;
+  int snapshots = 0;
+  while (!done.load()) {
+    const SchedulerMetrics metrics = sched.Metrics();
+    EXPECT_GE(metrics.messages, last_messages);
+    EXPECT_LE(metrics.messages, 2 * kN + 1);
+    last_messages = metrics.messages;
+    if (const ActorMetrics* p = Find(metrics, "printer")) {
+      EXPECT_LE(p->received, kN);
+    }
+    RenderPrometheus(metrics);  // Reads nothing but the snapshot.
+    ++snapshots;
+  }
+  runner.join();
+  EXPECT_GE(snapshots, 1);
+  const SchedulerMetrics metrics = sched.Metrics();
+  EXPECT_EQ(metrics.messages, 2 * kN + 1);
+  const ActorMetrics* p = Find(metrics, "printer");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->received, kN);
+  EXPECT_EQ(p->depth, 0);
+  EXPECT_EQ(sum, int64_t{kN} * (kN + 1) / 2);
+}
+
+Actor<int> Sink() {
+  for (;;) co_await Receive<int>();
+}
+
+// Sends `sink` k messages for a message k.
+Actor<int> Source(DequeScheduler& sched, ActorRef<int> sink) {
+  for (;;) {
+    const int k = co_await Receive<int>();
+    for (int i = 0; i < k; ++i) sched.Send(sink, i).IgnoreError();
+  }
+}
+
+TEST(DequeMetricsTest, PeakDepthIsExact) {
+  DequeScheduler sched;
+  auto sink = sched.Spawn("sink", Sink());
+  ASSERT_TRUE(sink.ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sched.Send(*sink, i).ok());
+  auto source = sched.Spawn("source", Source(sched, *sink));
+  ASSERT_TRUE(source.ok());
+  ASSERT_TRUE(sched.Send(*source, 7).ok());
+
+  // Not started yet: its three messages wait (its start is not one).
+  SchedulerMetrics before = sched.Metrics();
+  ASSERT_EQ(before.actors.size(), 2);
+  EXPECT_EQ(Find(before, "sink")->depth, 3);
+  EXPECT_EQ(Find(before, "sink")->peak_depth, 3);
+  EXPECT_EQ(Find(before, "sink")->received, 0);
+  EXPECT_EQ(Find(before, "source")->depth, 1);
+
+  // The sink takes its three, then the source's turn queues seven at once.
+  ASSERT_TRUE(sched.Run().ok());
+  const SchedulerMetrics after = sched.Metrics();
+  const ActorMetrics* s = Find(after, "sink");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->received, 10);
+  EXPECT_EQ(s->depth, 0);
+  EXPECT_EQ(s->peak_depth, 7);
+  const ActorMetrics* src = Find(after, "source");
+  ASSERT_NE(src, nullptr);
+  EXPECT_EQ(src->received, 1);
+  EXPECT_EQ(src->peak_depth, 1);
+  EXPECT_EQ(after.messages, 11);
+}
+
+// One turn in 256 is timed on the deque scheduler: the step after the
+// loop's periodic look at timers and posts.
+TEST(DequeMetricsTest, TimesOneStepIn256) {
+  DequeScheduler sched;
+  auto sink = sched.Spawn("sink", Sink());
+  ASSERT_TRUE(sink.ok());
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(sched.Send(*sink, i).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  const SchedulerMetrics metrics = sched.Metrics();
+  ASSERT_EQ(metrics.actors.size(), 1);
+  // 1001 steps (its start and 1000 messages): the 257th, 514th and 771st.
+  EXPECT_EQ(metrics.actors[0].turns, 3);
+  EXPECT_EQ(metrics.actors[0].received, 1000);
+}
+
+Actor<int> Spinner() {
+  for (;;) {
+    co_await Receive<int>();
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+}
+
+class LongTurnTest : public ::testing::TestWithParam<int> {};
+
+// Each worker times its first turn (then one in 64): the spinner's start
+// and its message are that turn.
+TEST_P(LongTurnTest, HandlerThatSpinsFor20msIsALongTurn) {
+  WorkStealingScheduler sched(GetParam());
+  auto spinner = sched.Spawn("spinner", Spinner());
+  ASSERT_TRUE(spinner.ok());
+  ASSERT_TRUE(sched.Send(*spinner, 1).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  const SchedulerMetrics metrics = sched.Metrics();
+  const ActorMetrics* s = Find(metrics, "spinner");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->turns, 1);
+  // The tick rate is measured against the steady clock: within 5%.
+  EXPECT_GE(s->turn_nanos_max, 19'000'000);
+  EXPECT_EQ(s->turn_nanos_total, s->turn_nanos_max);
+
+  absl::StatusOr<MetricsWatch> watch = MetricsWatch::Create(
+      {.long_turn = absl::Milliseconds(10), .growth_window = absl::Seconds(1)});
+  ASSERT_TRUE(watch.ok());
+  const std::vector<MetricsWarning> warnings =
+      watch->Check(metrics, absl::UnixEpoch());
+  ASSERT_EQ(warnings.size(), 1);
+  EXPECT_EQ(warnings[0].kind, MetricsWarning::Kind::kLongTurn);
+  EXPECT_EQ(warnings[0].actor_name, "spinner");
+  EXPECT_EQ(warnings[0].actor_id, s->id);
+  EXPECT_GE(warnings[0].duration, absl::Milliseconds(19));
+  EXPECT_NE(warnings[0].text.find("actor spinner (#"), std::string::npos)
+      << warnings[0].text;
+
+  // Under a 50 ms threshold it is not one.
+  ASSERT_TRUE(watch
+                  ->SetThresholds({.long_turn = absl::Milliseconds(50),
+                                   .growth_window = absl::Seconds(1)})
+                  .ok());
+  EXPECT_TRUE(watch->Check(metrics, absl::UnixEpoch()).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, LongTurnTest, ::testing::Values(1, 2));
+
+}  // namespace
+}  // namespace coactor
