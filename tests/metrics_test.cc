@@ -40,6 +40,17 @@ Actor<int> Counter(Sched& sched, ActorRef<int> printer) {
   }
 }
 
+// Spawns "printer" (summing into `*sum`) and "counter", and sends the
+// counter `n`: n messages to the printer, n + 1 to the counter.
+template <Scheduler Sched>
+void StartCounterPrinter(Sched& sched, int64_t* sum, int n) {
+  auto printer = sched.Spawn("printer", Printer(sum));
+  ASSERT_TRUE(printer.ok());
+  auto counter = sched.Spawn("counter", Counter(sched, *printer));
+  ASSERT_TRUE(counter.ok());
+  ASSERT_TRUE(sched.Send(*counter, n).ok());
+}
+
 const ActorMetrics* Find(const SchedulerMetrics& metrics,
                          const std::string& name) {
   for (const ActorMetrics& actor : metrics.actors) {
@@ -54,11 +65,7 @@ TEST_P(MetricsTest, CountsEqualTheMessagesSent) {
   static constexpr int kN = 1000;
   testing::RunOnScheduler(GetParam(), [](auto& sched) {
     int64_t sum = 0;
-    auto printer = sched.Spawn("printer", Printer(&sum));
-    ASSERT_TRUE(printer.ok());
-    auto counter = sched.Spawn("counter", Counter(sched, *printer));
-    ASSERT_TRUE(counter.ok());
-    ASSERT_TRUE(sched.Send(*counter, kN).ok());
+    StartCounterPrinter(sched, &sum, kN);
     ASSERT_TRUE(sched.Run().ok());
     ASSERT_EQ(sum, int64_t{kN} * (kN + 1) / 2);
 
@@ -113,11 +120,7 @@ TEST(WorkStealingMetricsTest, SnapshotWhileRunIsGoingOn) {
   constexpr int kN = 20'000;
   WorkStealingScheduler sched(2);
   int64_t sum = 0;
-  auto printer = sched.Spawn("printer", Printer(&sum));
-  ASSERT_TRUE(printer.ok());
-  auto counter = sched.Spawn("counter", Counter(sched, *printer));
-  ASSERT_TRUE(counter.ok());
-  ASSERT_TRUE(sched.Send(*counter, kN).ok());
+  StartCounterPrinter(sched, &sum, kN);
   std::atomic<bool> done{false};
   std::thread runner([&] {
     sched.Run().IgnoreError();
