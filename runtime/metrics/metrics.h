@@ -4,7 +4,8 @@
 // at its peak, turns and their total and longest time; per scheduler,
 // messages, spawns, ends, dead letters, failures, steals, parks and timers
 // fired. Always on: the counters are kept as the scheduler runs, at a cost
-// measured in runtime/README.md ("Metrics").
+// measured in runtime/README.md ("Metrics"), and the figures are those
+// that fit that cost (see below).
 //
 //   coactor::SchedulerMetrics m = sched.Metrics();
 //   for (const coactor::ActorMetrics& actor : m.actors) {
@@ -13,23 +14,28 @@
 //   std::string text = coactor::RenderPrometheus(m);  // metrics/prometheus.h
 //
 // What the figures mean:
-//   - `received`: messages the actor took from its mailbox (its Receive()
-//     returned them, or an error in their place does not count);
+//   - `received`: messages handed to the actor (errors sent with
+//     SendError() are not messages). On WorkStealingScheduler it is
+//     brought up to date when the actor's turn finds its queues empty or
+//     refills an empty inbox (where the turn takes the mailbox lock
+//     anyway); until then it lags by what the turn handled of the batch in
+//     its hand, which `depth` still counts. Once the actor is idle (and
+//     after a run) both are exact.
 //   - `depth`: messages queued for it and not yet received; `peak_depth`:
-//     the most that ever were. On DequeScheduler an error sent with
-//     SendError() or a wake-up queued for it counts too, and messages that
-//     came while it was blocked leave the count when they are stashed. On
-//     WorkStealingScheduler both are read while senders and its worker
-//     move on, so a snapshot may see one side's count a moment later than
-//     the other's (depth is never below zero).
-//   - `turns`, `turn_nanos_total`, `turn_nanos_max`: on
-//     WorkStealingScheduler a turn is one activation of the actor on a
-//     worker (up to 128 messages), each timed with two reads of the
-//     processor's time-stamp counter. On DequeScheduler every message is a
-//     turn of its own, and reading a clock twice per message would cost
-//     more than the message: one turn in 256 is timed (the one right after
-//     the loop's periodic look at timers and posts), so `turns` counts the
-//     timed turns only and the maximum is a sample's.
+//     the most that ever were (on work stealing, as seen at each append).
+//     On DequeScheduler an error sent with SendError() or a wake-up queued
+//     for it counts too, and messages that come while it is blocked (a
+//     sleep, task or ask) leave the count when they are stashed.
+//   - `turns`, `turn_nanos_total`, `turn_nanos_max`: the *timed* turns,
+//     a sample, since reading a clock per turn costs more than the
+//     message it handles. On WorkStealingScheduler a turn is one
+//     activation on a worker (up to 128 messages); each worker times its
+//     first turn and then one in 64. On DequeScheduler every message is a
+//     turn of its own; one in 256 is timed (the one right after the
+//     loop's periodic look at timers and posts). A handler slow every
+//     time shows within that many turns; a single slow turn may be missed.
+//     Times come from the processor's time-stamp counter, converted with
+//     a rate measured once against the steady clock.
 //
 // Thread-safety: a SchedulerMetrics is a plain value. How to take one:
 // WorkStealingScheduler::Metrics() from any thread, also while Run() is
