@@ -26,10 +26,10 @@
 #include <coroutine>
 #include <exception>
 
-#include "absl/base/attributes.h"
-#include "absl/base/optimization.h"
 #include <type_traits>
 #include <utility>
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 
 #include "actors/actor_ref.h"
 #include "actors/internal/actor_cell.h"

@@ -10,7 +10,8 @@
 //
 //   struct Double { int n; coactor::ReplyTo<int> reply; };
 //   coactor::Actor<Double> Doubler() {
-//     for (;;) { Double d = co_await coactor::Receive(); d.reply.Send(2 * d.n); }
+//     for (;;) { Double d = co_await coactor::Receive(); d.reply.Send(2 * d.n);
+//     }
 //   }
 //   ... absl::StatusOr<int> r = co_await coactor::Ask<int>(
 //           sched, doubler, [](coactor::ReplyTo<int> reply) {
@@ -109,9 +110,8 @@ inline bool ClaimAsk(std::atomic<uint64_t>& word, uint64_t token,
   // Acquire: see the awaiter the asker filled in before it published the
   // token. (The completion written after a won claim reaches the asker
   // through the scheduler's wake-up, not through this word.)
-  return word.compare_exchange_strong(token, token + 1,
-                                      std::memory_order_acquire,
-                                      std::memory_order_relaxed);
+  return word.compare_exchange_strong(
+      token, token + 1, std::memory_order_acquire, std::memory_order_relaxed);
 }
 
 // Returns `value`, having made the compiler hold it in a register. A
@@ -170,8 +170,8 @@ class PendingReply {
       what = e.what();
     } catch (...) {
     }
-    Complete(absl::AbortedError(
-        "the reply threw on its way to the asker: " + what));
+    Complete(
+        absl::AbortedError("the reply threw on its way to the asker: " + what));
   }
 
   // The asker: where it runs, and where it waits (set when it suspends).
@@ -426,7 +426,8 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     // The awaiter may be gone unless the claim succeeds: claim first.
     if (internal::ClaimAsk(*timer.word, timer.token, kOneThread)) {
       static_cast<AskAwaiter*>(timer.argument)
-          ->Complete(absl::DeadlineExceededError("no reply before the deadline"));
+          ->Complete(
+              absl::DeadlineExceededError("no reply before the deadline"));
     }
   }
 

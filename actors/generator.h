@@ -261,7 +261,8 @@ class [[nodiscard]] Generator {
     } else {
       return nullptr;  // Finished (say, an iterator kept past Next()'s end).
     }
-    if (leaf->value_ != nullptr) [[likely]] return leaf->value_;
+    if (leaf->value_ != nullptr) [[likely]]
+      return leaf->value_;
     return root.ContinueChain();
   }
 

@@ -31,15 +31,18 @@ template <typename Msg = void>
 struct ReceiveTag {};
 
 template <typename Msg = void>
-[[nodiscard("co_await it: Receive() alone receives nothing")]]
-constexpr ReceiveTag<Msg> Receive() {
+[[nodiscard(
+    "co_await it: Receive() alone receives nothing")]] constexpr ReceiveTag<Msg>
+Receive() {
   return {};
 }
 
 struct SelfTag {};
 
-[[nodiscard("co_await it: Self() alone does nothing")]]
-constexpr SelfTag Self() { return {}; }
+[[nodiscard("co_await it: Self() alone does nothing")]] constexpr SelfTag
+Self() {
+  return {};
+}
 
 }  // namespace coactor
 

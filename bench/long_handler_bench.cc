@@ -84,7 +84,7 @@ void ReportLatencies(benchmark::State& state, std::vector<int64_t>& nanos) {
 // ---- Send, then compute ----------------------------------------------------
 
 struct Trial {
-  int64_t sent_at = 0;   // A's clock when it sent.
+  int64_t sent_at = 0;     // A's clock when it sent.
   int64_t started_at = 0;  // B's clock when its handler began.
   std::atomic<bool> started{false};
 };
@@ -116,8 +116,8 @@ void BM_SendThenCompute(benchmark::State& state) {
   WorkStealingScheduler sched(threads);
   Trial trial;
   ActorRef<int> receiver = sched.Spawn(Receiver(trial));
-  ActorRef<int> sender = sched.Spawn(
-      Sender(sched, receiver, trial, parked ? 1'000'000 : 0));
+  ActorRef<int> sender =
+      sched.Spawn(Sender(sched, receiver, trial, parked ? 1'000'000 : 0));
   sched.Run().IgnoreError();
   std::vector<int64_t> latencies;
   for (auto _ : state) {
@@ -132,7 +132,8 @@ void BM_SendThenCompute(benchmark::State& state) {
   ReportLatencies(state, latencies);
 }
 
-// ---- A sleep behind a long handler ---------------------------------------------
+// ---- A sleep behind a long handler
+// ---------------------------------------------
 
 Actor<int> LongHandler() {
   for (;;) {
@@ -169,7 +170,8 @@ void BM_SleepBehindLongHandler(benchmark::State& state) {
   ReportLatencies(state, latencies);
 }
 
-// ---- What waits in a runnext slot behind a long turn ----------------------------
+// ---- What waits in a runnext slot behind a long turn
+// ----------------------------
 
 Actor<int> Bystander() {
   for (;;) co_await Receive<int>();
@@ -209,7 +211,8 @@ void BM_QueuedBehindLongHandler(benchmark::State& state) {
   ReportLatencies(state, latencies);
 }
 
-// ---- Timers and asks in virtual time ------------------------------------------------
+// ---- Timers and asks in virtual time
+// ------------------------------------------------
 
 uint64_t NextRandom(uint64_t& state) {  // xorshift64
   state ^= state << 13;
@@ -291,7 +294,9 @@ Actor<int> Asker(Sched& sched, ActorRef<Question> answerer, int asks,
         absl::Milliseconds(1 + NextRandom(seed) % 1000);
     absl::StatusOr<int> answer = co_await Ask<int>(
         sched, answerer,
-        [i](ReplyTo<int> reply) { return Question{i, std::move(reply)}; },
+        [i](ReplyTo<int> reply) {
+          return Question{i, std::move(reply)};
+        },
         timeout);
     if (absl::IsDeadlineExceeded(answer.status())) ++counts.timed_out;
     if (answer.ok()) ++counts.answered;
@@ -310,9 +315,8 @@ void BM_VirtualAsks(benchmark::State& state) {
     ActorRef<Question> answerer = sched->Spawn(HalfAnswerer(kept));
     std::vector<AskCounts> counts(kAskers);
     for (int a = 0; a < kAskers; ++a) {
-      ActorRef<int> asker = sched->Spawn(
-          Asker(*sched, answerer, kAsks, 0x9E3779B97F4A7C15ull * (a + 1),
-                counts[a]));
+      ActorRef<int> asker = sched->Spawn(Asker(
+          *sched, answerer, kAsks, 0x9E3779B97F4A7C15ull * (a + 1), counts[a]));
       sched->Send(asker, 0).IgnoreError();
     }
     sched->Run().IgnoreError();
@@ -332,7 +336,8 @@ void BM_VirtualAsks(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kAskers * kAsks);
 }
 
-// ---- Registration ------------------------------------------------------------------
+// ---- Registration
+// ------------------------------------------------------------------
 
 void LatencyArgs(benchmark::internal::Benchmark* benchmark) {
   benchmark->ArgNames({"threads", "parked"});
@@ -361,8 +366,7 @@ BENCHMARK(BM_SendThenCompute)->Apply(LatencyArgs);
 BENCHMARK(BM_SleepBehindLongHandler)->Apply(WorkerCounts);
 BENCHMARK(BM_QueuedBehindLongHandler)->Apply(WorkerCounts);
 BENCHMARK_TEMPLATE(BM_VirtualTimers, DequeScheduler)->Apply(OneScheduler);
-BENCHMARK_TEMPLATE(BM_VirtualTimers, WorkStealingScheduler)
-    ->Apply(VirtualArgs);
+BENCHMARK_TEMPLATE(BM_VirtualTimers, WorkStealingScheduler)->Apply(VirtualArgs);
 BENCHMARK_TEMPLATE(BM_VirtualAsks, DequeScheduler)->Apply(OneScheduler);
 BENCHMARK_TEMPLATE(BM_VirtualAsks, WorkStealingScheduler)->Apply(VirtualArgs);
 

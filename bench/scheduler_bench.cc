@@ -37,8 +37,8 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
-#include "benchmark/benchmark.h"
 #include "bench/savina/workloads.h"
+#include "benchmark/benchmark.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
@@ -68,7 +68,8 @@ ABSL_ATTRIBUTE_NOINLINE double Compute(double theta) {
   return value;
 }
 
-// ---- Counter/printer: one pair talking by name --------------------------------
+// ---- Counter/printer: one pair talking by name
+// --------------------------------
 
 // Runs a workload of bench/savina/workloads.h (which verifies its own
 // result: a lost or extra message fails the run) once per iteration on a
@@ -94,7 +95,8 @@ void BM_CounterPrinter(benchmark::State& state) {
       500'000);
 }
 
-// ---- Ping-pong: one pair talking by reference ----------------------------------
+// ---- Ping-pong: one pair talking by reference
+// ----------------------------------
 
 struct Ball {
   ActorRef<Ball> reply_to;
@@ -127,7 +129,8 @@ void BM_PingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kHits);
 }
 
-// ---- Fork-join throughput (Savina): 64 actors x many messages -------------------
+// ---- Fork-join throughput (Savina): 64 actors x many messages
+// -------------------
 
 Actor<int> ThroughputWorker(int64_t& handled, double& sink) {
   for (;;) {
@@ -201,13 +204,15 @@ void BM_LineTransfer(benchmark::State& state) {
     turn.store(0);
     std::thread other([&turn] {
       for (int i = 0; i < kRounds; ++i) {
-        while (turn.load(std::memory_order_acquire) != 2 * i + 1) {}
+        while (turn.load(std::memory_order_acquire) != 2 * i + 1) {
+        }
         turn.store(2 * i + 2, std::memory_order_release);
       }
     });
     for (int i = 0; i < kRounds; ++i) {
       turn.store(2 * i + 1, std::memory_order_release);
-      while (turn.load(std::memory_order_acquire) != 2 * i + 2) {}
+      while (turn.load(std::memory_order_acquire) != 2 * i + 2) {
+      }
     }
     other.join();
   }
@@ -217,7 +222,8 @@ void BM_LineTransfer(benchmark::State& state) {
                          benchmark::Counter::kInvert);
 }
 
-// ---- Big (Savina): many actors pinging random others, answering pongs ----------
+// ---- Big (Savina): many actors pinging random others, answering pongs
+// ----------
 
 struct BigMessage {
   ActorRef<BigMessage> from;  // Empty for a pong.
@@ -257,9 +263,9 @@ void BM_Big(benchmark::State& state) {
     std::vector<ActorRef<BigMessage>> everyone;
     std::vector<int64_t> received(kActors * 8, 0);
     for (int a = 0; a < kActors; ++a) {
-      everyone.push_back(sched->Spawn(BigActor(
-          *sched, everyone, kPings, 0x9E3779B97F4A7C15ull * (a + 1),
-          received[a * 8])));
+      everyone.push_back(sched->Spawn(BigActor(*sched, everyone, kPings,
+                                               0x9E3779B97F4A7C15ull * (a + 1),
+                                               received[a * 8])));
     }
     for (auto& actor : everyone) sched->Send(actor, BigMessage{}).IgnoreError();
     sched->Run().IgnoreError();
@@ -271,7 +277,8 @@ void BM_Big(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kActors * (1 + 2 * kPings));
 }
 
-// ---- Fork-join creation: spawn many actors, one message each, all finish -------
+// ---- Fork-join creation: spawn many actors, one message each, all finish
+// -------
 
 template <Scheduler Sched>
 Actor<int> OneShot(Sched& sched, ActorRef<int> done) {
@@ -304,13 +311,13 @@ void BM_ForkJoinCreation(benchmark::State& state) {
     ActorRef<int> creator = sched->Spawn(Creator(*sched, done));
     sched->Send(creator, kActors).IgnoreError();
     sched->Run().IgnoreError();
-    Check(state, count == kActors && sched->live_actors() == 1,
-          "lost actors");
+    Check(state, count == kActors && sched->live_actors() == 1, "lost actors");
   }
   state.SetItemsProcessed(state.iterations() * kActors);
 }
 
-// ---- Fan-in: many senders, one receiver --------------------------------------------
+// ---- Fan-in: many senders, one receiver
+// --------------------------------------------
 
 Actor<int> FanInSink(int64_t& received) {
   for (;;) {
@@ -343,7 +350,8 @@ void BM_FanIn(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kSenders * kPerSender);
 }
 
-// ---- Registration ------------------------------------------------------------------
+// ---- Registration
+// ------------------------------------------------------------------
 
 void Threads(benchmark::internal::Benchmark* benchmark) {
   benchmark->ArgName("threads")->Arg(1)->Arg(2);
@@ -353,13 +361,15 @@ void Threads(benchmark::internal::Benchmark* benchmark) {
 }
 
 void OneThread(benchmark::internal::Benchmark* benchmark) {
-  benchmark->ArgName("threads")->Arg(1)->Unit(benchmark::kMillisecond)
+  benchmark->ArgName("threads")
+      ->Arg(1)
+      ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
 }
 
 using Stealing = WorkStealingScheduler;
 
-#define COACTOR_BENCH_BOTH(Workload)                                  \
+#define COACTOR_BENCH_BOTH(Workload)                                   \
   BENCHMARK_TEMPLATE(BM_##Workload, DequeScheduler)->Apply(OneThread); \
   BENCHMARK_TEMPLATE(BM_##Workload, Stealing)->Apply(Threads)
 

@@ -90,7 +90,9 @@ Task<int64_t> AskMany(Sched& sched, ActorRef<Echo> echoer, int count) {
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<int> reply = co_await Ask<int>(
         sched, echoer,
-        [i](ReplyTo<int> reply) { return Echo{i, std::move(reply)}; },
+        [i](ReplyTo<int> reply) {
+          return Echo{i, std::move(reply)};
+        },
         kAskTimeout);
     sum += reply.ok() ? *reply : -1'000'000;
   }

@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
-#include "benchmark/benchmark.h"
 #include "bench/savina/workloads.h"
+#include "benchmark/benchmark.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/work_stealing_scheduler.h"
 
@@ -76,9 +76,17 @@ void BM_ThreadRing(benchmark::State& state) {
 }
 
 BENCHMARK_TEMPLATE(BM_PingPong, Deque)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_PingPong, Stealing2)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_PingPong, Stealing2)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_ThreadRing, Deque)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_ThreadRing, Stealing2)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_ThreadRing, Stealing2)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace coactor

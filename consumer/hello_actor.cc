@@ -33,10 +33,10 @@ int main() {
     if (!sched.Send("greeter", std::string(name)).ok()) return 1;
   }
   if (!sched.Run().ok()) return 1;
-  const bool ok = printed == std::vector<std::string>{
-                                 "Hello, Ada!", "Hello, Barbara!",
-                                 "Hello, Grace!"} &&
-                  sched.dead_letters().empty() && sched.failures().empty();
+  const bool ok =
+      printed == std::vector<std::string>{"Hello, Ada!", "Hello, Barbara!",
+                                          "Hello, Grace!"} &&
+      sched.dead_letters().empty() && sched.failures().empty();
   std::cout << (ok ? "hello_actor: ok" : "hello_actor: WRONG") << "\n";
   return ok ? 0 : 1;
 }

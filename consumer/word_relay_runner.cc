@@ -66,13 +66,14 @@ coactor::comparison::Outcome WordRelay(Sched& sched, int64_t n) {
 
 int main(int argc, char** argv) {
   coactor::comparison::WorkloadRegistry workloads;
-  workloads.Add({.name = "word_relay",
-                 .unit = "msgs",
-                 .full_size = 200'000,
-                 .quick_size = 1'000,
-                 .description = "n words (std::strings of about 30 letters) pass "
-                                "through 4 forwarding actors to a counting "
-                                "one; counts 4n messages."},
-                [](auto& sched, int64_t n) { return WordRelay(sched, n); });
+  workloads.Add(
+      {.name = "word_relay",
+       .unit = "msgs",
+       .full_size = 200'000,
+       .quick_size = 1'000,
+       .description = "n words (std::strings of about 30 letters) pass "
+                      "through 4 forwarding actors to a counting "
+                      "one; counts 4n messages."},
+      [](auto& sched, int64_t n) { return WordRelay(sched, n); });
   return coactor::comparison::RunnerMain(workloads, argc, argv);
 }

@@ -92,10 +92,9 @@ int main(int argc, char** argv) {
 
   if (quiet) {
     const uint64_t messages = sched.messages_delivered();
-    std::cout << "printer received " << received << " messages; "
-              << messages << " messages delivered in " << elapsed.count()
-              << " s (" << messages / elapsed.count() / 1e6
-              << " million messages/s)\n";
+    std::cout << "printer received " << received << " messages; " << messages
+              << " messages delivered in " << elapsed.count() << " s ("
+              << messages / elapsed.count() / 1e6 << " million messages/s)\n";
   }
   if (absl::Status s = sched.StopTrace(); !s.ok()) {
     std::cerr << s << "\n";

@@ -64,14 +64,14 @@ int main(int argc, char** argv) {
       sched.CreateTask(Producer(2, queue, rounds, /*seed=*/2));
   coactor::JoinHandle<int> consumer =
       sched.CreateTask(Consumer(1, queue, 2 * rounds));
-  absl::StatusOr<std::vector<int>> done = sched.RunUntilComplete(
-      coactor::Gather(std::move(producer_1), std::move(producer_2),
-                      std::move(consumer)));
+  absl::StatusOr<std::vector<int>> done =
+      sched.RunUntilComplete(coactor::Gather(
+          std::move(producer_1), std::move(producer_2), std::move(consumer)));
   if (!done.ok()) {
     std::cerr << done.status() << "\n";
     return 1;
   }
-  std::cerr << "made " << (*done)[0] + (*done)[1] << ", consumed "
-            << (*done)[2] << "\n";
+  std::cerr << "made " << (*done)[0] + (*done)[1] << ", consumed " << (*done)[2]
+            << "\n";
   return 0;
 }

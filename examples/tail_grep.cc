@@ -59,7 +59,7 @@ Actor<int> Follow(Sched& sched, std::string path, ActorRef<std::string> target,
     } else {
       file.clear();
       if (!sched.IsAlive(target)) co_return;  // The pipeline has ended.
-      co_await coactor::Sleep(poll);  // time.sleep(0.1)
+      co_await coactor::Sleep(poll);          // time.sleep(0.1)
     }
   }
 }

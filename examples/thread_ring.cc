@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   std::vector<coactor::ActorRef<int>> ring(actors);
   std::vector<int64_t> received(actors * 8, 0);  // Each its actor's, padded.
   for (int i = 0; i < actors; ++i) {
-    ring[i] = sched.Spawn(Member(sched, ring[(i + 1) % actors], received[i * 8]));
+    ring[i] =
+        sched.Spawn(Member(sched, ring[(i + 1) % actors], received[i * 8]));
   }
   // The tokens start spread round the ring.
   for (int t = 0; t < tokens; ++t) {

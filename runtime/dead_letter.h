@@ -39,9 +39,9 @@ struct DeadLetter {
   // Who it was for, unquoted, the same on every scheduler (a name longer
   // than 256 bytes is recorded as its first 256 bytes and "...(N bytes)"):
   // the name it was sent to (a send by name), or the actor's name or "#id"
-  // if it has none (a message it had not read when it finished, or a message or error sent
-  // through a reference to it after it finished). "(finished actor)" once
-  // that actor is no longer known (its place holds another actor by now),
+  // if it has none (a message it had not read when it finished, or a message or
+  // error sent through a reference to it after it finished). "(finished actor)"
+  // once that actor is no longer known (its place holds another actor by now),
   // "(another scheduler's actor)" for a reference that another scheduler
   // made, "(empty reference)" for an empty one.
   std::string recipient;

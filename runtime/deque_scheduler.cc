@@ -64,8 +64,7 @@ DequeScheduler::~DequeScheduler() {
     std::vector<DeadLetter> letters = records_.TakeDeadLetters();
     letters.clear();  // Their destructors' sends land in records_.
   } while (!queue_.empty() || timers_.size() != 0 ||
-           !records_.dead_letters().empty() ||
-           !posted_.empty());
+           !records_.dead_letters().empty() || !posted_.empty());
 }
 
 void DequeScheduler::DestroyPendingMessages() {
@@ -76,11 +75,11 @@ void DequeScheduler::DestroyPendingMessages() {
     Envelope* envelope = queue_.PopFront();
     const uintptr_t tag = envelope->target & kTagMask;
     if (tag == 0) {
-      reinterpret_cast<Cell*>(envelope->target)->type->destroy(
-          &envelope->payload);
+      reinterpret_cast<Cell*>(envelope->target)
+          ->type->destroy(&envelope->payload);
     } else if (tag == kErrorTag) {
-      std::launder(reinterpret_cast<std::exception_ptr*>(
-                       envelope->payload.bytes))
+      std::launder(
+          reinterpret_cast<std::exception_ptr*>(envelope->payload.bytes))
           ->~exception_ptr();
     }
   }
@@ -151,9 +150,8 @@ internal::DeadReference DequeScheduler::DescribeDeadRef(
       cell != nullptr && cell->State() == ActorState::kFinished);
 }
 
-void DequeScheduler::EnqueueAlternative(Cell* cell,
-                                        const internal::Alternative& alternative,
-                                        void* source) {
+void DequeScheduler::EnqueueAlternative(
+    Cell* cell, const internal::Alternative& alternative, void* source) {
   EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
     alternative.construct_from(&payload, source);
   });
@@ -185,12 +183,11 @@ void DequeScheduler::RecordThrown(const char* doing, internal::ActorCell* to,
   const bool live = to != nullptr &&
                     static_cast<const void*>(to->runtime) == Identity() &&
                     to->Generation() == generation;
-  std::string recipient =
-      live ? internal::RecordedName(to->RecipientName())
-           : DescribeDeadRef(to, generation).recipient;
+  std::string recipient = live ? internal::RecordedName(to->RecipientName())
+                               : DescribeDeadRef(to, generation).recipient;
   internal::RecordKeeper::Dropped dropped;
-  records_.AddThrown(doing, std::move(recipient), exception,
-                     std::move(message), dropped);
+  records_.AddThrown(doing, std::move(recipient), exception, std::move(message),
+                     dropped);
 }
 
 // ---- internal::Runtime (Wake(): deque/delivery.cc; timers: deque/loop.cc)

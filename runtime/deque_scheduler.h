@@ -67,10 +67,10 @@
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
@@ -85,8 +85,6 @@
 #include "runtime/dead_letter.h"
 #include "runtime/deque/cell.h"
 #include "runtime/erased_message.h"
-#include "runtime/scheduler_api.h"
-#include "runtime/timer_id.h"
 #include "runtime/internal/name_cache.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/record_keeper.h"
@@ -94,9 +92,11 @@
 #include "runtime/internal/segment_queue.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/internal/timer_queue.h"
+#include "runtime/metrics/metrics.h"
+#include "runtime/scheduler_api.h"
+#include "runtime/timer_id.h"
 #include "runtime/trace/trace_hook.h"
 #include "runtime/trace/tracer.h"
-#include "runtime/metrics/metrics.h"
 
 namespace coactor {
 
@@ -114,20 +114,21 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // actor accepts each of its alternatives). On error the message becomes
   // a dead letter.
   template <typename M>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Send(std::string_view name, M&& message);
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Send(std::string_view name, M&& message);
 
   // Queues `message` for `to`, with no name lookup; the message type is
   // checked at compile time. FailedPrecondition (and a dead letter) if the
   // actor has finished.
   template <typename Msg, typename M>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Send(const ActorRef<Msg>& to, M&& message);
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Send(const ActorRef<Msg>& to, M&& message);
 
   // A typed reference to the live actor called `name`; errors as for Send.
   template <typename Msg>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<
+      ActorRef<Msg>>
+  Find(std::string_view name) const;
 
   // True if the timer was pending and now will not fire; cancelling a timer
   // that fired or was cancelled, or an empty TimerId, is a no-op (false).
@@ -141,16 +142,15 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // InvalidArgument for a null `error`, whatever the actor's state: nothing
   // is delivered and, there being nothing to keep, no dead letter recorded.
   template <typename Msg>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
-
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  SendError(const ActorRef<Msg>& to, std::exception_ptr error);
 
   // Delivers queued messages until none is left, firing timers as they
   // come due and sleeping on the clock until the next one when only timers
   // remain (a Post() cuts the sleep short). Returns early after Stop().
   // FailedPrecondition if called from inside one of its actors.
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Run();
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Run();
   // As Run(), but when nothing is left it waits for posts instead of
   // returning, until Stop(). For a loop fed from other threads.
   absl::Status RunUntilStopped();
@@ -347,8 +347,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
 
   template <typename T, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
-                                                      Cell* cell,
-                                                      M&& message);
+                                                      Cell* cell, M&& message);
   template <typename Msg, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendToDeadRef(const ActorRef<Msg>& to,
                                                      M&& message);

@@ -67,8 +67,7 @@ struct ProbeMessage {};
 template <typename List, typename Record>
 concept RecordList =
     std::ranges::sized_range<List> &&
-    std::same_as<std::ranges::range_value_t<std::remove_cvref_t<List>>,
-                 Record>;
+    std::same_as<std::ranges::range_value_t<std::remove_cvref_t<List>>, Record>;
 
 }  // namespace internal
 
@@ -97,7 +96,9 @@ concept Scheduler =
       { sched.Send(ref, std::move(message)) } -> std::same_as<absl::Status>;
       { sched.Send(name, std::move(message)) } -> std::same_as<absl::Status>;
       { sched.SendError(ref, error) } -> std::same_as<absl::Status>;
-      { sched.SendAfter(delay, ref, std::move(message)) } -> std::same_as<TimerId>;
+      {
+        sched.SendAfter(delay, ref, std::move(message))
+      } -> std::same_as<TimerId>;
       { sched.CancelTimer(timer) } -> std::same_as<bool>;
       // Tasks.
       { sched.CreateTask(std::move(task)) } -> std::same_as<JoinHandle<void>>;

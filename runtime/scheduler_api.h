@@ -67,9 +67,9 @@ class SchedulerApi : protected internal::Runtime {
   // InvalidArgument for an empty name or an empty Actor. The name of a
   // finished actor may be reused.
   template <typename Msg>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::StatusOr<ActorRef<Msg>> Spawn(std::string_view name,
-                                      Actor<Msg> actor) {
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<
+      ActorRef<Msg>>
+  Spawn(std::string_view name, Actor<Msg> actor) {
     if (name.empty()) {
       return absl::InvalidArgumentError("actor names must not be empty");
     }
@@ -96,14 +96,14 @@ class SchedulerApi : protected internal::Runtime {
   // way, if the scheduler runs out of work before the task ends, or if
   // Stop() ends the run first ("RunUntilComplete() was stopped").
   template <typename T>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::StatusOr<T> RunUntilComplete(Task<T> task) {
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<T>
+  RunUntilComplete(Task<T> task) {
     absl::StatusOr<JoinHandle<T>> ended = RunToEnd(std::move(task));
     if (!ended.ok()) return ended.status();
     return ended->TakeResult();
   }
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status RunUntilComplete(Task<void> task) {
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  RunUntilComplete(Task<void> task) {
     absl::StatusOr<JoinHandle<void>> ended = RunToEnd(std::move(task));
     if (!ended.ok()) return ended.status();
     ended->TakeResult();  // Rethrows the task's exception.
@@ -124,9 +124,9 @@ class SchedulerApi : protected internal::Runtime {
   }
 
   // Sends `message` to `to` once `delay` has passed on the clock; the
-  // returned TimerId cancels it with CancelTimer() until then. An infinite delay never
-  // comes: the message is kept with its timer until cancelled or the
-  // scheduler is destroyed, and Run() does not wait for it. If the send
+  // returned TimerId cancels it with CancelTimer() until then. An infinite
+  // delay never comes: the message is kept with its timer until cancelled or
+  // the scheduler is destroyed, and Run() does not wait for it. If the send
   // throws when the timer fires (the message's move constructor does), the
   // exception is recorded in failures() and the message kept as a dead
   // letter (reason Aborted), and the run goes on.
@@ -136,9 +136,9 @@ class SchedulerApi : protected internal::Runtime {
     internal::CheckSendable<Msg, M>();
     Scheduler* scheduler = &self();
     return internal::TimerIdAccess::Make(scheduler->AddTimer(
-        scheduler->Now() + delay,
-        [scheduler, to,
-         message = internal::HeldMessage<Msg>(std::forward<M>(message))]() mutable {
+        scheduler->Now() + delay, [scheduler, to,
+                                   message = internal::HeldMessage<Msg>(
+                                       std::forward<M>(message))]() mutable {
           try {
             scheduler->Send(to, std::move(message.get())).IgnoreError();
           } catch (...) {
@@ -155,9 +155,8 @@ class SchedulerApi : protected internal::Runtime {
   // recorded in failures() and the Down kept as a dead letter (reason
   // Aborted); other watchers are still told.
   template <typename Watched, typename Watcher>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Monitor(const ActorRef<Watched>& watched,
-                       const ActorRef<Watcher>& watcher) {
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Monitor(const ActorRef<Watched>& watched, const ActorRef<Watcher>& watcher) {
     static_assert(std::is_constructible_v<Watcher, Down>,
                   "the watcher's message type must accept a coactor::Down");
     if (!watched.valid() || !watcher.valid()) {
@@ -224,8 +223,7 @@ class SchedulerApi : protected internal::Runtime {
   template <typename Msg>
   bool IsOwn(const ActorRef<Msg>& ref) const {
     return static_cast<const void*>(
-               internal::ActorRefAccess::Cell(ref)->runtime) ==
-           Identity();
+               internal::ActorRefAccess::Cell(ref)->runtime) == Identity();
   }
 
   // RunUntilComplete() up to its result: the handle of the ended task. The
@@ -267,8 +265,9 @@ class SchedulerApi : protected internal::Runtime {
 //     if (printer.ok()) sched.Send(*printer, "hello").IgnoreError();
 //   }
 template <typename Msg, Scheduler Sched>
-[[nodiscard("check it, or call .IgnoreError() on purpose")]]
-absl::StatusOr<ActorRef<Msg>> Find(const Sched& sched, std::string_view name) {
+[[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<
+    ActorRef<Msg>>
+Find(const Sched& sched, std::string_view name) {
   return sched.template Find<Msg>(name);
 }
 

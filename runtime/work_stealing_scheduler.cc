@@ -42,16 +42,17 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
       idle_(WorkerCount(threads)) {
   threads = static_cast<int>(WorkerCount(threads));
   for (int i = 0; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(
-        static_cast<const void*>(this), 0x9E3779B97F4A7C15ull * (i + 1), static_cast<size_t>(threads)));
+    workers_.push_back(std::make_unique<Worker>(static_cast<const void*>(this),
+                                                0x9E3779B97F4A7C15ull * (i + 1),
+                                                static_cast<size_t>(threads)));
   }
   // Without take-overs nobody watches, and nobody need ask: "watching".
   // Relaxed: the workers start after this (thread creation orders it).
   watch_fast_.store(!takeover_, std::memory_order_relaxed);
-  WithRecords([&](internal::RecordKeeper& records,
-                  internal::RecordKeeper::Dropped&) {
-    records.TraceInto(&trace_);
-  });
+  WithRecords(
+      [&](internal::RecordKeeper& records, internal::RecordKeeper::Dropped&) {
+        records.TraceInto(&trace_);
+      });
   trace_.StartFromEnvironment();
   for (auto& worker : workers_) {
     worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
@@ -265,11 +266,10 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
     free_cells_ = cell;
     return ShutDownError();
   }
-  cell->OpenLocked(
-      handle, promise, type,
-      name.empty() ? nullptr : std::make_unique<std::string>(name),
-      // Relaxed: only uniqueness matters.
-      next_actor_id_.fetch_add(1, std::memory_order_relaxed));
+  cell->OpenLocked(handle, promise, type,
+                   name.empty() ? nullptr : std::make_unique<std::string>(name),
+                   // Relaxed: only uniqueness matters.
+                   next_actor_id_.fetch_add(1, std::memory_order_relaxed));
   promise->cell = cell;
   return cell;
 }
@@ -341,9 +341,8 @@ absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
                                                      ErasedMessage message) {
   WithRecords([&](internal::RecordKeeper& records,
                   internal::RecordKeeper::Dropped& dropped) {
-    records.AddDeadLetter(DeadLetter{std::move(recipient), reason,
-                                     std::move(message)},
-                          dropped);
+    records.AddDeadLetter(
+        DeadLetter{std::move(recipient), reason, std::move(message)}, dropped);
   });
   return reason;
 }

@@ -78,28 +78,26 @@
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/clock.h"
 #include "actors/down.h"
-#include "actors/internal/runtime.h"
-#include "actors/join_handle.h"
-#include "actors/task.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
 #include "actors/internal/mutex.h"
+#include "actors/internal/runtime.h"
+#include "actors/join_handle.h"
+#include "actors/task.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/actor_mailbox.h"
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/biased_lock.h"
-#include "runtime/scheduler_api.h"
-#include "runtime/timer_id.h"
 #include "runtime/internal/mailbox.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/outbox.h"
@@ -111,10 +109,12 @@
 #include "runtime/internal/spin_lock.h"
 #include "runtime/internal/timer_queue.h"
 #include "runtime/internal/worker.h"
+#include "runtime/metrics/metrics.h"
+#include "runtime/scheduler_api.h"
+#include "runtime/timer_id.h"
 #include "runtime/trace/trace_hook.h"
 #include "runtime/trace/tracer.h"
 #include "runtime/work_stealing/idle_workers.h"
-#include "runtime/metrics/metrics.h"
 
 namespace coactor {
 
@@ -131,16 +131,17 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
 
   // As DequeScheduler::Send().
   template <typename M>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Send(std::string_view name, M&& message);
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Send(std::string_view name, M&& message);
   template <typename Msg, typename M>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Send(const ActorRef<Msg>& to, M&& message);
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Send(const ActorRef<Msg>& to, M&& message);
 
   // As DequeScheduler::Find().
   template <typename Msg>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::StatusOr<ActorRef<Msg>> Find(std::string_view name) const;
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<
+      ActorRef<Msg>>
+  Find(std::string_view name) const;
 
   // As DequeScheduler's: tasks, delayed sends, timers, errors, monitors.
   bool CancelTimer(TimerId id);
@@ -149,8 +150,8 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // next turn (an actor in the middle of a turn first handles the messages
   // it has already taken).
   template <typename Msg>
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status SendError(const ActorRef<Msg>& to, std::exception_ptr error);
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  SendError(const ActorRef<Msg>& to, std::exception_ptr error);
   // Also: Spawn(), CreateTask(), RunUntilComplete(), SendAfter(), Monitor()
   // and IsAlive(), from SchedulerApi (runtime/scheduler_api.h).
 
@@ -158,8 +159,8 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // timer is pending (sleeping on the clock for timers when idle), or
   // until Stop(). FailedPrecondition from inside an actor, while another
   // Run() runs, or once Shutdown() has begun.
-  [[nodiscard("check it, or call .IgnoreError() on purpose")]]
-  absl::Status Run();
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  Run();
 
   // Thread-safe, also from inside an actor: ends the Run() (or
   // RunUntilComplete()) in progress: each worker finishes the message it

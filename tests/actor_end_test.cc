@@ -67,7 +67,8 @@ class ActorEndTest : public ::testing::Test {
 TEST_F(ActorEndTest, TheCommonEndClosesAndReleasesOnly) {
   cell_.id = 9;
   EndActor(&cell_, Hooks());
-  EXPECT_EQ(log_, (std::vector<std::string>{"close", "finish 4", "release 4 now 5"}));
+  EXPECT_EQ(log_,
+            (std::vector<std::string>{"close", "finish 4", "release 4 now 5"}));
 }
 
 TEST_F(ActorEndTest, AFailedActorIsRecordedBeforeItsMonitorsHear) {
@@ -102,8 +103,8 @@ TEST_F(ActorEndTest, UndeliveredMessagesAloneAreRecordedWithNoFailure) {
   cell_.id = 3;
   left_.undelivered.push_back(ErasedMessage::Of(7));
   EndActor(&cell_, Hooks());
-  EXPECT_EQ(log_, (std::vector<std::string>{"close", "record #3 ok",
-                                            "finish 4", "release 4 now 5"}));
+  EXPECT_EQ(log_, (std::vector<std::string>{"close", "record #3 ok", "finish 4",
+                                            "release 4 now 5"}));
   EXPECT_EQ(recorded_, (std::vector<int>{7}));
 }
 
@@ -112,7 +113,8 @@ TEST_F(ActorEndTest, MonitorsAloneHearAnOkDownAndNothingIsRecorded) {
   Down heard;
   left_.monitors.push_back([&heard](const Down& down) { heard = down; });
   EndActor(&cell_, Hooks());
-  EXPECT_EQ(log_, (std::vector<std::string>{"close", "finish 4", "release 4 now 5"}));
+  EXPECT_EQ(log_,
+            (std::vector<std::string>{"close", "finish 4", "release 4 now 5"}));
   EXPECT_EQ(heard.actor, "#12");
   EXPECT_EQ(heard.name, "");
   EXPECT_TRUE(heard.reason.ok());

@@ -87,10 +87,10 @@ TEST_F(ActorMailboxTest, RefusesAnotherGenerationOrTypeAndLeavesTheMessage) {
             Appended::kRefused);
   EXPECT_EQ(mailbox_.Append<int>(generation(), 7), Appended::kRefused);
   EXPECT_EQ(message, Long(7));  // Not moved from.
-  EXPECT_EQ(mailbox_.AppendError(generation() + 1,
-                                 std::make_exception_ptr(std::runtime_error(
-                                     "late"))),
-            Appended::kRefused);
+  EXPECT_EQ(
+      mailbox_.AppendError(generation() + 1,
+                           std::make_exception_ptr(std::runtime_error("late"))),
+      Appended::kRefused);
   EXPECT_FALSE(mailbox_.IsOpen(generation() + 1));
   EXPECT_TRUE(mailbox_.IsOpen(generation()));
   Idle();  // Nothing was queued.
@@ -134,11 +134,11 @@ TEST_F(ActorMailboxTest, ErrorsComeFirstOneATurnStart) {
   Idle();
   EXPECT_EQ(mailbox_.Append<std::string>(generation(), Long(0)),
             Appended::kScheduled);
-  EXPECT_EQ(mailbox_.AppendError(generation(), std::make_exception_ptr(
-                                                   std::runtime_error("a"))),
+  EXPECT_EQ(mailbox_.AppendError(
+                generation(), std::make_exception_ptr(std::runtime_error("a"))),
             Appended::kQueued);
-  EXPECT_EQ(mailbox_.AppendError(generation(), std::make_exception_ptr(
-                                                   std::runtime_error("b"))),
+  EXPECT_EQ(mailbox_.AppendError(
+                generation(), std::make_exception_ptr(std::runtime_error("b"))),
             Appended::kQueued);
   std::vector<std::string> errors;
   for (int i = 0; i < 2; ++i) {
@@ -156,8 +156,8 @@ TEST_F(ActorMailboxTest, ErrorsComeFirstOneATurnStart) {
   EXPECT_EQ(Next(/*turn_start=*/true), Long(0));
   Idle();
   // An error alone schedules an idle actor.
-  EXPECT_EQ(mailbox_.AppendError(generation(), std::make_exception_ptr(
-                                                   std::runtime_error("c"))),
+  EXPECT_EQ(mailbox_.AppendError(
+                generation(), std::make_exception_ptr(std::runtime_error("c"))),
             Appended::kScheduled);
   std::exception_ptr error;
   EXPECT_TRUE(mailbox_.BeginTurn(&error));
@@ -190,8 +190,8 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
             Appended::kQueued);
   std::vector<std::string> got;
   for (int i = 0; i < 6; ++i) got.push_back(Next());
-  EXPECT_EQ(got, (std::vector<std::string>{Long(0), Long(1), Long(2),
-                                           Long(10), Long(11), Long(12)}));
+  EXPECT_EQ(got, (std::vector<std::string>{Long(0), Long(1), Long(2), Long(10),
+                                           Long(11), Long(12)}));
   Idle();
   // Refused: the batch stays with the caller, told under the lock.
   for (int i = 0; i < 3; ++i) {
@@ -220,8 +220,7 @@ TEST_F(ActorMailboxTest, AppendBuiltChoosesTheTypeAndMayRefuse) {
             Appended::kRefused);
   EXPECT_EQ(mailbox_.AppendBuilt(generation(), /*to_self=*/false,
                                  [](Payload* slot, const MessageType*) {
-                                   ConstructPayload<std::string>(slot,
-                                                                 Long(1));
+                                   ConstructPayload<std::string>(slot, Long(1));
                                    return true;
                                  }),
             Appended::kScheduled);
@@ -247,8 +246,8 @@ TEST_F(ActorMailboxTest, CloseHandsBackErrorsThenMessagesInOrder) {
   Next();
   mailbox_.AppendToSelf<std::string>(Long(2));  // In the inbox.
   ASSERT_NE(mailbox_.Append<std::string>(before, Long(3)), Appended::kRefused);
-  ASSERT_NE(mailbox_.AppendError(before, std::make_exception_ptr(
-                                             std::runtime_error("e"))),
+  ASSERT_NE(mailbox_.AppendError(
+                before, std::make_exception_ptr(std::runtime_error("e"))),
             Appended::kRefused);
   int downs = 0;
   ActorMailbox::Monitor monitor = [&](const Down&) { ++downs; };

@@ -92,7 +92,8 @@ std::string SchedulerName(const ::testing::TestParamInfo<int>& info) {
                          : "WorkStealing" + std::to_string(info.param);
 }
 
-// ---- Waking a DequeScheduler actor from another scheduler's thread -----------
+// ---- Waking a DequeScheduler actor from another scheduler's thread
+// -----------
 
 Task<std::string> Exclaim(std::string text) { co_return text + "!"; }
 
@@ -164,7 +165,8 @@ TEST(CrossSchedulerTest, APutOnAWorkerWakesTheDequeActorGetting) {
   EXPECT_EQ(got, Long("put"));
 }
 
-// ---- A task whose runner is destroyed before it ends --------------------------
+// ---- A task whose runner is destroyed before it ends
+// --------------------------
 
 Task<std::string> SleepsLong() {
   co_await Sleep(absl::Hours(1));
@@ -213,7 +215,8 @@ TEST(CrossSchedulerTest, ATaskCreatedAfterShutdownEndsAtOnceWithAnError) {
   EXPECT_THROW(handle.TakeResult(), std::runtime_error);
 }
 
-// ---- Dead letters dropped while a worker flushes its outbox ------------------
+// ---- Dead letters dropped while a worker flushes its outbox
+// ------------------
 
 // A message whose destructor (unless moved from) tells a log actor it was
 // dropped: RAII clean-up that sends.
@@ -283,7 +286,8 @@ TEST(OutboxTest, ADeadLetterDroppedDuringAFlushMaySend) {
   EXPECT_THAT(lines, ::testing::ElementsAre("dropped " + Long("late")));
 }
 
-// ---- Shutdown() and messages whose destructors send --------------------------
+// ---- Shutdown() and messages whose destructors send
+// --------------------------
 
 struct Boomerang {
   Boomerang() = default;
@@ -333,7 +337,8 @@ TEST(ShutdownAttackTest, AQueuedMessageWhoseDestructorSendsToItsActor) {
   EXPECT_EQ(letters[0].reason.message(), "the scheduler has shut down");
 }
 
-// ---- Stop() ------------------------------------------------------------------------
+// ---- Stop()
+// ------------------------------------------------------------------------
 
 class StopAttackTest : public OnEachScheduler {};
 
@@ -379,8 +384,8 @@ TEST_P(StopAttackTest, ARunUntilCompleteEndedByStopSaysSo) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(Schedulers, StopAttackTest,
-                         ::testing::Values(0, 1, 2), SchedulerName);
+INSTANTIATE_TEST_SUITE_P(Schedulers, StopAttackTest, ::testing::Values(0, 1, 2),
+                         SchedulerName);
 
 // A posted call runs on the loop's thread, as an actor's handler does: a
 // Stop() in it leaves what it queued for the next run. When the call was
@@ -401,7 +406,8 @@ TEST(PostedStopTest, LeavesWhatThePostedCallQueuedForTheNextRun) {
   EXPECT_EQ(got, 10);
 }
 
-// ---- Long names in records ------------------------------------------------------
+// ---- Long names in records
+// ------------------------------------------------------
 
 class LongNamesTest : public OnEachScheduler {};
 
@@ -462,16 +468,16 @@ TEST_P(LongNamesTest, DownCutsLongNamesButKeepsTheFullName) {
     EXPECT_TRUE(down.actor == sched.failures()[0].actor);
     EXPECT_LT(down.actor.size(), 300u);
     EXPECT_LT(down.reason.message().size(), 400u);
-    EXPECT_TRUE(absl::StrContains(down.reason.message(),
-                                  "...(100002 bytes) failed: " +
-                                      Long("failure")));
+    EXPECT_TRUE(absl::StrContains(
+        down.reason.message(), "...(100002 bytes) failed: " + Long("failure")));
   });
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedulers, LongNamesTest, ::testing::Values(0, 1, 2),
                          SchedulerName);
 
-// ---- Asks when no dead letter is kept --------------------------------------------
+// ---- Asks when no dead letter is kept
+// --------------------------------------------
 
 class AskAtLimitZeroTest : public OnEachScheduler {};
 
@@ -515,7 +521,8 @@ TEST_P(AskAtLimitZeroTest, AnAskOfAFinishedActorGetsTheSendsError) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, AskAtLimitZeroTest,
                          ::testing::Values(0, 1, 2), SchedulerName);
 
-// ---- After Shutdown(), every call says so ----------------------------------------
+// ---- After Shutdown(), every call says so
+// ----------------------------------------
 
 Actor<WatcherMsg> Idle() {
   for (;;) co_await Receive<WatcherMsg>();
@@ -534,8 +541,9 @@ TEST(ShutdownAttackTest, EveryCallAfterShutdownSaysSo) {
   const std::string shut = "the scheduler has shut down";
   EXPECT_EQ(sched.Send("idle", 1).message(), shut);
   EXPECT_EQ(sched.Send(*actor, 1).message(), shut);
-  EXPECT_EQ(sched.SendError(*actor, std::make_exception_ptr(
-                                        std::runtime_error(Long("error"))))
+  EXPECT_EQ(sched
+                .SendError(*actor, std::make_exception_ptr(
+                                       std::runtime_error(Long("error"))))
                 .message(),
             shut);
   EXPECT_EQ(Find<WatcherMsg>(sched, "idle").status().message(), shut);
@@ -543,8 +551,7 @@ TEST(ShutdownAttackTest, EveryCallAfterShutdownSaysSo) {
   EXPECT_EQ(sched.Spawn("idle", Idle()).status().message(), shut);
   EXPECT_EQ(sched.Run().message(), shut);
   sched.TakeDeadLetters();
-  TimerId timer = sched.SendAfter(absl::Milliseconds(1), *actor,
-                                  WatcherMsg(7));
+  TimerId timer = sched.SendAfter(absl::Milliseconds(1), *actor, WatcherMsg(7));
   EXPECT_FALSE(sched.CancelTimer(timer));
   std::vector<DeadLetter> letters = sched.TakeDeadLetters();
   ASSERT_THAT(letters, SizeIs(1));
@@ -554,7 +561,8 @@ TEST(ShutdownAttackTest, EveryCallAfterShutdownSaysSo) {
   EXPECT_EQ(std::get<int>(*kept), 7);
 }
 
-// ---- Long names in refusals --------------------------------------------------------
+// ---- Long names in refusals
+// --------------------------------------------------------
 
 class LongNameRefusalTest : public OnEachScheduler {};
 
@@ -573,7 +581,8 @@ TEST_P(LongNameRefusalTest, AlreadyExistsCutsTheName) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, LongNameRefusalTest,
                          ::testing::Values(0, 1), SchedulerName);
 
-// ---- Wake-ups posted outside a run ------------------------------------------------
+// ---- Wake-ups posted outside a run
+// ------------------------------------------------
 
 struct Lookup {
   std::string key;

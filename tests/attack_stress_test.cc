@@ -109,7 +109,8 @@ Actor<Parcel> Relay(Sched& sched, ActorRef<Parcel> next, Ledger* ledger,
   }
 }
 
-// ---- Work stealing: Stop() and Run() again, with outside senders -----------------
+// ---- Work stealing: Stop() and Run() again, with outside senders
+// -----------------
 
 void StopRunCycles(int threads) {
   constexpr int kSenders = 3;
@@ -159,7 +160,8 @@ TEST(StressTest, WorkStealingStopRunCycles1) { StopRunCycles(1); }
 TEST(StressTest, WorkStealingStopRunCycles2) { StopRunCycles(2); }
 TEST(StressTest, WorkStealingStopRunCycles4) { StopRunCycles(4); }
 
-// ---- Deque: Post() storms while Run / RunUntilStopped / Stop cycle ----------------
+// ---- Deque: Post() storms while Run / RunUntilStopped / Stop cycle
+// ----------------
 
 TEST(StressTest, DequePostStormWhileRunsCycle) {
   constexpr int kPosters = 4;
@@ -211,7 +213,8 @@ TEST(StressTest, DequePostStormWhileRunsCycle) {
   EXPECT_EQ(sched.dead_letters_recorded(), 0u);
 }
 
-// ---- Timers across Stop() and Run() again --------------------------------------------
+// ---- Timers across Stop() and Run() again
+// --------------------------------------------
 
 // Delayed sends (0-2 ms) keep firing across stopped runs; each parcel is
 // delivered exactly once.
@@ -252,24 +255,25 @@ void TimersAcrossStops(Sched& sched, Arm arm) {
 
 TEST(StressTest, WorkStealingTimersAcrossStops) {
   WorkStealingScheduler sched(2);
-  TimersAcrossStops(sched, [&](ActorRef<Parcel> to, absl::Duration d,
-                               Parcel p) {
-    sched.SendAfter(d, to, std::move(p));
-  });
+  TimersAcrossStops(sched,
+                    [&](ActorRef<Parcel> to, absl::Duration d, Parcel p) {
+                      sched.SendAfter(d, to, std::move(p));
+                    });
 }
 
 TEST(StressTest, DequeTimersAcrossStops) {
   DequeScheduler sched;
-  TimersAcrossStops(sched, [&](ActorRef<Parcel> to, absl::Duration d,
-                               Parcel p) {
-    // SendAfter() is the loop's thread's: posted.
-    sched.Post([&sched, to, d, p = std::move(p)]() mutable {
-      sched.SendAfter(d, to, std::move(p));
-    });
-  });
+  TimersAcrossStops(sched,
+                    [&](ActorRef<Parcel> to, absl::Duration d, Parcel p) {
+                      // SendAfter() is the loop's thread's: posted.
+                      sched.Post([&sched, to, d, p = std::move(p)]() mutable {
+                        sched.SendAfter(d, to, std::move(p));
+                      });
+                    });
 }
 
-// ---- Shutdown() against every caller --------------------------------------------
+// ---- Shutdown() against every caller
+// --------------------------------------------
 
 struct Ask1 {
   std::string text;
@@ -293,12 +297,15 @@ Actor<WorkMsg> Worker(WorkStealingScheduler& sched, ActorRef<Ask1> answerer,
     if (std::holds_alternative<int>(m)) {
       const int n = std::get<int>(m);
       if (n % 5 == 0) co_return;
-      if (n % 7 == 0) throw std::runtime_error("worker failed on purpose " +
-                                               std::to_string(n));
+      if (n % 7 == 0)
+        throw std::runtime_error("worker failed on purpose " +
+                                 std::to_string(n));
       std::string key = "question number " + std::to_string(n);
       absl::StatusOr<std::string> answer = co_await Ask<std::string>(
           sched, answerer,
-          [key](ReplyTo<std::string> r) { return Ask1{key, std::move(r)}; },
+          [key](ReplyTo<std::string> r) {
+            return Ask1{key, std::move(r)};
+          },
           absl::Milliseconds(n % 4 == 0 ? 1 : 200));
       asked.fetch_add(1);
       if (n % 11 == 0) co_await Sleep(absl::Milliseconds(n % 3));
@@ -310,9 +317,10 @@ TEST(StressTest, ShutdownAgainstSendersSpawnersStoppersTimersAndAsks) {
   const int rounds = Rounds(20);
   for (int round = 0; round < rounds; ++round) {
     auto sched = std::make_unique<WorkStealingScheduler>(2);
-    sched->SetRecordLimits(RecordLimits{.dead_letters = static_cast<size_t>(round % 3),
-                                        .failures = 2,
-                                        .finished_names = static_cast<size_t>(round % 4)});
+    sched->SetRecordLimits(
+        RecordLimits{.dead_letters = static_cast<size_t>(round % 3),
+                     .failures = 2,
+                     .finished_names = static_cast<size_t>(round % 4)});
     std::atomic<int64_t> asked{0};
     ActorRef<Ask1> answerer = sched->Spawn(Answerer());
     std::atomic<bool> stop{false};
@@ -377,7 +385,8 @@ TEST(StressTest, ShutdownAgainstSendersSpawnersStoppersTimersAndAsks) {
   }
 }
 
-// ---- TakeFailures() against failing actors -----------------------------------------
+// ---- TakeFailures() against failing actors
+// -----------------------------------------
 
 Actor<int> FailsWithLongText(int i) {
   co_await Receive<int>();
@@ -431,7 +440,8 @@ TEST(StressTest, TakeFailuresWhileActorsFail) {
   }
 }
 
-// ---- Re-spawning from Down under the same name -----------------------------------
+// ---- Re-spawning from Down under the same name
+// -----------------------------------
 
 using SupervisorMsg = std::variant<int, Down>;
 
@@ -495,7 +505,8 @@ TEST(StressTest, RespawnFromDownWorkStealing) {
   RespawnLoop(sched);
 }
 
-// ---- Waits across schedulers ------------------------------------------------------
+// ---- Waits across schedulers
+// ------------------------------------------------------
 
 Task<std::string> Echo(std::string s) { co_return s + " echoed"; }
 

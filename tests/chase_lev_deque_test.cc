@@ -14,7 +14,6 @@
 #include "gtest/gtest.h"
 #include "tests/sanitizer.h"
 
-
 namespace coactor::internal {
 namespace {
 

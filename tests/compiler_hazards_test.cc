@@ -76,7 +76,8 @@ class CompilerHazardsTest : public ::testing::TestWithParam<SchedulerKind> {
   ManualClock clock_{absl::UnixEpoch()};
 };
 
-// ---- Receive ------------------------------------------------------------------
+// ---- Receive
+// ------------------------------------------------------------------
 
 template <coactor::Scheduler Sched>
 Actor<Transfer> Ledger(Sched& sched, std::vector<std::string>& log) {
@@ -138,7 +139,8 @@ TEST_P(CompilerHazardsTest, ReceiveTakesMoveOnlyAggregatesAndVariants) {
   });
 }
 
-// ---- BoundedQueue::Put / Get ---------------------------------------------------
+// ---- BoundedQueue::Put / Get
+// ---------------------------------------------------
 
 // Capacity 1: the second Put suspends with its brace-initialised temporary
 // alive in the frame until a getter makes room.
@@ -148,8 +150,7 @@ Task<void> PutTransfers(BoundedQueue<Transfer>& queue, int n) {
   }
 }
 
-Task<void> PutNotes(BoundedQueue<std::unique_ptr<std::string>>& queue,
-                    int n) {
+Task<void> PutNotes(BoundedQueue<std::unique_ptr<std::string>>& queue, int n) {
   for (int i = 0; i < n; ++i) {
     co_await queue.Put(std::make_unique<std::string>(Long(i)));
   }
@@ -159,7 +160,8 @@ template <coactor::Scheduler Sched>
 Actor<int> QueueUser(Sched& sched, std::vector<std::string>& log) {
   BoundedQueue<Transfer> transfers(1);
   BoundedQueue<std::unique_ptr<std::string>> notes(1);
-  JoinHandle<void> put_transfers = co_await CreateTask(PutTransfers(transfers, 4));
+  JoinHandle<void> put_transfers =
+      co_await CreateTask(PutTransfers(transfers, 4));
   JoinHandle<void> put_notes = co_await CreateTask(PutNotes(notes, 3));
   for (int i = 0; i < 4; ++i) {
     co_await Sleep(absl::Milliseconds(1));  // Let the putter block.
@@ -192,7 +194,8 @@ TEST_P(CompilerHazardsTest, BoundedQueuePutKeepsItsTemporaryWhileItWaits) {
   });
 }
 
-// ---- Ask ------------------------------------------------------------------------
+// ---- Ask
+// ------------------------------------------------------------------------
 
 struct Lookup {
   std::string key;
@@ -236,7 +239,9 @@ Actor<int> Asker(Sched& sched, ActorRef<DictMsg> dict,
     // The reported pattern: a lambda capturing a std::string by value.
     absl::StatusOr<std::string> value = co_await Ask<std::string>(
         sched, dict,
-        [key](ReplyTo<std::string> r) { return Lookup{key, std::move(r)}; },
+        [key](ReplyTo<std::string> r) {
+          return Lookup{key, std::move(r)};
+        },
         absl::Seconds(1));
     log.push_back(value.ok() ? *value : value.status().ToString());
   }
@@ -277,15 +282,15 @@ TEST_P(CompilerHazardsTest, AskWithLambdasCapturingLongStrings) {
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_THAT(
         log, ElementsAre("value of " + Long(0), "value of " + Long(1),
-                         "value of " + Long(2),
-                         Long(8) + ">" + Long(7) + ":42",
+                         "value of " + Long(2), Long(8) + ">" + Long(7) + ":42",
                          "DEADLINE_EXCEEDED: no reply before the deadline",
                          "FAILED_PRECONDITION"));
     EXPECT_TRUE(sched.failures().empty());
   });
 }
 
-// ---- Sleep ----------------------------------------------------------------------
+// ---- Sleep
+// ----------------------------------------------------------------------
 
 template <coactor::Scheduler Sched>
 Actor<int> Sleeper(Sched& sched, std::vector<std::string>& log) {
@@ -304,15 +309,18 @@ TEST_P(CompilerHazardsTest, SleepWithTemporariesInItsExpression) {
     sched.Spawn(Sleeper(sched, log));
     ASSERT_TRUE(sched.Run().ok());
     const size_t n = Long(1).size();  // Long(1..3) are equally long.
-    EXPECT_THAT(log, ElementsAre(
-                         Long(1) + "@" + absl::FormatDuration(absl::Milliseconds(n)),
-                         Long(2) + "@" + absl::FormatDuration(absl::Milliseconds(3 * n)),
-                         Long(3) + "@" + absl::FormatDuration(absl::Milliseconds(6 * n))));
+    EXPECT_THAT(
+        log,
+        ElementsAre(
+            Long(1) + "@" + absl::FormatDuration(absl::Milliseconds(n)),
+            Long(2) + "@" + absl::FormatDuration(absl::Milliseconds(3 * n)),
+            Long(3) + "@" + absl::FormatDuration(absl::Milliseconds(6 * n))));
     EXPECT_EQ(clock_.Now(), absl::UnixEpoch() + absl::Milliseconds(6 * n));
   });
 }
 
-// ---- Task, CreateTask / JoinHandle, Gather ---------------------------------------
+// ---- Task, CreateTask / JoinHandle, Gather
+// ---------------------------------------
 
 // By-value parameters: the task's frame owns them, across its suspension.
 Task<std::string> Describe(Transfer transfer, std::string suffix) {
@@ -351,10 +359,10 @@ Actor<int> TaskUser(Sched& sched, std::vector<std::string>& log) {
   Transfer back = co_await reversed;
   log.push_back(back.from + ">" + back.to + ":" + std::to_string(back.amount));
   // Gather of tasks built from prvalues.
-  std::vector<std::string> all = co_await Gather(
-      Describe(Transfer{Long(12), Long(13), 3}, Long(14)),
-      Describe(Transfer{Long(15), Long(16), 1}, Long(17)),
-      Describe(Transfer{Long(18), Long(19), 2}, Long(20)));
+  std::vector<std::string> all =
+      co_await Gather(Describe(Transfer{Long(12), Long(13), 3}, Long(14)),
+                      Describe(Transfer{Long(15), Long(16), 1}, Long(17)),
+                      Describe(Transfer{Long(18), Long(19), 2}, Long(20)));
   for (std::string& s : all) log.push_back(std::move(s));
   (void)sched;
 }
@@ -368,8 +376,7 @@ TEST_P(CompilerHazardsTest, TasksJoinHandlesAndGatherWithPrvalueArguments) {
         sched.CreateTask(Describe(Transfer{Long(21), Long(22), 4}, Long(23)));
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_THAT(log, ElementsAre(Long(1) + ">" + Long(2) + Long(3),
-                                 Long(5) + ">" + Long(4) + ":-6",
-                                 Long(6) + "!",
+                                 Long(5) + ">" + Long(4) + ":-6", Long(6) + "!",
                                  Long(7) + ">" + Long(8) + Long(9),
                                  Long(11) + ">" + Long(10) + ":-12",
                                  Long(12) + ">" + Long(13) + Long(14),
@@ -391,12 +398,12 @@ TEST_P(CompilerHazardsTest, RunUntilCompleteOfATaskBuiltFromPrvalues) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllSchedulers, CompilerHazardsTest,
-    ::testing::ValuesIn(testing::SchedulerKinds(4)),
-    testing::SchedulerKindName);
+INSTANTIATE_TEST_SUITE_P(AllSchedulers, CompilerHazardsTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds(4)),
+                         testing::SchedulerKindName);
 
-// ---- Generator, YieldFrom, Send ---------------------------------------------------
+// ---- Generator, YieldFrom, Send
+// ---------------------------------------------------
 
 // By-value aggregate parameter, brace-initialised co_yield operands.
 Generator<Transfer> Transfers(Transfer seed, std::string tag, int n) {
@@ -434,10 +441,11 @@ TEST(CompilerHazardsGeneratorTest, YieldFromAndCoYieldOfHeapOwningPrvalues) {
   std::vector<std::string> returned;
   std::vector<Transfer> got;
   for (Transfer& t : AllTransfers(returned)) got.push_back(std::move(t));
-  EXPECT_THAT(got, ElementsAre(Transfer{Long(1) + Long(3), Long(2) + Long(3), 10},
-                               Transfer{Long(1) + Long(3), Long(2) + Long(3), 11},
-                               Transfer{Long(4), Long(5), 6},
-                               Transfer{Long(7), Long(8), 20}));
+  EXPECT_THAT(got,
+              ElementsAre(Transfer{Long(1) + Long(3), Long(2) + Long(3), 10},
+                          Transfer{Long(1) + Long(3), Long(2) + Long(3), 11},
+                          Transfer{Long(4), Long(5), 6},
+                          Transfer{Long(7), Long(8), 20}));
   EXPECT_THAT(returned, ElementsAre(Long(11), Long(12), "ignored"));
 
   std::vector<std::string> relayed;

@@ -108,7 +108,8 @@ TEST(DequeSchedulerTest, TenMillionCountsRunInConstantStackAndQueueMemory) {
   EXPECT_EQ(sched.messages_delivered(), 2u * (kWarmUp + kCount) + 2);
 }
 
-// ---- FIFO order --------------------------------------------------------------
+// ---- FIFO order
+// --------------------------------------------------------------
 
 using Trace = std::vector<std::pair<std::string, int>>;
 
@@ -143,7 +144,8 @@ TEST(DequeSchedulerTest, SendNeverRunsTheReceiverInline) {
   EXPECT_THAT(got, ElementsAre(1));
 }
 
-// ---- Stepping ------------------------------------------------------------------
+// ---- Stepping
+// ------------------------------------------------------------------
 
 TEST(DequeSchedulerTest, RunOnceProcessesExactlyOneEntry) {
   DequeScheduler sched;
@@ -181,7 +183,8 @@ TEST(DequeSchedulerTest, RunFromInsideAnActorIsRefused) {
   EXPECT_FALSE(run_once_result);
 }
 
-// ---- Typed references, Self, spawning from actors ------------------------------
+// ---- Typed references, Self, spawning from actors
+// ------------------------------
 
 Actor<int> RefCounter(DequeScheduler& sched, ActorRef<int> printer) {
   ActorRef<int> self = co_await Self();
@@ -230,8 +233,7 @@ Actor<int> Parent(DequeScheduler& sched, Trace& trace) {
   for (;;) {
     int n = co_await Receive<int>();
     const std::string name = "child" + std::to_string(n);
-    absl::StatusOr<ActorRef<int>> child =
-        sched.Spawn(name, Child(name, trace));
+    absl::StatusOr<ActorRef<int>> child = sched.Spawn(name, Child(name, trace));
     if (!child.ok()) co_return;
     sched.Send(*child, n * 10).IgnoreError();
     // Arrives after the child finished: a dead letter.
@@ -299,12 +301,13 @@ void ExpectMovedNeverCopied() {
     DequeScheduler sched;
     std::vector<int> values;
     ASSERT_TRUE(sched
-                    .Spawn("keeper", [](std::vector<int>& out) -> Actor<T> {
-                      for (;;) {
-                        T message = co_await Receive<T>();
-                        out.push_back(message.value);
-                      }
-                    }(values))
+                    .Spawn("keeper",
+                           [](std::vector<int>& out) -> Actor<T> {
+                             for (;;) {
+                               T message = co_await Receive<T>();
+                               out.push_back(message.value);
+                             }
+                           }(values))
                     .ok());
     for (int i = 0; i < 200; ++i) {  // Enough to grow the queue.
       ASSERT_TRUE(sched.Send("keeper", T(i)).ok());
@@ -368,12 +371,13 @@ TEST(DequeSchedulerTest, VariantActorsTakeEachAlternative) {
   absl::Status wrong = sched.Send("multi", 6.0);
   EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(sched.Run().ok());
-  EXPECT_THAT(log, ElementsAre("int 1", "string two", "int 3", "string four",
-                               "int 5"));
+  EXPECT_THAT(
+      log, ElementsAre("int 1", "string two", "int 3", "string four", "int 5"));
   ASSERT_EQ(sched.dead_letters().size(), 1u);
 }
 
-// ---- Bad input ---------------------------------------------------------------
+// ---- Bad input
+// ---------------------------------------------------------------
 
 TEST(DequeSchedulerTest, UnknownNameIsNotFoundAndKeepsTheMessage) {
   DequeScheduler sched;
@@ -497,7 +501,8 @@ TEST(DequeSchedulerTest, NameOfAFinishedActorDoesNotReachItsReusedCell) {
   ASSERT_TRUE(sched.Send("worker", 1).ok());  // Now cached.
   ASSERT_TRUE(sched.Run().ok());
   ActorRef<int> reused = sched.Spawn(RecordingPrinter(second));
-  EXPECT_EQ(sched.Send("worker", 2).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(sched.Send("worker", 2).code(),
+            absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(sched.Send(reused, 3).ok());
   ASSERT_TRUE(sched.Run().ok());
   EXPECT_THAT(first, ElementsAre(1));
@@ -619,8 +624,8 @@ TEST(DequeSchedulerTest, DestroyingTheSchedulerFreesFramesAndMessages) {
     EXPECT_EQ(live_frames, 1);
     ASSERT_TRUE(sched.Spawn("never_started", Hoarder(live_frames)).ok());
     for (int i = 0; i < 100; ++i) {
-      ASSERT_TRUE(sched.Send(i % 2 ? "started" : "never_started", Counted(i))
-                      .ok());
+      ASSERT_TRUE(
+          sched.Send(i % 2 ? "started" : "never_started", Counted(i)).ok());
     }
     ASSERT_TRUE(sched.Send("nobody", Counted(-1)).code() ==
                 absl::StatusCode::kNotFound);
@@ -709,7 +714,8 @@ TEST(DequeSchedulerTest, MessagesSentByDestructorsDuringDestructionAreFreed) {
     absl::StatusOr<ActorRef<Boomerang>> blocked =
         sched.Spawn("blocked", BlockedForEver(never));
     ASSERT_TRUE(blocked.ok());
-    ASSERT_TRUE(sched.Send(*blocked, Boomerang(&sched, *blocked, nullptr)).ok());
+    ASSERT_TRUE(
+        sched.Send(*blocked, Boomerang(&sched, *blocked, nullptr)).ok());
     ASSERT_TRUE(sched.Run().ok());  // Stashed: the actor is blocked.
     ASSERT_TRUE(sched.Send(*blocked, Boomerang(&sched, {}, "blocked")).ok());
     sched.SendAfter(absl::Hours(1), *blocked,

@@ -94,8 +94,11 @@ struct Program {
     const int count = static_cast<int>(h % 4);  // 0-3
     for (int k = 0; k < count; ++k) {
       const uint64_t child = Mix(id * 31 + k + 1);
-      Child c{child, hops - 1, static_cast<int>(child % actors),
-              static_cast<Route>((child >> 8) % 4), ((child >> 12) % 5) == 0,
+      Child c{child,
+              hops - 1,
+              static_cast<int>(child % actors),
+              static_cast<Route>((child >> 8) % 4),
+              ((child >> 12) % 5) == 0,
               static_cast<int>((child >> 16) % 3)};
       if (c.route == Route::kToSelf) c.to = self;
       children.push_back(c);
@@ -125,15 +128,16 @@ Program MakeProgram(uint64_t seed) {
   program.boxed = next() % 2 == 0;
   const int starts = 1 + static_cast<int>(next() % 10);
   for (int i = 0; i < starts; ++i) {
-    program.starts.push_back(Start{next(), 3 + static_cast<uint32_t>(next() % 8),
+    program.starts.push_back(Start{next(),
+                                   3 + static_cast<uint32_t>(next() % 8),
                                    static_cast<int>(next() % program.actors)});
   }
   testing::Bound(program, static_cast<size_t>(kMaxMessages));
   return program;
 }
 
-// ---- Messages and actors ------------------------------------------------------
-
+// ---- Messages and actors
+// ------------------------------------------------------
 
 struct Small {
   uint64_t id;
@@ -142,7 +146,8 @@ struct Small {
 };
 
 std::string NoteFor(uint64_t id) {
-  return "a note longer than the small-string buffer, for " + std::to_string(id);
+  return "a note longer than the small-string buffer, for " +
+         std::to_string(id);
 }
 
 struct Big {
@@ -184,7 +189,8 @@ Actor<M> Node(Sched& sched, World<M>& world, int self, size_t expected) {
   for (size_t got = 0; got < expected; ++got) {
     M m = co_await Receive<M>();
     log.received.emplace_back(m.from, m.id);
-    if constexpr (std::is_same_v<M, Big>) log.corrupted += m.note != NoteFor(m.id);
+    if constexpr (std::is_same_v<M, Big>)
+      log.corrupted += m.note != NoteFor(m.id);
     for (const Child& c : world.program->ChildrenOf(m.id, m.hops, self)) {
       if (c.yield_first) co_await Yield();
       absl::Status sent;
@@ -230,8 +236,8 @@ Outcome RunProgram(Sched& sched, const Program& program,
       sched.Spawn(Supervisor(ended, failed_downs));
   for (int i = 0; i < program.actors; ++i) {
     world.names.push_back("n" + std::to_string(i));
-    auto ref = sched.Spawn(world.names[i],
-                           Node(sched, world, i, expected[i].size()));
+    auto ref =
+        sched.Spawn(world.names[i], Node(sched, world, i, expected[i].size()));
     EXPECT_TRUE(ref.ok()) << ref.status();
     if (!ref.ok()) return {};
     world.refs.push_back(*ref);
@@ -240,9 +246,10 @@ Outcome RunProgram(Sched& sched, const Program& program,
   // The test's own sends: one sender, in order.
   std::vector<std::vector<uint64_t>> external(program.actors);
   for (const Start& start : program.starts) {
-    EXPECT_TRUE(
-        sched.Send(world.refs[start.to], Make<M>(start.id, start.hops, kExternal))
-            .ok());
+    EXPECT_TRUE(sched
+                    .Send(world.refs[start.to],
+                          Make<M>(start.id, start.hops, kExternal))
+                    .ok());
     external[start.to].push_back(start.id);
   }
   EXPECT_TRUE(sched.Run().ok());
@@ -308,8 +315,9 @@ TEST_P(DifferentialTest, EverySchedulerAgreesWithTheModel) {
     SCOPED_TRACE(threads == 0 ? std::string("deque scheduler")
                               : "work stealing, " + std::to_string(threads) +
                                     " workers");
-    outcomes.push_back(program.boxed ? RunOn<Big>(threads, program, expected)
-                                     : RunOn<Small>(threads, program, expected));
+    outcomes.push_back(program.boxed
+                           ? RunOn<Big>(threads, program, expected)
+                           : RunOn<Small>(threads, program, expected));
     const Outcome& outcome = outcomes.back();
     // Each actor got exactly what the model says, and so what the deque
     // scheduler's actor got.

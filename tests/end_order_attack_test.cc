@@ -96,7 +96,6 @@ void RunOrDie(WorkStealingScheduler& sched) {
 
 Actor<int> EndsOnFirst() { co_await Receive<int>(); }
 
-
 // A message whose destructor, unless moved from, sends its text to
 // "nobody" (a dead letter).
 struct Echoes {
@@ -175,7 +174,6 @@ TEST(EndOrderAttackTest, WorkStealingWhatRunsOutsideTheRecordsLock) {
   ASSERT_EQ(sched->failures().size(), 1u);
   EXPECT_EQ(sched->failures()[0].what, "after 0 failures");
 }
-
 
 // A watcher's message type whose conversion from a Down throws Chatty.
 WorkStealingScheduler* picky_sched = nullptr;

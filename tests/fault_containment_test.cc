@@ -96,9 +96,7 @@ Actor<Touchy> TouchyRecorder(std::vector<std::string>& got) {
 }
 
 // Ends at its first message.
-Actor<int> EndsAtFirstMessage() {
-  co_await Receive<int>();
-}
+Actor<int> EndsAtFirstMessage() { co_await Receive<int>(); }
 
 // Ends as soon as it starts.
 template <typename Msg>
@@ -106,9 +104,11 @@ Actor<Msg> EndsAtOnce() {
   co_return;
 }
 
-// ---- Timers ----------------------------------------------------------------------
+// ---- Timers
+// ----------------------------------------------------------------------
 
-TEST_P(FaultContainmentTest, ASendAfterWhoseMessageThrowsIsKeptAndTheRunGoesOn) {
+TEST_P(FaultContainmentTest,
+       ASendAfterWhoseMessageThrowsIsKeptAndTheRunGoesOn) {
   OnScheduler([this](auto& sched) {
     std::vector<std::string> touchy_got;
     std::vector<int> ints_got;
@@ -145,7 +145,8 @@ TEST_P(FaultContainmentTest, ASendAfterWhoseMessageThrowsIsKeptAndTheRunGoesOn) 
   });
 }
 
-TEST_P(FaultContainmentTest, ASendAfterToAFinishedActorWhoseMessageThrowsIsKept) {
+TEST_P(FaultContainmentTest,
+       ASendAfterToAFinishedActorWhoseMessageThrowsIsKept) {
   OnScheduler([](auto& sched) {
     const ActorRef<Touchy> gone = sched.Spawn(EndsAtOnce<Touchy>());
     ASSERT_TRUE(sched.Run().ok());
@@ -167,9 +168,11 @@ TEST_P(FaultContainmentTest, ASendAfterToAFinishedActorWhoseMessageThrowsIsKept)
   });
 }
 
-// ---- Monitors ----------------------------------------------------------------------
+// ---- Monitors
+// ----------------------------------------------------------------------
 
-TEST_P(FaultContainmentTest, AWatcherThatCannotTakeItsDownDoesNotStopTheOthers) {
+TEST_P(FaultContainmentTest,
+       AWatcherThatCannotTakeItsDownDoesNotStopTheOthers) {
   OnScheduler([](auto& sched) {
     std::vector<Picky> picky_got;
     std::vector<Down> downs;
@@ -209,7 +212,8 @@ TEST_P(FaultContainmentTest, AWatcherThatCannotTakeItsDownDoesNotStopTheOthers) 
   });
 }
 
-// ---- Asks ------------------------------------------------------------------------------
+// ---- Asks
+// ------------------------------------------------------------------------------
 
 struct TouchyRequest {
   ReplyTo<Touchy> reply;
@@ -245,7 +249,8 @@ Task<Asked> AskTouchy(Sched& sched, ActorRef<TouchyRequest> to) {
   co_return Asked{reply.status().code(), std::string(reply.status().message())};
 }
 
-TEST_P(FaultContainmentTest, AReplyThatThrowsWhenHandedOverEndsTheAskWithAnError) {
+TEST_P(FaultContainmentTest,
+       AReplyThatThrowsWhenHandedOverEndsTheAskWithAnError) {
   OnScheduler([this](auto& sched) {
     std::vector<std::string> caught;
     const ActorRef<TouchyRequest> replier = sched.Spawn(ClumsyReplier(caught));
@@ -260,13 +265,15 @@ TEST_P(FaultContainmentTest, AReplyThatThrowsWhenHandedOverEndsTheAskWithAnError
   });
 }
 
-// ---- Bounded queues --------------------------------------------------------------
+// ---- Bounded queues
+// --------------------------------------------------------------
 
 // A value whose copies throw while Brittle::fail is set, if it is marked.
 struct Brittle {
   static inline std::atomic<bool> fail{false};
 
-  Brittle(std::string text, bool marked) : text(std::move(text)), marked(marked) {}
+  Brittle(std::string text, bool marked)
+      : text(std::move(text)), marked(marked) {}
   Brittle(const Brittle& other) : text(other.text), marked(other.marked) {
     if (marked && fail.load()) throw std::runtime_error("copy failed");
   }
@@ -319,7 +326,8 @@ Task<std::string> PutMarkedWhileFailing(BoundedQueue<Brittle>& queue) {
   co_return "put";
 }
 
-TEST_P(FaultContainmentTest, APutWhoseValueThrowsLeavesTheWaitingGetterWaiting) {
+TEST_P(FaultContainmentTest,
+       APutWhoseValueThrowsLeavesTheWaitingGetterWaiting) {
   OnScheduler([](auto& sched) {
     BoundedQueue<Brittle> queue(1);
     JoinHandle<std::string> getter = sched.CreateTask(GetOne(queue));
@@ -331,7 +339,8 @@ TEST_P(FaultContainmentTest, APutWhoseValueThrowsLeavesTheWaitingGetterWaiting) 
     EXPECT_EQ(putter.TakeResult(), "threw");
     ASSERT_FALSE(getter.done());
     // The getter still waits, and takes the next value.
-    JoinHandle<std::string> next = sched.CreateTask(PutOne(queue, "next", false));
+    JoinHandle<std::string> next =
+        sched.CreateTask(PutOne(queue, "next", false));
     ASSERT_TRUE(sched.Run().ok());
     ASSERT_TRUE(getter.done());
     EXPECT_EQ(getter.TakeResult(), "next");
@@ -342,13 +351,16 @@ TEST_P(FaultContainmentTest, APutWhoseValueThrowsLeavesTheWaitingGetterWaiting) 
 TEST_P(FaultContainmentTest, AWaitingPutterWhoseValueThrowsKeepsItAndWaitsOn) {
   OnScheduler([](auto& sched) {
     BoundedQueue<Brittle> queue(1);
-    JoinHandle<std::string> first = sched.CreateTask(PutOne(queue, "first", false));
+    JoinHandle<std::string> first =
+        sched.CreateTask(PutOne(queue, "first", false));
     ASSERT_TRUE(sched.Run().ok());
-    JoinHandle<std::string> second = sched.CreateTask(PutOne(queue, "second", true));
+    JoinHandle<std::string> second =
+        sched.CreateTask(PutOne(queue, "second", true));
     ASSERT_TRUE(sched.Run().ok());
     ASSERT_FALSE(second.done());  // The queue is full.
     // Takes "first"; "second" cannot follow it into the buffer.
-    JoinHandle<std::string> getter = sched.CreateTask(GetOneWhileFailing(queue));
+    JoinHandle<std::string> getter =
+        sched.CreateTask(GetOneWhileFailing(queue));
     ASSERT_TRUE(sched.Run().ok());
     ASSERT_TRUE(getter.done());
     EXPECT_EQ(getter.TakeResult(), "first");
@@ -362,12 +374,15 @@ TEST_P(FaultContainmentTest, AWaitingPutterWhoseValueThrowsKeepsItAndWaitsOn) {
   });
 }
 
-TEST_P(FaultContainmentTest, AGetFromAWaitingPutterThatThrowsLeavesThePutterWaiting) {
+TEST_P(FaultContainmentTest,
+       AGetFromAWaitingPutterThatThrowsLeavesThePutterWaiting) {
   OnScheduler([](auto& sched) {
     BoundedQueue<Brittle> queue(0);  // Every value is handed over.
-    JoinHandle<std::string> putter = sched.CreateTask(PutOne(queue, "only", true));
+    JoinHandle<std::string> putter =
+        sched.CreateTask(PutOne(queue, "only", true));
     ASSERT_TRUE(sched.Run().ok());
-    JoinHandle<std::string> getter = sched.CreateTask(GetOneWhileFailing(queue));
+    JoinHandle<std::string> getter =
+        sched.CreateTask(GetOneWhileFailing(queue));
     ASSERT_TRUE(sched.Run().ok());
     ASSERT_TRUE(getter.done());
     EXPECT_EQ(getter.TakeResult(), "threw");
@@ -380,7 +395,8 @@ TEST_P(FaultContainmentTest, AGetFromAWaitingPutterThatThrowsLeavesThePutterWait
   });
 }
 
-// ---- User code in the caller's own context ---------------------------------------
+// ---- User code in the caller's own context
+// ---------------------------------------
 
 TEST_P(FaultContainmentTest, ASendWhoseMessageThrowsThrowsToTheSenderOnly) {
   OnScheduler([](auto& sched) {
@@ -405,7 +421,8 @@ TEST_P(FaultContainmentTest, ASendWhoseMessageThrowsThrowsToTheSenderOnly) {
 
 Task<Touchy> MakeTouchy() { co_return Touchy("result"); }
 
-TEST_P(FaultContainmentTest, ATaskWhoseResultThrowsWhenHandedOverRethrowsAtTheJoin) {
+TEST_P(FaultContainmentTest,
+       ATaskWhoseResultThrowsWhenHandedOverRethrowsAtTheJoin) {
   OnScheduler([](auto& sched) {
     JoinHandle<Touchy> handle = sched.CreateTask(MakeTouchy());
     {
@@ -419,10 +436,9 @@ TEST_P(FaultContainmentTest, ATaskWhoseResultThrowsWhenHandedOverRethrowsAtTheJo
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, FaultContainmentTest,
-    ::testing::ValuesIn(testing::SchedulerKinds()),
-    testing::SchedulerKindName);
+INSTANTIATE_TEST_SUITE_P(Schedulers, FaultContainmentTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds()),
+                         testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

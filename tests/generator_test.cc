@@ -389,7 +389,8 @@ TEST(GeneratorTest, ThrowBeforeStartFinishesAndRethrowsAtOnce) {
   EXPECT_EQ(q.Next().status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(GeneratorTest, YieldFromAGeneratorThatThrowClosedBeforeItStartedYieldsNothing) {
+TEST(GeneratorTest,
+     YieldFromAGeneratorThatThrowClosedBeforeItStartedYieldsNothing) {
   // Python: g.throw() on a new generator closes it; `yield from g` then
   // yields nothing and the delegator goes on. The body must never run.
   int caught = 0;

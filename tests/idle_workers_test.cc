@@ -77,8 +77,7 @@ TEST(IdleWorkersTest, TheLastToParkEndsTheRunUnlessTheStandbyIsUp) {
   // Worker 0 stands by (worker 1 is busy), then worker 1 parks last while
   // the standby is up: the standby decides, and is interrupted to do so.
   idle.List(workers[0].get());
-  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), false),
-            AfterLook::kStandBy);
+  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), false), AfterLook::kStandBy);
   idle.List(workers[1].get());
   EXPECT_EQ(idle.AfterEmptyLook(workers[1].get(), false),
             AfterLook::kInterruptStandbyAndSleep);
@@ -104,16 +103,14 @@ TEST(IdleWorkersTest, TheLastSleeperEndsTheRunWithNoStandby) {
   // Worker 0 stands by (worker 1 is busy), then gives the role up: it
   // found work. No timer, so no heir is wanted; worker 1 is busy.
   idle.List(workers[0].get());
-  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), false),
-            AfterLook::kStandBy);
+  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), false), AfterLook::kStandBy);
   bool others_busy = false;
   EXPECT_EQ(idle.LeaveStandby(/*want_heir=*/false, &others_busy), nullptr);
   EXPECT_TRUE(others_busy);
   // Worker 1 parks: worker 0 runs, so it becomes the standby, not the last
   // sleeper; it leaves the role too.
   idle.List(workers[1].get());
-  ASSERT_EQ(idle.AfterEmptyLook(workers[1].get(), false),
-            AfterLook::kStandBy);
+  ASSERT_EQ(idle.AfterEmptyLook(workers[1].get(), false), AfterLook::kStandBy);
   EXPECT_EQ(idle.LeaveStandby(false, &others_busy), nullptr);
   // Both sleep now, no standby: the last to list itself ends the run.
   idle.List(workers[0].get());
@@ -163,7 +160,7 @@ TEST(IdleWorkersTest, WakeOneTakesTheNewestSleeperUnlessAWorkerSpins) {
   const uint32_t ticket1 = workers[1]->ParkTicket();
   ASSERT_TRUE(idle.StartSpinning());
   EXPECT_FALSE(idle.StartSpinning());  // One spinner at a time.
-  idle.WakeOne();  // The spinner will find the work.
+  idle.WakeOne();                      // The spinner will find the work.
   EXPECT_FALSE(WokenSince(*workers[1], ticket1).unparked);
   idle.StopSpinning();
   idle.WakeOne();
@@ -197,8 +194,7 @@ TEST(IdleWorkersTest, CallingTheStandbyInterruptsItOrWakesAnHeir) {
   EXPECT_TRUE(woken.unparked);
   EXPECT_TRUE(woken.as_heir);
   idle.List(workers[0].get());
-  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), false),
-            AfterLook::kStandBy);
+  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), false), AfterLook::kStandBy);
   idle.CallStandby();  // The standby: interrupted, its wait ends at once.
   EXPECT_TRUE(idle.WaitForInterrupt(std::nullopt));
 }

@@ -54,8 +54,7 @@ std::string KindName(int threads) {
 
 // (threads of the scheduler that is destroyed first, of the one that
 // outlives it)
-class LifecycleTest
-    : public ::testing::TestWithParam<std::tuple<int, int>> {
+class LifecycleTest : public ::testing::TestWithParam<std::tuple<int, int>> {
  protected:
   int first() const { return std::get<0>(GetParam()); }
   int second() const { return std::get<1>(GetParam()); }

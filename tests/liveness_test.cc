@@ -102,8 +102,7 @@ TEST_P(LivenessTest, ATimerFiresWhileAnActorKeepsItsWorkerBusy) {
     ActorRef<int> busy = sched.Spawn(Busy(sched, stopped_by));
     ASSERT_TRUE(sched.Send(busy, 0).ok());
     sched.SendAfter(absl::Milliseconds(1), busy, -1);
-    Watchdog watchdog(kHangLimit,
-                      [&] { sched.Send(busy, -2).IgnoreError(); });
+    Watchdog watchdog(kHangLimit, [&] { sched.Send(busy, -2).IgnoreError(); });
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_FALSE(watchdog.fired()) << "the timer never fired";
     EXPECT_EQ(stopped_by.load(), -1);
@@ -221,8 +220,7 @@ TEST_P(LivenessTest, NewWorkAndEarlierTimersCutATimerWaitShort) {
     Watchdog* watchdog_ptr = nullptr;
     ActorRef<int> actor =
         sched.Spawn(SleepThenCancel(sched, long_timer, watchdog_ptr));
-    Watchdog watchdog(kHangLimit,
-                      [&] { sched.CancelTimer(long_timer); });
+    Watchdog watchdog(kHangLimit, [&] { sched.CancelTimer(long_timer); });
     watchdog_ptr = &watchdog;
     std::thread outside([&] {
       // Not a timing assumption: gives the workers time to settle into
@@ -261,10 +259,9 @@ TEST_P(LivenessTest, CancellingTheOnlyTimerFromOutsideEndsTheRun) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, LivenessTest,
-    ::testing::ValuesIn(testing::SchedulerKinds(4)),
-    testing::SchedulerKindName);
+INSTANTIATE_TEST_SUITE_P(Schedulers, LivenessTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds(4)),
+                         testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

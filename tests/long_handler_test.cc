@@ -68,7 +68,8 @@ Actor<int> SetOnMessage(Event& event) {
   event.happened.store(true);
 }
 
-// ---- Timers ------------------------------------------------------------------
+// ---- Timers
+// ------------------------------------------------------------------
 
 // Arms a timer from inside the long handler, then computes until it fired.
 template <coactor::Scheduler Sched>
@@ -125,7 +126,8 @@ Actor<int> AskAndTimeOut(Sched& sched, ActorRef<Question> silent,
   co_await Receive<int>();
   asking.store(true);
   absl::StatusOr<int> answer = co_await Ask<int>(
-      sched, silent, [](ReplyTo<int> reply) { return Question{std::move(reply)}; },
+      sched, silent,
+      [](ReplyTo<int> reply) { return Question{std::move(reply)}; },
       absl::Milliseconds(50));
   if (absl::IsDeadlineExceeded(answer.status())) event.happened.store(true);
 }
@@ -145,7 +147,8 @@ TEST_P(LongHandlerTest, AnAskTimesOutWhileAnotherActorComputes) {
       << "the ask's 50 ms timeout waited for the other actor's handler";
 }
 
-// ---- Sends and wake-ups during a long handler ------------------------------------
+// ---- Sends and wake-ups during a long handler
+// ------------------------------------
 
 // Sends `target` a message (after computing `settle` first, so that the
 // other workers have gone to sleep), then computes until it has started.
@@ -153,8 +156,8 @@ template <coactor::Scheduler Sched>
 Actor<int> SendThenCompute(Sched& sched, ActorRef<int> target,
                            absl::Duration settle, Event& event) {
   co_await Receive<int>();
-  const auto until = std::chrono::steady_clock::now() +
-                     absl::ToChronoNanoseconds(settle);
+  const auto until =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(settle);
   while (std::chrono::steady_clock::now() < until) {
   }
   sched.Send(target, 1).IgnoreError();
@@ -229,7 +232,8 @@ template <coactor::Scheduler Sched>
 Actor<int> AskOnce(Sched& sched, ActorRef<Ping> answerer, Event& event) {
   co_await Receive<int>();
   absl::StatusOr<int> answer = co_await Ask<int>(
-      sched, answerer, [](ReplyTo<int> reply) { return Ping{std::move(reply)}; },
+      sched, answerer,
+      [](ReplyTo<int> reply) { return Ping{std::move(reply)}; },
       absl::Seconds(60));
   if (answer.ok()) event.happened.store(true);
 }
@@ -267,7 +271,8 @@ TEST_P(LongHandlerTest, AnActorSpawnedBeforeComputingRunsMeanwhile) {
       << "the spawned actor waited for its spawner's handler to end";
 }
 
-// ---- What a take-over must keep --------------------------------------------------
+// ---- What a take-over must keep
+// --------------------------------------------------
 
 // Sends `count` numbered messages to each receiver in turn, computing 50 us
 // every 64 rounds with messages still in its outbox, so that idle workers
@@ -320,7 +325,8 @@ TEST_P(LongHandlerTest, MessagesHandedOverByAnotherWorkerKeepTheirOrder) {
   EXPECT_TRUE(sched.dead_letters().empty());
 }
 
-// ---- Virtual time ---------------------------------------------------------------
+// ---- Virtual time
+// ---------------------------------------------------------------
 
 Actor<int> SleepAndRecord(ManualClock& clock, std::atomic<bool>& busy_done,
                           std::atomic<bool>& woke_after_busy) {

@@ -88,8 +88,7 @@ TEST(MetricsWatchTest, LongTurnAboveThresholdOnly) {
   SchedulerMetrics metrics;
   metrics.actors.push_back(
       ActorMetrics{.id = 4, .turn_nanos_max = 10'000'000});  // Not above.
-  metrics.actors.push_back(
-      ActorMetrics{.id = 5, .turn_nanos_max = 10'000'001});
+  metrics.actors.push_back(ActorMetrics{.id = 5, .turn_nanos_max = 10'000'001});
   const std::vector<MetricsWarning> warnings =
       watch->Check(metrics, absl::UnixEpoch());
   ASSERT_EQ(warnings.size(), 1);

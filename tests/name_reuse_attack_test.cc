@@ -40,13 +40,24 @@ namespace {
 
 // Names of every interesting shape; short names sharing one cache slot.
 std::vector<std::string> Names() {
-  std::vector<std::string> names = {
-      "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghijklmno",
-      "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnopr",
-      std::string("x\0y", 3), std::string("x\0z", 3), std::string("\0", 1),
-      std::string("abcdefgh\0", 9), std::string("abcdefgh\0\0", 10),
-      std::string(300, 'L'), std::string(300, 'L') + "!",
-      std::string(size_t{1} << 20, 'M')};
+  std::vector<std::string> names = {"a",
+                                    "ab",
+                                    "abc",
+                                    "abcd",
+                                    "abcdefg",
+                                    "abcdefgh",
+                                    "abcdefghijklmno",
+                                    "abcdefghijklmnop",
+                                    "abcdefghijklmnopq",
+                                    "abcdefghijklmnopr",
+                                    std::string("x\0y", 3),
+                                    std::string("x\0z", 3),
+                                    std::string("\0", 1),
+                                    std::string("abcdefgh\0", 9),
+                                    std::string("abcdefgh\0\0", 10),
+                                    std::string(300, 'L'),
+                                    std::string(300, 'L') + "!",
+                                    std::string(size_t{1} << 20, 'M')};
   // Four more names in the slot of "abcdefgh" (64 slots).
   internal::ShortName key;
   internal::ShortName::From("abcdefgh", &key);
@@ -64,14 +75,17 @@ std::vector<std::string> Names() {
 
 std::string Printable(std::string_view name) {
   std::string out;
-  if (name.size() > 40) return absl::StrCat("<", name.size(), " bytes ", std::string(1, name[0]), ">");
+  if (name.size() > 40)
+    return absl::StrCat("<", name.size(), " bytes ", std::string(1, name[0]),
+                        ">");
   for (char c : name) out += c == '\0' ? std::string("\\0") : std::string(1, c);
   return out;
 }
 
 // Prints "<n bytes X>" for long texts (records cut names).
 std::string Short(std::string text) {
-  if (text.size() > 120) return absl::StrCat(text.substr(0, 60), "...<", text.size(), ">");
+  if (text.size() > 120)
+    return absl::StrCat(text.substr(0, 60), "...<", text.size(), ">");
   std::string out;
   for (char c : text) out += c == '\0' ? std::string("\\0") : std::string(1, c);
   return out;
@@ -98,7 +112,6 @@ Actor<Down> Watcher(std::vector<std::string>* log) {
                                 Printable(down.name)));
   }
 }
-
 
 // A message whose destructor, unless moved from, sends its text to a name
 // (of a std::string actor, or of none): dead letters' and stashed
@@ -199,18 +212,19 @@ std::vector<std::string> DequeProgram(uint32_t seed) {
           std::string message =
               pick(4) == 0 ? std::string(commands[pick(3)])
                            : absl::StrCat("message-", step, "-longer-than-sso");
-          log.push_back(absl::StrCat(
-              "send ", Printable(name), " ", message, ": ",
-              Short(sched.Send(name, message).ToString())));
+          log.push_back(
+              absl::StrCat("send ", Printable(name), " ", message, ": ",
+                           Short(sched.Send(name, message).ToString())));
           break;
         }
         case 5:
           if (!refs.empty()) {
             log.push_back(absl::StrCat(
-                "send ref: ",
-                Short(sched.Send(refs[pick(refs.size())],
-                                 absl::StrCat("by-ref-", step, "-longer-than-sso"))
-                          .ToString())));
+                "send ref: ", Short(sched
+                                        .Send(refs[pick(refs.size())],
+                                              absl::StrCat("by-ref-", step,
+                                                           "-longer-than-sso"))
+                                        .ToString())));
           }
           break;
         case 6: {
@@ -244,8 +258,8 @@ std::vector<std::string> DequeProgram(uint32_t seed) {
                                          : std::string("(neither)")));
     }
     for (const ActorFailure& failure : sched.failures()) {
-      log.push_back(absl::StrCat("failure ", Short(failure.actor), " ",
-                                 failure.what));
+      log.push_back(
+          absl::StrCat("failure ", Short(failure.actor), " ", failure.what));
     }
   }
   return log;
@@ -390,8 +404,8 @@ int RaceRounds() {
 
 TEST(NameReuseAttackTest, WorkStealingSendsByNameRaceEndAndRespawn) {
   const std::vector<std::string> names = {
-      "abcdefgh", "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq",
-      std::string("x\0y", 3), std::string(300, 'L')};
+      "abcdefgh",          "abcdefghijklmno",      "abcdefghijklmnop",
+      "abcdefghijklmnopq", std::string("x\0y", 3), std::string(300, 'L')};
   for (int workers : {2, 4}) {
     for (const std::string& name : names) {
       RaceEndAndRespawn(workers, name, RaceRounds(), 3, 40);
@@ -408,8 +422,8 @@ TEST(NameReuseAttackTest, WorkStealingSlotSharersRaceEndAndRespawn) {
   for (int workers : {2, 4}) {
     Counts counts;
     WorkStealingScheduler sched(workers);
-    sched.SetRecordLimits(RecordLimits{.dead_letters = size_t{1} << 24,
-                                       .finished_names = 0});
+    sched.SetRecordLimits(
+        RecordLimits{.dead_letters = size_t{1} << 24, .finished_names = 0});
     ActorRef<Down> watcher = sched.Spawn(CountsDowns(&counts));
     std::vector<ActorRef<int>> senders, restarters;
     for (const std::string& name : names) {

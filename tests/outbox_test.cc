@@ -142,8 +142,7 @@ TEST(OutboxTest, ReportsFullWhenReceiversCrowdTheTable) {
   ASSERT_EQ(deliveries.size(), accepted);
   for (size_t i = 0; i < accepted; ++i) {
     EXPECT_EQ(deliveries[i].receiver, accepted_ids[i]);
-    EXPECT_EQ(deliveries[i].messages,
-              std::vector<int64_t>{accepted_ids[i]});
+    EXPECT_EQ(deliveries[i].messages, std::vector<int64_t>{accepted_ids[i]});
   }
 }
 

@@ -146,8 +146,10 @@ TEST_P(RecordsTest, NamesOfFinishedActorsAreForgottenPastTheLimit) {
       ASSERT_TRUE(sched.Run().ok());
     }
     // The two newest are remembered as finished; older ones are unknown.
-    EXPECT_EQ(sched.Send("a4", 0).code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(sched.Send("a3", 0).code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(sched.Send("a4", 0).code(),
+              absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(sched.Send("a3", 0).code(),
+              absl::StatusCode::kFailedPrecondition);
     EXPECT_EQ(sched.Send("a2", 0).code(), absl::StatusCode::kNotFound);
     EXPECT_EQ(sched.Send("a0", 0).code(), absl::StatusCode::kNotFound);
     // A name taken again is not forgotten when its old owner's turn comes.
@@ -160,16 +162,18 @@ TEST_P(RecordsTest, NamesOfFinishedActorsAreForgottenPastTheLimit) {
     }
     EXPECT_TRUE(sched.Send("a3", 3).ok());
     ASSERT_TRUE(sched.Run().ok());
-    EXPECT_EQ(sched.Send("a3", 0).code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(sched.Send("a3", 0).code(),
+              absl::StatusCode::kFailedPrecondition);
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, RecordsTest, ::testing::Values(0, 1, 2, 4),
-    [](const ::testing::TestParamInfo<int>& info) {
-      return info.param == 0 ? std::string("Deque")
-                             : "WorkStealing" + std::to_string(info.param);
-    });
+INSTANTIATE_TEST_SUITE_P(Schedulers, RecordsTest, ::testing::Values(0, 1, 2, 4),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == 0
+                                      ? std::string("Deque")
+                                      : "WorkStealing" +
+                                            std::to_string(info.param);
+                         });
 
 // ---- Work stealing: records read while Run() runs ---------------------------
 
@@ -185,7 +189,8 @@ TEST(RecordsWhileRunningTest, FailuresAndDeadLettersAreReadAndTakenSafely) {
   WorkStealingScheduler sched(4);
   sched.SetRecordLimits(RecordLimits{.dead_letters = 50, .failures = 50});
   std::vector<ActorRef<int>> actors;
-  for (int i = 0; i < kActors; ++i) actors.push_back(sched.Spawn(FailLoudly(sched)));
+  for (int i = 0; i < kActors; ++i)
+    actors.push_back(sched.Spawn(FailLoudly(sched)));
   for (int i = 0; i < kActors; ++i) ASSERT_TRUE(sched.Send(actors[i], i).ok());
   std::atomic<bool> done{false};
   uint64_t failures_taken = 0, letters_taken = 0;

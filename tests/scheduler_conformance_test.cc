@@ -10,9 +10,9 @@
 #include <exception>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
-#include <string>
 #include <variant>
 #include <vector>
 
@@ -34,8 +34,8 @@
 #include "runtime/scheduler.h"
 #include "runtime/timer_id.h"
 #include "runtime/work_stealing_scheduler.h"
-#include "tests/scheduler_kinds.h"
 #include "tests/sanitizer.h"
+#include "tests/scheduler_kinds.h"
 
 namespace coactor {
 namespace {
@@ -98,7 +98,8 @@ TEST_P(ConformanceTest, CounterPrinterPrintsEveryCountInOrder) {
   });
 }
 
-// ---- Ping-pong -----------------------------------------------------------------
+// ---- Ping-pong
+// -----------------------------------------------------------------
 
 struct Ball {
   ActorRef<Ball> reply_to;
@@ -131,7 +132,8 @@ TEST_P(ConformanceTest, PingPongHitsEveryBall) {
   });
 }
 
-// ---- Ring --------------------------------------------------------------------------
+// ---- Ring
+// --------------------------------------------------------------------------
 
 struct RingMember {
   ActorRef<int> next;
@@ -175,7 +177,8 @@ TEST_P(ConformanceTest, RingPassesTheTokenAroundExactly) {
   });
 }
 
-// ---- Fan-in --------------------------------------------------------------------------
+// ---- Fan-in
+// --------------------------------------------------------------------------
 
 struct Tagged {
   int sender;
@@ -363,7 +366,8 @@ TEST_P(ConformanceTest, AnActorThatSleepsBetweenSendsToSelfStillGetsItsMail) {
   });
 }
 
-// ---- Spawn storm ------------------------------------------------------------------
+// ---- Spawn storm
+// ------------------------------------------------------------------
 
 template <coactor::Scheduler Sched>
 Actor<int> ShortLived(Sched& sched, ActorRef<int> collector) {
@@ -398,7 +402,8 @@ TEST_P(ConformanceTest, SpawnStormRunsEveryShortLivedActorOnce) {
   });
 }
 
-// ---- Run() and quiescence -----------------------------------------------------------
+// ---- Run() and quiescence
+// -----------------------------------------------------------
 
 TEST_P(ConformanceTest, RunReturnsAtOnceWithNothingToDo) {
   OnScheduler([&](auto& sched) {
@@ -423,7 +428,8 @@ TEST_P(ConformanceTest, NothingRunsBeforeRunAndEachRunFinishesItsWork) {
   });
 }
 
-// ---- Variants, move-only messages ---------------------------------------------
+// ---- Variants, move-only messages
+// ---------------------------------------------
 
 using Command = std::variant<int, std::string>;
 
@@ -458,7 +464,8 @@ TEST_P(ConformanceTest, VariantAndMoveOnlyMessagesArrive) {
   });
 }
 
-// ---- Bad input ---------------------------------------------------------------------
+// ---- Bad input
+// ---------------------------------------------------------------------
 
 Actor<int> OneShot(std::vector<int>& got) { got.push_back(co_await Receive()); }
 
@@ -660,7 +667,8 @@ TEST_P(ConformanceTest, MessagesLeftWhenAnActorEndsBecomeDeadLetters) {
     ASSERT_EQ(letters.size(), static_cast<size_t>(kLeft));
     for (int i = 0; i < kLeft; ++i) {
       EXPECT_EQ(*letters[i].message.template get_if<int>(), i);
-      EXPECT_EQ(letters[i].reason.code(), absl::StatusCode::kFailedPrecondition);
+      EXPECT_EQ(letters[i].reason.code(),
+                absl::StatusCode::kFailedPrecondition);
       // An anonymous actor's letters name it by its id, alike on each.
       EXPECT_THAT(letters[i].recipient, StartsWith("#"));
       EXPECT_EQ(letters[i].recipient, letters[0].recipient);
@@ -723,8 +731,8 @@ TEST_P(ConformanceTest, DeadReferencesSayWhatHappenedOnEveryScheduler) {
     std::vector<DeadLetter> letters = sched.TakeDeadLetters();
     EXPECT_THAT(Recipients(letters),
                 ElementsAre("(another scheduler's actor)",
-                            "(another scheduler's actor)", "once", "once",
-                            "#2", "(empty reference)", "(empty reference)",
+                            "(another scheduler's actor)", "once", "once", "#2",
+                            "(empty reference)", "(empty reference)",
                             "(finished actor)", "(finished actor)"));
     ASSERT_EQ(letters.size(), 9u);
     EXPECT_EQ(*coactor::get_if<int>(&letters[0].message), 10);
@@ -752,8 +760,7 @@ void SpinUntil(const Done& done) {
 // work-stealing scheduler the 7 is then still held back in its worker's
 // outbox.
 template <coactor::Scheduler Sched>
-Actor<ActorRef<int>> SendsSevenAndWaits(Sched& sched,
-                                        std::atomic<bool>* sent) {
+Actor<ActorRef<int>> SendsSevenAndWaits(Sched& sched, std::atomic<bool>* sent) {
   ActorRef<int> to = co_await Receive();
   sched.Send(to, 7).IgnoreError();
   if (sent != nullptr) {
@@ -812,7 +819,8 @@ TEST_P(ConformanceTest, RunFromInsideAnActorIsRefused) {
   });
 }
 
-// ---- The toolkit: sleeps, tasks, asks, monitors, thrown errors -------------------
+// ---- The toolkit: sleeps, tasks, asks, monitors, thrown errors
+// -------------------
 
 // Sleeps for the time it is sent, then reports to the recorder.
 template <coactor::Scheduler Sched>
@@ -963,7 +971,9 @@ Task<int64_t> AskManyTimes(Sched& sched, ActorRef<Question> echo, int count) {
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<int> answer = co_await Ask<int>(
         sched, echo,
-        [i](ReplyTo<int> reply) { return Question{i, std::move(reply)}; },
+        [i](ReplyTo<int> reply) {
+          return Question{i, std::move(reply)};
+        },
         absl::Hours(1));
     sum += answer.ok() ? *answer : -1'000'000;
   }
@@ -984,7 +994,9 @@ Actor<int> AsksTheGone(Sched& sched, ActorRef<Question> gone,
     }
     absl::StatusOr<int> answer = co_await Ask<int>(
         sched, gone,
-        [](ReplyTo<int> reply) { return Question{1, std::move(reply)}; },
+        [](ReplyTo<int> reply) {
+          return Question{1, std::move(reply)};
+        },
         absl::Seconds(1));
     log.push_back(answer.ok() ? "answered" : answer.status().ToString());
   }
@@ -1055,7 +1067,8 @@ TEST_P(ConformanceTest, ABoundedQueueHandsEveryItemOverOnceInOrder) {
     BoundedQueue<int> queue(/*capacity=*/2);
     std::vector<int> taken_a, taken_b;
     std::vector<Task<int>> tasks;
-    for (int p = 0; p < 3; ++p) tasks.push_back(Produce(queue, p, kPerProducer));
+    for (int p = 0; p < 3; ++p)
+      tasks.push_back(Produce(queue, p, kPerProducer));
     tasks.push_back(Consume(queue, 2 * kPerProducer, taken_a));
     tasks.push_back(Consume(queue, kPerProducer, taken_b));
     auto counts = sched.RunUntilComplete(Gather(std::move(tasks)));
@@ -1139,7 +1152,8 @@ TEST_P(ConformanceTest, MonitorsHearHowActorsEnded) {
     std::vector<std::string> log;
     std::vector<int> got;
     ActorRef<Supervised> supervisor = sched.Spawn(Supervisor(log));
-    absl::StatusOr<ActorRef<int>> fragile = sched.Spawn("fragile", Fragile(got));
+    absl::StatusOr<ActorRef<int>> fragile =
+        sched.Spawn("fragile", Fragile(got));
     ASSERT_TRUE(fragile.ok());
     ASSERT_TRUE(sched.Monitor(*fragile, supervisor).ok());
     ASSERT_TRUE(sched.Send(*fragile, -7).ok());
@@ -1181,9 +1195,9 @@ TEST_P(ConformanceTest, ADownCarriesTheReferenceAndThePlainName) {
     std::vector<Down> downs;
     std::vector<int> got, anonymous_got;
     ActorRef<Supervised> respawner =
-        sched.Spawn(Respawner(sched, downs, got));              // #1
+        sched.Spawn(Respawner(sched, downs, got));  // #1
     absl::StatusOr<ActorRef<int>> account =
-        sched.Spawn("acct-7", Fragile(got));                    // #2
+        sched.Spawn("acct-7", Fragile(got));  // #2
     ASSERT_TRUE(account.ok());
     ActorRef<int> anonymous = sched.Spawn(OneShot(anonymous_got));  // #3
     ASSERT_TRUE(sched.Monitor(*account, respawner).ok());
@@ -1347,7 +1361,8 @@ TEST_P(ConformanceTest, AnErrorTakesItsDocumentedPlaceAmongMessages) {
     ASSERT_TRUE(sched.Send(sender, 200).ok());
     ASSERT_TRUE(sched.Run().ok());
     std::vector<std::string> expected;
-    for (int i = 0; i < 200; ++i) expected.push_back("got " + std::to_string(i));
+    for (int i = 0; i < 200; ++i)
+      expected.push_back("got " + std::to_string(i));
     if (GetParam().threads == 0) {
       expected.push_back("caught late");
       EXPECT_EQ(log, expected);
@@ -1392,10 +1407,9 @@ TEST_P(ConformanceTest, RunningTheSchedulerFromAnActorIsRefusedAndRunsNothing) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllSchedulers, ConformanceTest,
-    ::testing::ValuesIn(testing::SchedulerKinds()),
-    testing::SchedulerKindName);
+INSTANTIATE_TEST_SUITE_P(AllSchedulers, ConformanceTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds()),
+                         testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

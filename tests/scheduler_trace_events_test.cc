@@ -110,8 +110,9 @@ TEST_P(SchedulerTraceEventsTest, SpawnsEndsFailuresAndDeadLetters) {
   EXPECT_EQ(Count(text, "\"name\":\"ender\"}"), 1);  // Its spawn.
   EXPECT_EQ(Count(text, "\"name\":\"end\""), 2);
   EXPECT_EQ(Count(text, "\"name\":\"ender\",\"outcome\":\"normal\""), 1);
-  EXPECT_EQ(Count(text, "\"name\":\"thrower\",\"outcome\":\"exception\","
-                        "\"what\":\"bad input\""),
+  EXPECT_EQ(Count(text,
+                  "\"name\":\"thrower\",\"outcome\":\"exception\","
+                  "\"what\":\"bad input\""),
             1);
   EXPECT_EQ(Count(text, "\"name\":\"failure\""), 1);
   EXPECT_EQ(Count(text, "\"name\":\"dead letter\""), 3);
@@ -137,7 +138,9 @@ Actor<ActorRef<Question>> Asker(Sched& sched, int& answer) {
   ActorRef<Question> answerer = co_await Receive<ActorRef<Question>>();
   absl::StatusOr<int> reply = co_await Ask<int>(
       sched, answerer,
-      [](ReplyTo<int> r) { return Question{21, std::move(r)}; },
+      [](ReplyTo<int> r) {
+        return Question{21, std::move(r)};
+      },
       absl::Seconds(5));
   answer = reply.ok() ? *reply : -1;
 }
@@ -159,7 +162,7 @@ TEST_P(SchedulerTraceEventsTest, AnAskIsARequestAndAReplyArrow) {
   const std::string text = ReadFile(path);
   EXPECT_EQ(Count(text, "\"ph\":\"s\""), Count(text, "\"ph\":\"f\""));
   EXPECT_EQ(Count(text, "\"name\":\"wake-up\""), 2);  // Its start and end.
-  EXPECT_EQ(Count(text, "Question\",\"id\""), 2);   // The request's.
+  EXPECT_EQ(Count(text, "Question\",\"id\""), 2);     // The request's.
 }
 
 TEST_P(SchedulerTraceEventsTest, BadInput) {

@@ -107,7 +107,8 @@ TEST(SegmentQueueTest, PositionsNameElementsFromPushToPop) {
     queue.ForEachFrom(queue.front_position(),
                       [&](int64_t v) { seen.push_back(v); });
     ASSERT_EQ(seen.size(), queue.size());
-    const int pops = round % 3 == 0 ? static_cast<int>(queue.size()) : pushes / 2;
+    const int pops =
+        round % 3 == 0 ? static_cast<int>(queue.size()) : pushes / 2;
     for (int i = 0; i < pops; ++i) {
       ASSERT_EQ(*queue.PopFront(), front++);
       ASSERT_EQ(queue.front_position(), static_cast<uint64_t>(front));

@@ -56,9 +56,8 @@ TEST(ShutdownTest, SendersRacingShutdownAreRefusedAndNothingDangles) {
           // Read before the send: a send that starts after Shutdown()
           // returned must be refused.
           const bool after = shut_down.load();
-          absl::Status sent = (i + t) % 2 == 0
-                                  ? sched.Send("sink", Payload(i))
-                                  : sched.Send(*sink, Payload(i));
+          absl::Status sent = (i + t) % 2 == 0 ? sched.Send("sink", Payload(i))
+                                               : sched.Send(*sink, Payload(i));
           if (sent.ok()) {
             accepted.fetch_add(1);
             EXPECT_FALSE(after) << "accepted after Shutdown()";
@@ -67,8 +66,7 @@ TEST(ShutdownTest, SendersRacingShutdownAreRefusedAndNothingDangles) {
             EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition)
                 << sent;
             if (after) {
-              EXPECT_THAT(std::string(sent.message()),
-                          HasSubstr("shut down"));
+              EXPECT_THAT(std::string(sent.message()), HasSubstr("shut down"));
               ++refusals_after;
             }
           }

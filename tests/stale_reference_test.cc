@@ -90,10 +90,9 @@ TEST_P(StaleReferenceTest, AReferenceStaysStaleWhenItsCellIsReusedPastTheWrap) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, StaleReferenceTest,
-    ::testing::ValuesIn(testing::SchedulerKinds()),
-    testing::SchedulerKindName);
+INSTANTIATE_TEST_SUITE_P(Schedulers, StaleReferenceTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds()),
+                         testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

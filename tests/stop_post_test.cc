@@ -46,8 +46,8 @@ struct Ball {
 // player); every hit numbered a multiple of `stop_every` stops the run
 // (after which the ball, sent on, waits).
 template <coactor::Scheduler Sched>
-Actor<Ball> Player(Sched& sched, std::atomic<int64_t>& hits,
-                   int64_t stop_every, int64_t end) {
+Actor<Ball> Player(Sched& sched, std::atomic<int64_t>& hits, int64_t stop_every,
+                   int64_t end) {
   ActorRef<Ball> self = co_await Self();
   for (;;) {
     Ball ball = co_await Receive<Ball>();
@@ -130,14 +130,16 @@ TEST_P(StopTest, EndsARunWaitingForATimer) {
   });
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, StopTest, ::testing::Values(0, 1, 2, 4),
-    [](const ::testing::TestParamInfo<int>& info) {
-      return info.param == 0 ? std::string("Deque")
-                             : "WorkStealing" + std::to_string(info.param);
-    });
+INSTANTIATE_TEST_SUITE_P(Schedulers, StopTest, ::testing::Values(0, 1, 2, 4),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == 0
+                                      ? std::string("Deque")
+                                      : "WorkStealing" +
+                                            std::to_string(info.param);
+                         });
 
-// ---- DequeScheduler::Post --------------------------------------------------------
+// ---- DequeScheduler::Post
+// --------------------------------------------------------
 
 struct Numbered {
   int thread;
@@ -183,8 +185,8 @@ TEST(PostTest, MessagesFromManyThreadsArriveOnceEachInOrderPerThread) {
   for (std::thread& poster : posters) poster.join();
   loop.join();  // The sink stopped it after the last message.
   EXPECT_EQ(count, kThreads * kEach);
-  EXPECT_THAT(last_seen, ElementsAre(kEach - 1, kEach - 1, kEach - 1,
-                                     kEach - 1));
+  EXPECT_THAT(last_seen,
+              ElementsAre(kEach - 1, kEach - 1, kEach - 1, kEach - 1));
   EXPECT_TRUE(sched.failures().empty());
   EXPECT_TRUE(sched.dead_letters().empty());
 }

@@ -133,7 +133,8 @@ TEST_P(TakeoverAttackTest, StopDuringTakeOversLosesAndReordersNothing) {
       }
     });
     int runs = 0;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (received.load() < kSenders * kReceivers * kCount &&
            std::chrono::steady_clock::now() < give_up) {
       const absl::Status ran = sched.Run();
@@ -152,7 +153,8 @@ TEST_P(TakeoverAttackTest, StopDuringTakeOversLosesAndReordersNothing) {
   }
 }
 
-// ---- Shutdown() during take-overs ----------------------------------------------
+// ---- Shutdown() during take-overs
+// ----------------------------------------------
 
 Actor<int> EndlessSender(WorkStealingScheduler& sched, ActorRef<int> to,
                          std::atomic<int>& sent) {
@@ -226,11 +228,10 @@ Actor<int> SendAndRaise(WorkStealingScheduler& sched, ActorRef<int> to,
 TEST_P(TakeoverAttackTest, ErrorsAndForeignSendsDuringTakeOversArriveOnce) {
   WorkStealingScheduler sched(Workers());
   std::atomic<int> messages{0}, errors{0}, sent{0}, raised{0};
-  ActorRef<int> target =
-      *sched.Spawn("target", ErrorCounter(messages, errors));
+  ActorRef<int> target = *sched.Spawn("target", ErrorCounter(messages, errors));
   for (int i = 0; i < 2; ++i) {
-    ActorRef<int> s = sched.Spawn(
-        SendAndRaise(sched, target, 20'000 / kScale, sent, raised));
+    ActorRef<int> s =
+        sched.Spawn(SendAndRaise(sched, target, 20'000 / kScale, sent, raised));
     ASSERT_TRUE(sched.Send(s, 0).ok());
   }
   std::atomic<bool> go{true};
@@ -238,12 +239,13 @@ TEST_P(TakeoverAttackTest, ErrorsAndForeignSendsDuringTakeOversArriveOnce) {
   for (int t = 0; t < 2; ++t) {
     foreign.emplace_back([&, t] {
       for (int i = 0; i < 5'000 / kScale; ++i) {
-        absl::Status st = t == 0 ? sched.Send("target", i) : sched.Send(target, i);
+        absl::Status st =
+            t == 0 ? sched.Send("target", i) : sched.Send(target, i);
         if (st.ok()) sent.fetch_add(1);
-        if (i % 64 == 0 &&
-            sched.SendError(target,
-                            std::make_exception_ptr(std::runtime_error("y")))
-                .ok()) {
+        if (i % 64 == 0 && sched
+                               .SendError(target, std::make_exception_ptr(
+                                                      std::runtime_error("y")))
+                               .ok()) {
           raised.fetch_add(1);
         }
       }
@@ -298,7 +300,8 @@ TEST_P(TakeoverAttackTest, ShutdownWhileForeignThreadsSendDuringTakeOvers) {
   }
 }
 
-// ---- Stop() while the standby waits on a timer ----------------------------------
+// ---- Stop() while the standby waits on a timer
+// ----------------------------------
 
 Actor<int> Record(std::atomic<int>& got, absl::Time& at, Clock& clock) {
   for (;;) {
@@ -335,7 +338,8 @@ TEST_P(TakeoverAttackTest, StopEndsARunWaitingOnATimerAndTheNextRunFiresIt) {
   EXPECT_GE(at - armed, absl::Milliseconds(300)) << "fired early";
 }
 
-// ---- Timers under long handlers ------------------------------------------------
+// ---- Timers under long handlers
+// ------------------------------------------------
 
 double ThreadCpuSeconds() {
   timespec ts{};
@@ -373,7 +377,8 @@ struct Lateness {
 };
 
 template <coactor::Scheduler Sched>
-Actor<int> Sleeper(Sched& sched, Lateness& lateness, int rounds, uint64_t seed) {
+Actor<int> Sleeper(Sched& sched, Lateness& lateness, int rounds,
+                   uint64_t seed) {
   co_await Receive<int>();
   for (int i = 0; i < rounds; ++i) {
     const absl::Duration d =
@@ -392,15 +397,17 @@ TEST_P(TakeoverAttackTest, SleepsUnderALongHandlerAreNeverEarlyAndBarelyLate) {
   ASSERT_TRUE(sched.Send(busy, 0).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (int i = 0; i < 8; ++i) {
-    ActorRef<int> s = sched.Spawn(Sleeper(sched, lateness, 40 / kScale, i * 1000));
+    ActorRef<int> s =
+        sched.Spawn(Sleeper(sched, lateness, 40 / kScale, i * 1000));
     ASSERT_TRUE(sched.Send(s, 0).ok());
   }
   ASSERT_TRUE(sched.Run().ok());
-  std::printf("[ figures ] %d workers: %d sleeps, max late %lld us, mean %lld us\n",
-              Workers(), lateness.count.load(),
-              static_cast<long long>(lateness.max_late_us.load()),
-              static_cast<long long>(lateness.total_late_us.load() /
-                                     std::max(1, lateness.count.load())));
+  std::printf(
+      "[ figures ] %d workers: %d sleeps, max late %lld us, mean %lld us\n",
+      Workers(), lateness.count.load(),
+      static_cast<long long>(lateness.max_late_us.load()),
+      static_cast<long long>(lateness.total_late_us.load() /
+                             std::max(1, lateness.count.load())));
   EXPECT_EQ(lateness.early.load(), 0);
   // Without the standby a sleep waited out the 400 ms handler. The bound
   // is loose on purpose: on a loaded 2-core machine (CI beside other jobs)
@@ -411,7 +418,8 @@ TEST_P(TakeoverAttackTest, SleepsUnderALongHandlerAreNeverEarlyAndBarelyLate) {
 #endif
 }
 
-// ---- CancelTimer races ---------------------------------------------------------
+// ---- CancelTimer races
+// ---------------------------------------------------------
 
 Actor<int> CountAll(std::atomic<int>& got) {
   for (;;) {
@@ -461,7 +469,8 @@ TEST_P(TakeoverAttackTest, CancelledAndFiredTimersAddUp) {
   }
 }
 
-// ---- Virtual time at several workers ----------------------------------------------
+// ---- Virtual time at several workers
+// ----------------------------------------------
 
 struct Query {
   int n;
@@ -517,7 +526,8 @@ std::vector<std::vector<int64_t>> RunVirtual(Sched& sched, ManualClock& clock) {
   return logs;
 }
 
-TEST_P(TakeoverAttackTest, VirtualTimeWithLongHandlersMatchesTheDequeScheduler) {
+TEST_P(TakeoverAttackTest,
+       VirtualTimeWithLongHandlersMatchesTheDequeScheduler) {
   std::vector<std::vector<int64_t>> expected;
   {
     ManualClock clock;
@@ -543,7 +553,8 @@ TEST_P(TakeoverAttackTest, VirtualTimeWithLongHandlersMatchesTheDequeScheduler) 
   }
 }
 
-// ---- Idle CPU ----------------------------------------------------------------------
+// ---- Idle CPU
+// ----------------------------------------------------------------------
 
 // Runs `sched` once (it must succeed); the process's CPU seconds and the
 // wall seconds it took.
@@ -568,9 +579,10 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
     ActorRef<int> sink = sched.Spawn(CountAll(got));
     sched.SendAfter(absl::Milliseconds(1000), sink, 1);
     const auto [cpu, wall] = RunMeasured(sched);
-    std::printf("[ figures ] %d workers, idle with a 1 s timer: %.3f s CPU "
-                "in %.3f s (%.1f%% of a core)\n",
-                Workers(), cpu, wall, 100 * cpu / wall);
+    std::printf(
+        "[ figures ] %d workers, idle with a 1 s timer: %.3f s CPU "
+        "in %.3f s (%.1f%% of a core)\n",
+        Workers(), cpu, wall, 100 * cpu / wall);
     EXPECT_LT(cpu / wall, 0.05);
   }
   // 2. One long handler (1.5 s), nothing else: the handler's core, plus
@@ -580,9 +592,10 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
     ActorRef<int> busy = sched.Spawn(Computer(std::chrono::milliseconds(1000)));
     ASSERT_TRUE(sched.Send(busy, 0).ok());
     const auto [cpu, wall] = RunMeasured(sched);
-    std::printf("[ figures ] %d workers, one 1 s handler: %.3f s CPU in "
-                "%.3f s (%.1f%% of a core beyond the handler's)\n",
-                Workers(), cpu, wall, 100 * (cpu - computer_cpu.load()) / wall);
+    std::printf(
+        "[ figures ] %d workers, one 1 s handler: %.3f s CPU in "
+        "%.3f s (%.1f%% of a core beyond the handler's)\n",
+        Workers(), cpu, wall, 100 * (cpu - computer_cpu.load()) / wall);
     EXPECT_LT((cpu - computer_cpu.load()) / wall, 0.10);
   }
   // 3. One long handler and a far timer.
@@ -594,16 +607,18 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
     sched.SendAfter(absl::Milliseconds(1100), sink, 1);
     ASSERT_TRUE(sched.Send(busy, 0).ok());
     const auto [cpu, wall] = RunMeasured(sched);
-    std::printf("[ figures ] %d workers, one 1 s handler and a 1.1 s timer: "
-                "%.3f s CPU in %.3f s (%.1f%% of a core beyond the "
-                "handler's)\n",
-                Workers(), cpu, wall, 100 * (cpu - computer_cpu.load()) / wall);
+    std::printf(
+        "[ figures ] %d workers, one 1 s handler and a 1.1 s timer: "
+        "%.3f s CPU in %.3f s (%.1f%% of a core beyond the "
+        "handler's)\n",
+        Workers(), cpu, wall, 100 * (cpu - computer_cpu.load()) / wall);
     EXPECT_EQ(got.load(), 1);
     EXPECT_LT((cpu - computer_cpu.load()) / wall, 0.10);
   }
 }
 
-// ---- Latency of repeated sends from one long handler (figures) ----------------
+// ---- Latency of repeated sends from one long handler (figures)
+// ----------------
 
 struct Stamped {
   int64_t sent_nanos;
@@ -626,8 +641,8 @@ Actor<Stamped> StampReceiver(std::vector<int64_t>& latency) {
 // One handler sends `count` messages round-robin to `receivers`, computing
 // `gap` between sends.
 Actor<int> ForkInOneHandler(WorkStealingScheduler& sched,
-                            std::vector<ActorRef<Stamped>> receivers,
-                            int count, std::chrono::microseconds gap) {
+                            std::vector<ActorRef<Stamped>> receivers, int count,
+                            std::chrono::microseconds gap) {
   co_await Receive<int>();
   for (int i = 0; i < count; ++i) {
     sched.Send(receivers[i % receivers.size()], Stamped{SteadyNanos(), i})
@@ -664,17 +679,19 @@ TEST_P(TakeoverAttackTest, RepeatedSendsFromOneHandlerFigures) {
     std::vector<int64_t> sorted = latency;
     std::sort(sorted.begin(), sorted.end());
     ASSERT_GE(sorted.front(), 0);
-    std::printf("[ figures ] %d workers, a send every %d us in one handler: "
-                "latency of the first %lld us, of the 20th %lld us; p50 %lld "
-                "us, p90 %lld us\n",
-                Workers(), gap_us, static_cast<long long>(latency[0] / 1000),
-                static_cast<long long>(latency[19] / 1000),
-                static_cast<long long>(sorted[count / 2] / 1000),
-                static_cast<long long>(sorted[count * 9 / 10] / 1000));
+    std::printf(
+        "[ figures ] %d workers, a send every %d us in one handler: "
+        "latency of the first %lld us, of the 20th %lld us; p50 %lld "
+        "us, p90 %lld us\n",
+        Workers(), gap_us, static_cast<long long>(latency[0] / 1000),
+        static_cast<long long>(latency[19] / 1000),
+        static_cast<long long>(sorted[count / 2] / 1000),
+        static_cast<long long>(sorted[count * 9 / 10] / 1000));
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, TakeoverAttackTest, ::testing::Values(2, 4, 8),
+INSTANTIATE_TEST_SUITE_P(Workers, TakeoverAttackTest,
+                         ::testing::Values(2, 4, 8),
                          [](const ::testing::TestParamInfo<int>& info) {
                            return "Stealing" + std::to_string(info.param);
                          });

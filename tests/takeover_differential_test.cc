@@ -131,8 +131,7 @@ struct Program {
       for (int k = 0; k < flood; ++k) {
         children.push_back(Child{Mix(id * 31 + 100 + k), 0, to,
                                  to_self ? Route::kToSelf : Route::kByRef,
-                                 k % 50 == 49 ? 30'000 / kComputeScale : 0,
-                                 0});
+                                 k % 50 == 49 ? 30'000 / kComputeScale : 0, 0});
       }
     }
     return children;
@@ -147,13 +146,13 @@ Program MakeProgram(uint64_t seed) {
   program.actors = 2 + static_cast<int>(next() % 9);  // 2-10
   const int starts = 1 + static_cast<int>(next() % 10);
   for (int i = 0; i < starts; ++i) {
-    program.starts.push_back(Start{next(), 3 + static_cast<uint32_t>(next() % 8),
+    program.starts.push_back(Start{next(),
+                                   3 + static_cast<uint32_t>(next() % 8),
                                    static_cast<int>(next() % program.actors)});
   }
   testing::Bound(program, static_cast<size_t>(kMaxMessages));
   return program;
 }
-
 
 struct Msg {
   uint64_t id;
@@ -244,8 +243,8 @@ Outcome RunProgram(Sched& sched, const Program& program,
   world.echo = sched.Spawn(Echo());
   for (int i = 0; i < program.actors; ++i) {
     world.names.push_back("n" + std::to_string(i));
-    auto ref = sched.Spawn(world.names[i],
-                           Node(sched, world, i, expected[i].size()));
+    auto ref =
+        sched.Spawn(world.names[i], Node(sched, world, i, expected[i].size()));
     EXPECT_TRUE(ref.ok()) << ref.status();
     if (!ref.ok()) return {};
     world.refs.push_back(*ref);

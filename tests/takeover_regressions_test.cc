@@ -18,8 +18,8 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
-#include "runtime/dead_letter.h"
 #include "gtest/gtest.h"
+#include "runtime/dead_letter.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -49,7 +49,8 @@ class TakeoverRegressionTest : public ::testing::TestWithParam<int> {
   int Workers() const { return GetParam(); }
 };
 
-// ---- Stop() while a long handler runs --------------------------------------------
+// ---- Stop() while a long handler runs
+// --------------------------------------------
 
 // Waits for the stop, then computes `how_long` more, and says how much CPU
 // its own thread used for that.
@@ -93,8 +94,8 @@ TEST_P(TakeoverRegressionTest, AfterStopIdleWorkersIdleAndTimersStayPending) {
   std::atomic<double> busy_cpu{0};
   std::atomic<int> queued_handled{0}, timer_handled{0};
   constexpr auto kTail = std::chrono::milliseconds(300);
-  ActorRef<int> busy = sched.Spawn(
-      ComputeAfterStop(started, stopped, kTail, busy_cpu));
+  ActorRef<int> busy =
+      sched.Spawn(ComputeAfterStop(started, stopped, kTail, busy_cpu));
   ActorRef<int> queued = sched.Spawn(SlowCounter(queued_handled));
   ActorRef<int> timed = sched.Spawn(Counter(timer_handled));
   for (int i = 0; i < 3000; ++i) ASSERT_TRUE(sched.Send(queued, i).ok());
@@ -116,9 +117,10 @@ TEST_P(TakeoverRegressionTest, AfterStopIdleWorkersIdleAndTimersStayPending) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   const double others = ProcessCpuSeconds() - c0 - busy_cpu.load();
-  std::printf("%d workers: stop->return %.3f s; CPU beside the handler's "
-              "%.3f s (%.0f%% of a core)\n",
-              Workers(), wall, others, 100 * others / wall);
+  std::printf(
+      "%d workers: stop->return %.3f s; CPU beside the handler's "
+      "%.3f s (%.0f%% of a core)\n",
+      Workers(), wall, others, 100 * others / wall);
   // The message being handled at the Stop() may finish; no other.
   EXPECT_LE(queued_handled.load(), handled_at_stop + 1);
   EXPECT_EQ(timer_handled.load(), 0);
@@ -131,7 +133,8 @@ TEST_P(TakeoverRegressionTest, AfterStopIdleWorkersIdleAndTimersStayPending) {
   EXPECT_EQ(queued_handled.load(), 3000);
 }
 
-// ---- A send made while handing over another worker's outbox -----------------------
+// ---- A send made while handing over another worker's outbox
+// -----------------------
 
 // Sends `notify` a message when destroyed (unless moved from).
 struct Noisy {
@@ -157,8 +160,8 @@ Actor<Noisy> FinishWhenSent(std::atomic<bool>& ready,
   co_return;
 }
 
-Actor<int> SendThenComputeLong(WorkStealingScheduler& sched,
-                               ActorRef<Noisy> to, ActorRef<int> notify,
+Actor<int> SendThenComputeLong(WorkStealingScheduler& sched, ActorRef<Noisy> to,
+                               ActorRef<int> notify,
                                const std::atomic<bool>& ready,
                                std::atomic<bool>& sent) {
   co_await Receive<int>();
@@ -180,7 +183,8 @@ Actor<int> SendThenComputeLong(WorkStealingScheduler& sched,
 // for work hands that outbox over too (WatchBusyWorkers() looks at every
 // other worker, idle or not). A worker that parks without spinning (an
 // heir, or after Stop()) would leave it there.
-TEST_P(TakeoverRegressionTest, SendsFromDeadLettersDroppedDuringAHandOverArrive) {
+TEST_P(TakeoverRegressionTest,
+       SendsFromDeadLettersDroppedDuringAHandOverArrive) {
   if (Workers() < 3) GTEST_SKIP() << "needs a sender, a receiver, an idle one";
   int lost = 0;
   constexpr int kRounds = 5;
@@ -195,8 +199,8 @@ TEST_P(TakeoverRegressionTest, SendsFromDeadLettersDroppedDuringAHandOverArrive)
     EXPECT_FALSE(sched.Send("nobody", Noisy(&sched, notify)).ok());
     std::atomic<bool> ready{false}, sent{false};
     ActorRef<Noisy> receiver = sched.Spawn(FinishWhenSent(ready, sent));
-    ActorRef<int> sender = sched.Spawn(
-        SendThenComputeLong(sched, receiver, notify, ready, sent));
+    ActorRef<int> sender =
+        sched.Spawn(SendThenComputeLong(sched, receiver, notify, ready, sent));
     ASSERT_TRUE(sched.Send(sender, 0).ok());
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_EQ(sched.dead_letters_recorded(), 2u);
@@ -207,7 +211,8 @@ TEST_P(TakeoverRegressionTest, SendsFromDeadLettersDroppedDuringAHandOverArrive)
                         "outbox";
 }
 
-// ---- The standby's CPU while a long handler sends now and then ----------------------
+// ---- The standby's CPU while a long handler sends now and then
+// ----------------------
 
 Actor<int> SendEvery(WorkStealingScheduler& sched, ActorRef<int> to,
                      std::chrono::microseconds gap, int count,
@@ -237,9 +242,8 @@ TEST_P(TakeoverRegressionTest, TheStandbyDoesNotSpinForALongHandlerThatSends) {
   std::atomic<int> received{0};
   std::atomic<double> sender_cpu{0};
   ActorRef<int> receiver = sched.Spawn(Counter(received));
-  ActorRef<int> sender =
-      sched.Spawn(SendEvery(sched, receiver, std::chrono::microseconds(200),
-                            1500, sender_cpu));
+  ActorRef<int> sender = sched.Spawn(SendEvery(
+      sched, receiver, std::chrono::microseconds(200), 1500, sender_cpu));
   ASSERT_TRUE(sched.Run().ok());
   ASSERT_TRUE(sched.Send(sender, 0).ok());
   const double c0 = ProcessCpuSeconds();
@@ -249,10 +253,10 @@ TEST_P(TakeoverRegressionTest, TheStandbyDoesNotSpinForALongHandlerThatSends) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   const double others = ProcessCpuSeconds() - c0 - sender_cpu.load();
-  std::printf("%d workers: CPU beside the sending handler's %.3f s in %.3f s "
-              "(%.0f%% of a core; the handler's own %.3f s)\n",
-              Workers(), others, wall, 100 * others / wall,
-              sender_cpu.load());
+  std::printf(
+      "%d workers: CPU beside the sending handler's %.3f s in %.3f s "
+      "(%.0f%% of a core; the handler's own %.3f s)\n",
+      Workers(), others, wall, 100 * others / wall, sender_cpu.load());
   EXPECT_EQ(received.load(), 1500);
   // Against the handler's own CPU (0.3 s of work), not the wall time,
   // which a loaded machine stretches.

@@ -44,8 +44,8 @@ constexpr int64_t kCoarseLagNanos = 16'000'000;
 int LaggingCoarseClock(clockid_t clock, timespec* now) {
   const int result = clock_gettime(CLOCK_MONOTONIC, now);
   if (clock == CLOCK_MONOTONIC_COARSE) {
-    int64_t nanos = int64_t{now->tv_sec} * 1'000'000'000 + now->tv_nsec -
-                    kCoarseLagNanos;
+    int64_t nanos =
+        int64_t{now->tv_sec} * 1'000'000'000 + now->tv_nsec - kCoarseLagNanos;
     now->tv_sec = nanos / 1'000'000'000;
     now->tv_nsec = nanos % 1'000'000'000;
   }
@@ -96,8 +96,8 @@ Task<void> AskInTurn(Sched& sched, Clock& clock, ActorRef<Request> hoarder,
   for (int i = 0; i < asks; ++i) {
     const absl::Time start = clock.Now();
     absl::StatusOr<int> reply = co_await Ask<int>(
-        sched, hoarder, [](ReplyTo<int> reply) { return Request{std::move(reply)}; },
-        kTimeout);
+        sched, hoarder,
+        [](ReplyTo<int> reply) { return Request{std::move(reply)}; }, kTimeout);
     const absl::Duration took = clock.Now() - start;
     if (reply.status().code() != absl::StatusCode::kDeadlineExceeded) {
       ++outcome.other;
@@ -131,8 +131,8 @@ class AskDeadlineTest : public ::testing::TestWithParam<SchedulerKind> {
     ActorRef<Request> hoarder = sched.Spawn(Hoarder());
     std::vector<JoinHandle<void>> handles;
     for (int i = 0; i < askers; ++i) {
-      handles.push_back(sched.CreateTask(
-          AskInTurn(sched, clock, hoarder, asks, outcome)));
+      handles.push_back(
+          sched.CreateTask(AskInTurn(sched, clock, hoarder, asks, outcome)));
     }
     ASSERT_TRUE(sched.Run().ok());
     for (JoinHandle<void>& handle : handles) {
@@ -159,10 +159,9 @@ TEST_P(AskDeadlineTest, NoAskTimesOutEarlyOnTheSystemClock) {
   EXPECT_EQ(outcome.early, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Schedulers, AskDeadlineTest,
-    ::testing::ValuesIn(testing::SchedulerKinds()),
-    testing::SchedulerKindName);
+INSTANTIATE_TEST_SUITE_P(Schedulers, AskDeadlineTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds()),
+                         testing::SchedulerKindName);
 
 }  // namespace
 }  // namespace coactor

@@ -97,10 +97,9 @@ TEST(TimerQueueTest, CompactionAfterManyCancelsKeepsTheLiveTimers) {
 TEST(TimerQueueTest, NeverTimersAreKeptButNeverDue) {
   TimerQueue queue;
   int fired = 0;
-  const TimerId never =
-      queue.Add(absl::InfiniteFuture(), [&] { ++fired; });
-  EXPECT_EQ(queue.size(), 1u);    // Kept (with, say, a SendAfter message)...
-  EXPECT_TRUE(queue.empty());     // ...but nothing is pending.
+  const TimerId never = queue.Add(absl::InfiniteFuture(), [&] { ++fired; });
+  EXPECT_EQ(queue.size(), 1u);  // Kept (with, say, a SendAfter message)...
+  EXPECT_TRUE(queue.empty());   // ...but nothing is pending.
   EXPECT_EQ(queue.NextDeadline(), std::nullopt);
   EXPECT_FALSE(queue.PopDue(absl::InfiniteFuture()).has_value());
   EXPECT_EQ(fired, 0);
@@ -132,7 +131,7 @@ TEST(TimerQueueTest, GuardedTimersFireOnlyWhileArmed) {
   ASSERT_TRUE(queue.AddGuarded(NanosAt(1), Guarded(armed, 1, log)));
   ASSERT_TRUE(queue.AddGuarded(NanosAt(2), Guarded(disarmed, 3, log)));
   EXPECT_EQ(queue.size(), 2u);
-  disarmed.store(4);  // An ask's reply changes the word.
+  disarmed.store(4);            // An ask's reply changes the word.
   EXPECT_EQ(queue.size(), 1u);  // Stale timers do not count.
   FireDue(queue, At(5));
   EXPECT_EQ(log, (std::vector<std::string>{"g1"}));
@@ -191,9 +190,8 @@ TEST(TimerQueueTest, CompactingTheFifoKeepsTheArmedTimers) {
   std::vector<std::atomic<uint64_t>> words(kTimers);
   for (int i = 0; i < kTimers; ++i) {
     words[i].store(i);
-    ASSERT_TRUE(queue.AddGuarded(NanosAt(i + 1),
-                                 Guarded(words[i], static_cast<uint64_t>(i),
-                                         log)));
+    ASSERT_TRUE(queue.AddGuarded(
+        NanosAt(i + 1), Guarded(words[i], static_cast<uint64_t>(i), log)));
     // Every timer but each hundredth is answered at once.
     if (i % 100 != 0) words[i].store(i + kTimers);
   }

@@ -4,10 +4,10 @@
 // cleanly on every scheduler runs on the work-stealing one too.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
-#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,7 +43,8 @@ class ToolkitTest : public ::testing::Test {
   DequeScheduler sched_{clock_};
 };
 
-// ---- Sleep and timers --------------------------------------------------------
+// ---- Sleep and timers
+// --------------------------------------------------------
 
 using Log = std::vector<std::string>;
 
@@ -115,7 +116,8 @@ TEST_F(ToolkitTest, TimersDueTogetherFireInTheOrderTheyWereSet) {
   EXPECT_THAT(log, ElementsAre("a", "b", "c", "d"));
 }
 
-// ---- Tasks and Gather --------------------------------------------------------
+// ---- Tasks and Gather
+// --------------------------------------------------------
 
 Task<int> Factorial(Log& log, std::string name, int number) {
   int f = 1;
@@ -130,9 +132,8 @@ Task<int> Factorial(Log& log, std::string name, int number) {
 
 TEST_F(ToolkitTest, GatherRunsTasksConcurrentlyAndKeepsArgumentOrder) {
   Log log;
-  absl::StatusOr<std::vector<int>> results = sched_.RunUntilComplete(
-      Gather(Factorial(log, "A", 2), Factorial(log, "B", 3),
-             Factorial(log, "C", 4)));
+  absl::StatusOr<std::vector<int>> results = sched_.RunUntilComplete(Gather(
+      Factorial(log, "A", 2), Factorial(log, "B", 3), Factorial(log, "C", 4)));
   ASSERT_TRUE(results.ok()) << results.status();
   EXPECT_THAT(*results, ElementsAre(2, 6, 24));
   // Interleaved as in the seed: three units of time, not 2+3+4-3 = 6.
@@ -221,7 +222,8 @@ TEST_F(ToolkitTest, RunUntilCompleteReportsATaskThatCannotFinish) {
 
 Task<int> Seven() { co_return 7; }
 
-// ---- Asks --------------------------------------------------------------------
+// ---- Asks
+// --------------------------------------------------------------------
 
 struct Double {
   int n;
@@ -261,8 +263,8 @@ Task<std::vector<absl::StatusOr<int>>> AskAll(DequeScheduler& sched,
   results.push_back(co_await Ask<int>(sched, slow, make(1), absl::Seconds(1)));
   results.push_back(
       co_await Ask<int>(sched, finished, make(2), absl::Seconds(1)));
-  results.push_back(
-      co_await Ask<int>(sched, doubler, make(3), absl::Seconds(1)));  // Dropped.
+  results.push_back(co_await Ask<int>(sched, doubler, make(3),
+                                      absl::Seconds(1)));  // Dropped.
   co_return results;
 }
 
@@ -303,7 +305,9 @@ Task<absl::StatusOr<int>> AskBuiltAhead(DequeScheduler& sched,
                                         ActorRef<Double> doubler) {
   auto request = Ask<int>(
       sched, doubler,
-      [](ReplyTo<int> reply) { return Double{21, std::move(reply)}; },
+      [](ReplyTo<int> reply) {
+        return Double{21, std::move(reply)};
+      },
       absl::Seconds(1));
   co_await Yield();
   co_return co_await std::move(request);
@@ -326,7 +330,10 @@ Actor<Double> Hoarder(std::vector<Double>& kept) {
 Task<absl::StatusOr<int>> AskOnce(DequeScheduler& sched, ActorRef<Double> to,
                                   absl::Duration timeout) {
   co_return co_await Ask<int>(
-      sched, to, [](ReplyTo<int> reply) { return Double{1, std::move(reply)}; },
+      sched, to,
+      [](ReplyTo<int> reply) {
+        return Double{1, std::move(reply)};
+      },
       timeout);
 }
 
@@ -336,8 +343,8 @@ Task<absl::StatusOr<int>> AskOnce(DequeScheduler& sched, ActorRef<Double> to,
 TEST_F(ToolkitTest, AnAskTimesOutExactlyOnTimeWhenStepped) {
   std::vector<Double> kept;  // Holds the request: no reply, no drop.
   ActorRef<Double> hoarder = sched_.Spawn(Hoarder(kept));
-  JoinHandle<absl::StatusOr<int>> handle = sched_.CreateTask(
-      AskOnce(sched_, hoarder, absl::Milliseconds(1500)));
+  JoinHandle<absl::StatusOr<int>> handle =
+      sched_.CreateTask(AskOnce(sched_, hoarder, absl::Milliseconds(1500)));
   for (int step = 0; step < 10 && sched_.pending_timers() == 0; ++step) {
     sched_.RunOnce();
   }
@@ -367,7 +374,9 @@ Task<std::vector<std::string>> AskBadly(DequeScheduler& own,
   std::vector<std::string> log;
   absl::StatusOr<int> wrong = co_await Ask<int>(
       via, elsewhere,
-      [](ReplyTo<int> reply) { return Double{1, std::move(reply)}; },
+      [](ReplyTo<int> reply) {
+        return Double{1, std::move(reply)};
+      },
       absl::Seconds(1));
   log.push_back(wrong.status().ToString());
   try {
@@ -384,13 +393,17 @@ Task<std::vector<std::string>> AskBadly(DequeScheduler& own,
   }
   absl::StatusOr<int> right = co_await Ask<int>(
       own, doubler,
-      [](ReplyTo<int> reply) { return Double{21, std::move(reply)}; },
+      [](ReplyTo<int> reply) {
+        return Double{21, std::move(reply)};
+      },
       absl::Seconds(1));
-  log.push_back(right.ok() ? std::to_string(*right) : right.status().ToString());
+  log.push_back(right.ok() ? std::to_string(*right)
+                           : right.status().ToString());
   co_return log;
 }
 
-TEST_F(ToolkitTest, AsksThroughAnotherSchedulerOrWithAThrowingRequestFailCleanly) {
+TEST_F(ToolkitTest,
+       AsksThroughAnotherSchedulerOrWithAThrowingRequestFailCleanly) {
   DequeScheduler other(clock_);
   bool drop_next = false;
   ActorRef<Double> doubler = sched_.Spawn(Doubler(drop_next));
@@ -434,8 +447,8 @@ TEST_F(ToolkitTest, InterleavedAsksOfSeveralActorsEachTimeOutOnTime) {
   ActorRef<Double> hoarder = sched_.Spawn(Hoarder(kept));
   std::vector<JoinHandle<std::vector<absl::StatusOr<int>>>> askers;
   for (int i = 1; i <= 3; ++i) {
-    askers.push_back(sched_.CreateTask(AskThenWaitInVain(
-        sched_, doubler, hoarder, i, absl::Seconds(4 - i))));
+    askers.push_back(sched_.CreateTask(
+        AskThenWaitInVain(sched_, doubler, hoarder, i, absl::Seconds(4 - i))));
   }
   ASSERT_TRUE(sched_.Run().ok());
   EXPECT_EQ(Elapsed(), absl::Seconds(3));  // The last deadline, not later.
@@ -452,7 +465,8 @@ TEST_F(ToolkitTest, InterleavedAsksOfSeveralActorsEachTimeOutOnTime) {
   kept.clear();  // Replies after the timeouts: dropped.
 }
 
-// ---- Misuse, on every scheduler ------------------------------------------------
+// ---- Misuse, on every scheduler
+// ------------------------------------------------
 
 template <coactor::Scheduler Sched>
 std::unique_ptr<Sched> MakeScheduler(Clock& clock);
@@ -569,7 +583,9 @@ template <coactor::Scheduler Sched>
 Task<std::string> AsksThePostponer(Sched& sched, ActorRef<Postponed> to) {
   absl::StatusOr<int> reply = co_await Ask<int>(
       sched, to,
-      [](ReplyTo<int> reply) { return Postponed{std::move(reply), nullptr}; },
+      [](ReplyTo<int> reply) {
+        return Postponed{std::move(reply), nullptr};
+      },
       absl::Seconds(1));
   co_return reply.status().ToString();
 }
@@ -602,8 +618,9 @@ Actor<HoarderMsg> AsksItself(Sched& sched, Log& log) {
       absl::Seconds(30));
   log.push_back(reply.status().ToString());
   HoarderMsg next = co_await Receive<HoarderMsg>();
-  log.push_back(next.reply.has_value() ? "a request" : "answer " +
-                                             std::to_string(next.answer));
+  log.push_back(next.reply.has_value()
+                    ? "a request"
+                    : "answer " + std::to_string(next.answer));
 }
 
 // An actor cannot read its own request while it waits: asking itself is
@@ -614,7 +631,8 @@ TYPED_TEST(EverySchedulerTest, AnActorAskingItselfIsRefusedAtOnce) {
   ActorRef<HoarderMsg> actor = sched.Spawn(AsksItself(sched, log));
   ASSERT_TRUE(sched.Run().ok());
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_THAT(log[0], HasSubstr("FAILED_PRECONDITION: an actor cannot ask itself"));
+  EXPECT_THAT(log[0],
+              HasSubstr("FAILED_PRECONDITION: an actor cannot ask itself"));
   EXPECT_EQ(this->clock_.Now(), kStart);
   ASSERT_TRUE(sched.Send(actor, HoarderMsg{std::nullopt, 5}).ok());
   ASSERT_TRUE(sched.Run().ok());
@@ -684,14 +702,15 @@ Actor<int> AskerWithAFragileRequest(Sched& sched, ActorRef<FragileRequest> to,
 // The send throws inside the asker's await_suspend: the exception reaches
 // the asker at its co_await, and no stale wake-up resumes it later at
 // another suspension point; it asks and receives normally afterwards.
-TYPED_TEST(EverySchedulerTest, AnAskWhoseRequestThrowsWhenMovedThrowsAtItsAwait) {
+TYPED_TEST(EverySchedulerTest,
+           AnAskWhoseRequestThrowsWhenMovedThrowsAtItsAwait) {
   for (ThrowOnMove mode :
        {ThrowOnMove::kAfterTheReplyTo, ThrowOnMove::kBeforeTheReplyTo}) {
     auto sched = MakeScheduler<TypeParam>(this->clock_);
     Log log;
     ActorRef<FragileRequest> answerer = sched->Spawn(Answerer());
-    ActorRef<int> asker = sched->Spawn(
-        AskerWithAFragileRequest(*sched, answerer, mode, log));
+    ActorRef<int> asker =
+        sched->Spawn(AskerWithAFragileRequest(*sched, answerer, mode, log));
     ASSERT_TRUE(sched->Run().ok());
     ASSERT_TRUE(sched->Send(asker, 1).ok());
     ASSERT_TRUE(sched->Send(asker, 0).ok());
@@ -728,8 +747,10 @@ TYPED_TEST(EverySchedulerTest, AwaitingATaskTwiceThrowsAtTheSecondAwait) {
 
 // Joins a task through a handle and a copy of it: the result is taken once.
 Task<std::string> JoinsATaskTwice() {
-  JoinHandle<std::unique_ptr<int>> handle = co_await CreateTask(
-      []() -> Task<std::unique_ptr<int>> { co_return std::make_unique<int>(7); }());
+  JoinHandle<std::unique_ptr<int>> handle =
+      co_await CreateTask([]() -> Task<std::unique_ptr<int>> {
+        co_return std::make_unique<int>(7);
+      }());
   JoinHandle<std::unique_ptr<int>> copy = handle;
   std::unique_ptr<int> first = co_await handle;
   try {
@@ -830,13 +851,14 @@ TYPED_TEST(EverySchedulerTest, RunUntilCompleteOfAnEmptyTaskIsInvalidArgument) {
   EXPECT_EQ(*sched.RunUntilComplete(std::move(taken)), 7);
 }
 
-TYPED_TEST(EverySchedulerTest, AnEmptyTaskThrowsInvalidArgumentWhereItIsAwaited) {
+TYPED_TEST(EverySchedulerTest,
+           AnEmptyTaskThrowsInvalidArgumentWhereItIsAwaited) {
   absl::StatusOr<std::vector<std::string>> log =
       this->sched_->RunUntilComplete(UsesAnEmptyTask());
   ASSERT_TRUE(log.ok()) << log.status();
-  EXPECT_THAT(*log, ElementsAre("awaited: co_await of an empty Task (moved from)",
-                                "joined: co_await of an empty Task (moved from)",
-                                "7"));
+  EXPECT_THAT(
+      *log, ElementsAre("awaited: co_await of an empty Task (moved from)",
+                        "joined: co_await of an empty Task (moved from)", "7"));
   // The same from outside: the handle is done once the loop ran.
   Task<int> seven = Seven();
   Task<int> taken = std::move(seven);
@@ -848,7 +870,8 @@ TYPED_TEST(EverySchedulerTest, AnEmptyTaskThrowsInvalidArgumentWhereItIsAwaited)
   EXPECT_TRUE(this->sched_->failures().empty());
 }
 
-// ---- Monitors and errors thrown into actors -------------------------------------
+// ---- Monitors and errors thrown into actors
+// -------------------------------------
 
 using Supervised = std::variant<int, Down>;
 
@@ -951,7 +974,8 @@ TEST_F(ToolkitTest, AnUncaughtThrownErrorEndsTheActorOnly) {
   EXPECT_THAT(log, ElementsAre("still running"));
 }
 
-// ---- Stepping ----------------------------------------------------------------------
+// ---- Stepping
+// ----------------------------------------------------------------------
 
 Task<int> Steps(Log& log, std::string name, int count) {
   for (int i = 0; i < count; ++i) {
@@ -974,9 +998,9 @@ TEST_F(ToolkitTest, RunReadyIsOneRoundOfTheLoopLikeAsyncio) {
     sched_.RunReady();
   }
   // As asyncio: a task's end reaches its gatherer one round later.
-  EXPECT_THAT(log, ElementsAre("round 1", "a 0", "b 0", "round 2", "a 1",
-                               "b 1", "round 3", "a done", "b 2", "round 4",
-                               "b done", "round 5"));
+  EXPECT_THAT(log, ElementsAre("round 1", "a 0", "b 0", "round 2", "a 1", "b 1",
+                               "round 3", "a done", "b 2", "round 4", "b done",
+                               "round 5"));
   EXPECT_THAT(all.TakeResult(), ElementsAre(2, 3));
 }
 

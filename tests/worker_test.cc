@@ -22,9 +22,8 @@ char kOtherOwner;
 std::vector<std::unique_ptr<Worker>> MakeWorkers(int count) {
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < count; ++i) {
-    workers.push_back(
-        std::make_unique<Worker>(&kOwner, 0x9E3779B97F4A7C15ull * (i + 1),
-                                 static_cast<size_t>(count)));
+    workers.push_back(std::make_unique<Worker>(
+        &kOwner, 0x9E3779B97F4A7C15ull * (i + 1), static_cast<size_t>(count)));
   }
   return workers;
 }

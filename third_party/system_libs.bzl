@@ -128,6 +128,7 @@ def _pkg_config(rctx, pkg_config, args, module):
     res = rctx.execute([pkg_config] + args + [module])
     if res.return_code != 0:
         fail("pkg-config %s %s failed:\n%s" % (" ".join(args), module, res.stderr))
+
     # (Bazel 4.2.3 Starlark: split() needs an explicit separator.)
     return [f for f in res.stdout.replace("\n", " ").replace("\t", " ").split(" ") if f]
 

@@ -10,8 +10,8 @@
 #ifndef COACTOR_ACTORS_INTERNAL_ACTOR_CELL_H_
 #define COACTOR_ACTORS_INTERNAL_ACTOR_CELL_H_
 
-#include <coroutine>
 #include <atomic>
+#include <coroutine>
 #include <cstdint>
 #include <exception>
 #include <memory>

@@ -132,7 +132,8 @@ class GeneratorPromiseBase {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
     In await_resume() const {
-      if (promise_->thrown_) [[unlikely]] promise_->RethrowThrown();
+      if (promise_->thrown_) [[unlikely]]
+        promise_->RethrowThrown();
       if constexpr (!std::is_void_v<In>) {
         if (promise_->sent_ != nullptr) {
           return std::move(*std::exchange(promise_->sent_, nullptr));
@@ -193,19 +194,19 @@ class GeneratorPromiseBase {
     root->leaf_->sent_ = nullptr;  // A delegated-to generator gets Next().
   }
 
-  std::coroutine_handle<> self_;               // This frame.
-  Base* root_ = this;                          // The chain's root.
-  Base* parent_ = nullptr;                     // Delegates to this frame.
-  std::coroutine_handle<>* owner_ = nullptr;   // The parent's handle on it.
-  std::exception_ptr exception_;               // Escaped this frame's body.
-  T* value_ = nullptr;                         // Just yielded; else null.
-  std::add_pointer_t<In> sent_ = nullptr;      // leaf: what Send() passes.
-  std::exception_ptr thrown_;                  // leaf: what Throw() raises.
+  std::coroutine_handle<> self_;              // This frame.
+  Base* root_ = this;                         // The chain's root.
+  Base* parent_ = nullptr;                    // Delegates to this frame.
+  std::coroutine_handle<>* owner_ = nullptr;  // The parent's handle on it.
+  std::exception_ptr exception_;              // Escaped this frame's body.
+  T* value_ = nullptr;                        // Just yielded; else null.
+  std::add_pointer_t<In> sent_ = nullptr;     // leaf: what Send() passes.
+  std::exception_ptr thrown_;                 // leaf: what Throw() raises.
 
-  Base* leaf_ = this;                          // root: the frame to resume
-                                               // (null once finished).
-  bool started_ = false;                       // root: resumed at least once.
-  bool finished_ = false;                      // root: its body has ended.
+  Base* leaf_ = this;      // root: the frame to resume
+                           // (null once finished).
+  bool started_ = false;   // root: resumed at least once.
+  bool finished_ = false;  // root: its body has ended.
 };
 
 // Where a generator keeps what it `co_return`s, for YieldFrom to return.

@@ -50,8 +50,7 @@ struct GuardedTimer {
 
 // The timeout, in nanoseconds, of an ask whose timeout is infinite (or too
 // long for int64 nanoseconds): the timer queue never keeps its timer.
-inline constexpr int64_t kInfiniteTimeout =
-    std::numeric_limits<int64_t>::max();
+inline constexpr int64_t kInfiniteTimeout = std::numeric_limits<int64_t>::max();
 
 // Whether `timer` still guards a pending ask. Relaxed: a stale answer errs
 // only towards keeping the timer, and its fire function re-checks with a

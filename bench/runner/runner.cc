@@ -68,15 +68,16 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
 void List(const WorkloadRegistry& workloads, const Flags& flags) {
   for (const auto& entry : workloads.entries()) {
     const WorkloadInfo& info = entry.info;
-    std::printf("{\"workload\": %s, \"unit\": %s, \"full_size\": %lld, "
-                "\"quick_size\": %lld, \"max_size\": %lld, "
-                "\"description\": %s}\n",
-                bench::JsonString(info.name).c_str(),
-                bench::JsonString(info.unit).c_str(),
-                static_cast<long long>(info.full_size),
-                static_cast<long long>(info.quick_size),
-                static_cast<long long>(info.max_size),
-                bench::JsonString(info.description).c_str());
+    std::printf(
+        "{\"workload\": %s, \"unit\": %s, \"full_size\": %lld, "
+        "\"quick_size\": %lld, \"max_size\": %lld, "
+        "\"description\": %s}\n",
+        bench::JsonString(info.name).c_str(),
+        bench::JsonString(info.unit).c_str(),
+        static_cast<long long>(info.full_size),
+        static_cast<long long>(info.quick_size),
+        static_cast<long long>(info.max_size),
+        bench::JsonString(info.description).c_str());
   }
   if (flags.scheduler == "deque") std::printf("{\"threads\": [1]}\n");
 }
@@ -104,8 +105,9 @@ int RunnerMain(const WorkloadRegistry& workloads, int argc, char** argv) {
   }
   const WorkloadRegistry::Entry* entry = workloads.Find(flags.workload);
   if (entry == nullptr || flags.size <= 0 || flags.threads <= 0) {
-    std::fprintf(stderr, "need --workload=NAME (see --list), --size > 0, "
-                         "--threads > 0\n");
+    std::fprintf(stderr,
+                 "need --workload=NAME (see --list), --size > 0, "
+                 "--threads > 0\n");
     return 2;
   }
   Outcome outcome;

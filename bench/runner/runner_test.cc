@@ -37,11 +37,17 @@ struct SumWorkload {
 WorkloadRegistry Registry() {
   WorkloadRegistry workloads;
   workloads
-      .Add({.name = "sum", .unit = "msgs", .full_size = 100,
-            .quick_size = 10, .description = "sums"},
+      .Add({.name = "sum",
+            .unit = "msgs",
+            .full_size = 100,
+            .quick_size = 10,
+            .description = "sums"},
            SumWorkload{})
-      .Add({.name = "liar", .unit = "msgs", .full_size = 100,
-            .quick_size = 10, .description = "lies"},
+      .Add({.name = "liar",
+            .unit = "msgs",
+            .full_size = 100,
+            .quick_size = 10,
+            .description = "lies"},
            SumWorkload{.lie = true});
   return workloads;
 }

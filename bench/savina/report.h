@@ -32,14 +32,14 @@
 namespace bench {
 
 struct RunReport {
-  std::string system;     // "coactor-deque", "coactor-stealing", "caf".
-  std::string workload;   // "ping_pong", ...
+  std::string system;    // "coactor-deque", "coactor-stealing", "caf".
+  std::string workload;  // "ping_pong", ...
   int threads = 1;
-  int64_t size = 0;       // The workload's size parameter, as given.
-  int64_t items = 0;      // Messages (or actors) the run processed.
-  double seconds = 0;     // Wall clock of the measured part.
-  bool ok = false;        // The workload verified its own result.
-  std::string error;      // Why not ok.
+  int64_t size = 0;    // The workload's size parameter, as given.
+  int64_t items = 0;   // Messages (or actors) the run processed.
+  double seconds = 0;  // Wall clock of the measured part.
+  bool ok = false;     // The workload verified its own result.
+  std::string error;   // Why not ok.
   // Extra numeric fields, e.g. {"bytes_per_actor", 312.5}.
   std::vector<std::pair<std::string, double>> extra;
   // Extra text fields, e.g. {"caf_version", "0.17.6"}.
@@ -147,7 +147,8 @@ inline void PrintJson(const RunReport& report) {
     }
   }
   for (const auto& [name, value] : report.labels) {
-    std::printf(", %s: %s", JsonString(name).c_str(), JsonString(value).c_str());
+    std::printf(", %s: %s", JsonString(name).c_str(),
+                JsonString(value).c_str());
   }
   std::printf(", \"compiler\": %s, \"optimized\": %s",
               JsonString(CompilerName()).c_str(),

@@ -102,7 +102,8 @@ Outcome CounterPrinter(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- ping_pong: two actors, by reference; size = hits; items = hits ------------
+// ---- ping_pong: two actors, by reference; size = hits; items = hits
+// ------------
 
 struct Ball {
   ActorRef<Ball> reply_to;
@@ -141,7 +142,8 @@ Outcome PingPong(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- counting: one actor absorbs n increments, then reports; items = n --------
+// ---- counting: one actor absorbs n increments, then reports; items = n
+// --------
 
 struct Increment {};
 struct Retrieve {
@@ -167,7 +169,8 @@ template <Scheduler Sched>
 Actor<int64_t> CountingProducer(Sched& sched, ActorRef<CountMsg> counter,
                                 int64_t n, int64_t& result) {
   ActorRef<int64_t> self = co_await Self();
-  for (int64_t i = 0; i < n; ++i) sched.Send(counter, Increment{}).IgnoreError();
+  for (int64_t i = 0; i < n; ++i)
+    sched.Send(counter, Increment{}).IgnoreError();
   sched.Send(counter, Retrieve{self}).IgnoreError();
   result = co_await Receive<int64_t>();
 }
@@ -186,7 +189,8 @@ Outcome Counting(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- thread_ring: 503 actors pass a token n hops; items = n ---------------------
+// ---- thread_ring: 503 actors pass a token n hops; items = n
+// ---------------------
 
 inline constexpr int kRingSize = 503;
 
@@ -225,14 +229,13 @@ Outcome ThreadRing(Sched& sched, int64_t n) {
   absl::Status run = sched.Run();
   outcome.seconds = watch.Seconds();
   outcome.items = n;
-  internal::Verify(outcome, run,
-                   hops_seen == n + 1 && sched.live_actors() == 0,
+  internal::Verify(outcome, run, hops_seen == n + 1 && sched.live_actors() == 0,
                    "wrong hop count");
   return outcome;
 }
 
-// ---- fork_join_throughput: 64 workers x m messages, one sine each -------------
-// size = m; items = 64m.
+// ---- fork_join_throughput: 64 workers x m messages, one sine each
+// ------------- size = m; items = 64m.
 
 inline constexpr int kThroughputWorkers = 64;
 
@@ -282,8 +285,8 @@ Outcome ForkJoinThroughput(Sched& sched, int64_t m) {
   return outcome;
 }
 
-// ---- fork_join_creation: spawn n actors, one message each, all finish -----------
-// items = n actors.
+// ---- fork_join_creation: spawn n actors, one message each, all finish
+// ----------- items = n actors.
 
 template <Scheduler Sched>
 Actor<int> OneShot(Sched& sched, ActorRef<int> done) {
@@ -319,8 +322,9 @@ Outcome ForkJoinCreation(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- big: 256 actors ping random others, answering pongs --------------------------
-// size = pings per actor; items = 2 * 256 * size (pings and pongs).
+// ---- big: 256 actors ping random others, answering pongs
+// -------------------------- size = pings per actor; items = 2 * 256 * size
+// (pings and pongs).
 
 inline constexpr int kBigActors = 256;
 
@@ -386,9 +390,9 @@ Outcome Big(Sched& sched, int64_t pings) {
   bench::Stopwatch watch;
   ActorRef<int> sink = sched.Spawn(BigSink(sched, everyone, reports));
   for (int a = 0; a < kBigActors; ++a) {
-    everyone[a] = sched.Spawn(
-        BigActor(sched, everyone, sink, pings, 0x9E3779B97F4A7C15ull * (a + 1),
-                 received[a * internal::kPad]));
+    everyone[a] = sched.Spawn(BigActor(sched, everyone, sink, pings,
+                                       0x9E3779B97F4A7C15ull * (a + 1),
+                                       received[a * internal::kPad]));
   }
   for (const auto& actor : everyone) {
     sched.Send(actor, BigMessage{BigMessage::kStart, {}}).IgnoreError();
@@ -405,9 +409,9 @@ Outcome Big(Sched& sched, int64_t pings) {
   return outcome;
 }
 
-// ---- chameneos: creatures meet through a mall (Savina) ------------------------------
-// size = meetings; items = meetings. 100 creatures; each meeting changes
-// both creatures' colours.
+// ---- chameneos: creatures meet through a mall (Savina)
+// ------------------------------ size = meetings; items = meetings. 100
+// creatures; each meeting changes both creatures' colours.
 
 inline constexpr int kChameneos = 100;
 
@@ -487,8 +491,9 @@ Actor<CreatureMessage> Creature(Sched& sched, ActorRef<MallMessage> mall,
         .IgnoreError();
   }
   sched
-      .Send(mall, MallMessage{MallMessage::kMeetingCount, Color::kFaded, {},
-                              meetings})
+      .Send(
+          mall,
+          MallMessage{MallMessage::kMeetingCount, Color::kFaded, {}, meetings})
       .IgnoreError();
 }
 
@@ -512,11 +517,11 @@ Outcome Chameneos(Sched& sched, int64_t meetings) {
   return outcome;
 }
 
-// ---- bounded_buffer: producers and consumers through a buffer actor ------------
-// Savina's producer-consumer with bounded buffer: the buffer (manager) asks a
-// producer for its next item only while it has room, and hands items to
-// consumers that announced they are available. 16 producers, 16 consumers,
-// capacity 64; size = items in total; items = size.
+// ---- bounded_buffer: producers and consumers through a buffer actor
+// ------------ Savina's producer-consumer with bounded buffer: the buffer
+// (manager) asks a producer for its next item only while it has room, and hands
+// items to consumers that announced they are available. 16 producers, 16
+// consumers, capacity 64; size = items in total; items = size.
 
 inline constexpr int kProducers = 16;
 inline constexpr int kConsumers = 16;
@@ -550,8 +555,9 @@ Actor<ManagerMessage> BufferManager(
     switch (message.kind) {
       case ManagerMessage::kData:
         if (!idle_consumers.empty()) {
-          sched.Send(consumers[idle_consumers.front()],
-                     ConsumerMessage{message.value})
+          sched
+              .Send(consumers[idle_consumers.front()],
+                    ConsumerMessage{message.value})
               .IgnoreError();
           idle_consumers.pop_front();
         } else {
@@ -639,14 +645,13 @@ Outcome BoundedBuffer(Sched& sched, int64_t size) {
   std::vector<double> sinks((kProducers + kConsumers) * internal::kPad, 0.0);
   bench::Stopwatch watch;
   for (int p = 0; p < kProducers; ++p) {
-    producers[p] = sched.Spawn(Producer(sched, manager, p, per_producer,
-                                        sinks[p * internal::kPad]));
+    producers[p] = sched.Spawn(
+        Producer(sched, manager, p, per_producer, sinks[p * internal::kPad]));
   }
   for (int c = 0; c < kConsumers; ++c) {
-    consumers[c] = sched.Spawn(
-        Consumer(sched, manager, c, consumed[c * internal::kPad],
-                 sums[c * internal::kPad],
-                 sinks[(kProducers + c) * internal::kPad]));
+    consumers[c] = sched.Spawn(Consumer(
+        sched, manager, c, consumed[c * internal::kPad],
+        sums[c * internal::kPad], sinks[(kProducers + c) * internal::kPad]));
   }
   // Spawned last: its start asks the producers for their first items, and
   // the others read `manager` only when they send.
@@ -666,10 +671,10 @@ Outcome BoundedBuffer(Sched& sched, int64_t size) {
   return outcome;
 }
 
-// ---- idle_actor_memory: n actors waiting for a message ------------------------------
-// items = n actors spawned and started; seconds = spawn and start time;
-// extra "bytes_per_actor" = resident memory growth / n. Then each gets its
-// message and finishes.
+// ---- idle_actor_memory: n actors waiting for a message
+// ------------------------------ items = n actors spawned and started; seconds
+// = spawn and start time; extra "bytes_per_actor" = resident memory growth / n.
+// Then each gets its message and finishes.
 
 inline Actor<int> IdleActor() { co_await Receive<int>(); }
 

@@ -1,7 +1,7 @@
 // DequeCell is an actor's cell on DequeScheduler: the shared ActorCell, the
 // count of queue entries that name it (so that it is reused only once none
-// does) and its metrics, its link in the free list, and what only some actors need (the
-// messages and errors that came while it was blocked, its monitors),
+// does) and its metrics, its link in the free list, and what only some actors
+// need (the messages and errors that came while it was blocked, its monitors),
 // allocated on first use so that an idle actor stays small.
 // DequeEnvelope is one entry of the scheduler's FIFO: a tagged cell
 // pointer and a payload.

@@ -70,7 +70,8 @@ void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
   }
   cell->pending.Remove();
   // kErrorTag
-  auto* slot = std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
+  auto* slot =
+      std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
   std::exception_ptr error = std::move(*slot);
   slot->~exception_ptr();
   DeliverError(cell, std::move(error));
@@ -113,8 +114,7 @@ void DequeScheduler::Start(Cell* cell) {
   if (cell->handle.done()) OnFinished(cell);
 }
 
-void DequeScheduler::DeliverToFinished(Cell* cell,
-                                       internal::Payload* payload) {
+void DequeScheduler::DeliverToFinished(Cell* cell, internal::Payload* payload) {
   RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
                    internal::Undelivered(cell->DisplayName()),
                    ErasedMessage::Adopt(cell->type, payload))

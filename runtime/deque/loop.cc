@@ -139,10 +139,10 @@ bool DequeScheduler::DrainPosted() {
     } catch (...) {
       std::exception_ptr exception = std::current_exception();
       internal::RecordKeeper::Dropped dropped;
-      records_.AddFailure(ActorFailure{"(posted call)",
-                                       internal::DescribeException(exception),
-                                       exception},
-                          dropped);
+      records_.AddFailure(
+          ActorFailure{"(posted call)", internal::DescribeException(exception),
+                       exception},
+          dropped);
     }
   }
   return !calls.empty();

@@ -13,8 +13,7 @@
 namespace coactor {
 
 void DequeScheduler::TimedStep() {
-  auto* cell =
-      reinterpret_cast<Cell*>(queue_.front().target & ~kTagMask);
+  auto* cell = reinterpret_cast<Cell*>(queue_.front().target & ~kTagMask);
   const uint64_t start = internal::TickClock::Now();
   Step();
   const uint64_t ticks = internal::TickClock::Now() - start;
@@ -55,7 +54,8 @@ SchedulerMetrics DequeScheduler::Metrics() const {
     actor.depth = cell.pending.count() - start;
     actor.peak_depth = cell.pending.peak() - start;
     actor.turns = cell.turns;
-    actor.turn_nanos_total = internal::TickClock::ToNanos(cell.turn_ticks_total);
+    actor.turn_nanos_total =
+        internal::TickClock::ToNanos(cell.turn_ticks_total);
     actor.turn_nanos_max = internal::TickClock::ToNanos(cell.turn_ticks_max);
     metrics.actors.push_back(std::move(actor));
   }

@@ -63,7 +63,8 @@ absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
 template <typename Msg, typename M>
 absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
   internal::CheckSendable<Msg, M>();
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
+  internal::ActorCell* cell =
+      internal::ActorRefAccess::LiveCell(to, Identity());
   if (ABSL_PREDICT_FALSE(cell == nullptr)) {
     return SendToDeadRef(to, std::forward<M>(message));
   }
@@ -116,7 +117,8 @@ absl::Status DequeScheduler::SendError(const ActorRef<Msg>& to,
     return absl::InvalidArgumentError(
         "SendError(nullptr): no error to deliver");
   }
-  internal::ActorCell* cell = internal::ActorRefAccess::LiveCell(to, Identity());
+  internal::ActorCell* cell =
+      internal::ActorRefAccess::LiveCell(to, Identity());
   if (cell == nullptr) {
     internal::DeadReference dead =
         DescribeDeadRef(internal::ActorRefAccess::Cell(to),

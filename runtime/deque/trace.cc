@@ -87,14 +87,15 @@ void DequeScheduler::StepTraced() {
   if (traced_until_ != queue_.back_position()) TraceQueued(tracer, 0);
   Envelope* const envelope = queue_.PopFront();
   const uint64_t flow = queue_.front_position();  // Its position + 1.
-  const auto* cell = reinterpret_cast<const Cell*>(envelope->target & ~kTagMask);
+  const auto* cell =
+      reinterpret_cast<const Cell*>(envelope->target & ~kTagMask);
   // A message delivered now (not stashed for a blocked actor, nor a dead
   // letter for a finished one).
   const bool delivered = (envelope->target & kTagMask) == 0 &&
                          cell->State() == internal::ActorState::kWaiting;
-  tracer->BeginTurn(cell->id,
-                    cell->name != nullptr ? std::string_view(*cell->name)
-                                          : std::string_view());
+  tracer->BeginTurn(cell->id, cell->name != nullptr
+                                  ? std::string_view(*cell->name)
+                                  : std::string_view());
   if (flow > trace_first_) {
     tracer->FlowEnd(TraceFlowKind::kMessage, flow, FlowName(*envelope));
   }

@@ -1,7 +1,7 @@
 // How an actor ended, for every scheduler: the one end-of-actor report
 // (EndActor(): close its cell, record its failure and what it never
-// received, finish it, tell its monitors, release its name and cell), and its texts,
-// worded once: the what() of the exception that ended it, the Down its
+// received, finish it, tell its monitors, release its name and cell), and its
+// texts, worded once: the what() of the exception that ended it, the Down its
 // monitors receive, and the reason given for messages it never received.
 //
 //   // In a scheduler, once an actor's coroutine is done:
@@ -49,15 +49,13 @@ inline Down DownNotice(ActorCell& cell, uint32_t generation,
                        const std::exception_ptr& exception) {
   // Cut as in failures (the full name is in Down::name).
   const std::string display_name = RecordedName(cell.DisplayName());
-  return Down{
-      display_name,
-      exception ? absl::AbortedError(absl::StrCat(
-                      "actor ", display_name, " failed: ",
-                      DescribeException(exception)))
-                : absl::OkStatus(),
-      exception,
-      ActorRefAccess::MakeAny(&cell, generation),
-      cell.name == nullptr ? std::string() : *cell.name};
+  return Down{display_name,
+              exception ? absl::AbortedError(absl::StrCat(
+                              "actor ", display_name,
+                              " failed: ", DescribeException(exception)))
+                        : absl::OkStatus(),
+              exception, ActorRefAccess::MakeAny(&cell, generation),
+              cell.name == nullptr ? std::string() : *cell.name};
 }
 
 // The reason kept with a message (or error) the actor `name` (its display
@@ -75,8 +73,8 @@ inline std::string ThrownBy(const char* doing, const std::string& name) {
 }
 inline absl::Status ThrownReason(const std::string& thrown_by,
                                  const std::exception_ptr& exception) {
-  return absl::AbortedError(absl::StrCat(thrown_by, " threw: ",
-                                         DescribeException(exception)));
+  return absl::AbortedError(
+      absl::StrCat(thrown_by, " threw: ", DescribeException(exception)));
 }
 
 // What a scheduler's close of an ended actor's cell hands back.
@@ -91,28 +89,27 @@ struct ClosedCell {
 // mailbox is drained, which locks are held, and when the actor stops
 // counting as live); see EndActor().
 template <typename Hooks, typename Cell>
-concept ActorEndHooks = requires(Hooks& hooks, Cell* cell,
-                                 const std::exception_ptr& exception,
-                                 std::vector<ErasedMessage>& undelivered,
-                                 uint32_t generation) {
-  // Hands back what was never delivered, the monitors and the actor's
-  // generation. It may also end the actor here (refuse sends from now on,
-  // make every reference and name cache entry stale, destroy the frame and
-  // mark the actor finished; work stealing, whose senders race the end),
-  // or leave that to Finish() (the deque, where the records are made while
-  // the actor still counts as live, as they always were); the name stays
-  // in the cell either way.
-  { hooks.Close(cell) } -> std::same_as<ClosedCell>;
-  // Records the failure (if `exception`) and `undelivered` as dead
-  // letters (RecordKeeper).
-  hooks.Record(*cell, exception, undelivered);
-  // Ends the actor if Close() did not (see there); does nothing if it did.
-  hooks.Finish(cell, generation);
-  // Retires the actor's name in the registry (kept a while, as finished),
-  // if Finish() did not, and gives the cell back to be reused, when its
-  // scheduler allows.
-  hooks.Release(cell, generation);
-};
+concept ActorEndHooks =
+    requires(Hooks& hooks, Cell* cell, const std::exception_ptr& exception,
+             std::vector<ErasedMessage>& undelivered, uint32_t generation) {
+      // Hands back what was never delivered, the monitors and the actor's
+      // generation. It may also end the actor here (refuse sends from now on,
+      // make every reference and name cache entry stale, destroy the frame and
+      // mark the actor finished; work stealing, whose senders race the end),
+      // or leave that to Finish() (the deque, where the records are made while
+      // the actor still counts as live, as they always were); the name stays
+      // in the cell either way.
+      { hooks.Close(cell) } -> std::same_as<ClosedCell>;
+      // Records the failure (if `exception`) and `undelivered` as dead
+      // letters (RecordKeeper).
+      hooks.Record(*cell, exception, undelivered);
+      // Ends the actor if Close() did not (see there); does nothing if it did.
+      hooks.Finish(cell, generation);
+      // Retires the actor's name in the registry (kept a while, as finished),
+      // if Finish() did not, and gives the cell back to be reused, when its
+      // scheduler allows.
+      hooks.Release(cell, generation);
+    };
 
 // The actor in `cell` ends (by `exception`, if not null), in a trace.
 inline void TraceEnd(Tracer& tracer, const ActorCell& cell,
@@ -136,7 +133,8 @@ template <typename Cell, typename Hooks>
   requires ActorEndHooks<Hooks, Cell>
 void EndActor(Cell* cell, Hooks hooks, Tracer* tracer = nullptr) {
   const std::exception_ptr exception = cell->promise->exception;
-  if (ABSL_PREDICT_FALSE(tracer != nullptr)) TraceEnd(*tracer, *cell, exception);
+  if (ABSL_PREDICT_FALSE(tracer != nullptr))
+    TraceEnd(*tracer, *cell, exception);
   ClosedCell closed = hooks.Close(cell);
   if (ABSL_PREDICT_FALSE(exception || !closed.undelivered.empty())) {
     hooks.Record(*cell, exception, closed.undelivered);

@@ -128,10 +128,10 @@ class ActorMailbox : public ActorCell {
   // slot.
   template <typename ForEach, typename OnRefused,
             typename OnAppended = NoSlotCallback>
-  ABSL_ATTRIBUTE_ALWAYS_INLINE Appended AppendBatch(
-      uint32_t generation, const PayloadRelocator& relocate,
-      ForEach&& for_each_message, OnRefused&& on_refused,
-      OnAppended&& on_appended = {}) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Appended
+  AppendBatch(uint32_t generation, const PayloadRelocator& relocate,
+              ForEach&& for_each_message, OnRefused&& on_refused,
+              OnAppended&& on_appended = {}) {
     MutexLock hold(lock_);
     if (closed_ || Generation() != generation) {
       on_refused(closed_);
@@ -297,7 +297,9 @@ class ActorMailbox : public ActorCell {
   }
 
   // The next message to deliver. Precondition: !InboxEmpty().
-  ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* TakeMessage() { return inbox_.PopFront(); }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* TakeMessage() {
+    return inbox_.PopFront();
+  }
   // For a trace: the inbox's count of appends, and a visit of the slots
   // appended since `position` (what the actor sent itself meanwhile).
   uint64_t InboxBackPosition() const { return inbox_.back_position(); }
@@ -355,7 +357,8 @@ class ActorMailbox : public ActorCell {
     return closed;
   }
 
-  // ---- Shutdown (no worker runs) ----------------------------------------------
+  // ---- Shutdown (no worker runs)
+  // ----------------------------------------------
 
   // Refuses appends from now on and makes every reference stale; true if
   // an actor lived here.

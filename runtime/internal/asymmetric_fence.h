@@ -68,8 +68,7 @@ class AsymmetricFence {
   static bool Register() {
 #if defined(__linux__) && !defined(COACTOR_NO_MEMBARRIER)
     const long commands = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-    if (commands > 0 &&
-        (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
+    if (commands > 0 && (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
         syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
                 0) == 0) {
       // Relaxed: published to the worker threads by their creation.

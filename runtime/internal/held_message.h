@@ -46,7 +46,8 @@ class HeldMessage {
     } else {
       Payload payload;
       ConstructPayloadFromBox(&payload, held_.get());
-      ErasedMessage erased = ErasedMessage::Adopt(MessageTypeOf<Msg>(), &payload);
+      ErasedMessage erased =
+          ErasedMessage::Adopt(MessageTypeOf<Msg>(), &payload);
       held_.release();  // Owned by `erased` now.
       return erased;
     }

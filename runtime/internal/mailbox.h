@@ -56,9 +56,7 @@ class Mailbox {
   }
 
   // Payload slots allocated; 0 before the first push.
-  size_t capacity() const {
-    return queue_ == nullptr ? 0 : queue_->capacity();
-  }
+  size_t capacity() const { return queue_ == nullptr ? 0 : queue_->capacity(); }
 
   // Frees the queue's memory if it grew beyond its first segment.
   // Precondition: empty().

@@ -56,10 +56,10 @@ class NameCache {
       const bool is_short = ShortName::From(AbslView(name), &key);
       Slot& slot = slots_[is_short ? key.template CacheIndex<kBits>()
                                    : NameHash()(AbslView(name)) % kSlots];
-      if (ABSL_PREDICT_TRUE(
-              slot.version == version &&
-              (is_short ? slot.key == key
-                        : NameEq()(AbslView(slot.long_name), AbslView(name))))) {
+      if (ABSL_PREDICT_TRUE(slot.version == version &&
+                            (is_short ? slot.key == key
+                                      : NameEq()(AbslView(slot.long_name),
+                                                 AbslView(name))))) {
         return &slot.value;
       }
       return nullptr;

@@ -8,10 +8,10 @@
 // receivers share one buffer, each receiver's chained in send order.
 //
 // The scheduler appends with Reserve() / Commit() (which says when to flush
-// early) and hands everything over with Flush(): receivers in the order of their first message, each
-// receiver's messages in the order sent. A full outbox (too many messages,
-// or too many receivers near one table slot) makes Reserve() return
-// nullptr: flush, then reserve again.
+// early) and hands everything over with Flush(): receivers in the order of
+// their first message, each receiver's messages in the order sent. A full
+// outbox (too many messages, or too many receivers near one table slot) makes
+// Reserve() return nullptr: flush, then reserve again.
 //
 // Thread-safety: none; each worker thread has its own.
 #ifndef COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
@@ -173,8 +173,8 @@ class Outbox {
   uint32_t used_batches_ = 0;
   uint32_t used_messages_ = 0;
   Batch* reserved_ = nullptr;
-  uint16_t order_[kSlots];       // Used slots, in order of first use.
-  uint16_t next_[kMessages];     // The next message of the same batch.
+  uint16_t order_[kSlots];    // Used slots, in order of first use.
+  uint16_t next_[kMessages];  // The next message of the same batch.
   Batch slots_[kSlots];
   Payload payloads_[kMessages];
 };

@@ -59,8 +59,7 @@ class RecordKeeper {
       t->DeadLetter(letter.recipient, std::string_view(why.data(), why.size()),
                     letter.message.type_name());
     }
-    dead_letters_.Add(std::move(letter), limits_.dead_letters,
-                      dropped.letters);
+    dead_letters_.Add(std::move(letter), limits_.dead_letters, dropped.letters);
   }
   void AddFailure(ActorFailure failure, Dropped& dropped) {
     if (Tracer* t = Tracing(); ABSL_PREDICT_FALSE(t != nullptr)) {
@@ -127,10 +126,9 @@ class RecordKeeper {
                                const std::exception_ptr& exception) {
     std::string thrown_by = ThrownBy(doing, recipient);
     absl::Status reason = ThrownReason(thrown_by, exception);
-    return Thrown{
-        ActorFailure{std::move(thrown_by), DescribeException(exception),
-                     exception},
-        std::move(recipient), std::move(reason)};
+    return Thrown{ActorFailure{std::move(thrown_by),
+                               DescribeException(exception), exception},
+                  std::move(recipient), std::move(reason)};
   }
   // Records `thrown`: a failure, and `message` kept as a dead letter.
   void AddThrown(Thrown thrown, ErasedMessage message, Dropped& dropped) {
@@ -169,7 +167,9 @@ class RecordKeeper {
   uint64_t failures_recorded() const { return failures_.total(); }
 
  private:
-  Tracer* Tracing() const { return trace_ == nullptr ? nullptr : trace_->get(); }
+  Tracer* Tracing() const {
+    return trace_ == nullptr ? nullptr : trace_->get();
+  }
 
   const TraceHook* trace_ = nullptr;
   RecordLimits limits_;

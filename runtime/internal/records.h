@@ -31,9 +31,8 @@ inline constexpr size_t kMaxRecordedNameBytes = 256;
 // kMaxRecordedNameBytes.
 inline std::string RecordedName(std::string_view name) {
   if (name.size() <= kMaxRecordedNameBytes) return std::string(name);
-  return absl::StrCat(
-      absl::string_view(name.data(), kMaxRecordedNameBytes), "...(",
-      name.size(), " bytes)");
+  return absl::StrCat(absl::string_view(name.data(), kMaxRecordedNameBytes),
+                      "...(", name.size(), " bytes)");
 }
 
 // The newest `limit` items added, and how many were ever added.

@@ -47,8 +47,9 @@ namespace coactor::internal {
 template <typename T>
 class RunnextSlot {
  public:
-  static_assert(alignof(T) >= 4, "the claim word keeps two flags in the "
-                                 "low bits of an item's address");
+  static_assert(alignof(T) >= 4,
+                "the claim word keeps two flags in the "
+                "low bits of an item's address");
 
   // The item in the slot (nullptr if none, or one a thief has taken): a
   // hint for other threads, exact for the owner.
@@ -126,7 +127,7 @@ class RunnextSlot {
 
   ABSL_ATTRIBUTE_NOINLINE T* SettleClaimed(T* old, uintptr_t claim) {
     if ((claim & ~kFlags) != Bits(old)) return old;  // Another item's.
-    while ((claim & kPending) != 0) {  // The thief is deciding.
+    while ((claim & kPending) != 0) {                // The thief is deciding.
       SpinLock::CpuRelax();
       claim = claim_.load(std::memory_order_relaxed);  // Relaxed: as above.
     }

@@ -114,8 +114,7 @@ class SegmentQueue {
 
   static uint64_t Position(const Segment* segment, const T* slot) {
     return segment->base +
-           static_cast<uint64_t>(
-               slot - const_cast<Segment*>(segment)->slots());
+           static_cast<uint64_t>(slot - const_cast<Segment*>(segment)->slots());
   }
 
   Segment* NewSegment(size_t capacity, uint64_t base) {

@@ -82,8 +82,7 @@ struct DeadReference {
 // the name in it is still that actor's.
 inline DeadReference DescribeDeadReference(const ActorCell* cell,
                                            uint32_t generation,
-                                           const void* scheduler,
-                                           bool vacant) {
+                                           const void* scheduler, bool vacant) {
   if (cell == nullptr) {
     return {"(empty reference)",
             absl::InvalidArgumentError("send through an empty ActorRef")};
@@ -97,8 +96,8 @@ inline DeadReference DescribeDeadReference(const ActorCell* cell,
   // cell, is the referenced actor's own end.
   if (cell->Generation() == generation + 1 && vacant) {
     return {RecordedName(cell->RecipientName()),
-            absl::FailedPreconditionError(
-                absl::StrCat("actor ", RecordedName(cell->DisplayName()), " has finished"))};
+            absl::FailedPreconditionError(absl::StrCat(
+                "actor ", RecordedName(cell->DisplayName()), " has finished"))};
   }
   return {"(finished actor)",
           absl::FailedPreconditionError("the referenced actor has finished")};

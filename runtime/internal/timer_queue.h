@@ -117,7 +117,8 @@ class TimerQueue {
   std::vector<absl::AnyInvocable<void()>> TakeAllCallbacks() {
     std::vector<absl::AnyInvocable<void()>> taken;
     taken.reserve(callbacks_.size());
-    for (auto& [id, callback] : callbacks_) taken.push_back(std::move(callback));
+    for (auto& [id, callback] : callbacks_)
+      taken.push_back(std::move(callback));
     callbacks_.clear();
     callback_heap_.clear();
     guarded_heap_.clear();
@@ -213,9 +214,7 @@ class TimerQueue {
   bool Live(const CallbackEntry& entry) const {
     return callbacks_.contains(entry.id);
   }
-  static bool Live(const GuardedEntry& entry) {
-    return IsArmed(entry.guarded);
-  }
+  static bool Live(const GuardedEntry& entry) { return IsArmed(entry.guarded); }
 
   // Drops stale entries from the top of each container, then returns the
   // earliest live entry of all three.
@@ -237,8 +236,10 @@ class TimerQueue {
         top = Top{kind, entry.deadline, entry.id};
       }
     };
-    if (!callback_heap_.empty()) consider(Kind::kCallback, callback_heap_.front());
-    if (!guarded_heap_.empty()) consider(Kind::kGuardedHeap, guarded_heap_.front());
+    if (!callback_heap_.empty())
+      consider(Kind::kCallback, callback_heap_.front());
+    if (!guarded_heap_.empty())
+      consider(Kind::kGuardedHeap, guarded_heap_.front());
     if (!in_order_.empty()) consider(Kind::kInOrder, *in_order_.Front());
     return top;
   }

@@ -249,8 +249,9 @@ class Worker {
   // Owner only: how this worker last saw each other worker, while idle.
   std::vector<Sighting> seen;
 
-  // ---- Idle and parking -------------------------------------------------------
-  // Owner only: counted in the scheduler's idle workers.
+  // ---- Idle and parking
+  // ------------------------------------------------------- Owner only: counted
+  // in the scheduler's idle workers.
   bool idle = true;
 
   // Owner only: picks made (every kFairnessInterval-th serves shared and

@@ -9,7 +9,8 @@
 //
 //   coactor::SchedulerMetrics m = sched.Metrics();
 //   for (const coactor::ActorMetrics& actor : m.actors) {
-//     if (actor.depth > 1000) std::cerr << actor.name << " is falling behind\n";
+//     if (actor.depth > 1000) std::cerr << actor.name << " is falling
+//     behind\n";
 //   }
 //   std::string text = coactor::RenderPrometheus(m);  // metrics/prometheus.h
 //
@@ -71,8 +72,8 @@ struct SchedulerMetrics {
   uint64_t ends = 0;  // Actors that finished, normally or by an exception.
   uint64_t dead_letters = 0;  // dead_letters_recorded().
   uint64_t failures = 0;      // failures_recorded().
-  uint64_t steals = 0;  // Actors a worker took from another's deque.
-  uint64_t parks = 0;   // Times a worker went to sleep for lack of work.
+  uint64_t steals = 0;        // Actors a worker took from another's deque.
+  uint64_t parks = 0;         // Times a worker went to sleep for lack of work.
   uint64_t timers_fired = 0;
   std::vector<ActorMetrics> actors;
 };

@@ -98,8 +98,9 @@ std::string RenderPrometheus(const SchedulerMetrics& metrics) {
               "Turns of the actor that were timed.",
               [](const ActorMetrics& a) { return absl::StrCat(a.turns); });
   ActorFamily(out, metrics, "coactor_actor_turn_seconds_total", "counter",
-              "Time the actor's timed turns took.",
-              [](const ActorMetrics& a) { return Seconds(a.turn_nanos_total); });
+              "Time the actor's timed turns took.", [](const ActorMetrics& a) {
+                return Seconds(a.turn_nanos_total);
+              });
   ActorFamily(out, metrics, "coactor_actor_turn_max_seconds", "gauge",
               "The longest timed turn of the actor.",
               [](const ActorMetrics& a) { return Seconds(a.turn_nanos_max); });

@@ -29,9 +29,9 @@ absl::Status Validate(const WarningThresholds& thresholds) {
 }
 
 std::string Who(const ActorMetrics& actor) {
-  return actor.name.empty() ? absl::StrCat("actor #", actor.id)
-                            : absl::StrCat("actor ", actor.name, " (#",
-                                           actor.id, ")");
+  return actor.name.empty()
+             ? absl::StrCat("actor #", actor.id)
+             : absl::StrCat("actor ", actor.name, " (#", actor.id, ")");
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 // mailbox that kept growing for longer than a window (its actor falls
 // behind its senders).
 //
-//   absl::StatusOr<coactor::MetricsWatch> watch = coactor::MetricsWatch::Create(
-//       {.long_turn = absl::Milliseconds(10), .growth_window = absl::Seconds(5)});
+//   absl::StatusOr<coactor::MetricsWatch> watch =
+//   coactor::MetricsWatch::Create(
+//       {.long_turn = absl::Milliseconds(10), .growth_window =
+//       absl::Seconds(5)});
 //   for (const coactor::MetricsWarning& w :
 //        watch->Check(sched.Metrics(), absl::Now())) {
 //     std::cerr << w.text << "\n";
@@ -51,14 +53,15 @@ struct MetricsWarning {
   // For a long turn, the longest turn; for a growing mailbox, how long it
   // has been growing.
   absl::Duration duration;
-  uint64_t depth;     // The mailbox depth in the snapshot.
-  std::string text;   // One line for a person, naming the actor.
+  uint64_t depth;    // The mailbox depth in the snapshot.
+  std::string text;  // One line for a person, naming the actor.
 };
 
 class MetricsWatch {
  public:
   // InvalidArgument if a threshold is zero or negative.
-  static absl::StatusOr<MetricsWatch> Create(const WarningThresholds& thresholds);
+  static absl::StatusOr<MetricsWatch> Create(
+      const WarningThresholds& thresholds);
 
   // From now on warns by `thresholds`; InvalidArgument (and keeps the old
   // ones) if one is zero or negative.
@@ -75,8 +78,8 @@ class MetricsWatch {
       : thresholds_(thresholds) {}
 
   struct Growth {
-    uint64_t depth = 0;   // At the last Check().
-    absl::Time since;     // When the current growth began (that Check()).
+    uint64_t depth = 0;  // At the last Check().
+    absl::Time since;    // When the current growth began (that Check()).
   };
 
   WarningThresholds thresholds_;

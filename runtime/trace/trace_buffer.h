@@ -69,13 +69,13 @@ class TraceBuffer {
 
   // What the recording thread keeps beside its events.
   std::thread::id owner;
-  std::string name;       // Its "thread_name" in the trace.
-  std::string scratch;    // Text of a batch being written.
-  bool named = false;     // By NameThread().
-  bool in_turn = false;   // Between BeginTurn() and EndTurn().
+  std::string name;      // Its "thread_name" in the trace.
+  std::string scratch;   // Text of a batch being written.
+  bool named = false;    // By NameThread().
+  bool in_turn = false;  // Between BeginTurn() and EndTurn().
   uint64_t turn_begin_ns = 0;
-  TraceEvent turn;        // The turn under way, recorded at its end.
-  uint64_t flows = 0;     // Flow ids handed out by this thread.
+  TraceEvent turn;     // The turn under way, recorded at its end.
+  uint64_t flows = 0;  // Flow ids handed out by this thread.
 
  private:
   const uint32_t tid_;

@@ -78,9 +78,7 @@ struct TraceEvent {
   }
   std::string_view label_view() const { return {label, label_size}; }
   std::string_view text_view() const { return {text, text_size}; }
-  std::string_view text2_view() const {
-    return {text + text_size, text2_size};
-  }
+  std::string_view text2_view() const { return {text + text_size, text2_size}; }
 
  private:
   static uint8_t Copy(std::string_view s, char* out, size_t room) {

@@ -45,12 +45,15 @@ void TraceHook::StartFromEnvironment() {
   static std::atomic<uint64_t> schedulers{0};
   // Relaxed: only a count.
   const uint64_t n = schedulers.fetch_add(1, std::memory_order_relaxed) + 1;
-  const std::string file = n == 1 ? std::string(path) : absl::StrCat(path, ".", n);
+  const std::string file =
+      n == 1 ? std::string(path) : absl::StrCat(path, ".", n);
   TraceOptions options;
   if (const char* ring = std::getenv("COACTOR_TRACE_RING"); ring != nullptr) {
     if (!absl::SimpleAtoi(ring, &options.ring_events)) {
-      std::fprintf(stderr, "coactor: COACTOR_TRACE_RING=\"%s\" is not a count; "
-                   "tracing every event\n", ring);
+      std::fprintf(stderr,
+                   "coactor: COACTOR_TRACE_RING=\"%s\" is not a count; "
+                   "tracing every event\n",
+                   ring);
     }
   }
   if (absl::Status s = Start(file, options); !s.ok()) {

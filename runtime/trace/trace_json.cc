@@ -43,8 +43,7 @@ void AppendLabel(std::string_view label, std::string* out) {
     std::string json;
   };
   static thread_local Entry cache[8];
-  Entry& entry =
-      cache[(reinterpret_cast<uintptr_t>(label.data()) >> 4) % 8];
+  Entry& entry = cache[(reinterpret_cast<uintptr_t>(label.data()) >> 4) % 8];
   if (entry.data != label.data() || entry.size != label.size()) {
     entry.data = label.data();
     entry.size = label.size();
@@ -110,7 +109,8 @@ void OpenInstant(const TraceEvent& e, const char* name, uint32_t pid,
   out->append("\",\"args\":{");
 }
 
-void AppendArg(const char* key, uint64_t v, std::string* out, bool first = false) {
+void AppendArg(const char* key, uint64_t v, std::string* out,
+               bool first = false) {
   if (!first) out->push_back(',');
   out->push_back('"');
   out->append(key);

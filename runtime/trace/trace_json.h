@@ -4,9 +4,9 @@
 // a whole trace in pieces, so that a trace is written as it is recorded:
 //
 //   std::string out;
-//   AppendTraceHeader(pid, &out);             // {"traceEvents":[ + a first event
-//   AppendTraceEvent(event, pid, tid, &out);  // ,\n{...}, any number of times
-//   AppendThreadName(pid, tid, "worker 0", &out);
+//   AppendTraceHeader(pid, &out);             // {"traceEvents":[ + a first
+//   event AppendTraceEvent(event, pid, tid, &out);  // ,\n{...}, any number of
+//   times AppendThreadName(pid, tid, "worker 0", &out);
 //   AppendTraceFooter(dropped, &out);         // ]... }
 //
 // How each TraceEventKind is written: turns are complete events ("X") on

@@ -104,9 +104,9 @@ absl::Status Tracer::Stop() {
   internal::AppendTraceFooter(dropped, &text);
   Write(text);
   if (std::fclose(file_) != 0 && write_error_.ok()) {
-    write_error_ = absl::Status(absl::ErrnoToStatusCode(errno),
-                                absl::StrCat("closing the trace file: ",
-                                             std::strerror(errno)));
+    write_error_ = absl::Status(
+        absl::ErrnoToStatusCode(errno),
+        absl::StrCat("closing the trace file: ", std::strerror(errno)));
   }
   file_ = nullptr;
   return std::exchange(write_error_, absl::OkStatus());
@@ -154,8 +154,7 @@ TraceBuffer* Tracer::RegisterThread(uint64_t serial) {
 
 uint64_t Tracer::NowFrom(std::chrono::steady_clock::time_point t) const {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_)
-          .count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count());
 }
 
 uint64_t Tracer::Now() const {
@@ -318,8 +317,8 @@ void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
   // In a turn, stamped just inside its start (not at its edge, where a
   // viewer may not count it as inside): a receipt is what starts a turn,
   // and this saves a clock read per message.
-  const uint64_t ts = b->in_turn ? b->turn_begin_ns + 1
-                                 : OutsideSlice(b, Clock(), "receive");
+  const uint64_t ts =
+      b->in_turn ? b->turn_begin_ns + 1 : OutsideSlice(b, Clock(), "receive");
   TraceEvent* e = Record(b, TraceEventKind::kFlowEnd, ts);
   e->flow = kind;
   e->id = id;

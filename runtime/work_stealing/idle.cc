@@ -160,8 +160,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     AfterLook after = AfterLook::kSleep;
     if (running) {
       // Stopping (Stop()): timers wait for the next run.
-      after = idle_.AfterEmptyLook(worker,
-                                   timers_pending_.load() != 0 && !stop);
+      after =
+          idle_.AfterEmptyLook(worker, timers_pending_.load() != 0 && !stop);
     }
     if (after == AfterLook::kStandBy) {
       if (Cell* cell = Standby(worker)) return cell;
@@ -196,18 +196,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
     if (other == worker) continue;
     Worker::Sighting& seen = worker->seen[i];
     // Relaxed: hints; TrySteal() and TryVisit() order what they take.
-    const uint32_t progress =
-        other->progress.load(std::memory_order_relaxed);
-    const uint64_t delivered =
-        other->delivered.load(std::memory_order_relaxed);
+    const uint32_t progress = other->progress.load(std::memory_order_relaxed);
+    const uint64_t delivered = other->delivered.load(std::memory_order_relaxed);
     if (seen.progress != progress || seen.delivered != delivered) {
-      seen = Worker::Sighting{progress, delivered, now + kStuckNanos,
-                              kStuckNanos};
+      seen =
+          Worker::Sighting{progress, delivered, now + kStuckNanos, kStuckNanos};
     }
     Cell* next = other->runnext.Peek();
     // Relaxed: as above.
-    const bool sent = other->outbox_pending.load(
-        std::memory_order_relaxed);
+    const bool sent = other->outbox_pending.load(std::memory_order_relaxed);
     if (next == nullptr && !sent) continue;
     if (now < seen.act_at_nanos) {
       *next_look_nanos = std::min(*next_look_nanos, seen.act_at_nanos);
@@ -354,8 +351,7 @@ void WorkStealingScheduler::LeaveStandby() {
   // Someone must keep the timers while this worker runs an actor, which
   // may take long. (On a virtual clock no time passes meanwhile: the last
   // worker to go idle keeps the timers.)
-  Worker* heir =
-      idle_.LeaveStandby(timers && !clock_is_virtual_, &others_busy);
+  Worker* heir = idle_.LeaveStandby(timers && !clock_is_virtual_, &others_busy);
   if (heir == nullptr && was_watching && others_busy) {
     // A busy worker may have filled its slot having seen true: as when the
     // standby stops looking (see Standby()), look once more after a fence

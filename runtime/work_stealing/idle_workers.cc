@@ -179,8 +179,8 @@ void IdleWorkers::CallStandby() {
   if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
 }
 
-bool IdleWorkers::StandbyWaits(uint64_t run, bool running,
-                               bool timer_pending, bool clock_is_virtual) {
+bool IdleWorkers::StandbyWaits(uint64_t run, bool running, bool timer_pending,
+                               bool clock_is_virtual) {
   MutexLock hold(mutex_);
   bool jump = false;
   const bool others_asleep = sleeping_.size() + 1 == workers_;

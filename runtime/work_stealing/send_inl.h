@@ -30,8 +30,8 @@
 namespace coactor {
 
 template <typename Msg, typename... Args>
-WorkStealingScheduler::PushResult
-WorkStealingScheduler::Push(Cell *cell, uint32_t generation, Args &&...args) {
+WorkStealingScheduler::PushResult WorkStealingScheduler::Push(
+    Cell *cell, uint32_t generation, Args &&...args) {
   Tracer *const tracer = trace_.get();
   const Appended appended =
       tracer == nullptr
@@ -41,15 +41,13 @@ WorkStealingScheduler::Push(Cell *cell, uint32_t generation, Args &&...args) {
   if (ABSL_PREDICT_FALSE(appended == Appended::kRefused)) {
     return PushResult::kRefused;
   }
-  if (appended == Appended::kScheduled)
-    MakeRunnable(cell);
+  if (appended == Appended::kScheduled) MakeRunnable(cell);
   return PushResult::kQueued;
 }
 
 template <typename Msg, typename... Args>
-WorkStealingScheduler::PushResult
-WorkStealingScheduler::Deliver(Cell *cell, uint32_t generation,
-                               Args &&...args) {
+WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
+    Cell *cell, uint32_t generation, Args &&...args) {
   Worker *locals = CurrentWorker();
   if (locals == nullptr) {
     return Push<Msg>(cell, generation, std::forward<Args>(args)...);
@@ -60,7 +58,7 @@ WorkStealingScheduler::Deliver(Cell *cell, uint32_t generation,
     cell->template AppendToSelf<Msg>(std::forward<Args>(args)...);
     return PushResult::kQueued;
   }
-  if (!takeover_) { // The outbox is this worker's alone.
+  if (!takeover_) {  // The outbox is this worker's alone.
     AppendToOutbox<Msg>(locals, locals->outbox, cell, generation,
                         std::forward<Args>(args)...);
     return PushResult::kQueued;
@@ -73,8 +71,7 @@ WorkStealingScheduler::Deliver(Cell *cell, uint32_t generation,
     locals->outbox_pending.store(true, std::memory_order_relaxed);
     // The sender may go on computing for long before its turn ends: an
     // idle worker must be watching, to hand the message over then.
-    if (locals->running != nullptr)
-      NoteWaitingDuringTurn();
+    if (locals->running != nullptr) NoteWaitingDuringTurn();
   }
   return PushResult::kQueued;
 }
@@ -90,13 +87,12 @@ void WorkStealingScheduler::AppendToOutbox(Worker *worker, Outbox &outbox,
     slot = outbox.Reserve(cell, generation, type);
   }
   internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
-  if (outbox.Commit())
-    FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
+  if (outbox.Commit()) FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
 }
 
 inline void WorkStealingScheduler::FlushOwnOutbox(Worker &locals,
                                                   FlushPoint point) {
-  if (!takeover_) { // The outbox is this worker's alone.
+  if (!takeover_) {  // The outbox is this worker's alone.
     if (!locals.outbox.empty()) {
       FlushOutbox(locals.outbox, point, &locals);
     }
@@ -112,8 +108,7 @@ inline void WorkStealingScheduler::FlushOwnOutbox(Worker &locals,
 inline bool WorkStealingScheduler::LookUpCached(std::string_view name,
                                                 RegistryEntry *entry) const {
   Worker *locals = CurrentWorker();
-  if (locals == nullptr)
-    return LookUp(name, entry);
+  if (locals == nullptr) return LookUp(name, entry);
   // Acquire: pairs with the release bump that publishes a registry change.
   const uint64_t version = registry_version_.load(std::memory_order_acquire);
   if (const RegistryEntry *hit = locals->names.Find(name, version);
@@ -128,8 +123,7 @@ inline bool WorkStealingScheduler::LookUpAndCache(std::string_view name,
                                                   uint64_t version,
                                                   Worker::NameCache &cache,
                                                   RegistryEntry *entry) const {
-  if (!LookUp(name, entry))
-    return false;
+  if (!LookUp(name, entry)) return false;
   cache.Fill(name, *entry, version);
   return true;
 }
@@ -151,8 +145,7 @@ inline void WorkStealingScheduler::NoteWaitingDuringTurn() {
     // waits, or we see false here and ask.
     internal::AsymmetricFence::Light();
     // Relaxed: ordered by the fence above.
-    if (!watch_fast_.load(std::memory_order_relaxed))
-      RequestWatch();
+    if (!watch_fast_.load(std::memory_order_relaxed)) RequestWatch();
   }
 }
 
@@ -183,14 +176,11 @@ absl::Status WorkStealingScheduler::SendByNameSlow(std::string_view name,
   }
   T value(std::forward<M>(message));
   // Earlier sends to the same actor may wait in this worker's outbox.
-  if (Worker *locals = CurrentWorker())
-    FlushOwnOutbox(*locals);
+  if (Worker *locals = CurrentWorker()) FlushOwnOutbox(*locals);
   absl::Status status =
       PushConverted(name, entry, internal::MessageTypeOf<T>(), &value);
-  if (status.ok())
-    return status;
-  if (IsShutDown())
-    status = ShutDownError();
+  if (status.ok()) return status;
+  if (IsShutDown()) status = ShutDownError();
   return RecordDeadLetter(internal::RecordedName(name), status,
                           ErasedMessage::Of(std::move(value)));
 }
@@ -218,13 +208,11 @@ absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg> &to,
 }
 
 template <typename Msg>
-absl::StatusOr<ActorRef<Msg>>
-WorkStealingScheduler::Find(std::string_view name) const {
-  if (IsShutDown())
-    return ShutDownError();
+absl::StatusOr<ActorRef<Msg>> WorkStealingScheduler::Find(
+    std::string_view name) const {
+  if (IsShutDown()) return ShutDownError();
   RegistryEntry entry;
-  if (!LookUp(name, &entry))
-    return LookupError(name);
+  if (!LookUp(name, &entry)) return LookupError(name);
   {
     internal::MutexLock hold(entry.cell->mailbox_lock());
     if (entry.cell->IsOpenLocked(entry.generation)) {
@@ -247,10 +235,8 @@ absl::StatusOr<JoinHandle<T>> WorkStealingScheduler::RunTask(Task<T> task) {
   }
   JoinHandle<T> handle = CreateTask(std::move(task));
   bool stopped = false;
-  if (absl::Status ran = RunEntered(&stopped); !ran.ok())
-    return ran;
-  if (stopped && !handle.done())
-    return internal::StoppedBeforeTaskEnded();
+  if (absl::Status ran = RunEntered(&stopped); !ran.ok()) return ran;
+  if (stopped && !handle.done()) return internal::StoppedBeforeTaskEnded();
   return handle;
 }
 
@@ -267,8 +253,7 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg> &to,
   if (base != nullptr) {
     appended = static_cast<Cell *>(base)->AppendError(
         internal::ActorRefAccess::Generation(to), error);
-    if (appended == Appended::kRefused)
-      base = nullptr;
+    if (appended == Appended::kRefused) base = nullptr;
   }
   if (base == nullptr) {
     return RecordDeadRefLetter(internal::ActorRefAccess::Cell(to),
@@ -281,6 +266,6 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg> &to,
   return absl::OkStatus();
 }
 
-} // namespace coactor
+}  // namespace coactor
 
-#endif // COACTOR_RUNTIME_WORK_STEALING_SEND_INL_H_
+#endif  // COACTOR_RUNTIME_WORK_STEALING_SEND_INL_H_

@@ -138,17 +138,16 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
     // A virtual clock's time stands still while actors run: nothing to
     // wait for until every worker sleeps (the last to park tells us), so
     // new timers need not interrupt.
-    keeper_deadline_nanos_ = !next.has_value()
-                                 ? std::numeric_limits<int64_t>::max()
-                             : clock_is_virtual_
-                                 ? std::numeric_limits<int64_t>::min()
-                                 : absl::ToUnixNanos(*next);
+    keeper_deadline_nanos_ =
+        !next.has_value()   ? std::numeric_limits<int64_t>::max()
+        : clock_is_virtual_ ? std::numeric_limits<int64_t>::min()
+                            : absl::ToUnixNanos(*next);
   }
   // If every other worker sleeps, we found no work after they stopped
   // making any: with no timer pending the run is over (reported here); with
   // one, on a virtual clock, jump to it.
-  const bool jump = idle_.StandbyWaits(run, running, next.has_value(),
-                                       clock_is_virtual_);
+  const bool jump =
+      idle_.StandbyWaits(run, running, next.has_value(), clock_is_virtual_);
   bool interrupted = false;
   if (jump) {
     clock_.RealWaitUntil(*next);  // Jumps; the caller fires the timers.

@@ -75,8 +75,7 @@ void WorkStealingScheduler::SpillRunnext(Worker* worker) {
   if (worker->SpillRunnext()) idle_.WakeOne();
 }
 
-void WorkStealingScheduler::FlushHeldOutbox(Worker& locals,
-                                            FlushPoint point) {
+void WorkStealingScheduler::FlushHeldOutbox(Worker& locals, FlushPoint point) {
   internal::BiasedLock::OwnerHold hold(locals.outbox_lock);
   if (!locals.outbox.empty()) FlushOutbox(locals.outbox, point, &locals);
   // Relaxed: as above.
@@ -92,8 +91,9 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
   }
 }
 
-internal::DeadReference WorkStealingScheduler::RefusedBatch(
-    Cell* cell, uint32_t generation, bool closed) {
+internal::DeadReference WorkStealingScheduler::RefusedBatch(Cell* cell,
+                                                            uint32_t generation,
+                                                            bool closed) {
   // The receiver finished after these were sent: named, as DequeScheduler
   // names a message queued for an actor that ends, unless its cell holds
   // another actor by now.
@@ -126,8 +126,8 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
   std::unique_ptr<std::vector<DeadLetter>> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
   outbox.Flush([this, worker, stealable, &undeliverable](
-                   const Outbox::Batch& batch, auto for_each_message)
-                   ABSL_ATTRIBUTE_ALWAYS_INLINE {
+                   const Outbox::Batch& batch,
+                   auto for_each_message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     const internal::PayloadRelocator relocate{type};
@@ -144,8 +144,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
           SlotFlows{trace_.get(), type->name});
     } else {
       appended = cell->AppendBatch(
-          batch.generation, relocate, for_each_message,
-          [&](bool closed) {
+          batch.generation, relocate, for_each_message, [&](bool closed) {
             dead = RefusedBatch(cell, batch.generation, closed);
           });
     }
@@ -154,8 +153,9 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
         undeliverable = std::make_unique<std::vector<DeadLetter>>();
       }
       for_each_message([&](internal::Payload* message) {
-        undeliverable->push_back(DeadLetter{
-            dead->recipient, dead->reason, ErasedMessage::Adopt(type, message)});
+        undeliverable->push_back(
+            DeadLetter{dead->recipient, dead->reason,
+                       ErasedMessage::Adopt(type, message)});
       });
     } else if (appended == Appended::kScheduled) {
       MakeRunnableOn(worker, cell, stealable);
@@ -200,10 +200,12 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       Tracer* tracer = idle_.running() && trace_.get() != nullptr
                            ? TraceLane(worker)
                            : nullptr;
-      if (ABSL_PREDICT_FALSE(tracer != nullptr)) tracer->Park(WorkerIndex(worker));
+      if (ABSL_PREDICT_FALSE(tracer != nullptr))
+        tracer->Park(WorkerIndex(worker));
       cell = Park(worker);
       if (cell == nullptr) continue;
-      if (ABSL_PREDICT_FALSE(tracer != nullptr)) tracer->Wake(WorkerIndex(worker));
+      if (ABSL_PREDICT_FALSE(tracer != nullptr))
+        tracer->Wake(WorkerIndex(worker));
     }
     if (ABSL_PREDICT_FALSE(worker->idle)) idle_.SetIdle(worker, false);
     while (cell != nullptr) {
@@ -225,8 +227,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       // in hand waits in the deque only if something else runs first: put
       // there for nothing, an idle worker looking for work (the standby, a
       // spinner) could take it and split a pair that talks.
-      if (cell != nullptr &&
-          ++worker->picks % kFairnessInterval == 0) {
+      if (cell != nullptr && ++worker->picks % kFairnessInterval == 0) {
         // Relaxed: a hint; FireDueTimers() looks under the lock.
         if (timers_pending_.load(std::memory_order_relaxed) != 0) {
           FireDueTimers();
@@ -442,7 +443,7 @@ struct WorkStealingScheduler::EndHooks {
     std::exchange(cell->handle, nullptr).destroy();
     cell->promise = nullptr;
     cell->SetState(ActorState::kFinished);
-    sched.live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
+    sched.live_actors_.fetch_sub(1, std::memory_order_relaxed);   // Statistic.
     sched.actors_ended_.fetch_add(1, std::memory_order_relaxed);  // Statistic.
     return closed;
   }
@@ -465,7 +466,8 @@ struct WorkStealingScheduler::EndHooks {
     // The registry remembers the name for a while (see NameRegistry).
     if (cell->name != nullptr) {
       internal::MutexLock hold(sched.registry_mutex_);
-      if (sched.registry_.Retire(*cell->name, RegistryEntry{cell, generation})) {
+      if (sched.registry_.Retire(*cell->name,
+                                 RegistryEntry{cell, generation})) {
         // Release: as in Admit(); workers' caches of the name refill.
         sched.registry_version_.fetch_add(1, std::memory_order_release);
       }
