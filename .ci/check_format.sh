@@ -30,7 +30,10 @@ if [[ ! -x $buildifier ]]; then
   npm install --prefix "$tools" --no-audit --no-fund --silent \
     "@bazel/buildifier@$buildifier_version" >/dev/null
 fi
-"$buildifier" --version | grep -q "version: $buildifier_version" || {
+# (Read whole, then matched: `buildifier --version | grep -q` can fail
+# under pipefail when grep exits before buildifier has written.)
+version=$("$buildifier" --version)
+[[ $version == *"version: $buildifier_version"* ]] || {
   echo "check_format: $buildifier is not buildifier $buildifier_version" >&2
   exit 1
 }
