@@ -9,8 +9,7 @@
 //
 //   coactor::SchedulerMetrics m = sched.Metrics();
 //   for (const coactor::ActorMetrics& actor : m.actors) {
-//     if (actor.depth > 1000) std::cerr << actor.name << " is falling
-//     behind\n";
+//     if (actor.depth > 1000) std::cerr << actor.name << " lags\n";
 //   }
 //   std::string text = coactor::RenderPrometheus(m);  // metrics/prometheus.h
 //
