@@ -79,8 +79,7 @@ void BM_CounterPrinterByRef(benchmark::State& state) {
   Finish(state, n, sum, state.iterations() * int64_t{n} * (n + 1) / 2);
 }
 
-// ---- The floor
-// -----------------------------------------------------------------
+// ---- The floor --------------------------------------------------------------
 
 struct FloorActor {
   struct promise_type {

@@ -132,8 +132,7 @@ void BM_SendThenCompute(benchmark::State& state) {
   ReportLatencies(state, latencies);
 }
 
-// ---- A sleep behind a long handler
-// ---------------------------------------------
+// ---- A sleep behind a long handler ------------------------------------------
 
 Actor<int> LongHandler() {
   for (;;) {
@@ -170,8 +169,7 @@ void BM_SleepBehindLongHandler(benchmark::State& state) {
   ReportLatencies(state, latencies);
 }
 
-// ---- What waits in a runnext slot behind a long turn
-// ----------------------------
+// ---- What waits in a runnext slot behind a long turn ------------------------
 
 Actor<int> Bystander() {
   for (;;) co_await Receive<int>();
@@ -211,8 +209,7 @@ void BM_QueuedBehindLongHandler(benchmark::State& state) {
   ReportLatencies(state, latencies);
 }
 
-// ---- Timers and asks in virtual time
-// ------------------------------------------------
+// ---- Timers and asks in virtual time ----------------------------------------
 
 uint64_t NextRandom(uint64_t& state) {  // xorshift64
   state ^= state << 13;
@@ -336,8 +333,7 @@ void BM_VirtualAsks(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kAskers * kAsks);
 }
 
-// ---- Registration
-// ------------------------------------------------------------------
+// ---- Registration -----------------------------------------------------------
 
 void LatencyArgs(benchmark::internal::Benchmark* benchmark) {
   benchmark->ArgNames({"threads", "parked"});

@@ -68,8 +68,7 @@ ABSL_ATTRIBUTE_NOINLINE double Compute(double theta) {
   return value;
 }
 
-// ---- Counter/printer: one pair talking by name
-// --------------------------------
+// ---- Counter/printer: one pair talking by name ------------------------------
 
 // Runs a workload of bench/savina/workloads.h (which verifies its own
 // result: a lost or extra message fails the run) once per iteration on a
@@ -95,8 +94,7 @@ void BM_CounterPrinter(benchmark::State& state) {
       500'000);
 }
 
-// ---- Ping-pong: one pair talking by reference
-// ----------------------------------
+// ---- Ping-pong: one pair talking by reference -------------------------------
 
 struct Ball {
   ActorRef<Ball> reply_to;
@@ -129,8 +127,7 @@ void BM_PingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kHits);
 }
 
-// ---- Fork-join throughput (Savina): 64 actors x many messages
-// -------------------
+// ---- Fork-join throughput (Savina): 64 actors x many messages ---------------
 
 Actor<int> ThroughputWorker(int64_t& handled, double& sink) {
   for (;;) {
@@ -222,8 +219,7 @@ void BM_LineTransfer(benchmark::State& state) {
                          benchmark::Counter::kInvert);
 }
 
-// ---- Big (Savina): many actors pinging random others, answering pongs
-// ----------
+// ---- Big (Savina): many actors pinging random others, answering pongs -------
 
 struct BigMessage {
   ActorRef<BigMessage> from;  // Empty for a pong.
@@ -277,8 +273,7 @@ void BM_Big(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kActors * (1 + 2 * kPings));
 }
 
-// ---- Fork-join creation: spawn many actors, one message each, all finish
-// -------
+// ---- Fork-join creation: spawn many actors, one message each, all finish ----
 
 template <Scheduler Sched>
 Actor<int> OneShot(Sched& sched, ActorRef<int> done) {
@@ -316,8 +311,7 @@ void BM_ForkJoinCreation(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kActors);
 }
 
-// ---- Fan-in: many senders, one receiver
-// --------------------------------------------
+// ---- Fan-in: many senders, one receiver -------------------------------------
 
 Actor<int> FanInSink(int64_t& received) {
   for (;;) {
@@ -350,8 +344,7 @@ void BM_FanIn(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kSenders * kPerSender);
 }
 
-// ---- Registration
-// ------------------------------------------------------------------
+// ---- Registration -----------------------------------------------------------
 
 void Threads(benchmark::internal::Benchmark* benchmark) {
   benchmark->ArgName("threads")->Arg(1)->Arg(2);

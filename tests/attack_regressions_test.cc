@@ -92,8 +92,7 @@ std::string SchedulerName(const ::testing::TestParamInfo<int>& info) {
                          : "WorkStealing" + std::to_string(info.param);
 }
 
-// ---- Waking a DequeScheduler actor from another scheduler's thread
-// -----------
+// ---- Waking a DequeScheduler actor from another scheduler's thread ----------
 
 Task<std::string> Exclaim(std::string text) { co_return text + "!"; }
 
@@ -165,8 +164,7 @@ TEST(CrossSchedulerTest, APutOnAWorkerWakesTheDequeActorGetting) {
   EXPECT_EQ(got, Long("put"));
 }
 
-// ---- A task whose runner is destroyed before it ends
-// --------------------------
+// ---- A task whose runner is destroyed before it ends ------------------------
 
 Task<std::string> SleepsLong() {
   co_await Sleep(absl::Hours(1));
@@ -215,8 +213,7 @@ TEST(CrossSchedulerTest, ATaskCreatedAfterShutdownEndsAtOnceWithAnError) {
   EXPECT_THROW(handle.TakeResult(), std::runtime_error);
 }
 
-// ---- Dead letters dropped while a worker flushes its outbox
-// ------------------
+// ---- Dead letters dropped while a worker flushes its outbox -----------------
 
 // A message whose destructor (unless moved from) tells a log actor it was
 // dropped: RAII clean-up that sends.
@@ -286,8 +283,7 @@ TEST(OutboxTest, ADeadLetterDroppedDuringAFlushMaySend) {
   EXPECT_THAT(lines, ::testing::ElementsAre("dropped " + Long("late")));
 }
 
-// ---- Shutdown() and messages whose destructors send
-// --------------------------
+// ---- Shutdown() and messages whose destructors send -------------------------
 
 struct Boomerang {
   Boomerang() = default;
@@ -337,8 +333,7 @@ TEST(ShutdownAttackTest, AQueuedMessageWhoseDestructorSendsToItsActor) {
   EXPECT_EQ(letters[0].reason.message(), "the scheduler has shut down");
 }
 
-// ---- Stop()
-// ------------------------------------------------------------------------
+// ---- Stop() -----------------------------------------------------------------
 
 class StopAttackTest : public OnEachScheduler {};
 
@@ -406,8 +401,7 @@ TEST(PostedStopTest, LeavesWhatThePostedCallQueuedForTheNextRun) {
   EXPECT_EQ(got, 10);
 }
 
-// ---- Long names in records
-// ------------------------------------------------------
+// ---- Long names in records --------------------------------------------------
 
 class LongNamesTest : public OnEachScheduler {};
 
@@ -476,8 +470,7 @@ TEST_P(LongNamesTest, DownCutsLongNamesButKeepsTheFullName) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, LongNamesTest, ::testing::Values(0, 1, 2),
                          SchedulerName);
 
-// ---- Asks when no dead letter is kept
-// --------------------------------------------
+// ---- Asks when no dead letter is kept ---------------------------------------
 
 class AskAtLimitZeroTest : public OnEachScheduler {};
 
@@ -521,8 +514,7 @@ TEST_P(AskAtLimitZeroTest, AnAskOfAFinishedActorGetsTheSendsError) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, AskAtLimitZeroTest,
                          ::testing::Values(0, 1, 2), SchedulerName);
 
-// ---- After Shutdown(), every call says so
-// ----------------------------------------
+// ---- After Shutdown(), every call says so -----------------------------------
 
 Actor<WatcherMsg> Idle() {
   for (;;) co_await Receive<WatcherMsg>();
@@ -561,8 +553,7 @@ TEST(ShutdownAttackTest, EveryCallAfterShutdownSaysSo) {
   EXPECT_EQ(std::get<int>(*kept), 7);
 }
 
-// ---- Long names in refusals
-// --------------------------------------------------------
+// ---- Long names in refusals -------------------------------------------------
 
 class LongNameRefusalTest : public OnEachScheduler {};
 
@@ -581,8 +572,7 @@ TEST_P(LongNameRefusalTest, AlreadyExistsCutsTheName) {
 INSTANTIATE_TEST_SUITE_P(Schedulers, LongNameRefusalTest,
                          ::testing::Values(0, 1), SchedulerName);
 
-// ---- Wake-ups posted outside a run
-// ------------------------------------------------
+// ---- Wake-ups posted outside a run ------------------------------------------
 
 struct Lookup {
   std::string key;

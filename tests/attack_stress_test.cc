@@ -109,8 +109,7 @@ Actor<Parcel> Relay(Sched& sched, ActorRef<Parcel> next, Ledger* ledger,
   }
 }
 
-// ---- Work stealing: Stop() and Run() again, with outside senders
-// -----------------
+// ---- Work stealing: Stop() and Run() again, with outside senders ------------
 
 void StopRunCycles(int threads) {
   constexpr int kSenders = 3;
@@ -160,8 +159,7 @@ TEST(StressTest, WorkStealingStopRunCycles1) { StopRunCycles(1); }
 TEST(StressTest, WorkStealingStopRunCycles2) { StopRunCycles(2); }
 TEST(StressTest, WorkStealingStopRunCycles4) { StopRunCycles(4); }
 
-// ---- Deque: Post() storms while Run / RunUntilStopped / Stop cycle
-// ----------------
+// ---- Deque: Post() storms while Run / RunUntilStopped / Stop cycle ----------
 
 TEST(StressTest, DequePostStormWhileRunsCycle) {
   constexpr int kPosters = 4;
@@ -213,8 +211,7 @@ TEST(StressTest, DequePostStormWhileRunsCycle) {
   EXPECT_EQ(sched.dead_letters_recorded(), 0u);
 }
 
-// ---- Timers across Stop() and Run() again
-// --------------------------------------------
+// ---- Timers across Stop() and Run() again -----------------------------------
 
 // Delayed sends (0-2 ms) keep firing across stopped runs; each parcel is
 // delivered exactly once.
@@ -272,8 +269,7 @@ TEST(StressTest, DequeTimersAcrossStops) {
                     });
 }
 
-// ---- Shutdown() against every caller
-// --------------------------------------------
+// ---- Shutdown() against every caller ----------------------------------------
 
 struct Ask1 {
   std::string text;
@@ -385,8 +381,7 @@ TEST(StressTest, ShutdownAgainstSendersSpawnersStoppersTimersAndAsks) {
   }
 }
 
-// ---- TakeFailures() against failing actors
-// -----------------------------------------
+// ---- TakeFailures() against failing actors ----------------------------------
 
 Actor<int> FailsWithLongText(int i) {
   co_await Receive<int>();
@@ -440,8 +435,7 @@ TEST(StressTest, TakeFailuresWhileActorsFail) {
   }
 }
 
-// ---- Re-spawning from Down under the same name
-// -----------------------------------
+// ---- Re-spawning from Down under the same name ------------------------------
 
 using SupervisorMsg = std::variant<int, Down>;
 
@@ -505,8 +499,7 @@ TEST(StressTest, RespawnFromDownWorkStealing) {
   RespawnLoop(sched);
 }
 
-// ---- Waits across schedulers
-// ------------------------------------------------------
+// ---- Waits across schedulers ------------------------------------------------
 
 Task<std::string> Echo(std::string s) { co_return s + " echoed"; }
 

@@ -76,8 +76,7 @@ class CompilerHazardsTest : public ::testing::TestWithParam<SchedulerKind> {
   ManualClock clock_{absl::UnixEpoch()};
 };
 
-// ---- Receive
-// ------------------------------------------------------------------
+// ---- Receive ----------------------------------------------------------------
 
 template <coactor::Scheduler Sched>
 Actor<Transfer> Ledger(Sched& sched, std::vector<std::string>& log) {
@@ -139,8 +138,7 @@ TEST_P(CompilerHazardsTest, ReceiveTakesMoveOnlyAggregatesAndVariants) {
   });
 }
 
-// ---- BoundedQueue::Put / Get
-// ---------------------------------------------------
+// ---- BoundedQueue::Put / Get ------------------------------------------------
 
 // Capacity 1: the second Put suspends with its brace-initialised temporary
 // alive in the frame until a getter makes room.
@@ -194,8 +192,7 @@ TEST_P(CompilerHazardsTest, BoundedQueuePutKeepsItsTemporaryWhileItWaits) {
   });
 }
 
-// ---- Ask
-// ------------------------------------------------------------------------
+// ---- Ask --------------------------------------------------------------------
 
 struct Lookup {
   std::string key;
@@ -289,8 +286,7 @@ TEST_P(CompilerHazardsTest, AskWithLambdasCapturingLongStrings) {
   });
 }
 
-// ---- Sleep
-// ----------------------------------------------------------------------
+// ---- Sleep ------------------------------------------------------------------
 
 template <coactor::Scheduler Sched>
 Actor<int> Sleeper(Sched& sched, std::vector<std::string>& log) {
@@ -319,8 +315,7 @@ TEST_P(CompilerHazardsTest, SleepWithTemporariesInItsExpression) {
   });
 }
 
-// ---- Task, CreateTask / JoinHandle, Gather
-// ---------------------------------------
+// ---- Task, CreateTask / JoinHandle, Gather ----------------------------------
 
 // By-value parameters: the task's frame owns them, across its suspension.
 Task<std::string> Describe(Transfer transfer, std::string suffix) {
@@ -402,8 +397,7 @@ INSTANTIATE_TEST_SUITE_P(AllSchedulers, CompilerHazardsTest,
                          ::testing::ValuesIn(testing::SchedulerKinds(4)),
                          testing::SchedulerKindName);
 
-// ---- Generator, YieldFrom, Send
-// ---------------------------------------------------
+// ---- Generator, YieldFrom, Send ---------------------------------------------
 
 // By-value aggregate parameter, brace-initialised co_yield operands.
 Generator<Transfer> Transfers(Transfer seed, std::string tag, int n) {

@@ -108,8 +108,7 @@ TEST(DequeSchedulerTest, TenMillionCountsRunInConstantStackAndQueueMemory) {
   EXPECT_EQ(sched.messages_delivered(), 2u * (kWarmUp + kCount) + 2);
 }
 
-// ---- FIFO order
-// --------------------------------------------------------------
+// ---- FIFO order -------------------------------------------------------------
 
 using Trace = std::vector<std::pair<std::string, int>>;
 
@@ -144,8 +143,7 @@ TEST(DequeSchedulerTest, SendNeverRunsTheReceiverInline) {
   EXPECT_THAT(got, ElementsAre(1));
 }
 
-// ---- Stepping
-// ------------------------------------------------------------------
+// ---- Stepping ---------------------------------------------------------------
 
 TEST(DequeSchedulerTest, RunOnceProcessesExactlyOneEntry) {
   DequeScheduler sched;
@@ -183,8 +181,7 @@ TEST(DequeSchedulerTest, RunFromInsideAnActorIsRefused) {
   EXPECT_FALSE(run_once_result);
 }
 
-// ---- Typed references, Self, spawning from actors
-// ------------------------------
+// ---- Typed references, Self, spawning from actors ---------------------------
 
 Actor<int> RefCounter(DequeScheduler& sched, ActorRef<int> printer) {
   ActorRef<int> self = co_await Self();
@@ -376,8 +373,7 @@ TEST(DequeSchedulerTest, VariantActorsTakeEachAlternative) {
   ASSERT_EQ(sched.dead_letters().size(), 1u);
 }
 
-// ---- Bad input
-// ---------------------------------------------------------------
+// ---- Bad input --------------------------------------------------------------
 
 TEST(DequeSchedulerTest, UnknownNameIsNotFoundAndKeepsTheMessage) {
   DequeScheduler sched;

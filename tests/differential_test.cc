@@ -136,8 +136,7 @@ Program MakeProgram(uint64_t seed) {
   return program;
 }
 
-// ---- Messages and actors
-// ------------------------------------------------------
+// ---- Messages and actors ----------------------------------------------------
 
 struct Small {
   uint64_t id;

@@ -104,8 +104,7 @@ Actor<Msg> EndsAtOnce() {
   co_return;
 }
 
-// ---- Timers
-// ----------------------------------------------------------------------
+// ---- Timers -----------------------------------------------------------------
 
 TEST_P(FaultContainmentTest,
        ASendAfterWhoseMessageThrowsIsKeptAndTheRunGoesOn) {
@@ -168,8 +167,7 @@ TEST_P(FaultContainmentTest,
   });
 }
 
-// ---- Monitors
-// ----------------------------------------------------------------------
+// ---- Monitors ---------------------------------------------------------------
 
 TEST_P(FaultContainmentTest,
        AWatcherThatCannotTakeItsDownDoesNotStopTheOthers) {
@@ -212,8 +210,7 @@ TEST_P(FaultContainmentTest,
   });
 }
 
-// ---- Asks
-// ------------------------------------------------------------------------------
+// ---- Asks -------------------------------------------------------------------
 
 struct TouchyRequest {
   ReplyTo<Touchy> reply;
@@ -265,8 +262,7 @@ TEST_P(FaultContainmentTest,
   });
 }
 
-// ---- Bounded queues
-// --------------------------------------------------------------
+// ---- Bounded queues ---------------------------------------------------------
 
 // A value whose copies throw while Brittle::fail is set, if it is marked.
 struct Brittle {
@@ -395,8 +391,7 @@ TEST_P(FaultContainmentTest,
   });
 }
 
-// ---- User code in the caller's own context
-// ---------------------------------------
+// ---- User code in the caller's own context ----------------------------------
 
 TEST_P(FaultContainmentTest, ASendWhoseMessageThrowsThrowsToTheSenderOnly) {
   OnScheduler([](auto& sched) {

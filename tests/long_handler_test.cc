@@ -68,8 +68,7 @@ Actor<int> SetOnMessage(Event& event) {
   event.happened.store(true);
 }
 
-// ---- Timers
-// ------------------------------------------------------------------
+// ---- Timers -----------------------------------------------------------------
 
 // Arms a timer from inside the long handler, then computes until it fired.
 template <coactor::Scheduler Sched>
@@ -147,8 +146,7 @@ TEST_P(LongHandlerTest, AnAskTimesOutWhileAnotherActorComputes) {
       << "the ask's 50 ms timeout waited for the other actor's handler";
 }
 
-// ---- Sends and wake-ups during a long handler
-// ------------------------------------
+// ---- Sends and wake-ups during a long handler -------------------------------
 
 // Sends `target` a message (after computing `settle` first, so that the
 // other workers have gone to sleep), then computes until it has started.
@@ -271,8 +269,7 @@ TEST_P(LongHandlerTest, AnActorSpawnedBeforeComputingRunsMeanwhile) {
       << "the spawned actor waited for its spawner's handler to end";
 }
 
-// ---- What a take-over must keep
-// --------------------------------------------------
+// ---- What a take-over must keep ---------------------------------------------
 
 // Sends `count` numbered messages to each receiver in turn, computing 50 us
 // every 64 rounds with messages still in its outbox, so that idle workers
@@ -325,8 +322,7 @@ TEST_P(LongHandlerTest, MessagesHandedOverByAnotherWorkerKeepTheirOrder) {
   EXPECT_TRUE(sched.dead_letters().empty());
 }
 
-// ---- Virtual time
-// ---------------------------------------------------------------
+// ---- Virtual time -----------------------------------------------------------
 
 Actor<int> SleepAndRecord(ManualClock& clock, std::atomic<bool>& busy_done,
                           std::atomic<bool>& woke_after_busy) {

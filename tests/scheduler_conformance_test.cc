@@ -98,8 +98,7 @@ TEST_P(ConformanceTest, CounterPrinterPrintsEveryCountInOrder) {
   });
 }
 
-// ---- Ping-pong
-// -----------------------------------------------------------------
+// ---- Ping-pong --------------------------------------------------------------
 
 struct Ball {
   ActorRef<Ball> reply_to;
@@ -132,8 +131,7 @@ TEST_P(ConformanceTest, PingPongHitsEveryBall) {
   });
 }
 
-// ---- Ring
-// --------------------------------------------------------------------------
+// ---- Ring -------------------------------------------------------------------
 
 struct RingMember {
   ActorRef<int> next;
@@ -177,8 +175,7 @@ TEST_P(ConformanceTest, RingPassesTheTokenAroundExactly) {
   });
 }
 
-// ---- Fan-in
-// --------------------------------------------------------------------------
+// ---- Fan-in -----------------------------------------------------------------
 
 struct Tagged {
   int sender;
@@ -366,8 +363,7 @@ TEST_P(ConformanceTest, AnActorThatSleepsBetweenSendsToSelfStillGetsItsMail) {
   });
 }
 
-// ---- Spawn storm
-// ------------------------------------------------------------------
+// ---- Spawn storm ------------------------------------------------------------
 
 template <coactor::Scheduler Sched>
 Actor<int> ShortLived(Sched& sched, ActorRef<int> collector) {
@@ -402,8 +398,7 @@ TEST_P(ConformanceTest, SpawnStormRunsEveryShortLivedActorOnce) {
   });
 }
 
-// ---- Run() and quiescence
-// -----------------------------------------------------------
+// ---- Run() and quiescence ---------------------------------------------------
 
 TEST_P(ConformanceTest, RunReturnsAtOnceWithNothingToDo) {
   OnScheduler([&](auto& sched) {
@@ -428,8 +423,7 @@ TEST_P(ConformanceTest, NothingRunsBeforeRunAndEachRunFinishesItsWork) {
   });
 }
 
-// ---- Variants, move-only messages
-// ---------------------------------------------
+// ---- Variants, move-only messages -------------------------------------------
 
 using Command = std::variant<int, std::string>;
 
@@ -464,8 +458,7 @@ TEST_P(ConformanceTest, VariantAndMoveOnlyMessagesArrive) {
   });
 }
 
-// ---- Bad input
-// ---------------------------------------------------------------------
+// ---- Bad input --------------------------------------------------------------
 
 Actor<int> OneShot(std::vector<int>& got) { got.push_back(co_await Receive()); }
 
@@ -819,8 +812,7 @@ TEST_P(ConformanceTest, RunFromInsideAnActorIsRefused) {
   });
 }
 
-// ---- The toolkit: sleeps, tasks, asks, monitors, thrown errors
-// -------------------
+// ---- The toolkit: sleeps, tasks, asks, monitors, thrown errors --------------
 
 // Sleeps for the time it is sent, then reports to the recorder.
 template <coactor::Scheduler Sched>

@@ -138,8 +138,7 @@ INSTANTIATE_TEST_SUITE_P(Schedulers, StopTest, ::testing::Values(0, 1, 2, 4),
                                             std::to_string(info.param);
                          });
 
-// ---- DequeScheduler::Post
-// --------------------------------------------------------
+// ---- DequeScheduler::Post ---------------------------------------------------
 
 struct Numbered {
   int thread;

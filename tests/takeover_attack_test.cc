@@ -153,8 +153,7 @@ TEST_P(TakeoverAttackTest, StopDuringTakeOversLosesAndReordersNothing) {
   }
 }
 
-// ---- Shutdown() during take-overs
-// ----------------------------------------------
+// ---- Shutdown() during take-overs -------------------------------------------
 
 Actor<int> EndlessSender(WorkStealingScheduler& sched, ActorRef<int> to,
                          std::atomic<int>& sent) {
@@ -300,8 +299,7 @@ TEST_P(TakeoverAttackTest, ShutdownWhileForeignThreadsSendDuringTakeOvers) {
   }
 }
 
-// ---- Stop() while the standby waits on a timer
-// ----------------------------------
+// ---- Stop() while the standby waits on a timer ------------------------------
 
 Actor<int> Record(std::atomic<int>& got, absl::Time& at, Clock& clock) {
   for (;;) {
@@ -338,8 +336,7 @@ TEST_P(TakeoverAttackTest, StopEndsARunWaitingOnATimerAndTheNextRunFiresIt) {
   EXPECT_GE(at - armed, absl::Milliseconds(300)) << "fired early";
 }
 
-// ---- Timers under long handlers
-// ------------------------------------------------
+// ---- Timers under long handlers ---------------------------------------------
 
 double ThreadCpuSeconds() {
   timespec ts{};
@@ -418,8 +415,7 @@ TEST_P(TakeoverAttackTest, SleepsUnderALongHandlerAreNeverEarlyAndBarelyLate) {
 #endif
 }
 
-// ---- CancelTimer races
-// ---------------------------------------------------------
+// ---- CancelTimer races ------------------------------------------------------
 
 Actor<int> CountAll(std::atomic<int>& got) {
   for (;;) {
@@ -469,8 +465,7 @@ TEST_P(TakeoverAttackTest, CancelledAndFiredTimersAddUp) {
   }
 }
 
-// ---- Virtual time at several workers
-// ----------------------------------------------
+// ---- Virtual time at several workers ----------------------------------------
 
 struct Query {
   int n;
@@ -553,8 +548,7 @@ TEST_P(TakeoverAttackTest,
   }
 }
 
-// ---- Idle CPU
-// ----------------------------------------------------------------------
+// ---- Idle CPU ---------------------------------------------------------------
 
 // Runs `sched` once (it must succeed); the process's CPU seconds and the
 // wall seconds it took.
@@ -617,8 +611,7 @@ TEST_P(TakeoverAttackTest, IdleFigures) {
   }
 }
 
-// ---- Latency of repeated sends from one long handler (figures)
-// ----------------
+// ---- Latency of repeated sends from one long handler (figures) --------------
 
 struct Stamped {
   int64_t sent_nanos;

@@ -49,8 +49,7 @@ class TakeoverRegressionTest : public ::testing::TestWithParam<int> {
   int Workers() const { return GetParam(); }
 };
 
-// ---- Stop() while a long handler runs
-// --------------------------------------------
+// ---- Stop() while a long handler runs ---------------------------------------
 
 // Waits for the stop, then computes `how_long` more, and says how much CPU
 // its own thread used for that.
@@ -133,8 +132,7 @@ TEST_P(TakeoverRegressionTest, AfterStopIdleWorkersIdleAndTimersStayPending) {
   EXPECT_EQ(queued_handled.load(), 3000);
 }
 
-// ---- A send made while handing over another worker's outbox
-// -----------------------
+// ---- A send made while handing over another worker's outbox -----------------
 
 // Sends `notify` a message when destroyed (unless moved from).
 struct Noisy {
@@ -211,8 +209,7 @@ TEST_P(TakeoverRegressionTest,
                         "outbox";
 }
 
-// ---- The standby's CPU while a long handler sends now and then
-// ----------------------
+// ---- The standby's CPU while a long handler sends now and then --------------
 
 Actor<int> SendEvery(WorkStealingScheduler& sched, ActorRef<int> to,
                      std::chrono::microseconds gap, int count,

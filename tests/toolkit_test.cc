@@ -43,8 +43,7 @@ class ToolkitTest : public ::testing::Test {
   DequeScheduler sched_{clock_};
 };
 
-// ---- Sleep and timers
-// --------------------------------------------------------
+// ---- Sleep and timers -------------------------------------------------------
 
 using Log = std::vector<std::string>;
 
@@ -116,8 +115,7 @@ TEST_F(ToolkitTest, TimersDueTogetherFireInTheOrderTheyWereSet) {
   EXPECT_THAT(log, ElementsAre("a", "b", "c", "d"));
 }
 
-// ---- Tasks and Gather
-// --------------------------------------------------------
+// ---- Tasks and Gather -------------------------------------------------------
 
 Task<int> Factorial(Log& log, std::string name, int number) {
   int f = 1;
@@ -222,8 +220,7 @@ TEST_F(ToolkitTest, RunUntilCompleteReportsATaskThatCannotFinish) {
 
 Task<int> Seven() { co_return 7; }
 
-// ---- Asks
-// --------------------------------------------------------------------
+// ---- Asks -------------------------------------------------------------------
 
 struct Double {
   int n;
@@ -465,8 +462,7 @@ TEST_F(ToolkitTest, InterleavedAsksOfSeveralActorsEachTimeOutOnTime) {
   kept.clear();  // Replies after the timeouts: dropped.
 }
 
-// ---- Misuse, on every scheduler
-// ------------------------------------------------
+// ---- Misuse, on every scheduler ---------------------------------------------
 
 template <coactor::Scheduler Sched>
 std::unique_ptr<Sched> MakeScheduler(Clock& clock);
@@ -870,8 +866,7 @@ TYPED_TEST(EverySchedulerTest,
   EXPECT_TRUE(this->sched_->failures().empty());
 }
 
-// ---- Monitors and errors thrown into actors
-// -------------------------------------
+// ---- Monitors and errors thrown into actors ---------------------------------
 
 using Supervised = std::variant<int, Down>;
 
@@ -974,8 +969,7 @@ TEST_F(ToolkitTest, AnUncaughtThrownErrorEndsTheActorOnly) {
   EXPECT_THAT(log, ElementsAre("still running"));
 }
 
-// ---- Stepping
-// ----------------------------------------------------------------------
+// ---- Stepping ---------------------------------------------------------------
 
 Task<int> Steps(Log& log, std::string name, int count) {
   for (int i = 0; i < count; ++i) {

@@ -72,8 +72,7 @@ caf::actor Handle(caf::event_based_actor* self) {
   return caf::actor_cast<caf::actor>(self);
 }
 
-// ---- counter_printer; items = 2n
-// ------------------------------------------------
+// ---- counter_printer; items = 2n --------------------------------------------
 
 struct SumState {
   int64_t sum = 0;
@@ -116,8 +115,7 @@ Outcome CounterPrinter(caf::actor_system& system, int64_t n) {
   return outcome;
 }
 
-// ---- ping_pong; items = hits
-// -----------------------------------------------------
+// ---- ping_pong; items = hits ------------------------------------------------
 
 caf::behavior Player(caf::event_based_actor* self, int64_t* hits) {
   return {[=](const caf::actor& other, int hits_left) {
@@ -149,8 +147,7 @@ Outcome PingPong(caf::actor_system& system, int64_t n) {
   return outcome;
 }
 
-// ---- counting; items = n
-// -------------------------------------------------------------
+// ---- counting; items = n ----------------------------------------------------
 
 struct CountState {
   int64_t count = 0;
@@ -196,8 +193,7 @@ Outcome Counting(caf::actor_system& system, int64_t n) {
   return outcome;
 }
 
-// ---- thread_ring: 503 actors; items = n hops
-// ---------------------------------------
+// ---- thread_ring: 503 actors; items = n hops --------------------------------
 
 constexpr int kRingSize = 503;
 
@@ -239,8 +235,7 @@ Outcome ThreadRing(caf::actor_system& system, int64_t n) {
   return outcome;
 }
 
-// ---- fork_join_throughput: 64 workers x m messages; items = 64m
-// --------------------
+// ---- fork_join_throughput: 64 workers x m messages; items = 64m -------------
 
 constexpr int kThroughputWorkers = 64;
 
@@ -287,8 +282,7 @@ Outcome ForkJoinThroughput(caf::actor_system& system, int64_t m) {
   return outcome;
 }
 
-// ---- fork_join_creation: spawn n actors, one message each; items = n
-// -----------
+// ---- fork_join_creation: spawn n actors, one message each; items = n --------
 
 caf::behavior OneShot(caf::event_based_actor* self, caf::actor done) {
   return {[=](int n) {
@@ -325,8 +319,7 @@ Outcome ForkJoinCreation(caf::actor_system& system, int64_t n) {
   return outcome;
 }
 
-// ---- big: 256 actors ping random others; items = 2 * 256 * pings
-// ----------------
+// ---- big: 256 actors ping random others; items = 2 * 256 * pings ------------
 
 constexpr int kBigActors = 256;
 
@@ -408,8 +401,7 @@ Outcome Big(caf::actor_system& system, int64_t pings) {
   return outcome;
 }
 
-// ---- chameneos: 100 creatures meet through a mall; items = meetings
-// ------------
+// ---- chameneos: 100 creatures meet through a mall; items = meetings ---------
 
 constexpr int kChameneos = 100;
 enum Color : int { kBlue, kRed, kYellow, kFaded };
@@ -497,7 +489,6 @@ Outcome Chameneos(caf::actor_system& system, int64_t meetings) {
 }
 
 // ---- bounded_buffer: 16 producers, 16 consumers, capacity 64; items = size
-// -----
 
 constexpr int kProducers = 16;
 constexpr int kConsumers = 16;
@@ -642,8 +633,7 @@ Outcome BoundedBuffer(caf::actor_system& system, int64_t size) {
   return outcome;
 }
 
-// ---- idle_actor_memory: n actors waiting for a message
-// ----------------------------
+// ---- idle_actor_memory: n actors waiting for a message ----------------------
 
 caf::behavior IdleActor(caf::event_based_actor* self,
                         std::atomic<int64_t>* started) {

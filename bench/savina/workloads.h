@@ -102,8 +102,7 @@ Outcome CounterPrinter(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- ping_pong: two actors, by reference; size = hits; items = hits
-// ------------
+// ---- ping_pong: two actors, by reference; size = hits; items = hits ---------
 
 struct Ball {
   ActorRef<Ball> reply_to;
@@ -142,8 +141,7 @@ Outcome PingPong(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- counting: one actor absorbs n increments, then reports; items = n
-// --------
+// ---- counting: one actor absorbs n increments, then reports; items = n ------
 
 struct Increment {};
 struct Retrieve {
@@ -189,8 +187,7 @@ Outcome Counting(Sched& sched, int64_t n) {
   return outcome;
 }
 
-// ---- thread_ring: 503 actors pass a token n hops; items = n
-// ---------------------
+// ---- thread_ring: 503 actors pass a token n hops; items = n -----------------
 
 inline constexpr int kRingSize = 503;
 

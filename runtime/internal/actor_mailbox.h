@@ -357,8 +357,7 @@ class ActorMailbox : public ActorCell {
     return closed;
   }
 
-  // ---- Shutdown (no worker runs)
-  // ----------------------------------------------
+  // ---- Shutdown (no worker runs) --------------------------------------------
 
   // Refuses appends from now on and makes every reference stale; true if
   // an actor lived here.
