@@ -173,6 +173,8 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
     return internal::SelfAwaiter<Msg>(cell);
   }
   // Sleeps, asks, joins: awaitables that need to know where they run.
+  // (clang-format 14 and 16 disagree on requires-clauses.)
+  // clang-format off
   template <typename Awaitable>
     requires std::is_base_of_v<internal::ContextBound,
                                std::remove_cvref_t<Awaitable>>
@@ -180,6 +182,7 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
     awaitable.Bind(internal::ExecutionContext{cell->runtime, cell});
     return std::forward<Awaitable>(awaitable);
   }
+  // clang-format on
   template <internal::AwaitDescription Description>
   auto await_transform(Description&& description) {
     return internal::AwaitDescribed(
@@ -195,6 +198,8 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
   auto await_transform(Task<T>& task) {
     return task.AwaitIn(internal::ExecutionContext{cell->runtime, cell});
   }
+  // (clang-format 14 and 16 disagree on requires-clauses.)
+  // clang-format off
   template <typename Other>
     requires(!internal::NeedsContext<Other>)
   Other&& await_transform(Other&& other) {
@@ -204,6 +209,7 @@ class Actor<Msg>::promise_type : public internal::ActorPromiseBase {
                   "scheduler");
     return std::forward<Other>(other);
   }
+  // clang-format on
 };
 
 }  // namespace coactor

@@ -195,6 +195,8 @@ class BoundedQueue {
   template <typename Awaiter>
   void Withdraw(Awaiter* awaiter) {
     internal::MutexLock hold(mutex_);
+    // (clang-format 14 and 16 disagree on this lambda call.)
+    // clang-format off
     auto& waiters = [this]() -> auto& {
       if constexpr (std::is_same_v<Awaiter, PutAwaiter>) {
         return putters_;
@@ -202,6 +204,7 @@ class BoundedQueue {
         return getters_;
       }
     }();
+    // clang-format on
     for (auto it = waiters.begin(); it != waiters.end(); ++it) {
       if (it->awaiter == awaiter) {
         waiters.erase(it);

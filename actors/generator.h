@@ -145,6 +145,8 @@ internal::YieldFromTag<Generator<T, In, R>> YieldFrom(
 }
 
 // `co_yield YieldFrom(range)`: yields each element of a range.
+// (clang-format 14 and 16 disagree on requires-clauses.)
+// clang-format off
 template <typename Range>
   requires(!internal::kIsGenerator<std::remove_cvref_t<Range>> &&
            requires(Range& range) {
@@ -154,6 +156,7 @@ template <typename Range>
 internal::YieldFromTag<Range> YieldFrom(Range&& range) {
   return {std::forward<Range>(range)};
 }
+// clang-format on
 
 template <typename T, typename In, typename R>
 class [[nodiscard]] Generator {
@@ -203,6 +206,8 @@ class [[nodiscard]] Generator {
 
   // Send() resumes the paused `co_yield`, which evaluates to `value`, and
   // returns the value yielded next. Precondition: started by Next().
+  // (clang-format 14 and 16 disagree on requires-clauses.)
+  // clang-format off
   template <typename U = In>
     requires(!std::is_void_v<U>)
   absl::StatusOr<T> Send(std::type_identity_t<U> value) {
@@ -215,6 +220,7 @@ class [[nodiscard]] Generator {
     Root().leaf_->sent_ = std::addressof(value);
     return Finish(Resume(handle_));
   }
+  // clang-format on
 
   // Throw() raises `exception` at the paused `co_yield` and returns the
   // value yielded next; what the body does not catch propagates out.

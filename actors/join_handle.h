@@ -310,6 +310,8 @@ Task<GatherResult<T>> Gather(std::vector<Task<T>> tasks) {
   }
 }
 
+// (clang-format 14 and 16 disagree on requires-clauses.)
+// clang-format off
 template <typename T, typename... Rest>
   requires(std::is_same_v<Rest, Task<T>> && ...)
 Task<GatherResult<T>> Gather(Task<T> first, Rest... rest) {
@@ -318,7 +320,10 @@ Task<GatherResult<T>> Gather(Task<T> first, Rest... rest) {
   (tasks.push_back(std::move(rest)), ...);
   return Gather(std::move(tasks));
 }
+// clang-format on
 
+// (clang-format 14 and 16 disagree on requires-clauses.)
+// clang-format off
 template <typename T, typename... Rest>
   requires(std::is_same_v<Rest, JoinHandle<T>> && ...)
 Task<GatherResult<T>> Gather(JoinHandle<T> first, Rest... rest) {
@@ -327,6 +332,7 @@ Task<GatherResult<T>> Gather(JoinHandle<T> first, Rest... rest) {
   (handles.push_back(std::move(rest)), ...);
   return Gather(std::move(handles));
 }
+// clang-format on
 
 }  // namespace coactor
 

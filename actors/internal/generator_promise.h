@@ -168,12 +168,15 @@ class GeneratorPromiseBase {
     value_ = std::addressof(value);
     return YieldAwaiter(this);
   }
+  // (clang-format 14 and 16 disagree on requires-clauses.)
+  // clang-format off
   template <typename U>
     requires(!kIsYieldFromTag<std::remove_cvref_t<U>> &&
              std::is_constructible_v<T, U &&>)
   CopyingYieldAwaiter yield_value(U&& value) {
     return CopyingYieldAwaiter(this, std::forward<U>(value));
   }
+  // clang-format on
 
   // A generator only yields; `co_await` inside one is an error.
   template <typename U>
