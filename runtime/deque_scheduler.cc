@@ -101,13 +101,7 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   if (!name.empty() && FindLive(name) != nullptr) {
     return internal::NameTaken(name);
   }
-  Cell* cell = free_cells_;
-  if (cell != nullptr) {
-    free_cells_ = cell->next_free;
-    cell->next_free = nullptr;
-  } else {
-    cell = &cells_.emplace_back();
-  }
+  Cell* cell = cells_.Take();
   cell->handle = handle;
   cell->promise = promise;
   cell->type = type;

@@ -85,6 +85,7 @@
 #include "runtime/dead_letter.h"
 #include "runtime/deque/cell.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/cell_pool.h"
 #include "runtime/internal/name_cache.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/record_keeper.h"
@@ -485,8 +486,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // Named actors, live and finished (see RecordLimits::finished_names).
   Registry registry_;
   mutable NameCache name_cache_;
-  std::deque<Cell> cells_;  // Stable addresses; reused through free_cells_.
-  Cell* free_cells_ = nullptr;
+  internal::CellPool<Cell> cells_;  // Stable addresses, freed cells reused.
   uint64_t next_actor_id_ = 1;
   // Messages delivered to actors that have ended; each live actor counts
   // its own (Cell::received).

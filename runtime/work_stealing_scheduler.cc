@@ -115,13 +115,13 @@ absl::Status WorkStealingScheduler::Shutdown() {
     internal::MutexLock hold(pool_mutex_);
     shut_down_.store(true);
   }
-  for (Cell& cell : cells_) {
+  for (Cell& cell : CellsAfterShutdown()) {
     if (cell.CloseForShutdown()) {  // Every reference is stale now.
       live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
     }
   }
   // 3. Destroy the frames and the messages no one can reach any more.
-  for (Cell& cell : cells_) {
+  for (Cell& cell : CellsAfterShutdown()) {
     if (cell.handle) {
       std::exchange(cell.handle, nullptr).destroy();
       cell.promise = nullptr;
@@ -245,12 +245,9 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
   {
     internal::MutexLock hold(pool_mutex_);
     if (IsShutDown()) return ShutDownError();
-    cell = free_cells_;
-    if (cell != nullptr) {
-      free_cells_ = cell->next_free;
-      cell->next_free = nullptr;
-    } else {
-      cell = &cells_.emplace_back();
+    bool fresh;
+    cell = cells_.Take(&fresh);
+    if (fresh) {
       // Written once, before the cell is published: senders holding stale
       // references read it without a lock.
       cell->runtime = this;
@@ -262,8 +259,7 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
   // if not, it closes this actor with the others.
   if (IsShutDown()) {
     internal::MutexLock pool_hold(pool_mutex_);
-    cell->next_free = free_cells_;
-    free_cells_ = cell;
+    cells_.Free(cell);
     return ShutDownError();
   }
   cell->OpenLocked(handle, promise, type,

@@ -98,6 +98,7 @@
 #include "runtime/internal/actor_mailbox.h"
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/biased_lock.h"
+#include "runtime/internal/cell_pool.h"
 #include "runtime/internal/mailbox.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/outbox.h"
@@ -540,14 +541,18 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   internal::NameRegistry<Cell> registry_ ABSL_GUARDED_BY(registry_mutex_);
 
   // Cells live here for the scheduler's lifetime (stable addresses, so a
-  // stale reference can always be checked) and are reused when free.
+  // stale reference can always be checked) and are reused when free. A
+  // cell's next_free link is pool_mutex_'s too.
   mutable internal::Mutex pool_mutex_;
-  // Not guarded, by protocol: grows under pool_mutex_ (Admit()) until
-  // Shutdown() sets shut_down_ under it, and only then is walked without
-  // it (destroying what it holds may spawn, which takes it). A cell's
-  // next_free link is pool_mutex_'s too.
-  std::deque<Cell> cells_;
-  Cell* free_cells_ ABSL_GUARDED_BY(pool_mutex_) = nullptr;
+  internal::CellPool<Cell> cells_ ABSL_GUARDED_BY(pool_mutex_);
+  // The cells, for Shutdown() to walk without the lock (destroying what
+  // they hold may spawn, which takes it): unchecked, by protocol, as the
+  // pool grows only under pool_mutex_ (OpenCell()) until Shutdown() sets
+  // shut_down_ under it, and never after.
+  internal::CellPool<Cell>& CellsAfterShutdown()
+      ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return cells_;
+  }
 
   // Actors made runnable by threads that are not workers (and yielded ones).
   internal::Mutex injection_mutex_;

@@ -197,8 +197,7 @@ void DequeScheduler::FreeCell(Cell* cell) {
   }
   // The name stays until the cell is reused, for errors about stale
   // references to the actor.
-  cell->next_free = free_cells_;
-  free_cells_ = cell;
+  cells_.Free(cell);
 }
 
 }  // namespace coactor

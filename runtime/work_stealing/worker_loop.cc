@@ -476,8 +476,7 @@ struct WorkStealingScheduler::EndHooks {
     // stale references to the actor. A retired cell is never reused.
     if (!cell->Reusable()) return;
     internal::MutexLock hold(sched.pool_mutex_);
-    cell->next_free = sched.free_cells_;
-    sched.free_cells_ = cell;
+    sched.cells_.Free(cell);
   }
 };
 
