@@ -39,6 +39,7 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
                 !clock_is_virtual_ &&
                 (threads > 1 ||
                  (threads <= 0 && std::thread::hardware_concurrency() > 1))),
+      timers_(clock_is_virtual_),
       idle_(WorkerCount(threads)) {
   threads = static_cast<int>(WorkerCount(threads));
   for (int i = 0; i < threads; ++i) {
@@ -66,11 +67,8 @@ WorkStealingScheduler::~WorkStealingScheduler() {
   // in it) may point into still exist; and the dead letters destroying
   // them records. Either may make more of the other: until none.
   for (;;) {
-    std::vector<absl::AnyInvocable<void()>> callbacks;
-    {
-      internal::MutexLock hold(timers_mutex_);
-      callbacks = timers_.TakeAllCallbacks();
-    }
+    std::vector<absl::AnyInvocable<void()>> callbacks =
+        timers_.TakeAllCallbacks();
     std::vector<DeadLetter> letters;
     {
       internal::MutexLock hold(records_mutex_);
@@ -131,12 +129,8 @@ absl::Status WorkStealingScheduler::Shutdown() {
     // actor (refused, and described under this lock).
     cell.DestroyContents();
   }
-  std::vector<absl::AnyInvocable<void()>> callbacks;
-  {
-    internal::MutexLock hold(timers_mutex_);
-    callbacks = timers_.TakeAllCallbacks();
-    timers_pending_.store(0);
-  }
+  std::vector<absl::AnyInvocable<void()>> callbacks =
+      timers_.TakeAllCallbacks();
   callbacks.clear();  // Outside the lock: they may add timers or send.
   return absl::OkStatus();
 }

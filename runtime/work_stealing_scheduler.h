@@ -116,6 +116,7 @@
 #include "runtime/trace/trace_hook.h"
 #include "runtime/trace/tracer.h"
 #include "runtime/work_stealing/idle_workers.h"
+#include "runtime/work_stealing/timer_keeper.h"
 
 namespace coactor {
 
@@ -501,17 +502,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
                        const internal::GuardedTimer& timer) override;
 
   Clock& clock_;
-  mutable internal::Mutex timers_mutex_;
-  internal::TimerQueue timers_ ABSL_GUARDED_BY(timers_mutex_);
-  uint64_t timers_fired_ ABSL_GUARDED_BY(timers_mutex_) = 0;
-  // Pending timers, readable without the lock (a hint).
-  std::atomic<size_t> timers_pending_{0};
-  // Whether a standby keeps the timers, and the deadline it waits for, in
-  // Unix nanoseconds (INT64_MAX: none yet; INT64_MIN: it fires nothing
-  // before it is told, as on a virtual clock while actors run). (A new
-  // timer looks at them: every ask adds one.)
-  bool keeping_timers_ ABSL_GUARDED_BY(timers_mutex_) = false;
-  int64_t keeper_deadline_nanos_ ABSL_GUARDED_BY(timers_mutex_) = 0;
   // A virtual clock (ManualClock) moves only when told to or jumped, and
   // is jumped only when every worker is idle.
   const bool clock_is_virtual_;
@@ -522,12 +512,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // so nothing is late for it; watching only slowed each step of time:
   // 10^5 asks at 2 workers took 4.4 s with it, 0.36 s without.)
   const bool takeover_;
-  // Whether a new timer due at `deadline_nanos` must cut the keeper's wait
-  // short.
-  bool CutsKeeperShort(int64_t deadline_nanos) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(timers_mutex_) {
-    return keeping_timers_ && deadline_nanos < keeper_deadline_nanos_;
-  }
+  // The timers, and what the standby that keeps them waits for
+  // (work_stealing/timer_keeper.h).
+  internal::TimerKeeper timers_;
 
   // Filled by the constructor, then read-only: no lock.
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -1,6 +1,7 @@
 // WorkStealingScheduler: idle workers, parking, the standby and
 // quiescence (the timers and the standby's wait for them are in
-// timers.cc; a worker's loop in worker_loop.cc).
+// timers.cc, their state in internal::TimerKeeper, timer_keeper.h; a
+// worker's loop in worker_loop.cc).
 //
 // A worker that finds no work spins (one at a time), then parks: it sleeps
 // on its futex (Worker::Sleep()), or, if no other worker does and
@@ -37,9 +38,10 @@
 //     under the mutex, so a worker can report N quiescent only after
 //     listing itself again; a late report of N-1 cannot end run N.
 //  6. At most one standby (standby_, under the mutex). A parking worker
-//     becomes it when there is none and timers are pending or some worker
-//     is busy (whose long handler may hold back what it woke or sent). The
-//     standby counts as asleep for 4. only while it waits
+//     becomes it when there is none and timers are pending (read after
+//     fence P: TimerKeeper::pending()) or some worker is busy (whose long
+//     handler may hold back what it woke or sent). The standby counts as
+//     asleep for 4. only while it waits
 //     (standby_asleep_); while it is up it decides itself: StandbyWait()
 //     (timers.cc, through StandbyWaits()) reports the run quiescent when
 //     every other worker sleeps and no timer is pending.
@@ -50,10 +52,10 @@
 //     own fence P: either that interruption comes, or the standby's look
 //     after K sees every ask that worker answered (whose timers are then
 //     stale and are not waited for), and on a virtual clock it jumps.
-//  8. A new timer with no keeper: EnsureStandby() (from timers.cc) fences,
-//     then reads sleepers_; with P either the parking worker sees the
-//     timer pending (and becomes the standby, 6.) or EnsureStandby() sees
-//     it listed and wakes it as heir.
+//  8. A new timer with no keeper (TimerKeeper::Armed::unkept):
+//     EnsureStandby() (from timers.cc) fences, then reads sleepers_; with
+//     P either the parking worker sees the timer pending (and becomes the
+//     standby, 6.) or EnsureStandby() sees it listed and wakes it as heir.
 //  9. Watching busy workers (take-overs). A busy worker that fills its
 //     runnext slot or starts an outbox batch during a turn stores it,
 //     then a light fence (AsymmetricFence::Light()), then reads
@@ -160,8 +162,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     AfterLook after = AfterLook::kSleep;
     if (running) {
       // Stopping (Stop()): timers wait for the next run.
-      after =
-          idle_.AfterEmptyLook(worker, timers_pending_.load() != 0 && !stop);
+      after = idle_.AfterEmptyLook(worker, timers_.pending() && !stop);
     }
     if (after == AfterLook::kStandBy) {
       if (Cell* cell = Standby(worker)) return cell;
@@ -237,13 +238,9 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
-  {
-    internal::MutexLock hold(timers_mutex_);
-    // Under the lock: a timer added from now on looks at the deadline we
-    // wait for (none yet: every new timer interrupts).
-    keeping_timers_ = true;
-    keeper_deadline_nanos_ = std::numeric_limits<int64_t>::max();
-  }
+  // A timer added from now on looks at the deadline we wait for (none
+  // yet: every new timer interrupts).
+  timers_.StartKeeping();
   // Watch the busy workers' slots from the start: one may have filled its
   // slot while this worker was on its way here, and not asked.
   StandbyWatch watch;
@@ -263,10 +260,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
     // full speed until the last handler ends.
     const bool stop = StopRequested();
     if (running && !stop) {
-      // Relaxed: a hint; FireDueTimers() looks under the lock.
-      if (timers_pending_.load(std::memory_order_relaxed) != 0) {
-        FireDueTimers();
-      }
+      // A hint; FireDueTimers() looks under the lock.
+      if (timers_.PendingHint()) FireDueTimers();
       Cell* cell = worker->runnext.Take();  // Woken by a timer we fired.
       if (cell == nullptr && look) cell = FindWork(worker);
       if (cell == nullptr) cell = WatchAsStandby(worker, watch);
@@ -338,12 +333,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
 }
 
 void WorkStealingScheduler::LeaveStandby() {
-  bool timers;
-  {
-    internal::MutexLock hold(timers_mutex_);
-    keeping_timers_ = false;
-    timers = !timers_.empty();
-  }
+  const bool timers = timers_.StopKeeping();
   // Busy workers ask for a watcher again when they fill their slot (before
   // we look at who is busy: one woken later sees this).
   const bool was_watching = takeover_ && watch_fast_.exchange(false);

@@ -25,10 +25,7 @@ SchedulerMetrics WorkStealingScheduler::Metrics() const {
   metrics.ends = actors_ended_.load(std::memory_order_relaxed);
   metrics.dead_letters = dead_letters_recorded();
   metrics.failures = failures_recorded();
-  {
-    internal::MutexLock hold(timers_mutex_);
-    metrics.timers_fired = timers_fired_;
-  }
+  metrics.timers_fired = timers_.fired();
   internal::MutexLock pool_hold(pool_mutex_);
   for (const Cell& cell : cells_) {
     ActorMetrics actor;

@@ -1,5 +1,6 @@
 // WorkStealingScheduler: timers, and the standby's wait for them. Timers
-// live in a TimerQueue under timers_mutex_; busy workers fire due ones
+// live in an internal::TimerKeeper (timer_keeper.h), which says when to
+// interrupt the standby or find one; busy workers fire due ones
 // every kFairnessInterval picks, and the standby (see idle.cc) fires them
 // when due whatever the other workers do: it waits
 // (IdleWorkers::WaitForInterrupt()) for Clock::RealWaitUntil() of the next
@@ -14,7 +15,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -33,49 +33,26 @@ internal::TimerId WorkStealingScheduler::AddTimer(
     fire();
     return 0;  // No timer.
   }
-  internal::TimerId id;
-  bool earlier_than_kept;
-  bool unkept;
-  {
-    internal::MutexLock hold(timers_mutex_);
-    const bool was_pending = timers_pending_.load() != 0;
-    id = timers_.Add(deadline, std::move(fire));
-    timers_pending_.store(timers_.empty() ? 0 : 1);
-    earlier_than_kept = CutsKeeperShort(absl::ToUnixNanos(deadline));
-    unkept = !was_pending && !keeping_timers_ && !timers_.empty();
-  }
+  const internal::TimerKeeper::Armed armed =
+      timers_.Add(deadline, std::move(fire));
   if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
-    t->TimerArmed(id, absl::ToUnixNanos(deadline));
+    t->TimerArmed(armed.id, absl::ToUnixNanos(deadline));
   }
-  if (earlier_than_kept) idle_.InterruptKeeper();
-  if (unkept) idle_.EnsureStandby();
-  return id;
+  if (armed.cuts_keeper_short) idle_.InterruptKeeper();
+  if (armed.unkept) idle_.EnsureStandby();
+  return armed.id;
 }
 
 void WorkStealingScheduler::AddGuardedTimer(
     int64_t timeout_nanos, const internal::GuardedTimer& timer) {
-  const int64_t deadline = clock_.DeadlineNanosAfter(timeout_nanos);
-  bool earlier_than_kept;
-  bool unkept;
-  {
-    internal::MutexLock hold(timers_mutex_);
-    // An infinite timeout arms nothing (see internal::TimerQueue).
-    if (!timers_.AddGuarded(deadline, timer)) return;
-    unkept = timers_pending_.load() == 0 && !keeping_timers_;
-    timers_pending_.store(1);
-    earlier_than_kept = CutsKeeperShort(deadline);
-  }
-  if (earlier_than_kept) idle_.InterruptKeeper();
-  if (unkept) idle_.EnsureStandby();
+  const internal::TimerKeeper::Armed armed =
+      timers_.AddGuarded(clock_.DeadlineNanosAfter(timeout_nanos), timer);
+  if (armed.cuts_keeper_short) idle_.InterruptKeeper();
+  if (armed.unkept) idle_.EnsureStandby();
 }
 
 bool WorkStealingScheduler::CancelTimer(TimerId id) {
-  bool cancelled;
-  {
-    internal::MutexLock hold(timers_mutex_);
-    cancelled = timers_.Cancel(internal::TimerIdAccess::Value(id));
-    timers_pending_.store(timers_.empty() ? 0 : 1);
-  }
+  const bool cancelled = timers_.Cancel(internal::TimerIdAccess::Value(id));
   // The standby may be waiting for it: let it look again (and let Run()
   // return if it was the last).
   if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr) && cancelled) {
@@ -86,17 +63,7 @@ bool WorkStealingScheduler::CancelTimer(TimerId id) {
 }
 
 bool WorkStealingScheduler::FireDueTimers() {
-  std::vector<internal::TimerQueue::Due> due;
-  {
-    internal::MutexLock hold(timers_mutex_);
-    const absl::Time now = clock_.Now();
-    while (std::optional<internal::TimerQueue::Due> fire =
-               timers_.PopDue(now)) {
-      due.push_back(std::move(*fire));
-    }
-    timers_fired_ += due.size();
-    timers_pending_.store(timers_.empty() ? 0 : 1);
-  }
+  std::vector<internal::TimerQueue::Due> due = timers_.TakeDue(clock_);
   // Run outside the lock: they wake actors and send, which may add timers.
   Tracer* const tracer = trace_.get();
   for (internal::TimerQueue::Due& fire : due) {
@@ -131,18 +98,8 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
     return true;
   }
   std::optional<absl::Time> next;
-  if (running && !stop) {
-    internal::MutexLock hold(timers_mutex_);
-    next = timers_.NextDeadline();  // Drops stale guarded timers.
-    timers_pending_.store(next.has_value() ? 1 : 0);
-    // A virtual clock's time stands still while actors run: nothing to
-    // wait for until every worker sleeps (the last to park tells us), so
-    // new timers need not interrupt.
-    keeper_deadline_nanos_ =
-        !next.has_value()   ? std::numeric_limits<int64_t>::max()
-        : clock_is_virtual_ ? std::numeric_limits<int64_t>::min()
-                            : absl::ToUnixNanos(*next);
-  }
+  // (On a virtual clock new timers need not interrupt: see KeeperNext().)
+  if (running && !stop) next = timers_.KeeperNext();
   // If every other worker sleeps, we found no work after they stopped
   // making any: with no timer pending the run is over (reported here); with
   // one, on a virtual clock, jump to it.

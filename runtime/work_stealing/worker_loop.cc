@@ -186,9 +186,8 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
         // On a virtual clock with timers pending, the next work most
         // likely comes from jumping the clock, which waits until every
         // worker sleeps: spinning would only delay it.
-        // Relaxed: a hint.
-        if (!clock_is_virtual_ ||
-            timers_pending_.load(std::memory_order_relaxed) == 0) {
+        // A hint.
+        if (!clock_is_virtual_ || !timers_.PendingHint()) {
           cell = Spin(worker);
         }
       }
@@ -228,10 +227,8 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       // there for nothing, an idle worker looking for work (the standby, a
       // spinner) could take it and split a pair that talks.
       if (cell != nullptr && ++worker->picks % kFairnessInterval == 0) {
-        // Relaxed: a hint; FireDueTimers() looks under the lock.
-        if (timers_pending_.load(std::memory_order_relaxed) != 0) {
-          FireDueTimers();
-        }
+        // A hint; FireDueTimers() looks under the lock.
+        if (timers_.PendingHint()) FireDueTimers();
         Cell* first = PopInjected();
         if (first == nullptr) {
           if (std::optional<Cell*> oldest = worker->deque.Steal()) {
@@ -262,8 +259,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
   if (++worker->picks % kFairnessInterval == 0) {
-    // Relaxed: a hint; FireDueTimers() looks under the lock.
-    if (timers_pending_.load(std::memory_order_relaxed) != 0) FireDueTimers();
+    // A hint; FireDueTimers() looks under the lock.
+    if (timers_.PendingHint()) FireDueTimers();
     if (Cell* cell = PopInjected()) return cell;
     if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
   }
