@@ -315,7 +315,8 @@ absl::Status WorkStealingScheduler::PushConverted(
           return false;
         }
         // To itself: its turn's end starts the flow (EndTracedTurn()).
-        if (tracer != nullptr && !to_self) SlotFlows{tracer, type->name}(slot);
+        if (tracer != nullptr && !to_self)
+          internal::SlotFlows{tracer, type->name}(slot);
         return true;
       });
   if (appended == Appended::kRefused) {
@@ -415,7 +416,8 @@ void WorkStealingScheduler::Wake(internal::ActorCell* base,
   Cell* cell = static_cast<Cell*>(base);
   // Before the wake-up is seen: its flow ends in the turn it resumes.
   if (Tracer* t = trace_.get(); ABSL_PREDICT_FALSE(t != nullptr)) {
-    t->FlowStart(TraceFlowKind::kMessage, WakeFlowId(cell), "wake-up");
+    t->FlowStart(TraceFlowKind::kMessage, internal::WakeFlowId(cell),
+                 "wake-up");
   }
   if (cell->Wake(handle)) MakeRunnable(cell);
 }

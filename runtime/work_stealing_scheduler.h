@@ -117,6 +117,7 @@
 #include "runtime/trace/tracer.h"
 #include "runtime/work_stealing/idle_workers.h"
 #include "runtime/work_stealing/timer_keeper.h"
+#include "runtime/work_stealing/trace_flows.h"
 
 namespace coactor {
 
@@ -410,30 +411,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // run on this worker, if there is an obvious one.
   template <bool kTraced>
   Cell* RunActor(Worker* worker, Cell* cell);
-  // Tracing (work_stealing/trace.cc). A message's flow id is the address
-  // of its slot in the receiver's mailbox, where it is appended (the flow
-  // starts, under the cell's lock) and taken (it ends, in the turn it
-  // starts); a slot is reused only after its message was taken, and a
-  // message moved to another slot relays its flow from the old to the new.
-  struct SlotFlows {
-    static uint64_t Id(const internal::Payload* slot) {
-      return reinterpret_cast<uintptr_t>(slot);
-    }
-    void operator()(internal::Payload* slot) const {
-      tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name);
-    }
-    void operator()(internal::Payload* from, internal::Payload* to) const {
-      tracer->FlowEnd(TraceFlowKind::kMessage, Id(from), name, "moved");
-      tracer->FlowStart(TraceFlowKind::kMessage, Id(to), name);
-    }
-    Tracer* tracer;
-    std::string_view name;  // The receiver's message type's.
-  };
-  // A wake-up's flow id: the cell's address + 1, odd, so never a slot's (an
-  // actor has one wake-up pending at a time).
-  static uint64_t WakeFlowId(const Cell* cell) {
-    return reinterpret_cast<uintptr_t>(cell) + 1;
-  }
+  // Tracing (work_stealing/trace.cc; flow ids: work_stealing/trace_flows.h).
   // This worker's tracer, its lane named.
   Tracer* TraceLane(Worker* worker);
   // The steal by `worker` from worker->robbed goes in the trace.

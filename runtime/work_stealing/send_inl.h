@@ -36,7 +36,7 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Push(
   const Appended appended =
       tracer == nullptr
           ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
-          : cell->AppendWith<Msg>(SlotFlows{tracer, cell->type->name},
+          : cell->AppendWith<Msg>(internal::SlotFlows{tracer, cell->type->name},
                                   generation, std::forward<Args>(args)...);
   if (ABSL_PREDICT_FALSE(appended == Appended::kRefused)) {
     return PushResult::kRefused;

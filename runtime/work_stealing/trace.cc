@@ -55,7 +55,7 @@ uint64_t WorkStealingScheduler::BeginTracedTurn(Tracer* tracer, Cell* cell) {
 void WorkStealingScheduler::EndTracedTurn(Tracer* tracer, Cell* cell,
                                           uint64_t self_sends, int messages) {
   if (cell->InboxBackPosition() != self_sends) {
-    const SlotFlows flows{tracer, cell->type->name};
+    const internal::SlotFlows flows{tracer, cell->type->name};
     cell->ForEachInboxSlotFrom(self_sends,
                                [&](internal::Payload& slot) { flows(&slot); });
   }

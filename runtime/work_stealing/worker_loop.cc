@@ -141,7 +141,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
           [&](bool closed) {
             dead = RefusedBatch(cell, batch.generation, closed);
           },
-          SlotFlows{trace_.get(), type->name});
+          internal::SlotFlows{trace_.get(), type->name});
     } else {
       appended = cell->AppendBatch(
           batch.generation, relocate, for_each_message, [&](bool closed) {
@@ -315,7 +315,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
         return nullptr;
       }
       if constexpr (kTraced) {
-        tracer->FlowEnd(TraceFlowKind::kMessage, WakeFlowId(cell), "wake-up");
+        tracer->FlowEnd(TraceFlowKind::kMessage, internal::WakeFlowId(cell),
+                        "wake-up");
       }
       end_turn(0);
       if (cell->handle.done()) return finish();
@@ -336,7 +337,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       std::exception_ptr error;
       bool refilled;
       if constexpr (kTraced) {
-        refilled = cell->BeginTurn(&error, SlotFlows{tracer, cell->type->name});
+        refilled = cell->BeginTurn(
+            &error, internal::SlotFlows{tracer, cell->type->name});
       } else {
         refilled = cell->BeginTurn(&error);
       }
@@ -363,7 +365,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     cell->promise->inbox = cell->TakeMessage();
     if constexpr (kTraced) {
       tracer->FlowEnd(TraceFlowKind::kMessage,
-                      SlotFlows::Id(cell->promise->inbox), cell->type->name);
+                      internal::SlotFlows::Id(cell->promise->inbox),
+                      cell->type->name);
     }
     worker->CountDelivered();
     cell->handle.resume();
