@@ -84,6 +84,7 @@
 #include "actors/task.h"
 #include "runtime/dead_letter.h"
 #include "runtime/deque/cell.h"
+#include "runtime/deque/deferred_timers.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/cell_pool.h"
 #include "runtime/internal/name_cache.h"
@@ -279,22 +280,8 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   using NameCache = internal::NameCache<Cell*, /*kVersioned=*/false>;
 
   // Marks the scheduler running on this thread for a scope (running_ and
-  // current_loop_), also when it ends by exception.
-  class RunScope {
-   public:
-    explicit RunScope(DequeScheduler& sched)
-        : sched_(sched), outer_(std::exchange(current_loop_, &sched)) {
-      sched_.running_ = true;
-    }
-    ~RunScope() {
-      sched_.running_ = false;
-      current_loop_ = outer_;
-    }
-
-   private:
-    DequeScheduler& sched_;
-    const DequeScheduler* const outer_;
-  };
+  // current_loop_), also when it ends by exception (deque/step_inl.h).
+  class RunScope;
   // The scheduler whose loop runs on this thread, if any (the innermost).
   // Constant-initialized: a plain thread-local load.
   static inline thread_local constinit const DequeScheduler* current_loop_ =
@@ -306,45 +293,24 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // The live actor called `name`, or nullptr. Names of up to 16 bytes go
   // through the name cache first: a send by name costs a hash and three
   // compares instead of a hash-map probe and a string compare.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE Cell* FindLive(std::string_view name) const {
-    if (Cell** hit = name_cache_.Find(name); ABSL_PREDICT_TRUE(hit)) {
-      return *hit;
-    }
-    return FindLiveAndCache(name);
-  }
+  // (Both defined in deque/send_inl.h.)
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Cell* FindLive(std::string_view name) const;
   // The cache missed (or the name is long): look `name` up and remember
   // it. Cold: otherwise clang lays its call out on the hit's path.
   ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD Cell* FindLiveAndCache(
-      std::string_view name) const {
-    const RegistryEntry* entry = registry_.Find(name);
-    // An actor's generation changes when it finishes.
-    if (entry == nullptr || entry->cell->Generation() != entry->generation) {
-      return nullptr;
-    }
-    name_cache_.Fill(name, entry->cell);
-    return entry->cell;
-  }
+      std::string_view name) const;
 
   // The one way into the FIFO: reserves the next envelope, lets `build`
   // construct its payload (a start has none), addresses it to `cell` with
   // `tag` (0: a message; Envelope::k*Tag), commits it and counts it as
   // pending for `cell`. If `build` throws, nothing was queued.
+  // (Both defined in deque/send_inl.h.)
   template <typename Build>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void EnqueueEnvelope(Cell* cell, uintptr_t tag,
-                                                    Build&& build) {
-    Envelope* envelope = queue_.ReserveBack();
-    build(envelope->payload);
-    envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
-    queue_.CommitBack();
-    cell->pending.Add();
-  }
+                                                    Build&& build);
   // A message of type Msg built from `args`.
   template <typename Msg, typename... Args>
-  void Enqueue(Cell* cell, Args&&... args) {
-    EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
-      internal::ConstructPayload<Msg>(&payload, std::forward<Args>(args)...);
-    });
-  }
+  void Enqueue(Cell* cell, Args&&... args);
 
   template <typename T, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
@@ -447,16 +413,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,
                        const internal::GuardedTimer& timer) override {
-    // Deferred: see deferred_timers_. An actor has one ask pending at a
-    // time, so a deferred timer of its previous ask is stale: reused.
-    if (!deferred_timers_.empty() &&
-        deferred_timers_.back().timer.word == timer.word) {
-      DeferredTimer& last = deferred_timers_.back();
-      last.timeout_nanos = timeout_nanos;
-      internal::CopyGuardedTimer(timer, last.timer);
-      return;
-    }
-    deferred_timers_.emplace_back(timeout_nanos, timer);
+    deferred_timers_.Add(timeout_nanos, timer);  // See deferred_timers_.
   }
   // After resuming `cell` other than with a message: if it came back to a
   // Receive(), marks it waiting and hands it what waited meanwhile.
@@ -465,23 +422,9 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   Clock& clock_;
   internal::TimerQueue timers_;
   uint64_t timers_fired_ = 0;  // Metrics.
-  // Guarded timers (one per ask) whose deadlines are not resolved yet.
-  // Reading the clock for every ask would cost more than the ask's two
-  // messages, so they are resolved together, from one clock read, wherever
-  // the timers are consulted (every kTimerCheckInterval deliveries, when the
-  // queue runs dry, and before a Run call returns); those answered by then
-  // are dropped unread. A deadline is thus the timeout after that clock
-  // read: never early, late by at most one check interval.
-  struct DeferredTimer {
-    // Field by field, not zeroed first (see CopyGuardedTimer).
-    DeferredTimer(int64_t timeout, const internal::GuardedTimer& guarded)
-        : timeout_nanos(timeout) {
-      internal::CopyGuardedTimer(guarded, timer);
-    }
-    int64_t timeout_nanos;
-    internal::GuardedTimer timer;
-  };
-  std::vector<DeferredTimer> deferred_timers_;
+  // Guarded timers (one per ask) whose deadlines are not resolved yet:
+  // resolved together, from one clock read (runtime/deque/deferred_timers.h).
+  internal::DeferredTimers deferred_timers_;
   internal::SegmentQueue<Envelope> queue_{64};
   // Named actors, live and finished (see RecordLimits::finished_names).
   Registry registry_;

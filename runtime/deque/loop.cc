@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -251,27 +250,11 @@ internal::TimerId DequeScheduler::AddTimer(absl::Time deadline,
 
 void DequeScheduler::ArmDeferredTimers() {
   if (deferred_timers_.empty()) return;
-  const int64_t now = clock_.DeadlineNanosAfter(0);
-  for (const DeferredTimer& deferred : deferred_timers_) {
-    if (!internal::IsArmed(deferred.timer)) continue;  // Answered already.
-    const int64_t deadline =
-        deferred.timeout_nanos > std::numeric_limits<int64_t>::max() - now
-            ? std::numeric_limits<int64_t>::max()
-            : now + deferred.timeout_nanos;
-    timers_.AddGuarded(deadline, deferred.timer);
-  }
-  deferred_timers_.clear();
+  deferred_timers_.ArmAll(clock_.DeadlineNanosAfter(0), timers_);
 }
 
 size_t DequeScheduler::pending_timers() const {
-  size_t deferred = 0;
-  for (const DeferredTimer& timer : deferred_timers_) {
-    // An infinite timeout is dropped when armed (see TimerQueue): not
-    // counted meanwhile either. (Not checked on the ask's path: it costs.)
-    deferred += internal::IsArmed(timer.timer) &&
-                timer.timeout_nanos != internal::kInfiniteTimeout;
-  }
-  return timers_.size() + deferred;
+  return timers_.size() + deferred_timers_.pending();
 }
 
 bool DequeScheduler::CancelTimer(TimerId id) {

@@ -1,6 +1,7 @@
 // DequeScheduler's sends, finds and posts, defined: the templates declared
-// in runtime/deque_scheduler.h, which includes this at its end. A send by
-// name looks the name up through the name cache (runtime/internal/
+// in runtime/deque_scheduler.h, which includes this at its end, with the
+// name look-up (FindLive()) and the one way into the FIFO (Enqueue()). A send
+// by name looks the name up through the name cache (runtime/internal/
 // name_cache.h) and appends one envelope to the FIFO; everything else (a
 // conversion to a variant alternative, every error, a dead reference) is
 // out of line, kept out of the caller's code.
@@ -24,6 +25,41 @@
 #include "runtime/deque_scheduler.h"
 
 namespace coactor {
+
+inline DequeScheduler::Cell* DequeScheduler::FindLive(
+    std::string_view name) const {
+  if (Cell** hit = name_cache_.Find(name); ABSL_PREDICT_TRUE(hit)) {
+    return *hit;
+  }
+  return FindLiveAndCache(name);
+}
+
+inline DequeScheduler::Cell* DequeScheduler::FindLiveAndCache(
+    std::string_view name) const {
+  const RegistryEntry* entry = registry_.Find(name);
+  // An actor's generation changes when it finishes.
+  if (entry == nullptr || entry->cell->Generation() != entry->generation) {
+    return nullptr;
+  }
+  name_cache_.Fill(name, entry->cell);
+  return entry->cell;
+}
+
+template <typename Build>
+void DequeScheduler::EnqueueEnvelope(Cell* cell, uintptr_t tag, Build&& build) {
+  Envelope* envelope = queue_.ReserveBack();
+  build(envelope->payload);
+  envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
+  queue_.CommitBack();
+  cell->pending.Add();
+}
+
+template <typename Msg, typename... Args>
+void DequeScheduler::Enqueue(Cell* cell, Args&&... args) {
+  EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+    internal::ConstructPayload<Msg>(&payload, std::forward<Args>(args)...);
+  });
+}
 
 template <typename M>
 absl::Status DequeScheduler::Send(std::string_view name, M&& message) {

@@ -1,8 +1,8 @@
 // DequeScheduler's loop step, defined: Step() pops one envelope and resumes
 // its actor (the hot path: inlined into every loop that steps),
-// ResumeWoken() a wake-up, and the templated loops RunWhileNot() and
-// RunTask() (RunUntilComplete()). Declared in runtime/deque_scheduler.h,
-// which includes this at its end.
+// ResumeWoken() a wake-up, the templated loops RunWhileNot() and
+// RunTask() (RunUntilComplete()), and the RunScope they run in. Declared in
+// runtime/deque_scheduler.h, which includes this at its end.
 //
 // Not to be included directly: include runtime/deque_scheduler.h.
 //
@@ -13,6 +13,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "absl/base/optimization.h"
 #include "absl/status/statusor.h"
@@ -22,6 +23,22 @@
 #include "runtime/deque_scheduler.h"
 
 namespace coactor {
+
+class DequeScheduler::RunScope {
+ public:
+  explicit RunScope(DequeScheduler& sched)
+      : sched_(sched), outer_(std::exchange(current_loop_, &sched)) {
+    sched_.running_ = true;
+  }
+  ~RunScope() {
+    sched_.running_ = false;
+    current_loop_ = outer_;
+  }
+
+ private:
+  DequeScheduler& sched_;
+  const DequeScheduler* const outer_;
+};
 
 inline void DequeScheduler::ResumeWoken(Cell* cell,
                                         const internal::Payload& payload) {
