@@ -9,27 +9,11 @@
 //   sched.Send("printer", 42).IgnoreError();
 //   sched.Run().IgnoreError();  // Returns when every actor is idle.
 //
-// How it runs (docs in runtime/README.md):
-// - Each actor has a mailbox: a queue behind a spin lock that senders
-//   append to, and a second one that the worker running the actor swaps in
-//   and drains without the lock. An actor becomes runnable when its mailbox
-//   goes from empty to non-empty, and runs on at most one worker at a time.
-//   Sends from an actor wait in its worker's outbox, grouped by receiver,
-//   until its turn ends (or many wait): one lock per receiver and batch. If
-//   the turn goes on for long (a long handler), an idle worker hands them
-//   over itself.
-// - Each worker has a Chase-Lev deque of runnable actors and a `runnext`
-//   slot: the actor an actor just woke runs next on the same worker (as
-//   Go's runnext and Tokio's LIFO slot), so pairs of actors that talk to
-//   each other stay on one CPU; only an actor that waits there behind a
-//   long handler (5 us) is taken by an idle worker. Idle workers steal
-//   from the other deques, one of them spins briefly, one (the standby)
-//   stays up to fire timers when due and watch busy workers' runnext slots
-//   and outboxes, and the rest sleep on a futex; an idle scheduler uses no
-//   CPU.
-// - Run() returns exactly when no actor is runnable or running: when every
-//   worker has gone to sleep, the last one after finding every queue empty.
-//   A sleeping worker makes no work, so that last look is final.
+// How it runs: each actor has a mailbox, runs on one worker at a time, and
+// the actor it wakes runs next on the same worker; idle workers steal, one
+// keeps the timers, the rest sleep. Run() returns exactly when no actor is
+// runnable or running. The details, with the route of one message, are in
+// runtime/README.md ("WorkStealingScheduler").
 //
 // Guarantees: messages from one sender to one receiver arrive in the order
 // they were sent (per-pair FIFO); there is no global order across senders.
@@ -64,24 +48,19 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
-#include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
@@ -99,16 +78,11 @@
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/biased_lock.h"
 #include "runtime/internal/cell_pool.h"
-#include "runtime/internal/mailbox.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/outbox.h"
-#include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/record_keeper.h"
 #include "runtime/internal/records.h"
-#include "runtime/internal/runnext_slot.h"
 #include "runtime/internal/send_errors.h"
-#include "runtime/internal/spin_lock.h"
-#include "runtime/internal/timer_queue.h"
 #include "runtime/internal/worker.h"
 #include "runtime/metrics/metrics.h"
 #include "runtime/scheduler_api.h"
@@ -243,19 +217,13 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   using Worker = internal::Worker;
   friend class internal::Worker;
 
-  using Mailbox = internal::Mailbox;
-
   // An actor's cell, with its mailbox and activation protocol
   // (runtime/internal/actor_mailbox.h).
   using Cell = internal::StealingCell;
   using Appended = internal::Appended;
   using RegistryEntry = internal::CellEntry;
 
-  // Sends made by an actor on a worker wait in its outbox, grouped by
-  // receiver, and are handed to each receiver's mailbox under one lock per
-  // batch. The worker flushes before the sending actor looks at its own
-  // mailbox and before its turn ends, so the actor cannot move to another
-  // worker with messages pending: per-pair FIFO holds.
+  // A worker's sends, batched by receiver (runtime/internal/outbox.h).
   using Outbox = internal::Outbox<Cell>;
 
   // The calling thread's worker if it is one of this scheduler's (one
@@ -301,6 +269,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   template <bool kTraced>
   void FlushOutboxOf(Outbox& outbox, FlushPoint point, Worker* worker);
   // The calling worker's flush of its own outbox, if it may hold anything.
+  // Done before the sending actor looks at its own mailbox and before its
+  // turn ends: it never moves to another worker with messages pending, so
+  // per-pair FIFO holds.
   ABSL_ATTRIBUTE_ALWAYS_INLINE void FlushOwnOutbox(
       Worker& locals, FlushPoint point = FlushPoint::kTurnEnd);
   // FlushOwnOutbox() when idle workers may visit: under outbox_lock.
@@ -438,36 +409,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   Cell* Park(Worker* worker);
   // Fires the timers due by the clock; true if any fired.
   bool FireDueTimers();
-  // The standby: the one idle worker that stays up (waiting on a timeout)
-  // while the others sleep. It fires timers when they are due, watches
-  // busy workers (see WatchBusyWorkers()) and takes new work;
-  // on a virtual clock it jumps to the next deadline once every other
-  // worker sleeps. Returns the first actor it finds to run (giving up the
-  // role), or nullptr when stopping.
-  Cell* Standby(Worker* worker);
-  // While busy workers may have something waiting (runnext, outbox), the
-  // standby looks at them this often (a timed wait; this VM makes it about
-  // 40 us); a worker seen with something waiting is looked at again once it
-  // could be stuck. So what a long handler woke or sent starts on another
-  // worker within about a tick and the stuck time (when one is idle).
-  static constexpr int64_t kWatchTickNanos = 20'000;
-  // What the standby keeps between its looks at busy workers.
-  struct StandbyWatch {
-    bool watching = false;  // Looking every kWatchTick.
-    int quiet_ticks = 0;    // Looks in a row that saw nothing waiting.
-  };
-  // The standby's look at busy workers: an actor to run, or nullptr. Stops
-  // watching after a quiet spell (see watch_fast_).
-  Cell* WatchAsStandby(Worker* worker, StandbyWatch& watch);
-  // The standby's wait: for the next timer (on a real clock), the next
-  // look at busy workers (if `watching`), or an interruption; jumps a
-  // virtual clock once every other worker sleeps, and reports the run
-  // quiescent when nothing is left. True if interrupted, or if work was
-  // queued.
-  bool StandbyWait(bool running, bool watching);
-  // Gives up the standby role; wakes a sleeper to take it over if timers
-  // or busy workers still need one.
-  void LeaveStandby();
+  // The standby role: the one idle worker that stays up while the others
+  // sleep, for timers and busy workers (work_stealing/standby.h).
+  class Standby;
   absl::Status AddMonitor(internal::ActorCell* watched, uint32_t generation,
                           absl::AnyInvocable<void(const Down&)> notify);
 
@@ -510,14 +454,10 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // cell's next_free link is pool_mutex_'s too.
   mutable internal::Mutex pool_mutex_;
   internal::CellPool<Cell> cells_ ABSL_GUARDED_BY(pool_mutex_);
-  // The cells, for Shutdown() to walk without the lock (destroying what
-  // they hold may spawn, which takes it): unchecked, by protocol, as the
-  // pool grows only under pool_mutex_ (OpenCell()) until Shutdown() sets
-  // shut_down_ under it, and never after.
-  internal::CellPool<Cell>& CellsAfterShutdown()
-      ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return cells_;
-  }
+  // For Shutdown() to walk without the lock (destroying what cells hold
+  // may spawn, which takes it): unchecked, by protocol, as the pool grows
+  // only under the lock (OpenCell()) until Shutdown() sets shut_down_.
+  auto& CellsAfterShutdown() ABSL_NO_THREAD_SAFETY_ANALYSIS { return cells_; }
 
   // Actors made runnable by threads that are not workers (and yielded ones).
   internal::Mutex injection_mutex_;
@@ -557,7 +497,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Whether the standby looks at busy workers every kWatchTick; a worker
   // that fills its runnext slot or starts an outbox batch during a turn and
   // finds this false asks for it (RequestWatch). Stopping is ordered with
-  // that check by an AsymmetricFence (see WatchAsStandby()).
+  // that check by an AsymmetricFence (see Standby::Watch()).
   std::atomic<bool> watch_fast_{false};
 
   alignas(64) std::atomic<uint64_t> next_actor_id_{1};

@@ -63,8 +63,8 @@ class DeferredTimers {
   size_t pending() const {
     size_t pending = 0;
     for (const Deferred& deferred : timers_) {
-      pending += IsArmed(deferred.timer) &&
-                 deferred.timeout_nanos != kInfiniteTimeout;
+      pending +=
+          IsArmed(deferred.timer) && deferred.timeout_nanos != kInfiniteTimeout;
     }
     return pending;
   }

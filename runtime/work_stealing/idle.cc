@@ -40,12 +40,12 @@
 //  6. At most one standby (standby_, under the mutex). A parking worker
 //     becomes it when there is none and timers are pending (read after
 //     fence P: TimerKeeper::pending()) or some worker is busy (whose long
-//     handler may hold back what it woke or sent). The standby counts as
-//     asleep for 4. only while it waits
-//     (standby_asleep_); while it is up it decides itself: StandbyWait()
+//     handler may hold back what it woke or sent). The standby (the role:
+//     Standby, standby.h) counts as asleep for 4. only while it waits
+//     (standby_asleep_); while it is up it decides itself: Standby::Wait()
 //     (timers.cc, through StandbyWaits()) reports the run quiescent when
 //     every other worker sleeps and no timer is pending.
-//  7. The standby and the last sleeper. StandbyWait() stores
+//  7. The standby and the last sleeper. Standby::Wait() stores
 //     keeper_waiting_, then fence K, then looks at the queues and timers;
 //     with W (1.) a waker interrupts it or it sees the work. The last
 //     worker to park while the standby stands by interrupts it after its
@@ -61,9 +61,9 @@
 //     then a light fence (AsymmetricFence::Light()), then reads
 //     watch_fast_. The standby that stops watching stores watch_fast_ =
 //     false, then the heavy fence, then looks at every slot and outbox
-//     once more; so does LeaveStandby(). Either the busy worker sees
+//     once more; so does Standby::Leave(). Either the busy worker sees
 //     false and asks (RequestWatch()), or the standby sees what waits.
-// 10. Leaving the role (LeaveStandby(), when the standby found an actor to
+// 10. Leaving the role (Standby::Leave(), when the standby found an actor to
 //     run): a sleeper is woken as heir to take it over if timers remain
 //     (on a real clock) or something waits behind a busy worker (9.). An
 //     heir parks again at once, without spinning, and becomes the standby
@@ -82,6 +82,7 @@
 
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/spin_lock.h"
+#include "runtime/work_stealing/standby.h"
 
 namespace coactor {
 namespace {
@@ -165,7 +166,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
       after = idle_.AfterEmptyLook(worker, timers_.pending() && !stop);
     }
     if (after == AfterLook::kStandBy) {
-      if (Cell* cell = Standby(worker)) return cell;
+      if (Cell* cell = Standby(*this, worker).Run()) return cell;
       continue;  // Stopping.
     }
     if (after == AfterLook::kInterruptStandbyAndSleep) {
@@ -237,57 +238,55 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchBusyWorkers(
   return nullptr;
 }
 
-WorkStealingScheduler::Cell* WorkStealingScheduler::Standby(Worker* worker) {
+WorkStealingScheduler::Cell* WorkStealingScheduler::Standby::Run() {
   // A timer added from now on looks at the deadline we wait for (none
   // yet: every new timer interrupts).
-  timers_.StartKeeping();
+  sched_.timers_.StartKeeping();
   // Watch the busy workers' slots from the start: one may have filled its
   // slot while this worker was on its way here, and not asked.
-  StandbyWatch watch;
-  watch.watching = takeover_;
-  if (watch.watching) watch_fast_.store(true);
+  watching_ = sched_.takeover_;
+  if (watching_) sched_.watch_fast_.store(true);
   // Whether to look in the queues: at first, and when woken (wakers that
   // queue work interrupt us). A look at the slots or a timer's deadline
   // does not: polling busy workers' deques would take from them what they
   // are about to pop themselves.
   bool look = true;
-  while (!idle_.stopping()) {
-    const bool running = idle_.running();
+  while (!sched_.idle_.stopping()) {
+    const bool running = sched_.idle_.running();
     // Stopping (Stop()): fire nothing and take nothing (what is queued, and
     // the timers, wait for the next run), and watch nobody; just wait, for
-    // the run to end (StandbyWait() reports it quiescent) or a new one.
+    // the run to end (Wait() reports it quiescent) or a new one.
     // Taking work here would only pause it again and come back for it, at
     // full speed until the last handler ends.
-    const bool stop = StopRequested();
+    const bool stop = sched_.StopRequested();
     if (running && !stop) {
       // A hint; FireDueTimers() looks under the lock.
-      if (timers_.PendingHint()) FireDueTimers();
-      Cell* cell = worker->runnext.Take();  // Woken by a timer we fired.
-      if (cell == nullptr && look) cell = FindWork(worker);
-      if (cell == nullptr) cell = WatchAsStandby(worker, watch);
+      if (sched_.timers_.PendingHint()) sched_.FireDueTimers();
+      Cell* cell = worker_->runnext.Take();  // Woken by a timer we fired.
+      if (cell == nullptr && look) cell = sched_.FindWork(worker_);
+      if (cell == nullptr) cell = Watch();
       if (cell != nullptr) {
-        LeaveStandby();
+        Leave();
         return cell;
       }
     }
-    look = StandbyWait(running, watch.watching && !stop);
+    look = Wait(running, watching_ && !stop);
   }
-  LeaveStandby();
+  Leave();
   return nullptr;
 }
 
-WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
-    Worker* worker, StandbyWatch& watch) {
+WorkStealingScheduler::Cell* WorkStealingScheduler::Standby::Watch() {
   // Relaxed: RequestWatch() sets it after a quiet spell (and interrupts
   // us); the fences below order it where it matters.
-  if (!takeover_) return nullptr;
-  if (!watch.watching && watch_fast_.load(std::memory_order_relaxed)) {
-    watch.watching = true;
-    watch.quiet_ticks = 0;
+  if (!sched_.takeover_) return nullptr;
+  if (!watching_ && sched_.watch_fast_.load(std::memory_order_relaxed)) {
+    watching_ = true;
+    quiet_ticks_ = 0;
   }
-  if (!watch.watching) return nullptr;
+  if (!watching_) return nullptr;
   int64_t next_look;
-  Cell* cell = WatchBusyWorkers(worker, &next_look);
+  Cell* cell = sched_.WatchBusyWorkers(worker_, &next_look);
   const bool any_waiting = next_look != std::numeric_limits<int64_t>::max();
   if (cell == nullptr && any_waiting) {
     // Something waits behind a busy worker: keep looking (a few
@@ -303,61 +302,65 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::WatchAsStandby(
     const int64_t deadline = next_look;
     while (cell == nullptr && next_look == deadline &&
            deadline - SteadyNanos() <= kWatchTickNanos &&
-           !idle_.StoppingHint()) {
+           !sched_.idle_.StoppingHint()) {
       for (int i = 0; i < kPausesPerSpinRound; ++i) {
         internal::SpinLock::CpuRelax();
       }
-      cell = WatchBusyWorkers(worker, &next_look);
+      cell = sched_.WatchBusyWorkers(worker_, &next_look);
     }
   }
   if (cell != nullptr) return cell;
-  watch.quiet_ticks = any_waiting ? 0 : watch.quiet_ticks + 1;
-  if (watch.quiet_ticks < kQuietTicks) return nullptr;
+  quiet_ticks_ = any_waiting ? 0 : quiet_ticks_ + 1;
+  if (quiet_ticks_ < kQuietTicks) return nullptr;
   // Stop looking, unless a slot filled meanwhile: a worker that fills one
   // from now on sees false and asks (the fences pair as in
   // NoteWaitingDuringTurn()).
   // Relaxed: ordered by the heavy fence.
-  watch_fast_.store(false, std::memory_order_relaxed);
+  sched_.watch_fast_.store(false, std::memory_order_relaxed);
   internal::AsymmetricFence::Heavy();
-  watch.watching = false;
-  for (const auto& other : workers_) {
-    if (other.get() != worker && other->HasSomethingWaiting()) {
-      watch.watching = true;
+  watching_ = false;
+  for (const auto& other : sched_.workers_) {
+    if (other.get() != worker_ && other->HasSomethingWaiting()) {
+      watching_ = true;
     }
   }
-  if (watch.watching) {
-    watch_fast_.store(true, std::memory_order_relaxed);  // Relaxed: as above.
-    watch.quiet_ticks = 0;
+  if (watching_) {
+    sched_.watch_fast_.store(true,
+                             std::memory_order_relaxed);  // Relaxed: as above.
+    quiet_ticks_ = 0;
   }
   return nullptr;
 }
 
-void WorkStealingScheduler::LeaveStandby() {
-  const bool timers = timers_.StopKeeping();
+void WorkStealingScheduler::Standby::Leave() {
+  const bool timers = sched_.timers_.StopKeeping();
   // Busy workers ask for a watcher again when they fill their slot (before
   // we look at who is busy: one woken later sees this).
-  const bool was_watching = takeover_ && watch_fast_.exchange(false);
+  const bool was_watching =
+      sched_.takeover_ && sched_.watch_fast_.exchange(false);
   bool others_busy;
   // Someone must keep the timers while this worker runs an actor, which
   // may take long. (On a virtual clock no time passes meanwhile: the last
   // worker to go idle keeps the timers.)
-  Worker* heir = idle_.LeaveStandby(timers && !clock_is_virtual_, &others_busy);
+  Worker* heir = sched_.idle_.LeaveStandby(timers && !sched_.clock_is_virtual_,
+                                           &others_busy);
   if (heir == nullptr && was_watching && others_busy) {
     // A busy worker may have filled its slot having seen true: as when the
-    // standby stops looking (see Standby()), look once more after a fence
+    // standby stops looking (see Watch()), look once more after a fence
     // that pairs with its light one, and hand the watch on if so.
     internal::AsymmetricFence::Heavy();
     bool waiting = false;
-    for (const auto& other : workers_) {
+    for (const auto& other : sched_.workers_) {
       if (other->HasSomethingWaiting()) waiting = true;
     }
     if (waiting) {
-      watch_fast_.store(true);
-      heir = idle_.PopSleeper();
+      sched_.watch_fast_.store(true);
+      heir = sched_.idle_.PopSleeper();
     }
   }
   if (heir != nullptr) {
-    if (takeover_) watch_fast_.store(true);  // It watches from the start.
+    if (sched_.takeover_)
+      sched_.watch_fast_.store(true);  // It watches from the start.
     heir->Unpark(/*as_heir=*/true);
   }
 }

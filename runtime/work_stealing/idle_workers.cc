@@ -118,7 +118,7 @@ Worker* IdleWorkers::PopSleeper() {
 }
 
 void IdleWorkers::WakeOne() {
-  // Pairs with the fence in Park() and in StandbyWait(): our queue push is
+  // Pairs with the fence in Park() and in Standby::Wait(): our queue push is
   // before these loads.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // Relaxed: ordered by the fence above. A spinning worker will find the
@@ -157,7 +157,7 @@ void IdleWorkers::EnsureStandby() {
   // Relaxed: ordered by the fence above.
   if (sleepers_.load(std::memory_order_relaxed) == 0) return;
   // Even if standby_ is set: it may be leaving without having seen this
-  // timer (LeaveStandby() reads the timers, then clears standby_). A
+  // timer (Standby::Leave() reads the timers, then clears standby_). A
   // sleeper woken in vain goes back to sleep.
   if (Worker* heir = PopSleeper()) heir->Unpark(/*as_heir=*/true);
 }

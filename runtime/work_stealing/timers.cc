@@ -9,6 +9,7 @@
 // (IdleWorkers::InterruptKeeper()). On a virtual clock the standby jumps
 // the clock once every other worker sleeps.
 
+#include "runtime/work_stealing/standby.h"
 #include "runtime/work_stealing_scheduler.h"
 
 #include <algorithm>
@@ -77,12 +78,12 @@ bool WorkStealingScheduler::FireDueTimers() {
   return !due.empty();
 }
 
-bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
+bool WorkStealingScheduler::Standby::Wait(bool running, bool watching) {
   // The run we may find quiescent is the one going on before we look for
   // work (a later one may have work we do not see; RunEntered() interrupts
   // us then).
-  const uint64_t run = idle_.run();
-  idle_.SetKeeperWaiting(true);
+  const uint64_t run = sched_.idle_.run();
+  sched_.idle_.SetKeeperWaiting(true);
   // As in Park(): either a waker's fence (WakeOne()) comes after ours
   // and it sees keeper_waiting_, or ours comes after its push and we see
   // the work here. (And CancelTimer() either sees keeper_waiting_ or we
@@ -92,40 +93,40 @@ bool WorkStealingScheduler::StandbyWait(bool running, bool watching) {
   // stale and must not be waited for.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // Stopping (Stop()): queued work and timers wait for the next run.
-  const bool stop = stop_requested_.load();
-  if (idle_.stopping() || (running && !stop && AnyQueuedWork())) {
-    idle_.SetKeeperWaiting(false);
+  const bool stop = sched_.stop_requested_.load();
+  if (sched_.idle_.stopping() || (running && !stop && sched_.AnyQueuedWork())) {
+    sched_.idle_.SetKeeperWaiting(false);
     return true;
   }
   std::optional<absl::Time> next;
   // (On a virtual clock new timers need not interrupt: see KeeperNext().)
-  if (running && !stop) next = timers_.KeeperNext();
+  if (running && !stop) next = sched_.timers_.KeeperNext();
   // If every other worker sleeps, we found no work after they stopped
   // making any: with no timer pending the run is over (reported here); with
   // one, on a virtual clock, jump to it.
-  const bool jump =
-      idle_.StandbyWaits(run, running, next.has_value(), clock_is_virtual_);
+  const bool jump = sched_.idle_.StandbyWaits(run, running, next.has_value(),
+                                              sched_.clock_is_virtual_);
   bool interrupted = false;
   if (jump) {
-    clock_.RealWaitUntil(*next);  // Jumps; the caller fires the timers.
+    sched_.clock_.RealWaitUntil(*next);  // Jumps; the caller fires the timers.
   } else {
     // How long, in real time (none: until interrupted).
     std::optional<absl::Duration> wait;
-    if (next.has_value() && !clock_is_virtual_) {
+    if (next.has_value() && !sched_.clock_is_virtual_) {
       // A day at most: a wait that ends early only sends us round the
       // loop, and libstdc++ overflows on huge waits.
-      wait = std::min(clock_.RealWaitUntil(*next), absl::Hours(24));
+      wait = std::min(sched_.clock_.RealWaitUntil(*next), absl::Hours(24));
     }
     if (running && watching) {
       const absl::Duration tick = absl::Nanoseconds(kWatchTickNanos);
       wait = wait.has_value() ? std::min(*wait, tick) : tick;
     }
     if (wait != absl::ZeroDuration()) {
-      interrupted = idle_.WaitForInterrupt(wait);
+      interrupted = sched_.idle_.WaitForInterrupt(wait);
     }
   }
-  idle_.StandbyWoke();
-  idle_.SetKeeperWaiting(false);
+  sched_.idle_.StandbyWoke();
+  sched_.idle_.SetKeeperWaiting(false);
   return interrupted;
 }
 
