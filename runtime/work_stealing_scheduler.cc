@@ -50,7 +50,7 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
   // Without take-overs nobody watches, and nobody need ask: "watching".
   // Relaxed: the workers start after this (thread creation orders it).
   watch_fast_.store(!takeover_, std::memory_order_relaxed);
-  WithRecords(
+  records_.With(
       [&](internal::RecordKeeper& records, internal::RecordKeeper::Dropped&) {
         records.TraceInto(&trace_);
       });
@@ -69,11 +69,7 @@ WorkStealingScheduler::~WorkStealingScheduler() {
   for (;;) {
     std::vector<absl::AnyInvocable<void()>> callbacks =
         timers_.TakeAllCallbacks();
-    std::vector<DeadLetter> letters;
-    {
-      internal::MutexLock hold(records_mutex_);
-      letters = records_.TakeDeadLetters();
-    }
+    std::vector<DeadLetter> letters = records_.TakeDeadLetters();
     if (callbacks.empty() && letters.empty()) break;
     callbacks.clear();  // Outside the locks: they may add timers or send.
     letters.clear();
@@ -149,40 +145,37 @@ uint64_t WorkStealingScheduler::messages_delivered() const {
   return total;
 }
 
+const std::deque<DeadLetter>& WorkStealingScheduler::dead_letters() const {
+  return records_.dead_letters_unlocked();
+}
+
 std::vector<DeadLetter> WorkStealingScheduler::TakeDeadLetters() {
-  internal::MutexLock hold(records_mutex_);
   return records_.TakeDeadLetters();
 }
 
 std::vector<ActorFailure> WorkStealingScheduler::failures() const {
-  internal::MutexLock hold(records_mutex_);
-  return std::vector<ActorFailure>(records_.failures().begin(),
-                                   records_.failures().end());
+  return records_.failures();
 }
 
 std::vector<ActorFailure> WorkStealingScheduler::TakeFailures() {
-  internal::MutexLock hold(records_mutex_);
   return records_.TakeFailures();
 }
 
 uint64_t WorkStealingScheduler::dead_letters_recorded() const {
-  internal::MutexLock hold(records_mutex_);
   return records_.dead_letters_recorded();
 }
 
 uint64_t WorkStealingScheduler::failures_recorded() const {
-  internal::MutexLock hold(records_mutex_);
   return records_.failures_recorded();
 }
 
 RecordLimits WorkStealingScheduler::record_limits() const {
-  internal::MutexLock hold(records_mutex_);
   return records_.limits();
 }
 
 void WorkStealingScheduler::SetRecordLimits(const RecordLimits& limits) {
-  WithRecords([&](internal::RecordKeeper& records,
-                  internal::RecordKeeper::Dropped& dropped) {
+  records_.With([&](internal::RecordKeeper& records,
+                    internal::RecordKeeper::Dropped& dropped) {
     records.SetLimits(limits, dropped);
   });
   internal::MutexLock hold(registry_mutex_);
@@ -330,8 +323,8 @@ absl::Status WorkStealingScheduler::PushConverted(
 absl::Status WorkStealingScheduler::RecordDeadLetter(std::string recipient,
                                                      absl::Status reason,
                                                      ErasedMessage message) {
-  WithRecords([&](internal::RecordKeeper& records,
-                  internal::RecordKeeper::Dropped& dropped) {
+  records_.With([&](internal::RecordKeeper& records,
+                    internal::RecordKeeper::Dropped& dropped) {
     records.AddDeadLetter(
         DeadLetter{std::move(recipient), reason, std::move(message)}, dropped);
   });
@@ -361,8 +354,8 @@ void WorkStealingScheduler::RecordThrown(const char* doing,
   internal::RecordKeeper::Thrown thrown =
       internal::RecordKeeper::DescribeThrown(doing, std::move(recipient),
                                              exception);
-  WithRecords([&](internal::RecordKeeper& records,
-                  internal::RecordKeeper::Dropped& dropped) {
+  records_.With([&](internal::RecordKeeper& records,
+                    internal::RecordKeeper::Dropped& dropped) {
     records.AddThrown(std::move(thrown), std::move(message), dropped);
   });
 }

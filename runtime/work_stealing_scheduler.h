@@ -78,6 +78,7 @@
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/biased_lock.h"
 #include "runtime/internal/cell_pool.h"
+#include "runtime/internal/locked_records.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/outbox.h"
 #include "runtime/internal/record_keeper.h"
@@ -179,12 +180,8 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Not while Run() runs: a dead letter owns its message, which may not be
   // copyable, so this is the scheduler's own list, not a snapshot. While
   // it runs, take them (TakeDeadLetters()) or count them.
-  // (Unchecked by the thread-safety analysis: the caller's promise that no
-  // Run() runs is what keeps it stable, not records_mutex_.)
-  const std::deque<DeadLetter>& dead_letters() const
-      ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return records_.dead_letters();
-  }
+  // (The caller's promise that no Run() runs keeps it stable, not a lock.)
+  const std::deque<DeadLetter>& dead_letters() const;
   // Thread-safe: hands over the dead letters kept so far. As
   // DequeScheduler::TakeDeadLetters(), destroy them before this scheduler
   // (one may hold an ask's ReplyTo).
@@ -504,17 +501,8 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   std::atomic<size_t> live_actors_{0};
   std::atomic<uint64_t> actors_ended_{0};  // Statistic (Metrics()).
 
-  mutable internal::Mutex records_mutex_;
-  internal::RecordKeeper records_ ABSL_GUARDED_BY(records_mutex_);
-  // Calls `record(records_, dropped)` under records_mutex_; what the limits
-  // push out (into `dropped`) is destroyed after the lock is let go (a
-  // message's destructor may send).
-  template <typename Record>
-  void WithRecords(Record record) ABSL_LOCKS_EXCLUDED(records_mutex_) {
-    internal::RecordKeeper::Dropped dropped;
-    internal::MutexLock hold(records_mutex_);
-    record(records_, dropped);
-  }
+  // Dead letters and failures, under their own mutex.
+  internal::LockedRecords records_;
 
   // The trace, if one is started (see StartTrace()).
   internal::TraceHook trace_;

@@ -162,8 +162,8 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
     }
   });
   if (undeliverable == nullptr) return;
-  WithRecords([&](internal::RecordKeeper& records,
-                  internal::RecordKeeper::Dropped& dropped) {
+  records_.With([&](internal::RecordKeeper& records,
+                    internal::RecordKeeper::Dropped& dropped) {
     for (DeadLetter& letter : *undeliverable) {
       records.AddDeadLetter(std::move(letter), dropped);
     }
@@ -453,8 +453,8 @@ struct WorkStealingScheduler::EndHooks {
     // Described outside the lock: what() is user code.
     internal::RecordKeeper::End end = internal::RecordKeeper::DescribeEnd(
         cell, exception, !undelivered.empty());
-    sched.WithRecords([&](internal::RecordKeeper& records,
-                          internal::RecordKeeper::Dropped& dropped) {
+    sched.records_.With([&](internal::RecordKeeper& records,
+                            internal::RecordKeeper::Dropped& dropped) {
       records.AddEnd(std::move(end), undelivered, dropped);
     });
   }
