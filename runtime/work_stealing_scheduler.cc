@@ -34,6 +34,9 @@ size_t WorkerCount(int threads) {
 WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
     : clock_(clock),
       clock_is_virtual_(clock.IsVirtual()),
+      // Not on a virtual clock: time stands still there while a handler
+      // runs, so nothing is late for it; watching only slowed each step of
+      // time (10^5 asks at 2 workers took 4.4 s with it, 0.36 s without).
       takeover_((internal::AsymmetricFence::Init(),  // Before the workers.
                  internal::AsymmetricFence::available()) &&
                 !clock_is_virtual_ &&
@@ -295,7 +298,7 @@ absl::Status WorkStealingScheduler::PushConverted(
   const bool to_self = locals != nullptr && locals->running == cell;
   absl::Status wrong_type;
   Tracer* const tracer = trace_.get();
-  const Appended appended = cell->AppendBuilt(
+  const internal::Appended appended = cell->AppendBuilt(
       entry.generation, to_self,
       [&](internal::Payload* slot, const internal::MessageType* type) {
         if (type == sent) {
@@ -312,11 +315,11 @@ absl::Status WorkStealingScheduler::PushConverted(
           internal::SlotFlows{tracer, type->name}(slot);
         return true;
       });
-  if (appended == Appended::kRefused) {
+  if (appended == internal::Appended::kRefused) {
     return wrong_type.ok() ? internal::NameNotLive(name, /*registered=*/true)
                            : wrong_type;
   }
-  if (appended == Appended::kScheduled) MakeRunnable(cell);
+  if (appended == internal::Appended::kScheduled) MakeRunnable(cell);
   return absl::OkStatus();
 }
 

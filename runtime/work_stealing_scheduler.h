@@ -35,9 +35,10 @@
 //      FailedPrecondition), destroys every actor frame and every queued
 //      message and timer; from then on every Send(), Spawn() and Run()
 //      (and SendError(), Find(), Monitor()), from any thread, returns
-//      FailedPrecondition, a SendAfter() is refused at once, and a refused
-//      message is kept as a dead letter (bounded: see SetRecordLimits()),
-//      so nothing points into a destroyed frame;
+//      FailedPrecondition ("the scheduler has shut down"), a SendAfter()
+//      sends at once, so it is refused, and a refused message is kept as
+//      a dead letter (bounded: see SetRecordLimits()), so nothing points
+//      into a destroyed frame;
 //   2. stop (join) the threads that call into the scheduler;
 //   3. destroy it. (The destructor calls Shutdown() itself, for programs
 //      with no other threads.)
@@ -91,6 +92,7 @@
 #include "runtime/trace/trace_hook.h"
 #include "runtime/trace/tracer.h"
 #include "runtime/work_stealing/idle_workers.h"
+#include "runtime/work_stealing/injection_queue.h"
 #include "runtime/work_stealing/timer_keeper.h"
 #include "runtime/work_stealing/trace_flows.h"
 
@@ -149,13 +151,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   void Stop();
 
   // Thread-safe, but not from inside an actor (FailedPrecondition: use
-  // Stop()); safe against concurrent senders. Stops the workers, destroys
-  // every actor and every queued message and timer; afterwards Send(),
-  // SendError(), Spawn(), Find(), Monitor() and Run() return
-  // FailedPrecondition ("the scheduler has shut down"), and SendAfter()
-  // sends at once, so refused (see the header comment for
-  // the steps to destroy a scheduler others still send to). A second call
-  // does nothing.
+  // Stop()); safe against concurrent senders. What it does and what every
+  // call returns afterwards: step 1 of "Shutdown and destruction" in the
+  // header comment. A second call does nothing.
   absl::Status Shutdown();
 
   // As DequeScheduler::StartTrace(): a trace of what the actors do, each
@@ -217,7 +215,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // An actor's cell, with its mailbox and activation protocol
   // (runtime/internal/actor_mailbox.h).
   using Cell = internal::StealingCell;
-  using Appended = internal::Appended;
   using RegistryEntry = internal::CellEntry;
 
   // A worker's sends, batched by receiver (runtime/internal/outbox.h).
@@ -259,9 +256,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // see FlushOwnOutbox()), or another visiting it (then kTurnEnd: the
   // receivers run on the visitor).
   void FlushOutbox(Outbox& outbox, FlushPoint point, Worker* worker);
-  // Why a flushed batch was refused (its cell's lock held).
-  static internal::DeadReference RefusedBatch(Cell* cell, uint32_t generation,
-                                              bool closed);
   // Traced, each message's flow starts as it reaches its receiver.
   template <bool kTraced>
   void FlushOutboxOf(Outbox& outbox, FlushPoint point, Worker* worker);
@@ -284,11 +278,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
                                               uint64_t version,
                                               Worker::NameCache& cache,
                                               RegistryEntry* entry) const;
-
-  // A fast, lock-free guess that `entry` still names a live actor of type
-  // T; the hand-over re-checks under the mailbox lock.
-  template <typename T>
-  static bool LooksLive(const RegistryEntry& entry);
 
   template <typename T, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
@@ -373,7 +362,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Looks for work a little longer before sleeping; at most one worker
   // spins at a time.
   Cell* Spin(Worker* worker);
-  Cell* PopInjected();
   bool AnyQueuedWork() const;
   // Runs `cell` for up to a budget of messages; returns the next actor to
   // run on this worker, if there is an obvious one.
@@ -427,9 +415,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Whether idle workers take over what a worker stuck in a long handler
   // holds back (its runnext actor, its outbox): with more than one worker,
   // where membarrier(2) is available (see internal::AsymmetricFence), on a
-  // real clock. (On a virtual one time stands still while a handler runs,
-  // so nothing is late for it; watching only slowed each step of time:
-  // 10^5 asks at 2 workers took 4.4 s with it, 0.36 s without.)
+  // real clock (why: see the constructor).
   const bool takeover_;
   // The timers, and what the standby that keeps them waits for
   // (work_stealing/timer_keeper.h).
@@ -456,12 +442,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // only under the lock (OpenCell()) until Shutdown() sets shut_down_.
   auto& CellsAfterShutdown() ABSL_NO_THREAD_SAFETY_ANALYSIS { return cells_; }
 
-  // Actors made runnable by threads that are not workers (and yielded ones).
-  internal::Mutex injection_mutex_;
-  std::deque<Cell*> injected_ ABSL_GUARDED_BY(injection_mutex_);
-  // An atomic: injected_.size(), stored under the lock, read without it (a
-  // hint).
-  std::atomic<size_t> injected_size_{0};
+  // Actors made runnable by threads that are not workers (and yielded
+  // ones): work_stealing/injection_queue.h.
+  internal::InjectionQueue<Cell> injected_;
 
   // Stop() was called: workers stop at their next message; the run that
   // returns consumes it.
@@ -487,9 +470,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   std::mutex run_mutex_;
 
   // Sleeping, spinning and standing by; runs and quiescence; the
-  // standby's wake-up (work_stealing/idle_workers.h). The standby waits on
-  // it, not on the clock, so that new work, an earlier timer or a
-  // cancelled one cuts its wait short (idle_.InterruptKeeper()).
+  // standby's wake-up (work_stealing/idle_workers.h).
   internal::IdleWorkers idle_;
   // Whether the standby looks at busy workers every kWatchTick; a worker
   // that fills its runnext slot or starts an outbox batch during a turn and

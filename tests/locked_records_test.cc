@@ -76,9 +76,8 @@ TEST(LockedRecordsTest, DroppedMessagesAreDestroyedAfterTheLockIsLetGo) {
   records.With([](RecordKeeper& keeper, RecordKeeper::Dropped& dropped) {
     keeper.SetLimits(RecordLimits{.dead_letters = 1}, dropped);
   });
-  Add(records,
-      DeadLetter{"x", absl::NotFoundError("x"),
-                 ErasedMessage::Of(RecordsWhenDestroyed(&records))});
+  Add(records, DeadLetter{"x", absl::NotFoundError("x"),
+                          ErasedMessage::Of(RecordsWhenDestroyed(&records))});
   // Pushes the first out; its destructor records (would deadlock under
   // the lock), which pushes this one out in turn.
   Add(records, Letter(1));

@@ -136,8 +136,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Spin(Worker* worker) {
 }
 
 bool WorkStealingScheduler::AnyQueuedWork() const {
-  // Relaxed: re-checked after the seq_cst fence in Park().
-  if (injected_size_.load(std::memory_order_relaxed) != 0) return true;
+  // A hint, re-checked after the seq_cst fence in Park().
+  if (!injected_.EmptyHint()) return true;
   for (const auto& worker : workers_) {
     if (!worker->deque.Empty()) return true;
   }

@@ -33,15 +33,15 @@ template <typename Msg, typename... Args>
 WorkStealingScheduler::PushResult WorkStealingScheduler::Push(
     Cell *cell, uint32_t generation, Args &&...args) {
   Tracer *const tracer = trace_.get();
-  const Appended appended =
+  const internal::Appended appended =
       tracer == nullptr
           ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
           : cell->AppendWith<Msg>(internal::SlotFlows{tracer, cell->type->name},
                                   generation, std::forward<Args>(args)...);
-  if (ABSL_PREDICT_FALSE(appended == Appended::kRefused)) {
+  if (ABSL_PREDICT_FALSE(appended == internal::Appended::kRefused)) {
     return PushResult::kRefused;
   }
-  if (appended == Appended::kScheduled) MakeRunnable(cell);
+  if (appended == internal::Appended::kScheduled) MakeRunnable(cell);
   return PushResult::kQueued;
 }
 
@@ -128,14 +128,20 @@ inline bool WorkStealingScheduler::LookUpAndCache(std::string_view name,
   return true;
 }
 
+namespace internal {
+
+// A fast, lock-free guess that `entry` still names a live actor of type T;
+// the hand-over re-checks under the mailbox lock.
 template <typename T>
-bool WorkStealingScheduler::LooksLive(const RegistryEntry &entry) {
-  const Cell *cell = entry.cell;
+bool LooksLive(const CellEntry &entry) {
+  const StealingCell *cell = entry.cell;
   // A pre-check, as for the generation and state.
-  return cell->PublishedType() == internal::MessageTypeOf<T>() &&
+  return cell->PublishedType() == MessageTypeOf<T>() &&
          cell->Generation() == entry.generation &&
-         cell->State() != internal::ActorState::kFinished;
+         cell->State() != ActorState::kFinished;
 }
+
+}  // namespace internal
 
 inline void WorkStealingScheduler::NoteWaitingDuringTurn() {
   // (With no worker idle, one looks when it gets idle.)
@@ -157,7 +163,7 @@ absl::Status WorkStealingScheduler::Send(std::string_view name, M &&message) {
   internal::CheckSendable<T, M>();
   RegistryEntry entry;
   if (ABSL_PREDICT_TRUE(LookUpCached(name, &entry)) &&
-      ABSL_PREDICT_TRUE(LooksLive<T>(entry)) &&
+      ABSL_PREDICT_TRUE(internal::LooksLive<T>(entry)) &&
       Deliver<T>(entry.cell, entry.generation, std::forward<M>(message)) ==
           PushResult::kQueued) {
     return absl::OkStatus();
@@ -249,18 +255,18 @@ absl::Status WorkStealingScheduler::SendError(const ActorRef<Msg> &to,
   }
   internal::ActorCell *base =
       internal::ActorRefAccess::LiveCell(to, Identity());
-  Appended appended = Appended::kRefused;
+  internal::Appended appended = internal::Appended::kRefused;
   if (base != nullptr) {
     appended = static_cast<Cell *>(base)->AppendError(
         internal::ActorRefAccess::Generation(to), error);
-    if (appended == Appended::kRefused) base = nullptr;
+    if (appended == internal::Appended::kRefused) base = nullptr;
   }
   if (base == nullptr) {
     return RecordDeadRefLetter(internal::ActorRefAccess::Cell(to),
                                internal::ActorRefAccess::Generation(to),
                                ErasedMessage::Of(std::move(error)));
   }
-  if (appended == Appended::kScheduled) {
+  if (appended == internal::Appended::kScheduled) {
     MakeRunnable(static_cast<Cell *>(base));
   }
   return absl::OkStatus();

@@ -48,7 +48,9 @@ class WorkStealingScheduler::Standby {
   // The wait: for the next timer (on a real clock), the next look at busy
   // workers (if `watching`), or an interruption; jumps a virtual clock once
   // every other worker sleeps, and reports the run quiescent when nothing
-  // is left. True if interrupted, or if work was queued.
+  // is left. True if interrupted, or if work was queued. It waits on the
+  // scheduler's IdleWorkers, not on the clock, so that new work, an earlier
+  // timer or a cancelled one cuts it short (InterruptKeeper()).
   bool Wait(bool running, bool watching);
   // Gives up the role; wakes a sleeper to take it over if timers or busy
   // workers still need one.

@@ -39,6 +39,22 @@ constexpr uint32_t kFairnessInterval = 61;
 // otherwise end up to 50 us late.
 constexpr unsigned long kTimerSlackNanos = 1'000;
 
+// Why a flushed batch was refused (its cell's lock held).
+internal::DeadReference RefusedBatch(const internal::StealingCell* cell,
+                                     uint32_t generation, bool closed) {
+  // The receiver finished after these were sent: named, as DequeScheduler
+  // names a message queued for an actor that ends, unless its cell holds
+  // another actor by now.
+  if (closed && cell->Generation() == generation + 1) {
+    return internal::DeadReference{cell->RecipientName(),
+                                   internal::Undelivered(cell->DisplayName())};
+  }
+  return internal::DeadReference{
+      "(finished actor)",
+      absl::FailedPreconditionError(
+          "the actor finished before this message was delivered")};
+}
+
 }  // namespace
 
 void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
@@ -46,12 +62,7 @@ void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
     MakeRunnableOn(worker, cell, stealable);
     return;
   }
-  {
-    internal::MutexLock hold(injection_mutex_);
-    injected_.push_back(cell);
-    // Relaxed: a hint read without the lock; PopInjected() re-checks.
-    injected_size_.store(injected_.size(), std::memory_order_relaxed);
-  }
+  injected_.Push(cell);
   idle_.WakeOne();
 }
 
@@ -91,22 +102,6 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
   }
 }
 
-internal::DeadReference WorkStealingScheduler::RefusedBatch(Cell* cell,
-                                                            uint32_t generation,
-                                                            bool closed) {
-  // The receiver finished after these were sent: named, as DequeScheduler
-  // names a message queued for an actor that ends, unless its cell holds
-  // another actor by now.
-  if (closed && cell->Generation() == generation + 1) {
-    return internal::DeadReference{cell->RecipientName(),
-                                   internal::Undelivered(cell->DisplayName())};
-  }
-  return internal::DeadReference{
-      "(finished actor)",
-      absl::FailedPreconditionError(
-          "the actor finished before this message was delivered")};
-}
-
 template <bool kTraced>
 void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
                                           Worker* worker) {
@@ -134,7 +129,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
     std::optional<internal::DeadReference> dead;  // Set when refused.
     // (Each branch passes its own on_refused: a named lambda shared by
     // both costs 9 instructions per flush untraced, building its closure.)
-    Appended appended;
+    internal::Appended appended;
     if constexpr (kTraced) {
       appended = cell->AppendBatch(
           batch.generation, relocate, for_each_message,
@@ -148,7 +143,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
             dead = RefusedBatch(cell, batch.generation, closed);
           });
     }
-    if (appended == Appended::kRefused) {
+    if (appended == internal::Appended::kRefused) {
       if (undeliverable == nullptr) {
         undeliverable = std::make_unique<std::vector<DeadLetter>>();
       }
@@ -157,7 +152,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
             DeadLetter{dead->recipient, dead->reason,
                        ErasedMessage::Adopt(type, message)});
       });
-    } else if (appended == Appended::kScheduled) {
+    } else if (appended == internal::Appended::kScheduled) {
       MakeRunnableOn(worker, cell, stealable);
     }
   });
@@ -229,7 +224,7 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       if (cell != nullptr && ++worker->picks % kFairnessInterval == 0) {
         // A hint; FireDueTimers() looks under the lock.
         if (timers_.PendingHint()) FireDueTimers();
-        Cell* first = PopInjected();
+        Cell* first = injected_.Pop();
         if (first == nullptr) {
           if (std::optional<Cell*> oldest = worker->deque.Steal()) {
             first = *oldest;
@@ -245,27 +240,15 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
   Worker::SetCurrent(nullptr);
 }
 
-WorkStealingScheduler::Cell* WorkStealingScheduler::PopInjected() {
-  // Relaxed: a hint; the queue itself is read under the lock.
-  if (injected_size_.load(std::memory_order_relaxed) == 0) return nullptr;
-  internal::MutexLock hold(injection_mutex_);
-  if (injected_.empty()) return nullptr;
-  Cell* cell = injected_.front();
-  injected_.pop_front();
-  // Relaxed: as above.
-  injected_size_.store(injected_.size(), std::memory_order_relaxed);
-  return cell;
-}
-
 WorkStealingScheduler::Cell* WorkStealingScheduler::FindWork(Worker* worker) {
   if (++worker->picks % kFairnessInterval == 0) {
     // A hint; FireDueTimers() looks under the lock.
     if (timers_.PendingHint()) FireDueTimers();
-    if (Cell* cell = PopInjected()) return cell;
+    if (Cell* cell = injected_.Pop()) return cell;
     if (std::optional<Cell*> cell = worker->deque.Steal()) return *cell;
   }
   if (Cell* cell = worker->TakeOwnWork()) return cell;
-  if (Cell* cell = PopInjected()) return cell;
+  if (Cell* cell = injected_.Pop()) return cell;
   return worker->StealFromOthers(workers_);
 }
 
@@ -410,17 +393,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
     worker->runnext.Exchange(cell);  // Was empty: displaces nothing.
     return next;
   }
-  if (worker->deque.Empty() &&
-      // Relaxed: a hint.
-      injected_size_.load(std::memory_order_relaxed) == 0) {
-    return cell;
-  }
-  {
-    internal::MutexLock hold(injection_mutex_);
-    injected_.push_back(cell);
-    // Relaxed: a hint read without the lock.
-    injected_size_.store(injected_.size(), std::memory_order_relaxed);
-  }
+  if (worker->deque.Empty() && injected_.EmptyHint()) return cell;
+  injected_.Push(cell);
   return nullptr;
 }
 
