@@ -128,6 +128,33 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
             'the run was 1.1-2.5× faster). At 2 threads the second worker '
             'takes the printer and drains it meanwhile, so the backlog '
             "depends on timing. The comparison keeps CAF's defaults.")
+    floods = []
+    for workload, sender, what in (
+            ('counting', 'producer', 'messages'),
+            ('fork_join_throughput', 'driver', 'messages'),
+            ('fork_join_creation', 'creator', 'actors')):
+        entry = stats.get((workload, 'coactor-deque', 1), {})
+        if entry.get('peak_rss_kib', 0) >= 64 * 1024 and entry.get('items'):
+            stealing = stats.get((workload, 'coactor-stealing', 2), {})
+            floods.append('%s (the %s; %.0f MiB at %s %s, about %.0f bytes '
+                          'each%s)' % (
+                              workload, sender, entry['peak_rss_kib'] / 1024,
+                              human(entry['items']), what,
+                              entry['peak_rss_kib'] * 1024 / entry['items'],
+                              '; work stealing at 2 workers %.0f MiB' %
+                              (stealing['peak_rss_kib'] / 1024)
+                              if 'peak_rss_kib' in stealing else ''))
+    if floods and not quick:
+        out.append(
+            "- **coactor's memory where one actor sends everything in one "
+            'turn**: %s. That actor sends all of its messages (spawns all of '
+            'its actors) in one loop without waiting, and on the deque '
+            "scheduler a turn runs to its end before any receiver runs, so "
+            'all of them are queued (alive) at once and peak RSS grows '
+            'linearly with n (the bytes are peak RSS / n). With two workers '
+            'the receivers run meanwhile, so less is queued. coactor does '
+            'not bound mailboxes; CAF and Erlang queue without bound too, '
+            'Go makes the sender wait at 1024.' % '; '.join(floods))
     python_wins = []
     for workload in workloads:
         mine, caf = rate(workload, 'python', 1), rate(workload, 'caf', 1)
