@@ -108,7 +108,8 @@ def draw(out_dir, title, subtitle, quick_notice, workloads, units, series,
     """Writes out_dir/chart.png and out_dir/chart.svg.
 
     series: [(system, threads, label)] in bar order; stats maps (workload,
-    system, threads) to {'median', 'min', 'max'} items per second.
+    system, threads) to {'median', 'min', 'max'} items per second, or to an
+    entry without them when every run failed (no bar).
     Returns the file names written.
     """
     matplotlib.rcParams['svg.fonttype'] = 'none'  # Text stays text in SVG.
@@ -120,8 +121,8 @@ def draw(out_dir, title, subtitle, quick_notice, workloads, units, series,
         xs, ys, low, high = [], [], [], []
         for g, workload in enumerate(workloads):
             entry = stats.get((workload, system, threads))
-            if not entry:
-                continue
+            if not entry or 'median' not in entry:
+                continue  # Not run, or every run failed (the report says).
             xs.append(g - 0.42 + bar * (i + 0.5))
             ys.append(entry['median'])
             low.append(entry['median'] - entry['min'])

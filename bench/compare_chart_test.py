@@ -9,7 +9,8 @@ without runners named with --runner): any two series differ by at least
 grey-scale, two systems differ by hatching and two thread counts of one
 system by at least 15 in lightness (L*), and hatching is at least 40 from
 its bar in lightness. Then draws a chart and checks
-that both files are written and that quick mode's notice is on it.
+that both files are written, that quick mode's notice is on it and that a
+configuration whose runs all failed leaves a gap.
 
 Runs with Debian's python3, which has python3-matplotlib.
 """
@@ -102,6 +103,8 @@ def main():
     stats = {('ping_pong', s, t): {'median': 1e6 * (i + 1), 'min': 9e5 *
                                    (i + 1), 'max': 1.2e6 * (i + 1)}
              for i, (s, t, _) in enumerate(series)}
+    # A configuration whose runs all failed has no figures, and no bar.
+    stats[('ping_pong', 'go', 2)] = {'ok': False, 'error': 'timed out'}
     notice = 'quick: the rates are not measurements'
     with tempfile.TemporaryDirectory() as out:
         names = compare_chart.draw(out, 'title', 'subtitle', notice,
