@@ -409,10 +409,21 @@ def main():
         systems_, catalog = compare_systems.systems(args, root, tmp)
         if not args.quick:
             # Minutes of unoptimized runs measure nothing: stop at once.
-            probe = run_one(systems_[0], next(iter(catalog)), 1000, 1,
-                            args.timeout, tmp, True)
-            if probe.get('optimized') is False:
-                sys.exit('compare: %s' % probe['error'])
+            # Each C++ runner (coactor's, CAF's, any --runner) runs its
+            # first workload at its quick size and says whether it was
+            # optimized.
+            for system in systems_:
+                if not system['workloads'] or system['id'] in (
+                        'erlang', 'go', 'python'):
+                    continue
+                workload = system['workloads'][0]
+                probe = run_one(system, workload,
+                                int(catalog[workload]['quick_size']),
+                                (system['threads'] or [1])[0], args.timeout,
+                                tmp, True)
+                if probe.get('optimized') is False:
+                    sys.exit('compare: %s: %s' % (system['label'],
+                                                  probe['error']))
         workloads, configs, series, missing, notes = plan(
             args, systems_, catalog, thread_counts)
         print('compare: %d configurations x %d run%s%s, thread counts %s, '

@@ -109,6 +109,25 @@ mine = sorted(r["workload"] for r in runs if r["system"] == "mine" and r["ok"])
 assert mine == ["counting", "ping_pong"], mine' "$mine/results.json" ||
   fail "the runner named with --runner did not run both workloads"
 
+# --- A full run refuses an unoptimized runner at once. ---
+# (This runner is a fastbuild; its only workload is not compare's first.)
+only="$tmp/only_ping_pong.sh"
+cat >"$only" <<EOF
+#!/usr/bin/env bash
+if [[ \$1 == --list ]]; then "$runner" --list | grep '"ping_pong"'; exit; fi
+[[ \$1 == --workload=ping_pong ]] || { echo "unknown workload \$1" >&2; exit 2; }
+exec "$runner" "\$@" --scheduler=deque
+EOF
+chmod +x "$only"
+start=$SECONDS
+if "$compare" --out="$tmp/unoptimized" --systems=mine --runner="mine=$only" \
+  >"$tmp/unoptimized.stdout" 2>"$tmp/unoptimized.stderr"; then
+  fail "a full run measured an unoptimized runner"
+fi
+grep -qF 'compare: mine: built without optimization' "$tmp/unoptimized.stderr" ||
+  fail "a full run with an unoptimized runner did not say so: $(tail -3 "$tmp/unoptimized.stderr")"
+((SECONDS - start < 20)) || fail "refusing an unoptimized runner took $((SECONDS - start)) s"
+
 # --- The same runs replotted as a full run. ---
 full="$tmp/full"
 mkdir -p "$full"

@@ -161,7 +161,10 @@ def systems(args, root, tmp):
                         'settings default' +
                         (' (Debian libcaf-dev %s)' % caf_package
                          if caf_package else '')})
+    wanted = set(args.systems.split(',')) if args.systems else None
     for name, build in (('erlang', build_erlang), ('go', build_go)):
+        if wanted is not None and name not in wanted:
+            continue  # Not asked for: not compiled either.
         system, why = build(root, tmp)
         if system is None:
             out.append({'id': name, 'workloads': [], 'threads': None,
@@ -194,8 +197,7 @@ def systems(args, root, tmp):
     for system in out:
         system.setdefault('label', BUILTIN_LABELS.get(system['id']))
         system.setdefault('env', {})
-    if args.systems:
-        wanted = set(args.systems.split(','))
+    if wanted is not None:
         unknown = wanted - {s['id'] for s in out}
         if unknown:
             sys.exit('unknown systems: %s' % ', '.join(sorted(unknown)))
