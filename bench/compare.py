@@ -51,6 +51,7 @@ except ImportError as error:  # matplotlib: Debian's python3-matplotlib.
              '(./bazelw does) and run with /usr/bin/python3' % error)
 import compare_report
 import compare_systems
+from compare_progress import Progress
 from compare_systems import BUILTIN_LABELS, TEN
 
 GROWTH_CAP = 100  # Sizes grow to at most this many times the base size.
@@ -215,64 +216,6 @@ def run_one(system, workload, size, threads, timeout, cwd, measuring):
         report['error'] = ('built without optimization: measure with '
                            '`bazel run --config=opt` (or pass --quick)')
     return report
-
-
-class Progress:
-    """One stderr line per run, with an estimate of the time left.
-
-    A configuration's runs are expected to take as long as its latest run
-    (wall clock, process start included): after calibration, that is a run
-    at the size the counted runs use. Configurations not run yet count as
-    the mean of those that have, plus, in full mode, the mean calibration.
-    """
-
-    def __init__(self, configs, repetitions, calibrating):
-        self.left = {c: repetitions for c in configs}
-        self.uncalibrated = set(configs) if calibrating else set()
-        self.per_run = {}          # config -> wall seconds of its latest run
-        self.calibration = {}      # config -> wall seconds calibrating it
-        self.total = len(configs) * repetitions + len(self.uncalibrated)
-        self.done = 0
-        self.started = self.last = time.monotonic()
-
-    def add(self, more):
-        self.total += more
-
-    def seconds_left(self):
-        def mean(values, default):
-            values = list(values)
-            return sum(values) / len(values) if values else default
-        per_run = mean(self.per_run.values(), 1.0)
-        calibration = mean(
-            (w for c, w in self.calibration.items()
-             if c not in self.uncalibrated), 2 * per_run)
-        return (sum(n * self.per_run.get(c, per_run)
-                    for c, n in self.left.items()) +
-                calibration * len(self.uncalibrated))
-
-    def report(self, what, config, report, units, calibrated=False):
-        """Prints one line for `report`, a run of `config`; `what` is
-        'calibrate' or the repetition; calibrated: the last calibration run."""
-        now = time.monotonic()
-        wall, self.last = now - self.last, now
-        self.done += 1
-        self.per_run[config] = wall
-        if what == 'calibrate':
-            self.calibration[config] = self.calibration.get(config, 0) + wall
-            if calibrated:
-                self.uncalibrated.discard(config)
-        else:
-            self.left[config] -= 1
-        if report.get('ok'):
-            status = '%s %s/s in %.3f s (n = %d)' % (
-                compare_report.human(report['items_per_second']),
-                units[report['workload']], report['seconds'], report['size'])
-        else:
-            status = 'FAILED: %s' % report.get('error', '?')
-        print('[%d/%d %4.0f s, ~%.0f s left] %-10s %-20s %-16s %2dt  %s' % (
-            self.done, self.total, now - self.started, self.seconds_left(),
-            what, report['workload'], report['system'], report['threads'],
-            status), file=sys.stderr, flush=True)
 
 
 def calibrate(args, system, workload, info, threads, tmp, progress, units):
