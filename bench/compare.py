@@ -295,8 +295,10 @@ def write_reports(args, meta, runs):
     m = meta['machine']
     compare_chart.draw(
         args.out,
-        'coactor vs CAF, Erlang, Go and Python: items per second (median; '
-        'bars: fastest to slowest run)',
+        'coactor vs CAF, Erlang, Go and Python: items per second (%s)' % (
+            'one run each' if meta['repetitions'] == 1 else
+            'median of %d runs; bars: fastest to slowest run' %
+            meta['repetitions']),
         '%d cores, %s; %s' % (m['cores'], m['cpu'], meta['date']),
         compare_report.QUICK_NOTICE if meta['quick'] else None,
         meta['workloads'],

@@ -57,6 +57,8 @@ done
 grep -qiE '^## .*(goal|target)|^\| ratio \|' "$out/results.md" &&
   fail "quick report judges goals: $(grep -iE 'goal|target' "$out/results.md")"
 grep -qF ">$notice<" "$out/chart.svg" || fail "chart.svg has no quick notice"
+grep -qF '>coactor vs CAF, Erlang, Go and Python: items per second (one run each)<' "$out/chart.svg" ||
+  fail "the quick chart does not say it shows one run each"
 grep -qF "$notice" "$tmp/stderr" ||
   fail "the progress on stderr does not say quick mode is no measurement"
 
@@ -136,8 +138,9 @@ import json, sys
 data = json.load(open(sys.argv[1]))
 data["meta"]["quick"] = False
 data["meta"]["repetitions"] = 2
-# Two runs of each configuration, so the report shows a spread.
-runs = data["runs"] + [dict(r, items_per_second=r["items_per_second"] * 2)
+# Two runs of each configuration, 4x apart, so the report shows a spread
+# and calls every cell wide.
+runs = data["runs"] + [dict(r, items_per_second=r["items_per_second"] * 4)
                        for r in data["runs"]]
 # A deque run that queued a lot, as a full-size counting run does.
 for r in runs:
@@ -157,6 +160,12 @@ grep -qxF "## coactor's own goals (ratios to CAF it aims for)" "$full/results.md
   fail "the full report has no goals table"
 grep -qxF '## Results that invite doubt: what is known' "$full/results.md" ||
   fail "the full report has no notes on the results that invite doubt"
+grep -qF '(fastest run more than 3× the slowest): ' "$full/results.md" ||
+  fail "the full report does not list the wide spreads"
+grep -qE '×4\.0\) and [0-9]+ more of the [0-9]+ cells\. Read these cells' "$full/results.md" ||
+  fail "the full report does not cut the list of wide spreads short"
+grep -qF '>coactor vs CAF, Erlang, Go and Python: items per second (median of 2 runs; bars: fastest to slowest run)<' "$full/chart.svg" ||
+  fail "the full chart does not say what its bars and error bars are"
 grep -qF "coactor's memory where one actor sends everything in one turn**: counting (the producer; 100 MiB at 10k messages, about 10486 bytes each; " "$full/results.md" ||
   fail "the full report does not explain coactor's peak RSS on counting"
 for file in "$tmp/full.stdout" "$full/results.md" "$full/chart.svg"; do

@@ -181,14 +181,21 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
                   if e.get('runs', 0) > 1 and e.get('min') and
                   e['max'] / e['min'] > 3)
     if wide and not quick:
+        most = max(e['runs'] for e in stats.values())
+        listed = ', '.join('%s on %s %dt (×%.1f)' % (key[0], key[1], key[2],
+                                                     ratio)
+                           for ratio, key in list(reversed(wide))[:10])
+        if len(wide) > 10:
+            listed += ' and %d more of the %d cells' % (len(wide) - 10,
+                                                        len(stats))
         out.append(
             '- **Wide spreads in this run** (fastest run more than 3× the '
-            'slowest): %s. A median of five hides one slow run but not '
-            'two; read these cells with their range. On a shared machine, '
-            'other work and where the host places the threads move single '
-            'runs.' % ', '.join(
-                '%s on %s %dt (×%.1f)' % (key[0], key[1], key[2], ratio)
-                for ratio, key in reversed(wide)))
+            'slowest): %s. %sRead these cells with their range. On a shared '
+            'machine, other work and where the host places the threads move '
+            'single runs.' % (listed, (
+                'The median of %d runs stands while at most %d of them are '
+                'slow, not more. ' % (most, (most - 1) // 2)) if most >= 3
+                else ''))
     short = sorted(key for key, e in stats.items()
                    if e.get('min_seconds') is not None and
                    e['min_seconds'] < min_seconds)
