@@ -113,6 +113,8 @@ def draw(out_dir, title, subtitle, quick_notice, workloads, units, series,
     Returns the file names written.
     """
     matplotlib.rcParams['svg.fonttype'] = 'none'  # Text stays text in SVG.
+    # The same figures, the same files: fixed SVG ids, no date inside.
+    matplotlib.rcParams['svg.hashsalt'] = 'coactor compare'
     style = styles(series)
     width = max(10.0, 1.1 + 0.19 * len(series) * len(workloads))
     fig, ax = plt.subplots(figsize=(width, 6.8))
@@ -153,7 +155,8 @@ def draw(out_dir, title, subtitle, quick_notice, workloads, units, series,
     names = []
     for ext in ('png', 'svg'):
         name = 'chart.' + ext
-        fig.savefig(os.path.join(out_dir, name), dpi=110)
+        fig.savefig(os.path.join(out_dir, name), dpi=110,
+                    metadata={'Date': None} if ext == 'svg' else None)
         names.append(name)
     plt.close(fig)
     return names

@@ -48,7 +48,7 @@ notice='quick: checks that every workload runs and verifies; the rates are not m
 sed -n 3p "$out/results.md" | grep -qiF -- "**$notice.**" ||
   fail "the quick notice is not right under the report's title"
 for heading in \
-    "## Throughput: items per second, median (fastest–slowest run) × CAF at the same thread count — $notice" \
+    "## Throughput: items per second (one run each) × CAF at the same thread count — $notice" \
     "## Size and median run time — $notice" \
     "## Peak RSS per run (MiB) — $notice" \
     "## Memory per idle actor (RSS growth / actors spawned) — $notice"; do
@@ -104,6 +104,8 @@ mine="$tmp/mine"
   fail "compare --runner exited non-zero: $(cat "$tmp/mine.stderr")"
 grep -q '^| workload | coactor deque 1t | mine 1t |$' "$mine/results.md" ||
   fail "the --runner report has no column 'mine 1t': $(grep '^| workload' "$mine/results.md")"
+grep -qxF "## Throughput: items per second (one run each) — $notice" "$mine/results.md" ||
+  fail "the --runner report's throughput heading (no CAF, so no ratio): $(grep '^## Throughput' "$mine/results.md")"
 python3 -c '
 import json, sys
 runs = json.load(open(sys.argv[1]))["runs"]
@@ -156,6 +158,8 @@ grep -qF 'until one run takes at least 0.38 s (0.3 s with a margin' "$full/resul
   fail "the full report does not say how long each run lasts"
 grep -q '^| ping_pong (msgs) | [0-9.]*[kMG]* ([0-9.]*[kMG]*–[0-9.]*[kMG]*) ×' "$full/results.md" ||
   fail "the full report shows no spread beside the median"
+grep -qxF '## Throughput: items per second, median (fastest–slowest run) × CAF at the same thread count' "$full/results.md" ||
+  fail "the full report's throughput heading: $(grep '^## Throughput' "$full/results.md")"
 grep -qxF "## coactor's own goals (ratios to CAF it aims for)" "$full/results.md" ||
   fail "the full report has no goals table"
 grep -qxF '## Results that invite doubt: what is known' "$full/results.md" ||

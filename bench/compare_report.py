@@ -310,8 +310,11 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
                 workload, catalog[workload]['unit'], ' | '.join(cells)))
         lines.append('')
 
-    table('Throughput: items per second, median (fastest–slowest run) '
-          '× CAF at the same thread count', _cell)
+    table('Throughput: items per second%s%s' % (
+        ', median (fastest–slowest run)' if meta['repetitions'] > 1 else
+        ' (one run each)',
+        ' × CAF at the same thread count' if any(
+            'ratio_to_caf' in e for e in stats.values()) else ''), _cell)
     table('Size and median run time',
           lambda e, mark: mark if e is None else (
               'FAILED' if 'median' not in e else
