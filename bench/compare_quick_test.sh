@@ -168,6 +168,8 @@ grep -qF '(fastest run more than 3× the slowest): ' "$full/results.md" ||
   fail "the full report does not list the wide spreads"
 grep -qE '×4\.0\) and [0-9]+ more of the [0-9]+ cells\. Read these cells' "$full/results.md" ||
   fail "the full report does not cut the list of wide spreads short"
+grep -qE '^- \*\*Runs shorter than 0\.3 s\*\*: [0-9]+ of the [0-9]+ cells had at least one counted run below it .*; the shortest: [a-z_]+ on [a-z-]+ [0-9]t \([0-9.]+ s\), .* and [0-9]+ more\. The size table' "$full/results.md" ||
+  fail "the full report does not count and cut short the cells with short runs"
 grep -qF '>coactor vs CAF, Erlang, Go and Python: items per second (median of 2 runs; bars: fastest to slowest run)<' "$full/chart.svg" ||
   fail "the full chart does not say what its bars and error bars are"
 grep -qF "coactor's memory where one actor sends everything in one turn**: counting (the producer; 100 MiB at 10k messages, about 10486 bytes each; " "$full/results.md" ||

@@ -103,6 +103,17 @@ def targets(stats):
     return out
 
 
+def _listed(items, of='', most=10):
+    """'a, b and c'; past `most` items, the first ones and 'and N more'
+    (followed by `of`)."""
+    if len(items) > most:
+        return '%s and %d more%s' % (', '.join(items[:most]),
+                                     len(items) - most, of)
+    if len(items) < 2:
+        return ''.join(items)
+    return '%s and %s' % (', '.join(items[:-1]), items[-1])
+
+
 def doubts(stats, workloads, quick, min_seconds=0.3):
     """Notes on the results that invite doubt: what is known about why.
 
@@ -164,7 +175,7 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
         lead = ''
         if not quick:
             lead = ('In this run CPython beats CAF at 1 thread on %s. ' %
-                    (' and '.join(python_wins) if python_wins
+                    (_listed(python_wins) if python_wins
                      else 'no workload'))
         out.append(
             '- **CPython against CAF at 1 thread**: %sIn ping_pong and '
@@ -182,12 +193,9 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
                   e['max'] / e['min'] > 3)
     if wide and not quick:
         most = max(e['runs'] for e in stats.values())
-        listed = ', '.join('%s on %s %dt (×%.1f)' % (key[0], key[1], key[2],
-                                                     ratio)
-                           for ratio, key in list(reversed(wide))[:10])
-        if len(wide) > 10:
-            listed += ' and %d more of the %d cells' % (len(wide) - 10,
-                                                        len(stats))
+        listed = _listed(['%s on %s %dt (×%.1f)' % (key + (ratio,))
+                          for ratio, key in reversed(wide)],
+                         ' of the %d cells' % len(stats))
         out.append(
             '- **Wide spreads in this run** (fastest run more than 3× the '
             'slowest): %s. %sRead these cells with their range. On a shared '
@@ -196,15 +204,18 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
                 'The median of %d runs stands while at most %d of them are '
                 'slow, not more. ' % (most, (most - 1) // 2)) if most >= 3
                 else ''))
-    short = sorted(key for key, e in stats.items()
+    short = sorted((e['min_seconds'], key) for key, e in stats.items()
                    if e.get('min_seconds') is not None and
                    e['min_seconds'] < min_seconds)
     if short and not quick:
         out.append(
-            '- **Runs shorter than %.1f s**: %s had at least one counted run '
-            'below it (the machine ran faster than while the size was '
-            'chosen, or the size reached its cap).' % (
-                min_seconds, ', '.join('%s on %s %dt' % k for k in short)))
+            '- **Runs shorter than %.1f s**: %d of the %d cells had at least '
+            'one counted run below it (the machine ran faster than while the '
+            'size was chosen, or the size reached its cap); the shortest: '
+            '%s. The size table gives each cell\'s median run time.' % (
+                min_seconds, len(short), len(stats), _listed(
+                    ['%s on %s %dt (%.2f s)' % (key + (seconds,))
+                     for seconds, key in short])))
     if rate('fork_join_throughput', 'erlang', 1):
         out.append(
             '- **Erlang mailboxes that grow long**: the fork_join_throughput '
