@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "actors/internal/frame_pool.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/send_errors.h"
@@ -400,6 +401,8 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
   if (start.stopping) return ShutDownError();
   if (start.run == 0) return absl::OkStatus();  // Stopped.
   idle_.FinishRun(start.run);
+  // Frames spawned from this thread and freed by the workers go back.
+  internal::ReturnFreedFrames();
   if (idle_.stopping()) return ShutDownError();  // Shutdown() ended it.
   // This run served it, if any.
   const bool served = stop_requested_.exchange(false);

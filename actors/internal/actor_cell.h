@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/internal/frame_pool.h"
 #include "actors/internal/message_type.h"
 #include "actors/internal/runtime.h"
 
@@ -37,6 +38,12 @@ class ActorPromiseBase {
   // An error delivered instead of a message: rethrown by the actor's
   // pending Receive().
   std::exception_ptr delivered_error;
+
+  // Every actor's coroutine frame comes from the frame pool (frame_pool.h).
+  static void* operator new(std::size_t size) { return AllocateFrame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept {
+    FreeFrame(frame, size);
+  }
 };
 
 enum class ActorState : uint8_t {

@@ -80,6 +80,7 @@
 #include <optional>
 #include <vector>
 
+#include "actors/internal/frame_pool.h"
 #include "runtime/internal/asymmetric_fence.h"
 #include "runtime/internal/spin_lock.h"
 #include "runtime/work_stealing/standby.h"
@@ -172,6 +173,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     if (after == AfterLook::kInterruptStandbyAndSleep) {
       idle_.InterruptKeeper();
     }
+    // Frames of actors that ended on other workers go back first.
+    internal::ReturnFreedFrames();
     worker->Sleep(ticket);
     // A waker takes a worker off the list and bumps its sequence after
     // letting go of the lock; a bump meant for an earlier Park() can end
