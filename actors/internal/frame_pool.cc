@@ -150,8 +150,11 @@ class Heap {
     do {
       block->next = reinterpret_cast<FreeBlock*>(head & ~uintptr_t{1});
       wanted = reinterpret_cast<uintptr_t>(block) | 1;
+      // Release: the owner that takes the list sees `next` and what we did
+      // with the frame. Acquire: when the bit was clear, the owner's last
+      // read of next_notified (before its exchange) comes before our write.
     } while (!chunk->remote.compare_exchange_weak(
-        head, wanted, std::memory_order_release, std::memory_order_relaxed));
+        head, wanted, std::memory_order_acq_rel, std::memory_order_relaxed));
     if (head & 1) return;  // Already on the owner's stack.
     Heap* heap = chunk->owner;
     Chunk* top = heap->notified_.load(std::memory_order_relaxed);
@@ -167,7 +170,9 @@ class Heap {
     Chunk* chunk = notified_.exchange(nullptr, std::memory_order_acquire);
     while (chunk != nullptr) {
       Chunk* next = chunk->next_notified;
-      uintptr_t word = chunk->remote.exchange(0, std::memory_order_acquire);
+      // Acquire pairs with the freeing threads' pushes; release orders our
+      // read of next_notified above before a later freer's write of it.
+      uintptr_t word = chunk->remote.exchange(0, std::memory_order_acq_rel);
       auto* block = reinterpret_cast<FreeBlock*>(word & ~uintptr_t{1});
       const bool was_full = chunk->local == nullptr;
       while (block != nullptr) {
