@@ -1,12 +1,15 @@
-// RunnerMain: flags, one run, one JSON line (bench/savina/report.h).
+// RunnerMain: flags, one run (repeated up to --min-seconds), one JSON line
+// (bench/savina/report.h).
 #include "bench/runner/runner.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "bench/runner/repeat.h"
 #include "bench/savina/report.h"
 
 namespace coactor::comparison {
@@ -26,6 +29,7 @@ struct Flags {
   std::string scheduler = "stealing";
   int64_t size = 0;
   int threads = 1;
+  double min_seconds = 0;
   bool list = false;
 };
 
@@ -53,11 +57,13 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->size = std::strtoll(value.c_str(), &end, 10);
     } else if (name == "threads") {
       flags->threads = static_cast<int>(std::strtol(value.c_str(), &end, 10));
+    } else if (name == "min-seconds") {
+      flags->min_seconds = std::strtod(value.c_str(), &end);
     } else {
       std::fprintf(stderr, "unknown flag: %s\n", argv[i]);
       return false;
     }
-    if (end != nullptr && *end != '\0') {
+    if (end != nullptr && (*end != '\0' || value.empty())) {
       std::fprintf(stderr, "not a number: %s\n", argv[i]);
       return false;
     }
@@ -80,6 +86,7 @@ void List(const WorkloadRegistry& workloads, const Flags& flags) {
         bench::JsonString(info.description).c_str());
   }
   if (flags.scheduler == "deque") std::printf("{\"threads\": [1]}\n");
+  std::printf("{\"min_seconds\": true}\n");
 }
 
 template <typename Sched, typename Run>
@@ -104,26 +111,30 @@ int RunnerMain(const WorkloadRegistry& workloads, int argc, char** argv) {
     return 0;
   }
   const WorkloadRegistry::Entry* entry = workloads.Find(flags.workload);
-  if (entry == nullptr || flags.size <= 0 || flags.threads <= 0) {
+  if (entry == nullptr || flags.size <= 0 || flags.threads <= 0 ||
+      !std::isfinite(flags.min_seconds) || flags.min_seconds < 0) {
     std::fprintf(stderr,
                  "need --workload=NAME (see --list), --size > 0, "
-                 "--threads > 0\n");
+                 "--threads > 0, --min-seconds >= 0\n");
     return 2;
   }
-  Outcome outcome;
-  if (flags.scheduler == "deque") {
-    flags.threads = 1;
-    DequeScheduler sched;
-    outcome = Timed(sched, entry->on_deque, flags.size);
-  } else {
+  if (flags.scheduler == "deque") flags.threads = 1;
+  // A fresh scheduler for every repetition.
+  const Repeated run = RepeatUntil(flags.min_seconds, [&] {
+    if (flags.scheduler == "deque") {
+      DequeScheduler sched;
+      return Timed(sched, entry->on_deque, flags.size);
+    }
     WorkStealingScheduler sched(flags.threads);
-    outcome = Timed(sched, entry->on_stealing, flags.size);
-  }
+    return Timed(sched, entry->on_stealing, flags.size);
+  });
+  const Outcome& outcome = run.outcome;
   bench::RunReport report;
   report.system = "coactor-" + flags.scheduler;
   report.workload = flags.workload;
   report.threads = flags.threads;
   report.size = flags.size;
+  report.repetitions = run.repetitions;
   report.items = outcome.items;
   report.seconds = outcome.seconds;
   report.ok = outcome.ok;

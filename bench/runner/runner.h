@@ -23,15 +23,24 @@
 //                     "unit": ..., "full_size": N, "quick_size": N,
 //                     "max_size": N (optional), "description": ...}, and
 //                     optionally a line {"threads": [1]}
-//                     when it runs on one thread only.
-//   COMMAND --workload=NAME --size=N --threads=T
-//                     runs NAME once and prints one JSON line, at least
-//                     {"workload", "threads", "size", "items", "seconds",
-//                     "items_per_second", "ok"} (peak_rss_kib and extra
-//                     figures welcome); exit status 0 if it verified, 1 if
-//                     not, 2 for bad flags.
+//                     when it runs on one thread only, and a line
+//                     {"min_seconds": true} when it takes --min-seconds.
+//   COMMAND --workload=NAME --size=N --threads=T [--min-seconds=S]
+//                     runs NAME (with --min-seconds, again and again, each
+//                     time on a fresh scheduler and verified, until the
+//                     measured seconds add up to S) and prints one JSON
+//                     line, at least {"workload", "threads", "size",
+//                     "items", "seconds", "items_per_second", "ok"}, with
+//                     items and seconds the totals of all repetitions and
+//                     "repetitions" their number (peak_rss_kib, the peak
+//                     over all of them, and extra figures welcome); exit
+//                     status 0 if it verified, 1 if not, 2 for bad flags.
+//                     compare passes --min-seconds only to a runner whose
+//                     --list says it takes it; a runner that does not runs
+//                     once, and the report flags its short runs.
 // RunnerMain also takes --scheduler=deque|stealing (default stealing; deque
-// runs on one thread).
+// runs on one thread). Its extra figures are the first repetition's
+// (bench/runner/repeat.h).
 //
 // Thread-safety: build the registry before RunnerMain; then read-only.
 #ifndef COACTOR_BENCH_RUNNER_RUNNER_H_

@@ -35,11 +35,12 @@ struct RunReport {
   std::string system;    // "coactor-deque", "coactor-stealing", "caf".
   std::string workload;  // "ping_pong", ...
   int threads = 1;
-  int64_t size = 0;    // The workload's size parameter, as given.
-  int64_t items = 0;   // Messages (or actors) the run processed.
-  double seconds = 0;  // Wall clock of the measured part.
-  bool ok = false;     // The workload verified its own result.
-  std::string error;   // Why not ok.
+  int64_t size = 0;         // The workload's size parameter, as given.
+  int64_t repetitions = 1;  // Runs of the workload in this process.
+  int64_t items = 0;        // Messages (or actors), all repetitions'.
+  double seconds = 0;       // Wall clock of the measured parts, summed.
+  bool ok = false;          // The workload verified its own result.
+  std::string error;        // Why not ok.
   // Extra numeric fields, e.g. {"bytes_per_actor", 312.5}.
   std::vector<std::pair<std::string, double>> extra;
   // Extra text fields, e.g. {"caf_version", "0.17.6"}.
@@ -135,12 +136,12 @@ inline void PrintJson(const RunReport& report) {
   const double rate = report.seconds > 0 ? report.items / report.seconds : 0;
   std::printf(
       "{\"system\": %s, \"workload\": %s, \"threads\": %d, \"size\": %" PRId64
-      ", \"items\": %" PRId64
+      ", \"repetitions\": %" PRId64 ", \"items\": %" PRId64
       ", \"seconds\": %.6f, \"items_per_second\": %.1f, "
       "\"peak_rss_kib\": %" PRId64,
       JsonString(report.system).c_str(), JsonString(report.workload).c_str(),
-      report.threads, report.size, report.items, report.seconds, rate,
-      PeakRssKib());
+      report.threads, report.size, report.repetitions, report.items,
+      report.seconds, rate, PeakRssKib());
   for (const auto& [name, value] : report.extra) {
     if (std::isfinite(value)) {
       std::printf(", %s: %.3f", JsonString(name).c_str(), value);
