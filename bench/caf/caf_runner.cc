@@ -1,7 +1,9 @@
 // The comparison workloads of bench/savina/workloads.h written idiomatically
 // in CAF 0.17 (event-based actors, the default work-stealing scheduler with
 // `scheduler.max-threads` set to --threads), one run per process, printing
-// one JSON line (bench/savina/report.h) for bench/compare.py.
+// one JSON line (bench/savina/report.h) for bench/compare.py. With
+// --min-seconds=S the run repeats, each time in a fresh actor_system and
+// verified, until its measured seconds add up to S (bench/runner/repeat.h).
 //
 //   bazel run --config=opt //bench/caf:caf_runner --
 //       --workload=ping_pong --size=1000000 --threads=2
@@ -27,12 +29,16 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "bench/runner/repeat.h"
 #include "bench/savina/report.h"
 #include "caf/all.hpp"
 
 ABSL_FLAG(std::string, workload, "", "as for //bench/savina:savina_runner");
 ABSL_FLAG(int64_t, size, 0, "the workload's size parameter");
 ABSL_FLAG(int, threads, 1, "scheduler.max-threads");
+ABSL_FLAG(double, min_seconds, 0,
+          "repeat the workload, each time in a fresh actor system, until "
+          "the measured seconds add up to this (bench/runner/runner.h)");
 
 namespace caf_bench {
 namespace {
@@ -55,13 +61,7 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 
 constexpr size_t kPad = 8;  // Results of different actors, separate lines.
 
-struct Outcome {
-  int64_t items = 0;
-  double seconds = 0;
-  bool ok = false;
-  std::string error;
-  std::vector<std::pair<std::string, double>> extra;
-};
+using coactor::comparison::Outcome;
 
 void Verify(Outcome& outcome, bool correct, const char* what) {
   outcome.ok = correct;
@@ -697,33 +697,44 @@ int Main() {
   const std::string workload = absl::GetFlag(FLAGS_workload);
   const int64_t size = absl::GetFlag(FLAGS_size);
   const int threads = absl::GetFlag(FLAGS_threads);
-  if (size <= 0 || threads <= 0) {
-    std::fprintf(stderr, "need --size > 0 and --threads > 0\n");
+  const double min_seconds = absl::GetFlag(FLAGS_min_seconds);
+  if (size <= 0 || threads <= 0 || !(min_seconds >= 0)) {
+    std::fprintf(stderr,
+                 "need --size > 0, --threads > 0 and --min_seconds >= 0\n");
     return 2;
   }
   caf::actor_system_config config;
   config.set("scheduler.max-threads", static_cast<size_t>(threads));
-  Outcome outcome;
-  size_t workers = 0;
-  bool known;
-  {
-    caf::actor_system system{config};
-    workers = system.scheduler().num_workers();
-    known = RunWorkload(system, workload, size, &outcome);
-  }
+  bool known = true;
+  // A fresh actor system for every repetition.
+  const coactor::comparison::Repeated run =
+      coactor::comparison::RepeatUntil(min_seconds, [&] {
+        Outcome outcome;
+        size_t workers = 0;
+        {
+          caf::actor_system system{config};
+          workers = system.scheduler().num_workers();
+          known = RunWorkload(system, workload, size, &outcome);
+        }
+        if (!known) {
+          outcome.ok = false;  // Stops the repetitions.
+        } else if (workers != static_cast<size_t>(threads)) {
+          outcome.ok = false;
+          outcome.error = "CAF started " + std::to_string(workers) + " workers";
+        }
+        return outcome;
+      });
   if (!known) {
     std::fprintf(stderr, "unknown --workload=%s\n", workload.c_str());
     return 2;
   }
-  if (workers != static_cast<size_t>(threads)) {
-    outcome.ok = false;
-    outcome.error = "CAF started " + std::to_string(workers) + " workers";
-  }
+  const Outcome& outcome = run.outcome;
   bench::RunReport report;
   report.system = "caf";
   report.workload = workload;
   report.threads = threads;
   report.size = size;
+  report.repetitions = run.repetitions;
   report.items = outcome.items;
   report.seconds = outcome.seconds;
   report.ok = outcome.ok;
@@ -741,6 +752,14 @@ int Main() {
 }  // namespace caf_bench
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+  // The runner protocol spells it --min-seconds; an Abseil flag's name is
+  // an identifier.
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<char*> spelled;
+  for (std::string& arg : args) {
+    if (arg.rfind("--min-seconds=", 0) == 0) arg[5] = '_';
+    spelled.push_back(arg.data());
+  }
+  absl::ParseCommandLine(argc, spelled.data());
   return caf_bench::Main();
 }

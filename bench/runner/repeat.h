@@ -48,9 +48,8 @@ Repeated RepeatUntil(double min_seconds, Once once) {
     if (total.repetitions == 1) total.outcome.extra = std::move(outcome.extra);
     total.outcome.ok = outcome.ok;
     if (!outcome.ok) {
-      total.outcome.error = "repetition " +
-                            std::to_string(total.repetitions) + ": " +
-                            outcome.error;
+      total.outcome.error = "repetition " + std::to_string(total.repetitions) +
+                            ": " + outcome.error;
       break;
     }
     // A repetition that measured no time (a clock that did not move)
