@@ -13,7 +13,9 @@
 // fork_join_throughput, where a full mailbox makes the sender wait (Go's
 // back-pressure) instead of queueing without bound; each workload's count
 // of messages is unchanged. Each workload verifies its result as its C++
-// twin does; exit status 1 if it did not verify, 2 for bad flags.
+// twin does; exit status 1 if it did not verify, 2 for bad flags. With
+// --min-seconds=S the run repeats until its measured seconds add up to S
+// (the runner protocol, bench/runner/runner.h).
 package main
 
 import (
@@ -603,23 +605,65 @@ func procStatusKib(field string) int64 {
 	return -1
 }
 
+// repeatUntil runs the workload again and again until the measured seconds
+// add up to minSeconds (bench/runner/repeat.h's RepeatUntil): each
+// repetition with goroutines and channels of its own, verified, and started
+// only once the previous one's goroutines have all ended. It returns the
+// totals (the first repetition's extra figures) and the repetitions.
+func repeatUntil(minSeconds float64, run func() outcome) (outcome, int64) {
+	baseline := runtime.NumGoroutine()
+	var total outcome
+	var repetitions int64
+	for {
+		o := run()
+		repetitions++
+		total.items += o.items
+		total.seconds += o.seconds
+		if repetitions == 1 {
+			total.extra = o.extra
+		}
+		total.ok = o.ok
+		if !o.ok {
+			total.err = fmt.Sprintf("repetition %d: %s", repetitions, o.err)
+			break
+		}
+		if total.seconds >= minSeconds || o.seconds <= 0 {
+			break
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for runtime.NumGoroutine() > baseline {
+			if time.Now().After(deadline) {
+				total.ok = false
+				total.err = fmt.Sprintf("repetition %d: %d goroutines still running after 10 s",
+					repetitions, runtime.NumGoroutine()-baseline)
+				return total, repetitions
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	return total, repetitions
+}
+
 func main() {
 	workload := flag.String("workload", "", "the workload's name")
 	size := flag.Int64("size", 0, "the workload's size parameter")
 	threads := flag.Int("threads", 1, "GOMAXPROCS")
+	minSeconds := flag.Float64("min-seconds", 0,
+		"repeat the workload until the measured seconds add up to this")
 	flag.Parse()
 	run, known := workloads[*workload]
-	if !known || *size <= 0 || *threads <= 0 {
-		fmt.Fprintln(os.Stderr, "need a known --workload, --size > 0, --threads > 0")
+	if !known || *size <= 0 || *threads <= 0 || !(*minSeconds >= 0) {
+		fmt.Fprintln(os.Stderr, "need a known --workload, --size > 0, --threads > 0, --min-seconds >= 0")
 		os.Exit(2)
 	}
 	runtime.GOMAXPROCS(*threads)
-	o := run(*size)
+	o, repetitions := repeatUntil(*minSeconds, func() outcome { return run(*size) })
 	report := map[string]interface{}{
 		"system":           "go",
 		"workload":         *workload,
 		"threads":          *threads,
 		"size":             *size,
+		"repetitions":      repetitions,
 		"items":            o.items,
 		"seconds":          o.seconds,
 		"items_per_second": float64(o.items) / o.seconds,
