@@ -10,6 +10,8 @@
 %% counter_printer sends by registered name, as Beazley's original does; the
 %% other workloads send to pids. Each workload verifies its result as its
 %% C++ twin does; exit status 1 if it did not verify, 2 for bad arguments.
+%% With --min-seconds=S the run repeats until its measured seconds add up to
+%% S (the runner protocol, bench/runner/runner.h).
 -module(erlang_runner).
 -export([main/0]).
 
@@ -31,21 +33,25 @@ main() ->
     Workload = maps:get("workload", Flags, ""),
     Size = list_to_integer(maps:get("size", Flags, "0")),
     Threads = list_to_integer(maps:get("threads", Flags, "1")),
+    MinSeconds = number(maps:get("min-seconds", Flags, "0")),
     case workload(Workload) of
         undefined ->
             io:format(standard_error, "unknown --workload=~s~n", [Workload]),
             halt(2);
-        _ when Size =< 0 ->
-            io:format(standard_error, "need --size > 0~n", []),
+        _ when Size =< 0; MinSeconds =:= error; MinSeconds < 0 ->
+            io:format(standard_error,
+                      "need --size > 0 and --min-seconds >= 0~n", []),
             halt(2);
         Fun ->
-            {Items, Seconds, Ok, Extra} = Fun(Size),
+            {Items, Seconds, Ok, Extra, Repetitions, Error} =
+                repeat_until(MinSeconds, fun() -> Fun(Size) end),
             Fields = [{"system", str("erlang")},
                       {"workload", str(Workload)},
                       {"threads", integer_to_list(Threads)},
                       {"schedulers", integer_to_list(
                                        erlang:system_info(schedulers_online))},
                       {"size", integer_to_list(Size)},
+                      {"repetitions", integer_to_list(Repetitions)},
                       {"items", integer_to_list(Items)},
                       {"seconds", float_to_list(Seconds, [{decimals, 6}])},
                       {"items_per_second",
@@ -56,11 +62,60 @@ main() ->
                                        " erts " ++
                                        erlang:system_info(version))}]
                 ++ [{K, float_to_list(V, [{decimals, 3}])} || {K, V} <- Extra]
-                ++ [{"error", str("wrong result")} || not Ok]
+                ++ [{"error", str(Error)} || not Ok]
                 ++ [{"ok", atom_to_list(Ok)}],
             io:format("{~s}~n", [lists:join(", ", [[str(K), ": ", V]
                                                   || {K, V} <- Fields])]),
             halt(case Ok of true -> 0; false -> 1 end)
+    end.
+
+%% "0.3" or "1" as a number; error if neither.
+number(Text) ->
+    case string:to_float(Text) of
+        {Float, ""} -> Float;
+        _ ->
+            case string:to_integer(Text) of
+                {Integer, ""} -> Integer;
+                _ -> error
+            end
+    end.
+
+%% Runs the workload again and again until the measured seconds add up to
+%% MinSeconds (bench/runner/repeat.h's RepeatUntil): each repetition with
+%% processes of its own, verified, and started only once the previous one's
+%% processes have all ended (so its registered names are free again).
+%% {Items, Seconds, Ok, Extra, Repetitions, Error}: the totals and the first
+%% repetition's extra figures.
+repeat_until(MinSeconds, Run) ->
+    repeat_until(MinSeconds, Run, erlang:system_info(process_count),
+                 {0, 0.0, true, undefined, 0, ""}).
+
+repeat_until(MinSeconds, Run, Baseline, {Items0, Seconds0, _, Extra0, N0, _}) ->
+    {Items, Seconds, Ok, Extra} = Run(),
+    N = N0 + 1,
+    Total = {Items0 + Items, Seconds0 + Seconds, Ok,
+             case Extra0 of undefined -> Extra; _ -> Extra0 end, N,
+             lists:flatten(io_lib:format("repetition ~b: wrong result", [N]))},
+    if
+        not Ok; Seconds0 + Seconds >= MinSeconds; Seconds =< 0 -> Total;
+        true ->
+            case await_processes(Baseline, 10000) of
+                ok -> repeat_until(MinSeconds, Run, Baseline, Total);
+                Left ->
+                    {I, S, _, E, _, _} = Total,
+                    {I, S, false, E, N, lists:flatten(io_lib:format(
+                        "repetition ~b: ~b processes still running after "
+                        "10 s", [N, Left]))}
+            end
+    end.
+
+%% Waits (up to Ms milliseconds) until no more processes run than Baseline.
+await_processes(Baseline, Ms) ->
+    case erlang:system_info(process_count) - Baseline of
+        Left when Left =< 0 -> ok;
+        Left when Ms =< 0 -> Left;
+        _ ->
+            receive after 1 -> await_processes(Baseline, Ms - 1) end
     end.
 
 parse_flag("--" ++ Flag) ->
