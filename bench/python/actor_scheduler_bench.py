@@ -6,10 +6,14 @@ thread_ring) once and prints one JSON line in the format of the C++ runners
 (bench/savina/report.h), for bench/compare.py:
 
     python3 actor_scheduler_bench.py --workload=ping_pong --size=100000
+        [--min-seconds=0.3]
 
 The scheduler is Beazley's: named generator actors, one deque of
 (actor, message) pairs, send() only appends, run() pops and resumes until
 the deque is empty. Each workload verifies its result; exit status 1 if not.
+With --min-seconds=S the workload repeats, each time on a fresh scheduler
+and verified, until its measured seconds add up to S (the runner protocol,
+bench/runner/runner.h); the report gives the totals and the repetitions.
 """
 
 import argparse
@@ -164,21 +168,40 @@ WORKLOADS = {
 }
 
 
+def repeat_until(min_seconds, run):
+    """Calls run() -> (items, seconds, ok), each call a fresh scheduler,
+    until the seconds add up to min_seconds or a call fails; returns the
+    totals (items, seconds, ok) and the number of calls."""
+    items = seconds = repetitions = 0
+    while True:
+        more, took, ok = run()
+        items += more
+        seconds += took
+        repetitions += 1
+        if not ok or seconds >= min_seconds or took <= 0:
+            return items, seconds, ok, repetitions
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--workload', required=True, choices=sorted(WORKLOADS))
     parser.add_argument('--size', type=int, required=True)
     parser.add_argument('--threads', type=int, default=1,
                         help='must be 1 (the scheduler is single-threaded)')
+    parser.add_argument('--min-seconds', type=float, default=0.0,
+                        help='repeat until the measured seconds add up to '
+                        'this')
     args = parser.parse_args()
-    if args.size <= 0 or args.threads != 1:
-        parser.error('need --size > 0 and --threads=1')
-    items, seconds, ok = WORKLOADS[args.workload](args.size)
+    if args.size <= 0 or args.threads != 1 or not args.min_seconds >= 0:
+        parser.error('need --size > 0, --threads=1 and --min-seconds >= 0')
+    items, seconds, ok, repetitions = repeat_until(
+        args.min_seconds, lambda: WORKLOADS[args.workload](args.size))
     report = {
         'system': 'python',
         'workload': args.workload,
         'threads': 1,
         'size': args.size,
+        'repetitions': repetitions,
         'items': items,
         'seconds': round(seconds, 6),
         'items_per_second': round(items / seconds, 1) if seconds > 0 else 0,
@@ -188,7 +211,7 @@ def main():
         'ok': ok,
     }
     if not ok:
-        report['error'] = 'wrong result'
+        report['error'] = 'repetition %d: wrong result' % repetitions
     print(json.dumps(report), flush=True)
     return 0 if ok else 1
 
