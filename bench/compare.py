@@ -22,7 +22,12 @@ a system of its own, e.g. a user's workloads linked with RunnerMain:
 Each run is its own process (clean RSS figures). In full mode each
 configuration's size is first grown until one run lasts --min-seconds (that
 run is not counted), then the configurations run --repetitions times
-round-robin, so machine drift hits all alike. Progress, with an estimate of
+round-robin, so machine drift hits all alike; each counted run is told
+--min-seconds too, and repeats its workload within its process (a fresh
+scheduler or actor system each time, each verified) until it has run that
+long, in case the machine got faster since its size was chosen. A runner
+whose --list does not say it takes --min-seconds runs once, and the report
+flags its short runs. Progress, with an estimate of
 the time left, goes to stderr. Writes DIR/results.md (also printed),
 DIR/results.json (every run and statistic) and DIR/chart.png and chart.svg
 (matplotlib). DIR defaults to bench/results in the workspace under `bazel
@@ -84,7 +89,9 @@ def parse_args():
                         'quick 1)')
     parser.add_argument('--min-seconds', type=float, default=0.3,
                         help='full mode: grow each size until a run lasts '
-                        'this long (default 0.3)')
+                        'this long, and have each counted run repeat its '
+                        'workload within its process until it has '
+                        '(default 0.3)')
     parser.add_argument('--workloads', default='',
                         help='comma-separated subset of workloads')
     parser.add_argument('--systems', default='',
@@ -178,14 +185,20 @@ def plan(args, systems_, catalog, thread_counts):
 
 # ---- Running ----------------------------------------------------------------
 
-def run_one(system, workload, size, threads, timeout, cwd, measuring):
+def run_one(system, workload, size, threads, timeout, cwd, measuring,
+            min_seconds=0):
     """Runs one process; returns its JSON report (ok False on any failure,
-    and, when measuring, for a C++ runner built without optimization)."""
+    and, when measuring, for a C++ runner built without optimization).
+    min_seconds > 0: a runner that takes it repeats the workload until it
+    has run that long; the report's 'repetitions' says how often (1 for a
+    runner that does not)."""
     failure = {'system': system['id'], 'workload': workload,
                'threads': threads, 'size': size, 'ok': False}
     env = dict(os.environ, GOMAXPROCS=str(threads), **system['env'])
     env.setdefault('HOME', cwd)  # erl wants one.
     cmd = system['command'](workload, size, threads)
+    if min_seconds > 0 and system['repeats']:
+        cmd.append('--min-seconds=%g' % min_seconds)
     try:
         done = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=env,
@@ -208,6 +221,7 @@ def run_one(system, workload, size, threads, timeout, cwd, measuring):
     # The label is compare's; the runner's own name for itself is kept.
     report['runner_system'] = report.get('system')
     report.update(system=system['id'], threads=threads, size=size)
+    report.setdefault('repetitions', 1)
     if done.returncode != 0 and report.get('ok'):
         report['ok'] = False
         report['error'] = 'exit status %d' % done.returncode
@@ -266,7 +280,8 @@ def measure(args, systems_, catalog, configs, tmp):
         for workload, system, threads in configs[shift:] + configs[:shift]:
             report = run_one(by_id[system], workload,
                              sizes[(workload, system, threads)], threads,
-                             args.timeout, tmp, not args.quick)
+                             args.timeout, tmp, not args.quick,
+                             0 if args.quick else args.min_seconds)
             report['repetition'] = rep
             runs.append(report)
             progress.report('rep %d' % (rep + 1), (workload, system, threads),
@@ -391,6 +406,9 @@ def main():
         'quick': args.quick,
         'repetitions': args.repetitions,
         'min_seconds': args.min_seconds,
+        # Systems whose runs do not repeat up to min_seconds.
+        'not_repeating': [s['label'] for s in systems_
+                          if not s['repeats'] and s['workloads']],
         'thread_counts': thread_counts,
         'workloads': workloads,
         'catalog': {w: catalog[w] for w in workloads},

@@ -72,9 +72,11 @@ class Progress:
                 self.drift.append(wall / self.calibrated_run[config])
             self.counted.add(config)
         if report.get('ok'):
-            status = '%s %s/s in %.3f s (n = %d)' % (
+            repetitions = report.get('repetitions', 1)
+            status = '%s %s/s in %.3f s (n = %d%s)' % (
                 compare_report.human(report['items_per_second']),
-                units[report['workload']], report['seconds'], report['size'])
+                units[report['workload']], report['seconds'], report['size'],
+                ' × %d repetitions' % repetitions if repetitions > 1 else '')
         else:
             status = 'FAILED: %s' % report.get('error', '?')
         print('[%d/%d %4.0f s, ~%.0f s left] %-10s %-20s %-16s %2dt  %s' % (

@@ -6,7 +6,8 @@ machine turns 3 times slower (other work starts): after the first counted
 run (3 s), the estimate is 3 s for its second run and 2 × 3 s for the other
 configuration, known only from its calibration: 9 s, not 5 s. Before the
 slowdown is seen, the calibration's own times count; after every
-configuration's runs, nothing is left.
+configuration's runs, nothing is left. A run that repeated its workload
+within its process (--min-seconds) says how often on its line.
 """
 
 import io
@@ -28,11 +29,14 @@ class Clock:
         return self.now
 
 
-def run(progress, clock, what, config, seconds, calibrated=False):
+def run(progress, clock, what, config, seconds, calibrated=False,
+        repetitions=None):
     clock.now += seconds
     report = {'ok': True, 'workload': config[0], 'system': config[1],
               'threads': config[2], 'items_per_second': 1e6,
               'seconds': seconds, 'size': 1000}
+    if repetitions is not None:
+        report['repetitions'] = repetitions
     progress.report(what, config, report, {config[0]: 'msgs'}, calibrated)
     return progress.seconds_left()
 
@@ -58,11 +62,18 @@ def main():
                                                3.0), 3 + 2 * 3)
     expect("after b's first counted run", run(progress, clock, 'rep 1', b,
                                               3.0), 3 + 3)
-    run(progress, clock, 'rep 2', a, 3.0)
-    expect('at the end', run(progress, clock, 'rep 2', b, 3.0), 0)
+    run(progress, clock, 'rep 2', a, 3.0, repetitions=1)
+    expect('at the end', run(progress, clock, 'rep 2', b, 3.0,
+                             repetitions=3), 0)
     lines = out.getvalue().splitlines()
     if len(lines) != 6 or not lines[2].startswith('[3/6    5 s, ~9 s left] '):
         failures.append('progress lines: %s' % lines)
+    # Repetitions within a run show only when there was more than one.
+    if not lines[4].endswith(' 1M msgs/s in 3.000 s (n = 1000)'):
+        failures.append('a run of one repetition: %s' % lines[4])
+    if not lines[5].endswith(' 1M msgs/s in 3.000 s (n = 1000 × 3 '
+                             'repetitions)'):
+        failures.append('a run of three repetitions: %s' % lines[5])
 
     for failure in failures:
         print('FAIL: ' + failure)

@@ -2,8 +2,9 @@
 
 Statistics per configuration (workload, system, threads): the median items
 per second with the fastest and slowest run beside it, and the interquartile
-range in results.json; the size used and the median run time; peak RSS; the
-memory per idle actor. Quick mode's report says on top and in every table
+range in results.json; the size used, the median run time and how often a
+run repeated its workload to last the minimum; peak RSS; the memory per
+idle actor. A run's items and seconds are the totals of its repetitions. Quick mode's report says on top and in every table
 heading that its rates are not measurements, and judges no goals.
 """
 
@@ -46,7 +47,10 @@ def aggregate(runs):
             entry['error'] = group[-1].get('error', 'failed')
         else:
             rates = [r['items_per_second'] for r in good]
-            entry['items'] = good[0]['items']
+            repetitions = [r.get('repetitions', 1) for r in good]
+            # One repetition's items (each repetition runs the same size).
+            entry['items'] = good[0]['items'] // repetitions[0]
+            entry['repetitions'] = [min(repetitions), max(repetitions)]
             entry['size'] = good[0]['size']
             entry['median'] = statistics.median(rates)
             entry['min'], entry['max'] = min(rates), max(rates)
@@ -114,7 +118,7 @@ def _listed(items, of='', most=10):
     return '%s and %s' % (', '.join(items[:-1]), items[-1])
 
 
-def doubts(stats, workloads, quick, min_seconds=0.3):
+def doubts(stats, workloads, quick, min_seconds=0.3, not_repeating=()):
     """Notes on the results that invite doubt: what is known about why.
 
     The figures quoted come from perf profiles and instrumented copies of
@@ -210,12 +214,17 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
     if short and not quick:
         out.append(
             '- **Runs shorter than %.1f s**: %d of the %d cells had at least '
-            'one counted run below it (the machine ran faster than while the '
-            'size was chosen, or the size reached its cap); the shortest: '
-            '%s. The size table gives each cell\'s median run time.' % (
-                min_seconds, len(short), len(stats), _listed(
-                    ['%s on %s %dt (%.2f s)' % (key + (seconds,))
-                     for seconds, key in short])))
+            'one counted run below it%s; the shortest: %s. The size table '
+            'gives each cell\'s median run time.' % (
+                min_seconds, len(short), len(stats),
+                ' (the machine ran faster than while the size was chosen, '
+                'or the size reached its cap%s)' % (
+                    '; %s %s not repeat a run within its process' % (
+                        _listed(list(not_repeating)),
+                        'does' if len(not_repeating) == 1 else 'do')
+                    if not_repeating else ''),
+                _listed(['%s on %s %dt (%.2f s)' % (key + (seconds,))
+                         for seconds, key in short])))
     if rate('fork_join_throughput', 'erlang', 1):
         out.append(
             '- **Erlang mailboxes that grow long**: the fork_join_throughput '
@@ -232,6 +241,14 @@ def doubts(stats, workloads, quick, min_seconds=0.3):
             'waits for room where an actor system queues without bound; the '
             'messages counted are the same.')
     return out
+
+
+def _repeated(entry):
+    """' (×2)' or ' (×1–3)' for a cell whose runs repeated their workload."""
+    low, high = entry.get('repetitions', [1, 1])
+    if high <= 1:
+        return ''
+    return ' (×%d)' % low if low == high else ' (×%d–%d)' % (low, high)
 
 
 def _cell(entry, note):
@@ -296,12 +313,20 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
             "and thread count, compare starts from the workload's base size "
             'and grows it until one run takes at least %.2f s (%.1f s with '
             'a margin; that calibration run is not counted), unless the size '
-            'reaches its cap (memory); a table below gives the size used '
-            'and the median run time, and the notes list every counted run '
-            'that was shorter than %.1f s. Each configuration then runs %d '
+            'reaches its cap (memory). Each configuration then runs %d '
             'times, round-robin over all configurations, each run in its own '
-            'process.' % (1.25 * meta['min_seconds'], meta['min_seconds'],
-                          meta['min_seconds'], meta['repetitions']))
+            'process; each run lasts at least %.1f s: it repeats its workload '
+            'within its process (a fresh scheduler or actor system each '
+            'time, each repetition verified) until the repetitions together '
+            'have run that long, for when the machine runs faster than while '
+            'the size was chosen or the size reached its cap. A run\'s rate '
+            'is its total items over its total seconds, its peak RSS the '
+            'peak over all its repetitions. A table below gives the size '
+            'used, the median run time and, where runs repeated, how often; '
+            'the notes list every counted run that was shorter than '
+            '%.1f s.' % (1.25 * meta['min_seconds'], meta['min_seconds'],
+                         meta['repetitions'], meta['min_seconds'],
+                         meta['min_seconds']))
     lines.append('')
     header = '| workload | ' + ' | '.join(s[2] for s in series) + ' |'
     rule = '|---|' + '---:|' * len(series)
@@ -326,10 +351,12 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
         ' (one run each)',
         ' × CAF at the same thread count' if any(
             'ratio_to_caf' in e for e in stats.values()) else ''), _cell)
-    table('Size and median run time',
+    table('Size and median run time%s' % (
+        '' if quick else ' (×N: repetitions within a run)'),
           lambda e, mark: mark if e is None else (
               'FAILED' if 'median' not in e else
-              'n = %s, %.2f s' % (human(e['size']), e['seconds'])))
+              'n = %s, %.2f s%s' % (human(e['size']), e['seconds'],
+                                    _repeated(e))))
     table('Peak RSS per run (MiB)',
           lambda e, mark: mark if e is None else (
               '—' if 'peak_rss_kib' not in e else
@@ -363,7 +390,8 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
             lines.append('| %s | %.3g× | %s | %s |' %
                          (what, value, goal, 'yes' if met else '**no**'))
         lines.append('')
-    remarks = doubts(stats, workloads, quick, meta.get('min_seconds', 0.3))
+    remarks = doubts(stats, workloads, quick, meta.get('min_seconds', 0.3),
+                     meta.get('not_repeating', ()))
     if remarks:
         lines.append('## Results that invite doubt: what is known')
         lines.append('')

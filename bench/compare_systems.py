@@ -6,8 +6,10 @@ Go's (compiled here, offline, into a temporary directory), Beazley's Python
 (bench/python) and any runner named with --runner (the protocol of
 bench/runner/runner.h). A system is a dict: {'id', 'label', 'workloads'
 (names), 'threads' (None: any count), 'command': f(workload, size,
-threads) -> argv, 'env', 'note' (how it runs, for the report), and
-'unavailable' (why not) when its tools are missing}.
+threads) -> argv, 'env', 'note' (how it runs, for the report), 'repeats'
+(it takes --min-seconds: it repeats a run within its process until the
+run lasts that long), and 'unavailable' (why not) when its tools are
+missing}.
 """
 
 import json
@@ -46,18 +48,20 @@ def package_version(name):
 
 # ---- Systems ----------------------------------------------------------------
 # A system: {'id', 'label', 'workloads' (names), 'threads' (None: any),
-# 'command': f(workload, size, threads) -> argv, 'env': dict, 'note'}.
+# 'command': f(workload, size, threads) -> argv, 'env': dict, 'note',
+# 'repeats'}.
 
 
 def list_workloads(command):
-    """Runs `command --list`: ({workload: info}, thread counts or None)."""
+    """Runs `command --list`: ({workload: info}, thread counts or None,
+    whether it takes --min-seconds)."""
     done = subprocess.run(command + ['--list'], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=60,
                           check=False)
     if done.returncode != 0:
         raise RuntimeError('%s --list: exit %d: %s' % (
             ' '.join(command), done.returncode, done.stderr.strip()))
-    workloads, threads = {}, None
+    workloads, threads, repeats = {}, None, False
     for line in done.stdout.splitlines():
         if not line.startswith('{'):
             continue
@@ -66,7 +70,9 @@ def list_workloads(command):
             workloads[entry['workload']] = entry
         elif 'threads' in entry:
             threads = entry['threads']
-    return workloads, threads
+        elif entry.get('min_seconds') is True:
+            repeats = True
+    return workloads, threads, repeats
 
 
 def resolve(command, caller):
@@ -135,7 +141,7 @@ def build_go(root, tmp):
 def systems(args, root, tmp):
     """The systems, in column order, and the workload catalog."""
     savina = [os.path.join(root, 'bench', 'savina', 'savina_runner')]
-    catalog, _ = list_workloads(savina)
+    catalog, _, savina_repeats = list_workloads(savina)
     out = []
 
     def runner_command(argv):
@@ -145,14 +151,17 @@ def systems(args, root, tmp):
     out.append({'id': 'coactor-deque', 'workloads': list(catalog),
                 'threads': [1],
                 'command': runner_command(savina + ['--scheduler=deque']),
+                'repeats': savina_repeats,
                 'note': 'DequeScheduler: one thread, one deque'})
     out.append({'id': 'coactor-stealing', 'workloads': list(catalog),
                 'threads': None,
                 'command': runner_command(savina + ['--scheduler=stealing']),
+                'repeats': savina_repeats,
                 'note': 'WorkStealingScheduler with N workers'})
     caf = os.path.join(root, 'bench', 'caf', 'caf_runner')
     caf_package = package_version('libcaf-dev')
     out.append({'id': 'caf', 'workloads': list(TEN), 'threads': None,
+                'repeats': True,
                 'command': lambda w, s, t: [
                     caf, '--workload=%s' % w, '--size=%d' % s,
                     '--threads=%d' % t],
@@ -170,11 +179,12 @@ def systems(args, root, tmp):
             out.append({'id': name, 'workloads': [], 'threads': None,
                         'unavailable': why, 'note': why})
             continue
-        system.update({'id': name, 'workloads': list(TEN), 'threads': None})
+        system.update({'id': name, 'workloads': list(TEN), 'threads': None,
+                       'repeats': True})
         out.append(system)
     script = os.path.join(root, 'bench', 'python', 'actor_scheduler_bench.py')
     out.append({'id': 'python', 'workloads': list(PYTHON_WORKLOADS),
-                'threads': [1],
+                'threads': [1], 'repeats': True,
                 'command': lambda w, s, t: [
                     sys.executable, script, '--workload=%s' % w,
                     '--size=%d' % s, '--threads=%d' % t],
@@ -187,16 +197,18 @@ def systems(args, root, tmp):
         if not label or not command:
             sys.exit('--runner wants LABEL=COMMAND, got %r' % spec)
         argv = resolve(command, args.caller)
-        listed, threads = list_workloads(argv)
+        listed, threads, repeats = list_workloads(argv)
         for name, info in listed.items():
             catalog.setdefault(name, info)
         out.append({'id': label, 'label': label, 'workloads': list(listed),
                     'threads': threads, 'command': runner_command(argv),
+                    'repeats': repeats,
                     'note': 'a runner named on the command line: `%s`' %
                             command})
     for system in out:
         system.setdefault('label', BUILTIN_LABELS.get(system['id']))
         system.setdefault('env', {})
+        system.setdefault('repeats', False)
     if wanted is not None:
         unknown = wanted - {s['id'] for s in out}
         if unknown:
