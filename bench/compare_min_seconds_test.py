@@ -10,7 +10,8 @@ any flag it does not know. A full comparison (2 counted runs each, minimum
 0.3 s) must pass --min-seconds to the counted runs of `repeats` only (not
 to its calibration runs), report 2 repetitions with exact totals, rate and
 size-table cell from them, and flag the runs of `once` as short, saying
-that it does not repeat; quick mode passes no minimum at all.
+that it does not repeat; quick mode passes no minimum at all. Results
+written before runs repeated, replotted, do not claim that they did.
 
 Usage: compare_min_seconds_test.py PATH_TO_COMPARE
 """
@@ -153,6 +154,30 @@ def main():
         if '(n = 20 × 2 repetitions)' not in progress:
             failures.append('the progress does not show the repetitions: ' +
                             progress)
+
+        # Results of a compare from before runs repeated, replotted: the
+        # report does not claim that they did.
+        old = os.path.join(tmp, 'old')
+        os.makedirs(old)
+        with open(os.path.join(tmp, 'full', 'results.json')) as f:
+            data = json.load(f)
+        del data['meta']['not_repeating']
+        for run in data['runs']:
+            del run['repetitions']
+            run['items'], run['seconds'] = 60, 0.2
+        with open(os.path.join(old, 'results.json'), 'w') as f:
+            json.dump(data, f)
+        done = subprocess.run([command, '--replot', '--out=' + old],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, check=False)
+        expect('replot exit status', done.returncode, 0)
+        for text in ('each run in its own process. A table below gives the '
+                     'size used and the median run time; the notes list',
+                     '| tick (ticks) | n = 20, 0.20 s | n = 20, 0.20 s |'):
+            if text not in done.stdout:
+                failures.append('the replotted old report lacks %r' % text)
+        if 'repeats its workload' in done.stdout:
+            failures.append('the replotted old report claims repetitions')
 
         # Quick mode: one run each, no minimum passed to anyone.
         results, report, logs, _ = compare(

@@ -308,6 +308,8 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
     if quick:
         lines.append('Sizes: the quick sizes, one run each.')
     else:
+        # Results written before runs repeated have no 'not_repeating'.
+        repeated = 'not_repeating' in meta
         lines.append(
             'Sizes: runs long enough to measure. For each workload, system '
             "and thread count, compare starts from the workload's base size "
@@ -315,18 +317,22 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
             'a margin; that calibration run is not counted), unless the size '
             'reaches its cap (memory). Each configuration then runs %d '
             'times, round-robin over all configurations, each run in its own '
-            'process; each run lasts at least %.1f s: it repeats its workload '
-            'within its process (a fresh scheduler or actor system each '
-            'time, each repetition verified) until the repetitions together '
-            'have run that long, for when the machine runs faster than while '
-            'the size was chosen or the size reached its cap. A run\'s rate '
-            'is its total items over its total seconds, its peak RSS the '
-            'peak over all its repetitions. A table below gives the size '
-            'used, the median run time and, where runs repeated, how often; '
-            'the notes list every counted run that was shorter than '
-            '%.1f s.' % (1.25 * meta['min_seconds'], meta['min_seconds'],
-                         meta['repetitions'], meta['min_seconds'],
-                         meta['min_seconds']))
+            'process%s A table below gives the size used%s; the notes list '
+            'every counted run that was shorter than '
+            '%.1f s.' % (
+                1.25 * meta['min_seconds'], meta['min_seconds'],
+                meta['repetitions'],
+                '; each run lasts at least %.1f s: it repeats its workload '
+                'within its process (a fresh scheduler or actor system each '
+                'time, each repetition verified) until the repetitions '
+                'together have run that long, for when the machine runs '
+                'faster than while the size was chosen or the size reached '
+                "its cap. A run's rate is its total items over its total "
+                'seconds, its peak RSS the peak over all its repetitions.' %
+                meta['min_seconds'] if repeated else '.',
+                ', the median run time and, where runs repeated, how often'
+                if repeated else ' and the median run time',
+                meta['min_seconds']))
     lines.append('')
     header = '| workload | ' + ' | '.join(s[2] for s in series) + ' |'
     rule = '|---|' + '---:|' * len(series)
