@@ -16,19 +16,13 @@
 #include "gtest/gtest.h"
 #include "runtime/dead_letter.h"
 #include "runtime/erased_message.h"
+#include "tests/dead_letter_samples.h"
 
 namespace coactor::internal {
 namespace {
 
-DeadLetter Letter(int n) {
-  return DeadLetter{"nobody", absl::NotFoundError("no actor named 'nobody'"),
-                    ErasedMessage::Of(n)};
-}
-
-int IntOf(const DeadLetter& letter) {
-  const int* n = letter.message.get_if<int>();
-  return n == nullptr ? -1 : *n;
-}
+using ::coactor::testing::IntOf;
+using ::coactor::testing::Letter;
 
 TEST(RecordKeeperTest, KeepsTheNewestDeadLettersAndHandsBackTheOldest) {
   RecordKeeper records;
