@@ -259,10 +259,14 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Traced, each message's flow starts as it reaches its receiver.
   template <bool kTraced>
   void FlushOutboxOf(Outbox& outbox, FlushPoint point, Worker* worker);
+  // Whether a flush traces: kLook tests the trace hook (FlushOutbox());
+  // a turn of RunActor<kTraced>() tested it already and says what it found.
+  enum class TraceTest { kLook, kOff, kOn };
   // The calling worker's flush of its own outbox, if it may hold anything.
   // Done before the sending actor looks at its own mailbox and before its
   // turn ends: it never moves to another worker with messages pending, so
   // per-pair FIFO holds.
+  template <TraceTest kTrace = TraceTest::kLook>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void FlushOwnOutbox(
       Worker& locals, FlushPoint point = FlushPoint::kTurnEnd);
   // FlushOwnOutbox() when idle workers may visit: under outbox_lock.
@@ -385,8 +389,10 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // (work_stealing/worker_loop.cc).
   void Finish(Cell* cell);
   struct EndHooks;
-  // RunActor(), timed into the actor's metrics (worker_loop.cc).
-  ABSL_ATTRIBUTE_NOINLINE Cell* RunTimedActor(Worker* worker, Cell* cell);
+  // The turns Worker::NextTurnIsSlow() picks (worker_loop.cc): RunActor()
+  // traced while a trace is on, timed into the actor's metrics one in
+  // Worker::kTurnSampleInterval.
+  ABSL_ATTRIBUTE_NOINLINE Cell* RunSlowTurn(Worker* worker, Cell* cell);
   // Resumes a blocked actor if it was woken; false if it stays blocked.
   bool ResumeIfWoken(Cell* cell);
   // Registers `worker` as idle and sleeps until woken, or becomes the

@@ -176,7 +176,7 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
     for (Payload& message : batch) visit(&message);
   };
   bool refused = false;
-  EXPECT_EQ(mailbox_.AppendBatch(generation(), relocate, for_each,
+  EXPECT_EQ(mailbox_.AppendBatch(generation(), 3, relocate, for_each,
                                  [&](bool) { refused = true; }),
             Appended::kScheduled);
   EXPECT_FALSE(refused);
@@ -185,7 +185,7 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
   for (int i = 0; i < 3; ++i) {
     ConstructPayload<std::string>(&batch[i], Long(10 + i));
   }
-  EXPECT_EQ(mailbox_.AppendBatch(generation(), relocate, for_each,
+  EXPECT_EQ(mailbox_.AppendBatch(generation(), 3, relocate, for_each,
                                  [&](bool) { refused = true; }),
             Appended::kQueued);
   std::vector<std::string> got;
@@ -197,7 +197,7 @@ TEST_F(ActorMailboxTest, ABatchWakingAnIdleActorGoesStraightToTheInbox) {
   for (int i = 0; i < 3; ++i) {
     ConstructPayload<std::string>(&batch[i], Long(20 + i));
   }
-  EXPECT_EQ(mailbox_.AppendBatch(generation() + 1, relocate, for_each,
+  EXPECT_EQ(mailbox_.AppendBatch(generation() + 1, 3, relocate, for_each,
                                  [&](bool closed) {
                                    refused = true;
                                    EXPECT_FALSE(closed);

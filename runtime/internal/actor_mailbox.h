@@ -119,8 +119,9 @@ class ActorMailbox : public ActorCell {
     return ScheduleLocked();
   }
 
-  // Appends every message `for_each_message(visit)` visits (moving each
-  // with `relocate`), in order, if the actor of `generation` lives here;
+  // Appends every message `for_each_message(visit)` visits, `count` of
+  // them (moving each with `relocate`), in order, if the actor of
+  // `generation` lives here;
   // otherwise calls `on_refused(closed)` (under the lock, where the cell's
   // name is stable; `closed`: IsClosedLocked(), passed because a lambda
   // cannot say it runs under the lock) and appends nothing.
@@ -129,9 +130,9 @@ class ActorMailbox : public ActorCell {
   template <typename ForEach, typename OnRefused,
             typename OnAppended = NoSlotCallback>
   ABSL_ATTRIBUTE_ALWAYS_INLINE Appended
-  AppendBatch(uint32_t generation, const PayloadRelocator& relocate,
-              ForEach&& for_each_message, OnRefused&& on_refused,
-              OnAppended&& on_appended = {}) {
+  AppendBatch(uint32_t generation, uint32_t count,
+              const PayloadRelocator& relocate, ForEach&& for_each_message,
+              OnRefused&& on_refused, OnAppended&& on_appended = {}) {
     MutexLock hold(lock_);
     if (closed_ || Generation() != generation) {
       on_refused(closed_);
@@ -144,7 +145,9 @@ class ActorMailbox : public ActorCell {
     // waiting in `incoming` (order), the batch goes straight to the inbox,
     // and the actor's turn takes no lock to find it.
     Mailbox& to = wake && incoming_.empty() ? inbox_ : incoming_;
-    uint64_t appended = 0;
+    // Counted by the caller: a count per message here cost ping-pong one
+    // instruction and two register moves a message.
+    counters_.AppendedLocked(count);
     // Always inline: in a flush that is a template (traced or not), clang
     // otherwise calls this per message.
     for_each_message([&](Payload* message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
@@ -152,9 +155,7 @@ class ActorMailbox : public ActorCell {
       relocate(slot, message);
       to.CommitBack();
       on_appended(slot);
-      ++appended;
     });
-    counters_.AppendedLocked(appended);
     return wake ? Appended::kScheduled : Appended::kQueued;
   }
 

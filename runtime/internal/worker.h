@@ -219,12 +219,19 @@ class Worker {
   // The worker its last steal took from, until a trace records it (owner
   // only).
   const Worker* robbed = nullptr;
-  // Turns until the next one timed for the actors' metrics (the first is),
-  // and how many turns apart they are: two clock reads and three
+  // Turns until the next one that takes the worker's slow path: timed for
+  // the actors' metrics, or traced (the first is). Untraced, one turn in
+  // kTurnSampleInterval comes there: two clock reads and three
   // read-modify-writes per turn would cost more than a ping-pong message's
-  // whole budget for metrics (runtime/README.md, "Metrics").
+  // whole budget for metrics (runtime/README.md, "Metrics"). Traced,
+  // every turn does (the countdown stays at 1) and `traced_turns_to_time`
+  // counts down to the next timed one. One countdown for both, so an
+  // untraced turn costs a decrement and a branch, not two tests. A worker
+  // sees a trace started at its next slow turn, or when it leaves Park()
+  // (as every worker does when a run starts).
   static constexpr uint32_t kTurnSampleInterval = 64;
   uint32_t turns_to_sample = 1;
+  uint32_t traced_turns_to_time = 1;
 
   // ---- Sends held back ------------------------------------------------------
   // Not guarded, by protocol: used by this worker under outbox_lock (a

@@ -90,11 +90,16 @@ void WorkStealingScheduler::AppendToOutbox(Worker *worker, Outbox &outbox,
   if (outbox.Commit()) FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
 }
 
+template <WorkStealingScheduler::TraceTest kTrace>
 inline void WorkStealingScheduler::FlushOwnOutbox(Worker &locals,
                                                   FlushPoint point) {
   if (!takeover_) {  // The outbox is this worker's alone.
     if (!locals.outbox.empty()) {
-      FlushOutbox(locals.outbox, point, &locals);
+      if constexpr (kTrace == TraceTest::kLook) {
+        FlushOutbox(locals.outbox, point, &locals);
+      } else {
+        FlushOutboxOf<kTrace == TraceTest::kOn>(locals.outbox, point, &locals);
+      }
     }
     return;
   }

@@ -132,16 +132,17 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
     internal::Appended appended;
     if constexpr (kTraced) {
       appended = cell->AppendBatch(
-          batch.generation, relocate, for_each_message,
+          batch.generation, batch.count, relocate, for_each_message,
           [&](bool closed) {
             dead = RefusedBatch(cell, batch.generation, closed);
           },
           internal::SlotFlows{trace_.get(), type->name});
     } else {
-      appended = cell->AppendBatch(
-          batch.generation, relocate, for_each_message, [&](bool closed) {
-            dead = RefusedBatch(cell, batch.generation, closed);
-          });
+      appended = cell->AppendBatch(batch.generation, batch.count, relocate,
+                                   for_each_message, [&](bool closed) {
+                                     dead = RefusedBatch(cell, batch.generation,
+                                                         closed);
+                                   });
     }
     if (appended == internal::Appended::kRefused) {
       if (undeliverable == nullptr) {
@@ -197,23 +198,21 @@ void WorkStealingScheduler::WorkerMain(Worker* worker) {
       if (ABSL_PREDICT_FALSE(tracer != nullptr))
         tracer->Park(WorkerIndex(worker));
       cell = Park(worker);
+      // A trace started while it was idle (before a run, most often)
+      // starts with its next turn.
+      if (trace_.get() != nullptr) worker->turns_to_sample = 1;
       if (cell == nullptr) continue;
       if (ABSL_PREDICT_FALSE(tracer != nullptr))
         tracer->Wake(WorkerIndex(worker));
     }
     if (ABSL_PREDICT_FALSE(worker->idle)) idle_.SetIdle(worker, false);
     while (cell != nullptr) {
-      // One turn in kTurnSampleInterval is timed (RunTimedActor()).
-      if (ABSL_PREDICT_FALSE(--worker->turns_to_sample == 0)) {
-        cell = RunTimedActor(worker, cell);
-      } else {
-        cell = ABSL_PREDICT_FALSE(trace_.get() != nullptr)
-                   ? RunActor<true>(worker, cell)
-                   : RunActor<false>(worker, cell);
-      }
-      // Sends made outside an actor's turn (monitors' Downs when it ended)
-      // must not wait in the outbox while this worker looks for work.
-      FlushOwnOutbox(*worker);
+      // One turn in kTurnSampleInterval is timed, and every turn is traced
+      // while a trace is on (RunSlowTurn()); one countdown tells both.
+      // (RunActor() leaves nothing in the outbox.)
+      cell = ABSL_PREDICT_FALSE(--worker->turns_to_sample == 0)
+                 ? RunSlowTurn(worker, cell)
+                 : RunActor<false>(worker, cell);
       // A worker that always has its next actor at hand (one that keeps
       // sending to itself, or two that trade the runnext slot) still
       // counts its picks, and at the fairness pick fires due timers and
@@ -259,9 +258,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   const Worker::Turn turn(*worker, cell);
   worker->Progress();  // A new turn (see WatchBusyWorkers()).
   Worker& locals = *worker;
+  // The turn's flushes trace as it does, without testing the hook again.
+  constexpr TraceTest kTrace = kTraced ? TraceTest::kOn : TraceTest::kOff;
   auto finish = [&] {
-    FlushOwnOutbox(locals);
+    FlushOwnOutbox<kTrace>(locals);
     Finish(cell);
+    // What its end sent (monitors' Downs, destructors of what it never
+    // received) must not wait in the outbox while this worker looks for
+    // work. (Every other way out of a turn flushes before it leaves.)
+    FlushOwnOutbox(locals);
     return nullptr;
   };
   // Traced (work_stealing/trace.cc), each resumption is a turn of its own
@@ -291,7 +296,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
-      FlushOwnOutbox(locals);
+      FlushOwnOutbox<kTrace>(locals);
       begin_turn();
       if (!ResumeIfWoken(cell)) {
         if constexpr (kTraced) tracer->AbandonTurn();
@@ -306,7 +311,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       // An actor that blocks and is woken at once (Yield(), Sleep(0))
       // uses up its budget like one that receives, and gives way.
       if (budget <= 0) {
-        FlushOwnOutbox(locals);
+        FlushOwnOutbox<kTrace>(locals);
         return YieldActor(worker, cell);
       }
       continue;
@@ -316,7 +321,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // (see ActorMailbox::SomethingMayOvertake()).
     if (cell->InboxEmpty() ||
         (budget == kBudget && cell->SomethingMayOvertake())) {
-      FlushOwnOutbox(locals);
+      FlushOwnOutbox<kTrace>(locals);
       std::exception_ptr error;
       bool refilled;
       if constexpr (kTraced) {
@@ -339,7 +344,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // At or below zero: blocked passes and errors count too, and may
     // step over zero.
     if (budget <= 0) {
-      FlushOwnOutbox(locals);
+      FlushOwnOutbox<kTrace>(locals);
       return YieldActor(worker, cell);
     }
     // The actor moves the message out of its slot as soon as it resumes,
@@ -358,14 +363,21 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   }
 }
 
-WorkStealingScheduler::Cell* WorkStealingScheduler::RunTimedActor(
-    Worker* worker, Cell* cell) {
-  worker->turns_to_sample = Worker::kTurnSampleInterval;
+WorkStealingScheduler::Cell* WorkStealingScheduler::RunSlowTurn(Worker* worker,
+                                                                Cell* cell) {
+  const bool traced = trace_.get() != nullptr;
+  if (traced) {
+    worker->turns_to_sample = 1;  // Every turn comes here while tracing.
+    if (--worker->traced_turns_to_time != 0)
+      return RunActor<true>(worker, cell);
+    worker->traced_turns_to_time = Worker::kTurnSampleInterval;
+  } else {
+    worker->turns_to_sample = Worker::kTurnSampleInterval;
+  }
   const uint32_t generation = cell->Generation();
   const uint64_t start = internal::TickClock::Now();
-  Cell* next = ABSL_PREDICT_FALSE(trace_.get() != nullptr)
-                   ? RunActor<true>(worker, cell)
-                   : RunActor<false>(worker, cell);
+  Cell* next =
+      traced ? RunActor<true>(worker, cell) : RunActor<false>(worker, cell);
   const uint64_t ticks = internal::TickClock::Now() - start;
   // Unless the actor ended in this turn: its cell may hold another by now.
   // (Its generation moved on when it ended, on this thread.)
