@@ -6,6 +6,7 @@ usage: trace_check.py TRACE [--turns N] [--flows N] [--received N]
                       [--lanes N] [--max-lanes N] [--dropped N]
                       [--max-per-lane N]
                       [--messages N] [--unpaired-ok]
+                      [--min-instant NAME=N ...] [--min-actor-lanes N]
 
 Always checked: the file is one JSON object whose "traceEvents" is a list;
 every event but metadata has ph, pid, tid and ts; each flow (keyed by
@@ -19,8 +20,10 @@ The options check exact counts: turns (slices of category "turn"), the
 messages they handled (their "messages" args), paired message and ask
 flows, those of them that end in a turn (--received), instant events by name, lanes (threads with a "thread_name";
 --max-lanes: 1 to N), the trace's dropped_events, and at most N events
-kept on any one thread. Prints the counts; exits 1 with the reasons on
-failure.
+kept on any one thread. --min-instant and --min-actor-lanes check lower
+bounds: at least N instant events by name, and one actor at least whose
+turns lie on N lanes or more (it moved between workers). Prints the
+counts; exits 1 with the reasons on failure.
 """
 import argparse
 import bisect
@@ -47,6 +50,8 @@ def main():
     p.add_argument("--max-per-lane", type=int)
     p.add_argument("--unpaired-ok", action="store_true")
     p.add_argument("--messages", type=int)
+    p.add_argument("--min-instant", action="append", default=[])
+    p.add_argument("--min-actor-lanes", type=int)
     a = p.parse_args()
     errors = []
     with open(a.trace, encoding="utf-8") as f:
@@ -59,6 +64,7 @@ def main():
     lanes = set()
     per_lane = collections.Counter()
     messages = 0
+    actor_lanes = collections.defaultdict(set)  # actor id -> tids of its turns
     for e in events:
         ph = e.get("ph")
         if ph == "M":
@@ -74,6 +80,7 @@ def main():
             slices[e["tid"]].append((t, t + ns(e["dur"]), e["cat"], e["name"]))
             if e["cat"] == "turn":
                 messages += e.get("args", {}).get("messages", 0)
+                actor_lanes[e.get("args", {}).get("actor")].add(e["tid"])
         elif ph in ("s", "f"):
             if ph == "f" and e.get("bp") != "e":
                 errors.append(f"flow end not bound to its enclosing slice: {e}")
@@ -141,7 +148,9 @@ def main():
               "msg_flows": paired["msg"], "ask_flows": paired["ask"],
               "lanes": len(lanes), "dropped": dropped,
               "instants": dict(instants),
-              "max_per_lane": max(per_lane.values(), default=0)}
+              "max_per_lane": max(per_lane.values(), default=0),
+              "max_actor_lanes": max(map(len, actor_lanes.values()),
+                                     default=0)}
     print(json.dumps(counts, default=str))
 
     def expect(what, got, want):
@@ -159,6 +168,15 @@ def main():
     for spec in a.instant:
         name, n = spec.rsplit("=", 1)
         expect(f"instant events {name!r}", instants[name], int(n))
+    for spec in a.min_instant:
+        name, n = spec.rsplit("=", 1)
+        if instants[name] < int(n):
+            errors.append(f"instant events {name!r}: {instants[name]}, "
+                          f"expected at least {n}")
+    if (a.min_actor_lanes is not None and
+            counts["max_actor_lanes"] < a.min_actor_lanes):
+        errors.append(f"no actor has turns on {a.min_actor_lanes} lanes "
+                      f"(at most {counts['max_actor_lanes']})")
     if a.max_per_lane is not None and counts["max_per_lane"] > a.max_per_lane:
         errors.append(f"a lane keeps {counts['max_per_lane']} events, "
                       f"more than {a.max_per_lane}")
