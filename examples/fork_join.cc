@@ -40,7 +40,8 @@ using coactor::WorkStealingScheduler;
 // What a worker computes per message: a loop the compiler cannot skip.
 uint64_t Work(uint64_t seed, int steps) {
   uint64_t x = seed | 1;
-  for (int i = 0; i < steps; ++i) x = x * 6364136223846793005u + 1442695040888963407u;
+  for (int i = 0; i < steps; ++i)
+    x = x * 6364136223846793005u + 1442695040888963407u;
   return x;
 }
 

@@ -111,6 +111,7 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->runtime = this;
   cell->pending.Reset();
   cell->turns = cell->turn_ticks_total = cell->turn_ticks_max = 0;
+  cell->wait_watch.Reset();
   cell->extras.reset();  // Sized for the previous actor's message type.
   promise->cell = cell;
   if (!name.empty()) registry_.Set(name, {cell, cell->Generation()});

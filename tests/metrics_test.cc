@@ -1,7 +1,8 @@
 // Metrics (runtime/metrics/metrics.h) on both schedulers: counts equal the
 // messages sent, a snapshot taken from another thread while a
 // work-stealing Run() goes on, the exact peak depth of a deterministic
-// deque program, and a handler that spins for 20 ms seen as a long turn.
+// deque program, a handler that spins for 20 ms seen as a long turn, and
+// the oldest message's wait, growing between snapshots while it waits.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -107,6 +108,47 @@ TEST_P(MetricsTest, DeadLettersAndFailuresAreCounted) {
     EXPECT_EQ(metrics.ends, 1);
     EXPECT_EQ(metrics.messages, 1);
     EXPECT_TRUE(metrics.actors.empty());
+  });
+}
+
+// Messages that wait while the actor receives none: the first snapshot
+// that sees them says 0, the next ones how long since (a lower bound);
+// once received, 0 again.
+TEST_P(MetricsTest, OldestWaitGrowsWhileMessagesWaitUnreceived) {
+  testing::RunOnScheduler(GetParam(), [](auto& sched) {
+    int64_t sum = 0;
+    auto printer = sched.Spawn("printer", Printer(&sum));
+    ASSERT_TRUE(printer.ok());
+    ASSERT_TRUE(sched.Run().ok());  // Started: it waits at its Receive().
+    auto wait_of = [&] {
+      return Find(sched.Metrics(), "printer")->oldest_wait_nanos;
+    };
+    EXPECT_EQ(wait_of(), 0);  // Nothing waits.
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(sched.Send(*printer, i).ok());
+    const auto start = std::chrono::steady_clock::now();
+    const SchedulerMetrics first = sched.Metrics();
+    EXPECT_EQ(Find(first, "printer")->depth, 3);
+    EXPECT_EQ(Find(first, "printer")->oldest_wait_nanos, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const uint64_t waited = wait_of();
+    const auto slept = std::chrono::steady_clock::now() - start;
+    // The tick rate is measured against the steady clock: within 5%.
+    EXPECT_GE(waited, 19'000'000);
+    EXPECT_LE(
+        waited,
+        std::chrono::duration_cast<std::chrono::nanoseconds>(slept).count() *
+            105 / 100);
+    EXPECT_GE(wait_of(), waited);  // Still waiting: it only grows.
+    ASSERT_TRUE(sched.Run().ok());
+    const SchedulerMetrics after = sched.Metrics();
+    EXPECT_EQ(Find(after, "printer")->depth, 0);
+    EXPECT_EQ(Find(after, "printer")->received, 3);
+    EXPECT_EQ(Find(after, "printer")->oldest_wait_nanos, 0);
+    EXPECT_EQ(sum, 6);
+    // A new message after a receipt starts the watch again.
+    ASSERT_TRUE(sched.Send(*printer, 4).ok());
+    EXPECT_EQ(wait_of(), 0);
+    ASSERT_TRUE(sched.Run().ok());
   });
 }
 
@@ -259,6 +301,47 @@ TEST_P(LongTurnTest, HandlerThatSpinsFor20msIsALongTurn) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, LongTurnTest, ::testing::Values(1, 2));
+
+// An actor stuck in a handler while messages queue for it, seen from
+// another thread during Run(): its oldest wait grows between snapshots.
+TEST(WorkStealingMetricsTest, StuckActorsOldestWaitGrowsDuringRun) {
+  WorkStealingScheduler sched(2);
+  std::atomic<bool> entered{false}, release{false};
+  std::atomic<int> handled{0};
+  auto stuck =
+      sched.Spawn("stuck",
+                  [](std::atomic<bool>& entered, std::atomic<bool>& release,
+                     std::atomic<int>& handled) -> Actor<int> {
+                    for (;;) {
+                      const int n = co_await Receive<int>();
+                      if (n == 0) {
+                        entered.store(true);
+                        while (!release.load()) std::this_thread::yield();
+                      }
+                      handled.fetch_add(1);
+                    }
+                  }(entered, release, handled));
+  ASSERT_TRUE(stuck.ok());
+  ASSERT_TRUE(sched.Send(*stuck, 0).ok());
+  std::thread runner([&] { sched.Run().IgnoreError(); });
+  // Once it is in its handler, five more wait.
+  while (!entered.load()) std::this_thread::yield();
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(sched.Send(*stuck, i).ok());
+  EXPECT_EQ(Find(sched.Metrics(), "stuck")->oldest_wait_nanos, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const ActorMetrics later = *Find(sched.Metrics(), "stuck");
+  release.store(true);
+  runner.join();
+  // The message in its hand counts until its turn refills (metrics.h).
+  EXPECT_EQ(later.depth, 6);
+  EXPECT_EQ(later.received, 0);
+  EXPECT_GE(later.oldest_wait_nanos, 19'000'000);
+  EXPECT_EQ(handled.load(), 6);
+  const ActorMetrics after = *Find(sched.Metrics(), "stuck");
+  EXPECT_EQ(after.depth, 0);
+  EXPECT_EQ(after.received, 6);
+  EXPECT_EQ(after.oldest_wait_nanos, 0);
+}
 
 }  // namespace
 }  // namespace coactor

@@ -32,7 +32,8 @@ TEST(PrometheusTest, RendersEveryMetricLineByLine) {
                                         .peak_depth = 9,
                                         .turns = 3,
                                         .turn_nanos_total = 1'500'000'123,
-                                        .turn_nanos_max = 20'000'000});
+                                        .turn_nanos_max = 20'000'000,
+                                        .oldest_wait_nanos = 3'000'000'007});
   metrics.actors.push_back(ActorMetrics{.id = 3, .received = 1});
   const std::vector<std::string> lines =
       absl::StrSplit(RenderPrometheus(metrics), '\n');
@@ -91,6 +92,11 @@ TEST(PrometheusTest, RendersEveryMetricLineByLine) {
       "# TYPE coactor_actor_turn_max_seconds gauge",
       R"(coactor_actor_turn_max_seconds{actor="a\"b\\c\nd",id="2"} 0.020000000)",
       R"(coactor_actor_turn_max_seconds{actor="",id="3"} 0.000000000)",
+      "# HELP coactor_actor_oldest_wait_seconds How long the actor's oldest "
+      "message has waited (a lower bound, from successive snapshots).",
+      "# TYPE coactor_actor_oldest_wait_seconds gauge",
+      R"(coactor_actor_oldest_wait_seconds{actor="a\"b\\c\nd",id="2"} 3.000000007)",
+      R"(coactor_actor_oldest_wait_seconds{actor="",id="3"} 0.000000000)",
       "",  // The text ends with a newline.
   };
   ASSERT_EQ(lines.size(), expected.size());

@@ -30,6 +30,7 @@
 #include "runtime/deque/entry_count.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
+#include "runtime/internal/wait_watch.h"
 
 namespace coactor::internal {
 
@@ -43,6 +44,9 @@ struct DequeCell : ActorCell {
   uint64_t turns = 0;
   uint64_t turn_ticks_total = 0;
   uint64_t turn_ticks_max = 0;
+  // Metrics() calls' watch on how long its messages wait (a reader's,
+  // hence mutable).
+  mutable WaitWatch wait_watch;
   DequeCell* next_free = nullptr;
   // What only some actors need, allocated on first use so that an idle
   // actor stays small (see GetExtras()).

@@ -38,6 +38,7 @@ SchedulerMetrics DequeScheduler::Metrics() const {
   metrics.dead_letters = records_.dead_letters_recorded();
   metrics.failures = records_.failures_recorded();
   metrics.timers_fired = timers_fired_;
+  const uint64_t now = internal::TickClock::Now();
   for (const Cell& cell : cells_) {
     if (cell.State() == internal::ActorState::kFinished ||
         cell.handle == nullptr) {
@@ -57,6 +58,8 @@ SchedulerMetrics DequeScheduler::Metrics() const {
     actor.turn_nanos_total =
         internal::TickClock::ToNanos(cell.turn_ticks_total);
     actor.turn_nanos_max = internal::TickClock::ToNanos(cell.turn_ticks_max);
+    actor.oldest_wait_nanos = internal::TickClock::ToNanos(
+        cell.wait_watch.Observe(actor.received, actor.depth, now));
     metrics.actors.push_back(std::move(actor));
   }
   return metrics;

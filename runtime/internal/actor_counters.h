@@ -8,7 +8,7 @@
 //   counters.IdleLocked();                 // Both queues empty, under it.
 //   counters.SentToSelf();                 // The worker running it.
 //   counters.AddTurn(ticks);               // A sampled turn; any worker.
-//   ActorCounters::Reading r = counters.ReadLocked();
+//   ActorCounters::Reading r = counters.ReadLocked(TickClock::Now());
 //
 // Why so: a message is appended under the mailbox's lock anyway, so
 // counting there is a plain add on a line the lock holds, where a counter
@@ -26,7 +26,8 @@
 // relaxed atomic with one writer at a time: the activation protocol hands
 // the actor between workers with a happens-before). AddTurn() is for any
 // worker (read-modify-writes: a worker may record a turn after it handed
-// the actor on). Reset() is for a new actor, under the lock.
+// the actor on). Reset() is for a new actor, under the lock. ReadLocked()
+// also updates the readers' WaitWatch (under the lock: readers take it).
 #ifndef COACTOR_RUNTIME_INTERNAL_ACTOR_COUNTERS_H_
 #define COACTOR_RUNTIME_INTERNAL_ACTOR_COUNTERS_H_
 
@@ -34,6 +35,7 @@
 #include <cstdint>
 
 #include "absl/base/optimization.h"
+#include "runtime/internal/wait_watch.h"
 
 namespace coactor::internal {
 
@@ -46,6 +48,7 @@ class ActorCounters {
     uint64_t turns;
     uint64_t turn_ticks_total;
     uint64_t turn_ticks_max;
+    uint64_t wait_ticks;  // See WaitWatch.
   };
 
   // `n` messages appended (to `incoming`, or to the inbox of an actor
@@ -79,18 +82,24 @@ class ActorCounters {
     }
   }
 
-  Reading ReadLocked() const {
-    return Reading{taken_ + sent_to_self_.load(std::memory_order_relaxed),
-                   appended_ - taken_,
+  // At `now` (TickClock ticks).
+  Reading ReadLocked(uint64_t now) const {
+    const uint64_t received =
+        taken_ + sent_to_self_.load(std::memory_order_relaxed);
+    const uint64_t depth = appended_ - taken_;
+    return Reading{received,
+                   depth,
                    peak_depth_,
                    turns_.load(std::memory_order_relaxed),
                    turn_ticks_total_.load(std::memory_order_relaxed),
-                   turn_ticks_max_.load(std::memory_order_relaxed)};
+                   turn_ticks_max_.load(std::memory_order_relaxed),
+                   wait_watch_.Observe(received, depth, now)};
   }
 
   // For a new actor in the cell.
   void ResetLocked() {
     appended_ = taken_ = peak_depth_ = 0;
+    wait_watch_.Reset();
     for (std::atomic<uint64_t>* field :
          {&sent_to_self_, &turns_, &turn_ticks_total_, &turn_ticks_max_}) {
       field->store(0, std::memory_order_relaxed);
@@ -101,6 +110,8 @@ class ActorCounters {
   uint64_t appended_ = 0;    // Guarded by the mailbox's lock.
   uint64_t taken_ = 0;       // Guarded by the mailbox's lock.
   uint64_t peak_depth_ = 0;  // Guarded by the mailbox's lock.
+  // The readers' (Metrics()), under the mailbox's lock.
+  mutable WaitWatch wait_watch_;
   std::atomic<uint64_t> sent_to_self_{0};
   std::atomic<uint64_t> turns_{0};
   std::atomic<uint64_t> turn_ticks_total_{0};

@@ -312,10 +312,10 @@ class ActorMailbox : public ActorCell {
   // A turn of the actor took `ticks` (TickClock); any worker, also after
   // it handed the actor on (not after its end: the cell may hold another).
   void AddTurn(uint64_t ticks) { counters_.AddTurn(ticks); }
-  // Under mailbox_lock(): the actor's metrics (see ActorCounters).
-  ActorCounters::Reading ReadCountersLocked() const
+  // Under mailbox_lock(): the actor's metrics at `now` (see ActorCounters).
+  ActorCounters::Reading ReadCountersLocked(uint64_t now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
-    return counters_.ReadLocked();
+    return counters_.ReadLocked(now);
   }
 
   // The handle a Wake() left for the blocked actor, or (none yet) null

@@ -36,6 +36,16 @@
 //     time shows within that many turns; a single slow turn may be missed.
 //     Times come from the processor's time-stamp counter, converted with
 //     a rate measured once against the steady clock.
+//   - `oldest_wait_nanos`: how long messages have waited for the actor
+//     while it received none, as successive Metrics() calls see it (no
+//     clock is read on a send or delivery for it): the first call that
+//     finds messages waiting after the actor received one says 0, and the
+//     next ones, while the actor still has received nothing more, the time
+//     since that call. So it is a lower bound on its oldest message's
+//     wait, to within the interval between calls; take snapshots at the
+//     resolution wanted (MetricsWatch does so anyway). On
+//     WorkStealingScheduler `received` lags during a turn (above), so the
+//     batch a long turn holds counts as waiting until the turn refills.
 //
 // Thread-safety: a SchedulerMetrics is a plain value. How to take one:
 // WorkStealingScheduler::Metrics() from any thread, also while Run() is
@@ -62,6 +72,9 @@ struct ActorMetrics {
   uint64_t turns = 0;  // Timed turns (see the header comment).
   uint64_t turn_nanos_total = 0;
   uint64_t turn_nanos_max = 0;
+  // How long its oldest message has waited: a lower bound, from successive
+  // Metrics() calls (see the header comment).
+  uint64_t oldest_wait_nanos = 0;
 };
 
 // A scheduler's figures since it was made, and its live actors' (by id).

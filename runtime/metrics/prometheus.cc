@@ -104,6 +104,11 @@ std::string RenderPrometheus(const SchedulerMetrics& metrics) {
   ActorFamily(out, metrics, "coactor_actor_turn_max_seconds", "gauge",
               "The longest timed turn of the actor.",
               [](const ActorMetrics& a) { return Seconds(a.turn_nanos_max); });
+  ActorFamily(
+      out, metrics, "coactor_actor_oldest_wait_seconds", "gauge",
+      "How long the actor's oldest message has waited (a lower "
+      "bound, from successive snapshots).",
+      [](const ActorMetrics& a) { return Seconds(a.oldest_wait_nanos); });
   return out;
 }
 

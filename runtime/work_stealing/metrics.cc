@@ -26,6 +26,7 @@ SchedulerMetrics WorkStealingScheduler::Metrics() const {
   metrics.dead_letters = dead_letters_recorded();
   metrics.failures = failures_recorded();
   metrics.timers_fired = timers_.fired();
+  const uint64_t now = internal::TickClock::Now();
   internal::MutexLock pool_hold(pool_mutex_);
   for (const Cell& cell : cells_) {
     ActorMetrics actor;
@@ -35,7 +36,7 @@ SchedulerMetrics WorkStealingScheduler::Metrics() const {
       if (cell.IsClosedLocked()) continue;
       actor.id = cell.id;
       if (cell.name != nullptr) actor.name = *cell.name;
-      reading = cell.ReadCountersLocked();
+      reading = cell.ReadCountersLocked(now);
     }
     actor.received = reading.received;
     actor.depth = reading.depth;
@@ -44,6 +45,7 @@ SchedulerMetrics WorkStealingScheduler::Metrics() const {
     actor.turn_nanos_total =
         internal::TickClock::ToNanos(reading.turn_ticks_total);
     actor.turn_nanos_max = internal::TickClock::ToNanos(reading.turn_ticks_max);
+    actor.oldest_wait_nanos = internal::TickClock::ToNanos(reading.wait_ticks);
     metrics.actors.push_back(std::move(actor));
   }
   return metrics;
