@@ -283,16 +283,24 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     // Relaxed: only the asker moves the word from even to odd; this reads
     // its own last write (or a claimer's, which left it even).
     token_ = word.load(std::memory_order_relaxed) + 1;
+    bool waits;
     if constexpr (kOneThread) {
-      return SendThenWait(word);
+      waits = SendThenWait(word);
     } else {
-      return WaitThenSend(word);
+      waits = WaitThenSend(word);
     }
+    // Still in the asker's turn: whatever answers, the asker resumes only
+    // after this returns (its scheduler resumes it from its next turn).
+    if (waits && ABSL_PREDICT_FALSE(context_.runtime->TracingAsks())) {
+      TraceSent();
+    }
+    return waits;
   }
 
   // The reply or the error; on a multi-threaded scheduler, rethrows what
   // the send threw if the asker had to suspend anyway (see SendThrew).
   absl::StatusOr<R> await_resume() {
+    if (ABSL_PREDICT_FALSE(traced_)) TraceAnswered();
     if constexpr (!kOneThread) {
       if (ABSL_PREDICT_FALSE(send_exception_ != nullptr)) {
         std::rethrow_exception(std::exchange(send_exception_, nullptr));
@@ -422,6 +430,36 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
     return false;
   }
 
+  // The ask's arrow in a trace (internal::Runtime::TraceAskSent()), named
+  // after the request's type, from the request to the asker's resumption,
+  // with the outcome: a reply, a timeout, or the error. Out of line and
+  // cold: an untraced ask only tests for them.
+  [[gnu::noinline, gnu::cold]] void TraceSent() {
+    traced_ = true;
+    context_.runtime->TraceAskSent(TraceId(), internal::TypeName<Msg>());
+  }
+  [[gnu::noinline, gnu::cold]] void TraceAnswered() {
+    absl::Status outcome;
+    if constexpr (!kOneThread) {
+      if (send_exception_ != nullptr) {
+        outcome = absl::AbortedError("sending the request threw");
+      } else if (!refusal_.ok()) {
+        outcome = refusal_;
+      }
+    }
+    if (outcome.ok() && this->result_.has_value()) {
+      outcome = this->result_->status();
+    }
+    context_.runtime->TraceAskAnswered(TraceId(), internal::TypeName<Msg>(),
+                                       outcome);
+  }
+  // The asker's cell and the ask's token (an actor waits for one ask at a
+  // time): an id below 2^53 (JSON's integers) that no other waiting ask has.
+  uint64_t TraceId() const {
+    const uint64_t cell = reinterpret_cast<uintptr_t>(context_.cell) >> 3;
+    return ((cell << 9) | ((token_ >> 1) & 511)) & ((uint64_t{1} << 53) - 1);
+  }
+
   static void Expire(const internal::GuardedTimer& timer) {
     // The awaiter may be gone unless the claim succeeds: claim first.
     if (internal::ClaimAsk(*timer.word, timer.token, kOneThread)) {
@@ -440,7 +478,8 @@ class [[nodiscard]] AskAwaiter : private internal::PendingReply<R> {
   const uint32_t to_generation_;
   MakeRequest make_request_;
   const int64_t timeout_nanos_;
-  uint64_t token_ = 0;  // The ask's token once sent (odd, so never 0).
+  uint64_t token_ = 0;   // The ask's token once sent (odd, so never 0).
+  bool traced_ = false;  // TraceSent() recorded its request.
   // What Send() threw, kept for await_resume (see SendThrew); only
   // multi-threaded schedulers need it.
   struct NoException {};

@@ -27,6 +27,7 @@ using internal::ActorState;
 DequeScheduler::DequeScheduler(Clock& clock) : clock_(clock) {
   records_.TraceInto(&trace_);
   trace_.StartFromEnvironment();
+  SetTracingAsks(trace_.get() != nullptr);
 }
 
 DequeScheduler::~DequeScheduler() {

@@ -59,6 +59,7 @@ WorkStealingScheduler::WorkStealingScheduler(int threads, Clock& clock)
         records.TraceInto(&trace_);
       });
   trace_.StartFromEnvironment();
+  SetTracingAsks(trace_.get() != nullptr);
   for (auto& worker : workers_) {
     worker->thread = std::thread([this, w = worker.get()] { WorkerMain(w); });
   }

@@ -2,13 +2,14 @@
 // the deque scheduler and work stealing at 1, 2 and 4 workers, counted
 // exactly in the trace's text: timers armed, fired and cancelled; spawns,
 // ends (normal, by an exception), failures and dead letters; an ask's
-// request and reply; and a
+// request, and its arrow ending in a reply, a timeout or an error; and a
 // trace's bad input on a scheduler (unwritable path, starting twice,
 // stopping without a trace; on work stealing, stopping during a run).
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -162,7 +163,77 @@ TEST_P(SchedulerTraceEventsTest, AnAskIsARequestAndAReplyArrow) {
   const std::string text = ReadFile(path);
   EXPECT_EQ(Count(text, "\"ph\":\"s\""), Count(text, "\"ph\":\"f\""));
   EXPECT_EQ(Count(text, "\"name\":\"wake-up\""), 2);  // Its start and end.
-  EXPECT_EQ(Count(text, "Question\",\"id\""), 2);     // The request's.
+  // The request's message arrow, and the ask's own (start and end).
+  EXPECT_EQ(Count(text,
+                  "\"cat\":\"msg\",\"name\":\"coactor::(anonymous "
+                  "namespace)::Question\""),
+            2);
+  EXPECT_EQ(Count(text,
+                  "\"cat\":\"ask\",\"name\":\"coactor::(anonymous "
+                  "namespace)::Question\""),
+            2);
+  EXPECT_EQ(Count(text, "\"outcome\":\"reply\""), 1);
+}
+
+// Keeps each request (and its ReplyTo) unanswered: its asks time out.
+Actor<Question> Keeper() {
+  std::vector<Question> kept;
+  for (;;) kept.push_back(co_await Receive<Question>());
+}
+
+// Drops each request: its asks end in an error at once.
+Actor<Question> Dropper() {
+  for (;;) co_await Receive<Question>();
+}
+
+// Asks the answerer, the keeper and the dropper in turn; `outcomes` gets
+// what each ask came back with.
+template <Scheduler Sched>
+Actor<int> AskEach(Sched& sched, ActorRef<Question> answerer,
+                   ActorRef<Question> keeper, ActorRef<Question> dropper,
+                   std::vector<absl::StatusCode>& outcomes) {
+  co_await Receive<int>();
+  for (const ActorRef<Question>& to : {answerer, keeper, dropper}) {
+    absl::StatusOr<int> reply = co_await Ask<int>(
+        sched, to,
+        [](ReplyTo<int> r) {
+          return Question{1, std::move(r)};
+        },
+        absl::Seconds(1));
+    outcomes.push_back(reply.status().code());
+  }
+}
+
+// An ask's arrow, from the request to the asker's resumption, tells how
+// it ended: a reply, a timeout (its own outcome), or the error.
+TEST_P(SchedulerTraceEventsTest, AnAsksArrowEndsInAReplyATimeoutOrAnError) {
+  const std::string path = Path("ask_outcomes");
+  std::vector<absl::StatusCode> outcomes;
+  OnScheduler([&]<Scheduler Sched>(Sched& sched) {
+    ActorRef<Question> answerer = sched.Spawn(Answerer());
+    ActorRef<Question> keeper = sched.Spawn(Keeper());
+    ActorRef<Question> dropper = sched.Spawn(Dropper());
+    ActorRef<int> asker =
+        sched.Spawn(AskEach(sched, answerer, keeper, dropper, outcomes));
+    ASSERT_TRUE(sched.StartTrace(path).ok());
+    ASSERT_TRUE(sched.Send(asker, 0).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(sched.StopTrace().ok());
+  });
+  EXPECT_EQ(outcomes,
+            (std::vector<absl::StatusCode>{
+                absl::StatusCode::kOk, absl::StatusCode::kDeadlineExceeded,
+                absl::StatusCode::kFailedPrecondition}));
+  const std::string text = ReadFile(path);
+  EXPECT_EQ(Count(text, "\"cat\":\"ask\""), 6);
+  EXPECT_EQ(Count(text, "\"ph\":\"s\",\"pid\""),
+            Count(text, "\"ph\":\"f\",\"pid\""));
+  EXPECT_EQ(Count(text, "\"outcome\":\"reply\""), 1);
+  EXPECT_EQ(Count(text, "\"outcome\":\"timeout\""), 1);
+  EXPECT_EQ(Count(text,
+                  "\"outcome\":\"error: the request was dropped without a "
+                  "reply\""),
+            1);
 }
 
 TEST_P(SchedulerTraceEventsTest, BadInput) {

@@ -17,10 +17,12 @@
 #include <coroutine>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace coactor {
@@ -94,6 +96,32 @@ class Runtime {
 
   // Admits an anonymous actor that runs a task (see join_handle.h).
   virtual void SpawnRunner(Actor<NoMessage> runner) = 0;
+
+  // An ask's arrow in the scheduler's trace (ask.h). TracingAsks(): one
+  // relaxed load, so that an ask pays a load and a branch when no trace is
+  // on. From the asker's turn: TraceAskSent() once its request (named
+  // `request`, a type's name, which outlives the trace) went out and it
+  // waits; TraceAskAnswered() in the turn its answer resumed, `outcome`
+  // OK for a reply, DeadlineExceeded for a timeout, else the error. `id`
+  // tells the asks apart while they wait (below 2^53).
+  bool TracingAsks() const {
+    // Relaxed: a hint; an ask that sees it late is traced in part (see
+    // StartTrace()).
+    return tracing_asks_.load(std::memory_order_relaxed);
+  }
+  virtual void TraceAskSent(uint64_t id, std::string_view request) = 0;
+  virtual void TraceAskAnswered(uint64_t id, std::string_view request,
+                                const absl::Status& outcome) = 0;
+
+ protected:
+  // For the scheduler, as its trace starts and stops.
+  void SetTracingAsks(bool on) {
+    // Relaxed: see TracingAsks().
+    tracing_asks_.store(on, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<bool> tracing_asks_{false};
 };
 
 // For awaitables that know their scheduler's type (an ask): calls its

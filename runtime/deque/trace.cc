@@ -32,6 +32,7 @@ absl::Status DequeScheduler::StartTrace(std::string_view path,
   // Positions: what is queued now was sent untraced.
   const uint64_t queued = queue_.back_position();
   if (absl::Status s = trace_.Start(path, options); !s.ok()) return s;
+  SetTracingAsks(true);
   trace_first_ = traced_until_ = queued;
   trace_lane_named_ = false;
   // From an actor: Run() switches to traced steps after this one.
@@ -49,6 +50,7 @@ absl::Status DequeScheduler::StopTrace() {
       std::this_thread::get_id()) {
     steps_to_check_ = 1;  // Back to untraced steps after this one.
   }
+  SetTracingAsks(false);
   return trace_.Stop();
 }
 

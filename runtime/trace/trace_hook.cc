@@ -1,6 +1,7 @@
 #include "runtime/trace/trace_hook.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -59,6 +60,26 @@ void TraceHook::StartFromEnvironment() {
   if (absl::Status s = Start(file, options); !s.ok()) {
     std::fprintf(stderr, "coactor: COACTOR_TRACE: %s\n",
                  std::string(s.message()).c_str());
+  }
+}
+
+void TraceHook::AskSent(uint64_t id, std::string_view request) const {
+  if (Tracer* tracer = get()) {
+    tracer->FlowStart(TraceFlowKind::kAsk, id, request);
+  }
+}
+
+void TraceHook::AskAnswered(uint64_t id, std::string_view request,
+                            const absl::Status& outcome) const {
+  Tracer* tracer = get();
+  if (tracer == nullptr) return;
+  if (outcome.ok()) {
+    tracer->FlowEnd(TraceFlowKind::kAsk, id, request, "reply");
+  } else if (absl::IsDeadlineExceeded(outcome)) {
+    tracer->FlowEnd(TraceFlowKind::kAsk, id, request, "timeout");
+  } else {
+    tracer->FlowEnd(TraceFlowKind::kAsk, id, request,
+                    absl::StrCat("error: ", outcome.message()));
   }
 }
 

@@ -18,6 +18,7 @@
 #define COACTOR_RUNTIME_TRACE_TRACE_HOOK_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -47,6 +48,14 @@ class TraceHook {
   absl::Status Stop();
   // Starts a trace if the environment asks for one (see above).
   void StartFromEnvironment();
+
+  // An ask's arrow, for the schedulers' internal::Runtime::TraceAskSent()
+  // and TraceAskAnswered() (actors/internal/runtime.h): a flow of the
+  // "ask" category from the request to the asker's turn it resumes, its
+  // outcome "reply", "timeout" or "error: " and the error's message.
+  void AskSent(uint64_t id, std::string_view request) const;
+  void AskAnswered(uint64_t id, std::string_view request,
+                   const absl::Status& outcome) const;
 
  private:
   std::mutex mutex_;  // Start and Stop.

@@ -14,7 +14,9 @@ namespace coactor {
 
 absl::Status WorkStealingScheduler::StartTrace(std::string_view path,
                                                const TraceOptions& options) {
-  return trace_.Start(path, options);
+  absl::Status started = trace_.Start(path, options);
+  SetTracingAsks(trace_.get() != nullptr);
+  return started;
 }
 
 absl::Status WorkStealingScheduler::StopTrace() {
@@ -22,6 +24,7 @@ absl::Status WorkStealingScheduler::StopTrace() {
     return absl::FailedPreconditionError(
         "StopTrace() while Run() is under way: stop the trace after it");
   }
+  SetTracingAsks(false);
   return trace_.Stop();
 }
 
