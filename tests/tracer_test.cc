@@ -122,6 +122,41 @@ TEST(TracerTest, OneThreadsEventsAreAllWritten) {
   EXPECT_EQ(Count(text, "\"dropped_events\":0"), 1);
 }
 
+// A turn's event names its actor by id, the thread keeping each name once;
+// past the names a thread keeps (TraceBuffer::kMaxNames), turns carry
+// their names. Either way every turn is named right, also in a ring whose
+// events outlived the turn that first named the actor.
+TEST(TracerTest, TurnsAreNamedRightPastTheNamesAThreadKeeps) {
+  const std::string path = TempPath("names.json");
+  constexpr int kActors = (1 << 16) + 100;
+  for (const size_t ring : {size_t{0}, size_t{1000}}) {
+    Tracer tracer;
+    ASSERT_TRUE(tracer.Start(path, TraceOptions{.ring_events = ring}).ok());
+    for (int i = 1; i <= kActors; ++i) {
+      tracer.BeginTurn(i, "n" + std::to_string(i));
+      tracer.EndTurn(1);
+    }
+    // The first actor again, named long ago (its first turn dropped from
+    // the ring).
+    tracer.BeginTurn(1, "n1");
+    tracer.EndTurn(2);
+    ASSERT_TRUE(tracer.Stop().ok());
+    const std::string text = ReadFile(path);
+    EXPECT_EQ(Count(text, "\"cat\":\"turn\""), ring == 0 ? kActors + 1 : 1000);
+    for (const int i : {kActors - 50, kActors}) {  // Named past the limit.
+      EXPECT_EQ(
+          Count(text, "\"name\":\"n" + std::to_string(i) +
+                          "\",\"args\":{\"actor\":" + std::to_string(i) + ","),
+          1);
+    }
+    EXPECT_EQ(Count(text, "\"name\":\"n1\",\"args\":{\"actor\":1,"),
+              ring == 0 ? 2 : 1);
+    if (ring == 0) {
+      EXPECT_EQ(Count(text, "\"name\":\"n2\",\"args\":{\"actor\":2,"), 1);
+    }
+  }
+}
+
 TEST(TracerTest, BoundedModeKeepsTheLastEventsAndCountsTheRest) {
   const std::string path = TempPath("ring.json");
   Tracer tracer;

@@ -18,7 +18,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
+
+#include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
 
 #include "runtime/trace/trace_event.h"
 
@@ -67,6 +71,22 @@ class TraceBuffer {
   // Events a ring overwrote.
   uint64_t dropped() const { return dropped_; }
 
+  // Names the thread's turns refer to by actor id (TraceEvent::id), kept
+  // beside the events, so that a turn's event copies no text; true if
+  // `actor` is (now) one of them. Up to kMaxNames actors; past that, false
+  // for new ones: their turns carry their names.
+  static constexpr size_t kMaxNames = 1 << 16;
+  bool RememberName(uint64_t actor, std::string_view name) {
+    if (recent_names_[actor % kRecentNames] == actor) return true;
+    return RememberNewName(actor, name);
+  }
+  // The name a turn's event refers to, if it carries none (else empty).
+  std::string_view ActorName(const TraceEvent& e) const {
+    if (e.kind != TraceEventKind::kTurn || e.text_size != 0) return {};
+    const auto it = names_.find(e.id);
+    return it == names_.end() ? std::string_view() : it->second;
+  }
+
   // What the recording thread keeps beside its events.
   std::thread::id owner;
   std::string name;      // Its "thread_name" in the trace.
@@ -74,7 +94,11 @@ class TraceBuffer {
   bool named = false;    // By NameThread().
   bool in_turn = false;  // Between BeginTurn() and EndTurn().
   uint64_t turn_begin_ns = 0;
-  TraceEvent turn;     // The turn under way, recorded at its end.
+  // The turn under way, recorded at its end: its actor, and its name if
+  // RememberName() had no room for it.
+  uint64_t turn_actor = 0;
+  uint8_t turn_name_size = 0;
+  char turn_name[TraceEvent::kTextCapacity];
   uint64_t flows = 0;  // Flow ids handed out by this thread.
 
  private:
@@ -85,6 +109,19 @@ class TraceBuffer {
   size_t size_ = 0;  // Events held.
   size_t next_ = 0;  // Ring: where the next one goes.
   uint64_t dropped_ = 0;
+  // RememberName() past its cache.
+  ABSL_ATTRIBUTE_NOINLINE bool RememberNewName(uint64_t actor,
+                                               std::string_view name) {
+    if (names_.size() >= kMaxNames && !names_.contains(actor)) return false;
+    names_.try_emplace(actor, name);
+    recent_names_[actor % kRecentNames] = actor;
+    return true;
+  }
+
+  // A cache in front of names_ (actor ids start at 1: 0 is no entry).
+  static constexpr size_t kRecentNames = 64;
+  uint64_t recent_names_[kRecentNames] = {};
+  absl::flat_hash_map<uint64_t, std::string> names_;
 };
 
 }  // namespace coactor::internal

@@ -213,7 +213,7 @@ void AppendTraceFooter(uint64_t dropped_events, std::string* out) {
 }
 
 void AppendTraceEvent(const TraceEvent& e, uint32_t pid, uint32_t tid,
-                      std::string* out) {
+                      std::string* out, std::string_view actor_name) {
   switch (e.kind) {
     case TraceEventKind::kTurn:
       AppendCommon("X", e.ts_ns, pid, tid, out);
@@ -222,6 +222,8 @@ void AppendTraceEvent(const TraceEvent& e, uint32_t pid, uint32_t tid,
       out->append(",\"cat\":\"turn\",\"name\":");
       if (e.text_size != 0) {
         AppendJsonString(e.text_view(), out);
+      } else if (!actor_name.empty()) {
+        AppendJsonString(actor_name, out);
       } else {
         out->append("\"actor ");
         AppendUint(e.id, out);

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/trace/trace_buffer.h"
@@ -30,13 +31,6 @@ namespace {
 // Trace numbers, unique in the process, so that a thread's cached buffer
 // is never taken for one of a later trace (or another tracer's).
 std::atomic<uint64_t> next_serial{1};
-
-// The calling thread's buffer in the trace numbered `serial`.
-struct ThreadCache {
-  uint64_t serial = 0;
-  TraceBuffer* buffer = nullptr;
-};
-thread_local constinit ThreadCache thread_cache;
 
 }  // namespace
 
@@ -62,7 +56,11 @@ absl::Status Tracer::Start(std::string_view path, const TraceOptions& options) {
   write_error_ = absl::OkStatus();
   options_ = options;
   pid_ = static_cast<uint32_t>(getpid());
-  start_ = std::chrono::steady_clock::now();
+  // The rate is measured once per process, at the first trace (10 ms).
+  nanos_per_tick_ =
+      static_cast<double>(internal::TickClock::ToNanos(uint64_t{1} << 30)) /
+      static_cast<double>(uint64_t{1} << 30);
+  start_ticks_ = internal::TickClock::Now();
   std::string header;
   internal::AppendTraceHeader(pid_, &header);
   Write(header);
@@ -95,7 +93,8 @@ absl::Status Tracer::Stop() {
       dropped += buffer->dropped();
     }
     buffer->ForEach([&](const TraceEvent& e) {
-      internal::AppendTraceEvent(e, pid_, buffer->tid(), &text);
+      internal::AppendTraceEvent(e, pid_, buffer->tid(), &text,
+                                 buffer->ActorName(e));
     });
     Write(text);
   }
@@ -121,15 +120,6 @@ void Tracer::Write(const std::string& text) {
   }
 }
 
-TraceBuffer* Tracer::Buffer() {
-  // Acquire: pairs with Start()'s release (free on x86: a plain load).
-  const uint64_t serial = serial_.load(std::memory_order_acquire);
-  if (thread_cache.serial == serial && serial != 0) [[likely]] {
-    return thread_cache.buffer;
-  }
-  return RegisterThread(serial);
-}
-
 TraceBuffer* Tracer::RegisterThread(uint64_t serial) {
   if (serial == 0) return nullptr;
   std::lock_guard<std::mutex> registry(registry_mutex_);
@@ -148,41 +138,16 @@ TraceBuffer* Tracer::RegisterThread(uint64_t serial) {
     found = buffer.get();
     buffers_.push_back(std::move(buffer));
   }
-  thread_cache = ThreadCache{serial, found};
+  internal::trace_thread_cache = internal::TraceThreadCache{serial, found};
   return found;
-}
-
-uint64_t Tracer::NowFrom(std::chrono::steady_clock::time_point t) const {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count());
-}
-
-uint64_t Tracer::Now() const {
-  if (!started()) return 0;
-  return Clock();
-}
-
-uint64_t Tracer::Clock() const {
-  return NowFrom(std::chrono::steady_clock::now());
-}
-
-TraceEvent* Tracer::Record(TraceBuffer* buffer, TraceEventKind kind,
-                           uint64_t ts_ns) {
-  if (buffer->full()) Flush(buffer);
-  TraceEvent& e = buffer->Append();
-  // The fields every kind writes; each recording call sets the others it
-  // uses (trace_event.h says which), and the JSON reads no others.
-  e.kind = kind;
-  e.ts_ns = ts_ns;
-  e.text_size = e.text2_size = 0;
-  return &e;
 }
 
 void Tracer::Flush(TraceBuffer* buffer) {
   std::string& text = buffer->scratch;
   text.clear();
   buffer->ForEach([&](const TraceEvent& e) {
-    internal::AppendTraceEvent(e, pid_, buffer->tid(), &text);
+    internal::AppendTraceEvent(e, pid_, buffer->tid(), &text,
+                               buffer->ActorName(e));
   });
   buffer->Clear();
   std::lock_guard<std::mutex> file(file_mutex_);
@@ -201,30 +166,12 @@ bool Tracer::thread_named() {
   return b == nullptr || b->named;
 }
 
-void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
-  TraceBuffer* b = Buffer();
-  if (b == nullptr) return;
-  b->in_turn = true;
-  b->turn_begin_ns = Clock();
-  b->turn.kind = TraceEventKind::kTurn;
-  b->turn.ts_ns = b->turn_begin_ns;
-  b->turn.id = actor;
-  b->turn.SetText(actor_name);
-}
-
 void Tracer::EndTurn(uint64_t messages) { EndTurn(messages, Now()); }
 
-void Tracer::EndTurn(uint64_t messages, uint64_t now) {
-  TraceBuffer* b = Buffer();
-  if (b == nullptr || !b->in_turn) return;
-  b->in_turn = false;
-  const uint64_t begin = b->turn_begin_ns;
-  if (b->full()) Flush(b);
-  TraceEvent& e = b->Append();
-  e = b->turn;  // Kind, start, actor and name, set by BeginTurn().
-  // At least 2 ns, so that a flow end stamped begin + 1 lies inside.
-  e.dur_ns = now > begin + 2 ? now - begin : 2;
-  e.value = messages;
+void Tracer::KeepTurnName(TraceBuffer* b, std::string_view name) {
+  b->turn_name_size =
+      static_cast<uint8_t>(std::min(name.size(), TraceEvent::kTextCapacity));
+  std::memcpy(b->turn_name, name.data(), b->turn_name_size);
 }
 
 void Tracer::AbandonTurn() {
@@ -293,37 +240,6 @@ uint64_t Tracer::OutsideSlice(TraceBuffer* b, uint64_t ts_ns,
 
 void Tracer::FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name) {
   FlowStart(kind, id, name, Now());
-}
-
-void Tracer::FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name,
-                       uint64_t ts) {
-  TraceBuffer* b = Buffer();
-  if (b == nullptr) return;
-  if (!b->in_turn) {
-    ts = OutsideSlice(b, ts, "send");
-  } else if (ts <= b->turn_begin_ns) {
-    ts = b->turn_begin_ns + 1;  // Inside the turn's slice (at least 2 ns).
-  }
-  TraceEvent* e = Record(b, TraceEventKind::kFlowStart, ts);
-  e->flow = kind;
-  e->id = id;
-  e->SetLabel(name);
-}
-
-void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
-                     std::string_view outcome) {
-  TraceBuffer* b = Buffer();
-  if (b == nullptr) return;
-  // In a turn, stamped just inside its start (not at its edge, where a
-  // viewer may not count it as inside): a receipt is what starts a turn,
-  // and this saves a clock read per message.
-  const uint64_t ts =
-      b->in_turn ? b->turn_begin_ns + 1 : OutsideSlice(b, Clock(), "receive");
-  TraceEvent* e = Record(b, TraceEventKind::kFlowEnd, ts);
-  e->flow = kind;
-  e->id = id;
-  e->SetLabel(name);
-  e->SetText({}, outcome);
 }
 
 void Tracer::TimerArmed(uint64_t timer, uint64_t deadline_unix_ns) {

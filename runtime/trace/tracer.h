@@ -39,7 +39,6 @@
 #define COACTOR_RUNTIME_TRACE_TRACER_H_
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -48,7 +47,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
+#include "runtime/internal/tick_clock.h"
 #include "runtime/trace/trace_buffer.h"
 #include "runtime/trace/trace_event.h"
 
@@ -91,16 +93,19 @@ class Tracer {
   // without a trace: there is nothing to name).
   bool thread_named();
   // Nanoseconds since Start() (0 without a trace).
-  uint64_t Now() const;
+  uint64_t Now() const { return started() ? Clock() : 0; }
   // Starts a turn of `actor` on this thread: a slice named `actor_name`
   // (copied; "actor <id>" if empty), recorded by EndTurn(), which gives
   // the number of messages handled. An EndTurn() with no turn begun on
   // this thread in this trace does nothing.
-  void BeginTurn(uint64_t actor, std::string_view actor_name);
+  // (The recording calls made per message are inline, below.)
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginTurn(
+      uint64_t actor, std::string_view actor_name);
   void EndTurn(uint64_t messages);
   // As EndTurn(), at `end_ns` (from Now(): one clock read may stamp a
   // turn's end and the flow starts just before it).
-  void EndTurn(uint64_t messages, uint64_t end_ns);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndTurn(uint64_t messages,
+                                                   uint64_t end_ns);
   // Ends the turn begun without recording it (nothing ran after all).
   void AbandonTurn();
   void Spawn(uint64_t actor, std::string_view name);
@@ -120,10 +125,13 @@ class Tracer {
   void FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name);
   // As FlowStart(), at `ts_ns` (from Now(); in a turn, at least 1 ns after
   // its start).
-  void FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name,
-                 uint64_t ts_ns);
-  void FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
-               std::string_view outcome = {});
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void FlowStart(TraceFlowKind kind,
+                                                     uint64_t id,
+                                                     std::string_view name,
+                                                     uint64_t ts_ns);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void FlowEnd(
+      TraceFlowKind kind, uint64_t id, std::string_view name,
+      std::string_view outcome = {});
   // `deadline_unix_ns`: on the scheduler's clock (virtual, for a
   // ManualClock), in ns since the Unix epoch.
   void TimerArmed(uint64_t timer, uint64_t deadline_unix_ns);
@@ -135,27 +143,39 @@ class Tracer {
 
  private:
   // This thread's buffer for the current trace, or nullptr without one.
-  internal::TraceBuffer* Buffer();
-  internal::TraceBuffer* RegisterThread(uint64_t serial);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::TraceBuffer* Buffer();
+  ABSL_ATTRIBUTE_NOINLINE internal::TraceBuffer* RegisterThread(
+      uint64_t serial);
+  // BeginTurn() of an actor whose name this thread has no room to keep.
+  ABSL_ATTRIBUTE_NOINLINE static void KeepTurnName(internal::TraceBuffer* b,
+                                                   std::string_view name);
   // A slot for one more event, stamped with `ts_ns`.
-  internal::TraceEvent* Record(internal::TraceBuffer* buffer,
-                               internal::TraceEventKind kind, uint64_t ts_ns);
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::TraceEvent* Record(
+      internal::TraceBuffer* buffer, internal::TraceEventKind kind,
+      uint64_t ts_ns);
   // A 2 ns slice at `ts_ns` for a flow end outside a turn to bind to;
   // returns the time to give the flow event.
-  uint64_t OutsideSlice(internal::TraceBuffer* buffer, uint64_t ts_ns,
-                        const char* name);
+  ABSL_ATTRIBUTE_NOINLINE uint64_t OutsideSlice(internal::TraceBuffer* buffer,
+                                                uint64_t ts_ns,
+                                                const char* name);
   // Formats and writes out a full streaming buffer (its owner's call).
-  void Flush(internal::TraceBuffer* buffer);
+  ABSL_ATTRIBUTE_NOINLINE void Flush(internal::TraceBuffer* buffer);
   // Appends `text` to the file; file_mutex_ held.
   void Write(const std::string& text);
-  uint64_t NowFrom(std::chrono::steady_clock::time_point t) const;
-  // Now(), for a caller that knows the trace is started.
-  uint64_t Clock() const;
+  // Now(), for a caller that knows the trace is started: the time-stamp
+  // counter (internal::TickClock; a vDSO clock_gettime() cost twice as
+  // much here), in ns since Start().
+  uint64_t Clock() const {
+    return static_cast<uint64_t>(
+        static_cast<double>(internal::TickClock::Now() - start_ticks_) *
+        nanos_per_tick_);
+  }
 
   // The current trace's number (0: none); a thread's cached buffer is
   // for the trace whose serial it notes.
   std::atomic<uint64_t> serial_{0};
-  std::chrono::steady_clock::time_point start_;
+  uint64_t start_ticks_ = 0;
+  double nanos_per_tick_ = 1.0;
   uint32_t pid_ = 0;
   TraceOptions options_;
 
@@ -168,6 +188,101 @@ class Tracer {
   std::FILE* file_ = nullptr;
   absl::Status write_error_;
 };
+
+namespace internal {
+
+// The calling thread's buffer in the trace numbered `serial` (Tracer's).
+struct TraceThreadCache {
+  uint64_t serial = 0;
+  TraceBuffer* buffer = nullptr;
+};
+inline thread_local constinit TraceThreadCache trace_thread_cache;
+
+}  // namespace internal
+
+inline internal::TraceBuffer* Tracer::Buffer() {
+  // Acquire: pairs with Start()'s release (free on x86: a plain load).
+  const uint64_t serial = serial_.load(std::memory_order_acquire);
+  internal::TraceThreadCache& cache = internal::trace_thread_cache;
+  if (cache.serial == serial && serial != 0) [[likely]] {
+    return cache.buffer;
+  }
+  return RegisterThread(serial);
+}
+
+inline internal::TraceEvent* Tracer::Record(internal::TraceBuffer* buffer,
+                                            internal::TraceEventKind kind,
+                                            uint64_t ts_ns) {
+  if (ABSL_PREDICT_FALSE(buffer->full())) Flush(buffer);
+  internal::TraceEvent& e = buffer->Append();
+  // The fields every kind writes; each recording call sets the others it
+  // uses (trace_event.h says which), and the JSON reads no others.
+  e.kind = kind;
+  e.ts_ns = ts_ns;
+  e.text_size = e.text2_size = 0;
+  return &e;
+}
+
+inline void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
+  internal::TraceBuffer* b = Buffer();
+  if (b == nullptr) return;
+  b->in_turn = true;
+  b->turn_begin_ns = Clock();
+  b->turn_actor = actor;
+  // Named by id once this thread knows the name (so a turn's event copies
+  // no text); else the name goes with the turn.
+  b->turn_name_size = 0;
+  if (ABSL_PREDICT_FALSE(!b->RememberName(actor, actor_name))) {
+    KeepTurnName(b, actor_name);
+  }
+}
+
+inline void Tracer::EndTurn(uint64_t messages, uint64_t now) {
+  internal::TraceBuffer* b = Buffer();
+  if (b == nullptr || !b->in_turn) return;
+  b->in_turn = false;
+  const uint64_t begin = b->turn_begin_ns;
+  internal::TraceEvent* e = Record(b, internal::TraceEventKind::kTurn, begin);
+  // At least 2 ns, so that a flow end stamped begin + 1 lies inside.
+  e->dur_ns = now > begin + 2 ? now - begin : 2;
+  e->id = b->turn_actor;
+  e->value = messages;
+  if (ABSL_PREDICT_FALSE(b->turn_name_size != 0)) {
+    e->SetText({b->turn_name, b->turn_name_size});
+  }
+}
+
+inline void Tracer::FlowStart(TraceFlowKind kind, uint64_t id,
+                              std::string_view name, uint64_t ts) {
+  internal::TraceBuffer* b = Buffer();
+  if (b == nullptr) return;
+  if (ABSL_PREDICT_FALSE(!b->in_turn)) {
+    ts = OutsideSlice(b, ts, "send");
+  } else if (ts <= b->turn_begin_ns) {
+    ts = b->turn_begin_ns + 1;  // Inside the turn's slice (at least 2 ns).
+  }
+  internal::TraceEvent* e = Record(b, internal::TraceEventKind::kFlowStart, ts);
+  e->flow = kind;
+  e->id = id;
+  e->SetLabel(name);
+}
+
+inline void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id,
+                            std::string_view name, std::string_view outcome) {
+  internal::TraceBuffer* b = Buffer();
+  if (b == nullptr) return;
+  // In a turn, stamped just inside its start (not at its edge, where a
+  // viewer may not count it as inside): a receipt is what starts a turn,
+  // and this saves a clock read per message.
+  const uint64_t ts = ABSL_PREDICT_TRUE(b->in_turn)
+                          ? b->turn_begin_ns + 1
+                          : OutsideSlice(b, Clock(), "receive");
+  internal::TraceEvent* e = Record(b, internal::TraceEventKind::kFlowEnd, ts);
+  e->flow = kind;
+  e->id = id;
+  e->SetLabel(name);
+  if (ABSL_PREDICT_FALSE(!outcome.empty())) e->SetText({}, outcome);
+}
 
 }  // namespace coactor
 
