@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
@@ -154,6 +155,44 @@ TEST(TracerTest, TurnsAreNamedRightPastTheNamesAThreadKeeps) {
     if (ring == 0) {
       EXPECT_EQ(Count(text, "\"name\":\"n2\",\"args\":{\"actor\":2,"), 1);
     }
+  }
+}
+
+// Numbers as the JSON writes them, at every change in their count of
+// digits (and 0, which has one), for a turn and an arrow.
+TEST(TracerTest, NumbersAreWrittenWithEveryDigit) {
+  std::vector<uint64_t> numbers = {0, ~uint64_t{0}};
+  for (uint64_t p = 1; p <= 1'000'000'000'000'000'000u; p *= 10) {
+    numbers.push_back(p);
+    numbers.push_back(p - 1 + (p == 1 ? 1 : 0));
+    numbers.push_back(p + 1);
+  }
+  for (const uint64_t n : numbers) {
+    internal::TraceEvent turn;
+    turn.kind = internal::TraceEventKind::kTurn;
+    turn.ts_ns = n;
+    turn.dur_ns = n;
+    turn.id = n;
+    turn.value = n;
+    std::string out;
+    internal::AppendTraceEvent(turn, 7, 3, &out, "\"a\"");
+    const std::string digits = std::to_string(n);
+    const std::string micros = std::to_string(n / 1000) + "." +
+                               std::to_string(1000 + n % 1000).substr(1);
+    EXPECT_EQ(out, ",\n{\"ph\":\"X\",\"pid\":7,\"tid\":3,\"ts\":" + micros +
+                       ",\"dur\":" + micros +
+                       ",\"cat\":\"turn\",\"name\":\"a\",\"args\":{\"actor\":" +
+                       digits + ",\"messages\":" + digits + "}}");
+    internal::TraceEvent flow;
+    flow.kind = internal::TraceEventKind::kFlowStart;
+    flow.ts_ns = n;
+    flow.id = n;
+    flow.SetLabel("int");
+    out.clear();
+    internal::AppendTraceEvent(flow, 7, 3, &out);
+    EXPECT_EQ(out, ",\n{\"ph\":\"s\",\"pid\":7,\"tid\":3,\"ts\":" + micros +
+                       ",\"cat\":\"msg\",\"name\":\"int\",\"id\":" + digits +
+                       "}");
   }
 }
 

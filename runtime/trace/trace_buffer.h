@@ -22,9 +22,10 @@
 #include <thread>
 
 #include "absl/base/attributes.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 
 #include "runtime/trace/trace_event.h"
+#include "runtime/trace/trace_json.h"
 
 namespace coactor::internal {
 
@@ -80,11 +81,18 @@ class TraceBuffer {
     if (recent_names_[actor % kRecentNames] == actor) return true;
     return RememberNewName(actor, name);
   }
-  // The name a turn's event refers to, if it carries none (else empty).
-  std::string_view ActorName(const TraceEvent& e) const {
+  // The name a turn's event refers to, if it carries none (else empty), as
+  // a JSON string (escaped once, when kept).
+  std::string_view ActorNameJson(const TraceEvent& e) {
     if (e.kind != TraceEventKind::kTurn || e.text_size != 0) return {};
-    const auto it = names_.find(e.id);
-    return it == names_.end() ? std::string_view() : it->second;
+    // The writer's cache (node_hash_map: its values stay put).
+    FoundName& found = found_names_[e.id % kRecentNames];
+    if (found.actor != e.id || found.json == nullptr) {
+      const auto it = names_.find(e.id);
+      if (it == names_.end()) return {};
+      found = FoundName{e.id, &it->second};
+    }
+    return *found.json;
   }
 
   // What the recording thread keeps beside its events.
@@ -113,7 +121,9 @@ class TraceBuffer {
   ABSL_ATTRIBUTE_NOINLINE bool RememberNewName(uint64_t actor,
                                                std::string_view name) {
     if (names_.size() >= kMaxNames && !names_.contains(actor)) return false;
-    names_.try_emplace(actor, name);
+    if (auto [it, added] = names_.try_emplace(actor); added && !name.empty()) {
+      AppendJsonString(name, &it->second);
+    }
     recent_names_[actor % kRecentNames] = actor;
     return true;
   }
@@ -121,7 +131,12 @@ class TraceBuffer {
   // A cache in front of names_ (actor ids start at 1: 0 is no entry).
   static constexpr size_t kRecentNames = 64;
   uint64_t recent_names_[kRecentNames] = {};
-  absl::flat_hash_map<uint64_t, std::string> names_;
+  absl::node_hash_map<uint64_t, std::string> names_;  // As JSON strings.
+  struct FoundName {
+    uint64_t actor = 0;
+    const std::string* json = nullptr;
+  };
+  FoundName found_names_[kRecentNames];
 };
 
 }  // namespace coactor::internal

@@ -2,9 +2,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
+#include "absl/base/attributes.h"
 #include "runtime/trace/trace_event.h"
 
 namespace coactor::internal {
@@ -36,7 +38,7 @@ void AppendUint(uint64_t v, std::string* out) {
 
 // A label (a message type's name: static text, the same few over and over)
 // as a JSON string, escaped once per thread and remembered by address.
-void AppendLabel(std::string_view label, std::string* out) {
+std::string_view LabelJson(std::string_view label) {
   struct Entry {
     const char* data = nullptr;
     size_t size = 0;
@@ -50,7 +52,147 @@ void AppendLabel(std::string_view label, std::string* out) {
     entry.json.clear();
     AppendJsonString(label, &entry.json);
   }
-  out->append(entry.json);
+  return entry.json;
+}
+void AppendLabel(std::string_view label, std::string* out) {
+  out->append(LabelJson(label));
+}
+
+// The hot events (turns and message arrows), written straight into room
+// made in `out` (std::string's appends, each checking capacity, cost
+// several times as much): Open() makes room for `room` bytes, the writes
+// move `p`, Close() trims to what was written.
+class RawOut {
+ public:
+  ABSL_ATTRIBUTE_ALWAYS_INLINE RawOut(std::string* out, size_t room)
+      : out_(out) {
+    const size_t size = out->size();
+    out->resize(size + room);
+    p_ = out->data() + size;
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE ~RawOut() {
+    out_->resize(static_cast<size_t>(p_ - out_->data()));
+  }
+  template <size_t N>
+  void Lit(const char (&text)[N]) {
+    std::memcpy(p_, text, N - 1);
+    p_ += N - 1;
+  }
+  void Raw(std::string_view text) {
+    std::memcpy(p_, text.data(), text.size());
+    p_ += text.size();
+  }
+  void Char(char c) { *p_++ = c; }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Uint(uint64_t v) {
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
+    static constexpr uint64_t kPow10[20] = {1,
+                                            10,
+                                            100,
+                                            1000,
+                                            10000,
+                                            100000,
+                                            1000000,
+                                            10000000,
+                                            100000000,
+                                            1000000000,
+                                            10000000000,
+                                            100000000000,
+                                            1000000000000,
+                                            10000000000000,
+                                            100000000000000,
+                                            1000000000000000,
+                                            10000000000000000,
+                                            100000000000000000,
+                                            1000000000000000000,
+                                            10000000000000000000u};
+    // Digits: about log10 from the bit width, then one comparison.
+    const int bits = 64 - __builtin_clzll(v | 1);
+    int digits = (bits * 1233) >> 12;
+    digits += (v | 1) >= kPow10[digits] ? 1 : 0;  // (0 has a digit too.)
+    char* end = p_ + digits;
+    char* q = end;
+    while (v >= 100) {
+      const unsigned pair = static_cast<unsigned>(v % 100) * 2;
+      v /= 100;
+      *--q = kPairs[pair + 1];
+      *--q = kPairs[pair];
+    }
+    if (v >= 10) {
+      *--q = kPairs[v * 2 + 1];
+      *--q = kPairs[v * 2];
+    } else {
+      *--q = static_cast<char>('0' + v);
+    }
+    p_ = end;
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Micros(uint64_t ns) {
+    Uint(ns / 1000);
+    const unsigned frac = static_cast<unsigned>(ns % 1000);
+    p_[0] = '.';
+    p_[1] = static_cast<char>('0' + frac / 100);
+    p_[2] = static_cast<char>('0' + frac / 10 % 10);
+    p_[3] = static_cast<char>('0' + frac % 10);
+    p_ += 4;
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Common(char ph, uint64_t ts_ns,
+                                           uint32_t pid, uint32_t tid) {
+    Lit(",\n{\"ph\":\"");
+    Char(ph);
+    Lit("\",\"pid\":");
+    Uint(pid);
+    Lit(",\"tid\":");
+    Uint(tid);
+    Lit(",\"ts\":");
+    Micros(ts_ns);
+  }
+
+ private:
+  std::string* out_;
+  char* p_;
+};
+// Room for everything but the strings: the fixed text and 20-digit numbers.
+constexpr size_t kFixedRoom = 192;
+
+// A turn whose actor's name is `name_json`, or a flow without an outcome.
+void AppendTurn(const TraceEvent& e, uint32_t pid, uint32_t tid,
+                std::string_view name_json, std::string* out) {
+  RawOut o(out, kFixedRoom + name_json.size());
+  o.Common('X', e.ts_ns, pid, tid);
+  o.Lit(",\"dur\":");
+  o.Micros(e.dur_ns);
+  o.Lit(",\"cat\":\"turn\",\"name\":");
+  if (name_json.empty()) {
+    o.Lit("\"actor ");
+    o.Uint(e.id);
+    o.Char('"');
+  } else {
+    o.Raw(name_json);
+  }
+  o.Lit(",\"args\":{\"actor\":");
+  o.Uint(e.id);
+  o.Lit(",\"messages\":");
+  o.Uint(e.value);
+  o.Lit("}}");
+}
+void AppendPlainFlow(const TraceEvent& e, uint32_t pid, uint32_t tid,
+                     std::string* out) {
+  const std::string_view label = LabelJson(e.label_view());
+  RawOut o(out, kFixedRoom + label.size());
+  const bool start = e.kind == TraceEventKind::kFlowStart;
+  o.Common(start ? 's' : 'f', e.ts_ns, pid, tid);
+  if (!start) o.Lit(",\"bp\":\"e\"");
+  if (e.flow == TraceFlowKind::kAsk) {
+    o.Lit(",\"cat\":\"ask\",\"name\":");
+  } else {
+    o.Lit(",\"cat\":\"msg\",\"name\":");
+  }
+  o.Raw(label);
+  o.Lit(",\"id\":");
+  o.Uint(e.id);
+  o.Char('}');
 }
 
 // Nanoseconds as the format's microseconds, "12.345".
@@ -213,17 +355,19 @@ void AppendTraceFooter(uint64_t dropped_events, std::string* out) {
 }
 
 void AppendTraceEvent(const TraceEvent& e, uint32_t pid, uint32_t tid,
-                      std::string* out, std::string_view actor_name) {
+                      std::string* out, std::string_view actor_name_json) {
   switch (e.kind) {
     case TraceEventKind::kTurn:
+      if (e.text_size == 0) {
+        AppendTurn(e, pid, tid, actor_name_json, out);
+        return;
+      }
       AppendCommon("X", e.ts_ns, pid, tid, out);
       out->append(",\"dur\":");
       AppendMicros(e.dur_ns, out);
       out->append(",\"cat\":\"turn\",\"name\":");
       if (e.text_size != 0) {
         AppendJsonString(e.text_view(), out);
-      } else if (!actor_name.empty()) {
-        AppendJsonString(actor_name, out);
       } else {
         out->append("\"actor ");
         AppendUint(e.id, out);
@@ -244,7 +388,11 @@ void AppendTraceEvent(const TraceEvent& e, uint32_t pid, uint32_t tid,
       return;
     case TraceEventKind::kFlowStart:
     case TraceEventKind::kFlowEnd:
-      AppendFlow(e, pid, tid, out);
+      if (e.text2_size == 0) {
+        AppendPlainFlow(e, pid, tid, out);
+      } else {
+        AppendFlow(e, pid, tid, out);
+      }
       return;
     case TraceEventKind::kSpawn:
       OpenInstant(e, "spawn", pid, tid, out);

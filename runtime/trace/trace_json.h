@@ -33,10 +33,11 @@ namespace coactor::internal {
 // The opening of the trace object and its first event (the process name),
 // so that every later event is appended with a leading comma.
 void AppendTraceHeader(uint32_t pid, std::string* out);
-// `actor_name`: a turn's, when its event carries no name (TraceBuffer
-// keeps the names apart); a turn with neither is "actor <id>".
+// `actor_name_json`: a turn's actor's name as a JSON string (quoted, by
+// AppendJsonString()), when its event carries no name (TraceBuffer keeps
+// the names apart); a turn with neither is "actor <id>".
 void AppendTraceEvent(const TraceEvent& event, uint32_t pid, uint32_t tid,
-                      std::string* out, std::string_view actor_name = {});
+                      std::string* out, std::string_view actor_name_json = {});
 // A metadata event ("M") naming thread `tid`.
 void AppendThreadName(uint32_t pid, uint32_t tid, std::string_view name,
                       std::string* out);

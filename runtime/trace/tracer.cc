@@ -94,7 +94,7 @@ absl::Status Tracer::Stop() {
     }
     buffer->ForEach([&](const TraceEvent& e) {
       internal::AppendTraceEvent(e, pid_, buffer->tid(), &text,
-                                 buffer->ActorName(e));
+                                 buffer->ActorNameJson(e));
     });
     Write(text);
   }
@@ -147,7 +147,7 @@ void Tracer::Flush(TraceBuffer* buffer) {
   text.clear();
   buffer->ForEach([&](const TraceEvent& e) {
     internal::AppendTraceEvent(e, pid_, buffer->tid(), &text,
-                               buffer->ActorName(e));
+                               buffer->ActorNameJson(e));
   });
   buffer->Clear();
   std::lock_guard<std::mutex> file(file_mutex_);
