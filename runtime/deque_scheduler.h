@@ -409,13 +409,6 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // a worker), the wake-up is posted, as Post() does, and the loop's
   // thread queues it.
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
-  void TraceAskSent(uint64_t id, std::string_view request) override {
-    trace_.AskSent(id, request);
-  }
-  void TraceAskAnswered(uint64_t id, std::string_view request,
-                        const absl::Status& outcome) override {
-    trace_.AskAnswered(id, request, outcome);
-  }
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,

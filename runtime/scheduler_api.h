@@ -203,6 +203,15 @@ class SchedulerApi : protected internal::Runtime {
   void SpawnRunner(Actor<internal::NoMessage> runner) final {
     Spawn(std::move(runner));
   }
+  // internal::Runtime: an ask's arrow in the scheduler's trace (its
+  // TraceHook, trace_).
+  void TraceAskSent(uint64_t id, std::string_view request) final {
+    self().trace_.AskSent(id, request);
+  }
+  void TraceAskAnswered(uint64_t id, std::string_view request,
+                        const absl::Status& outcome) final {
+    self().trace_.AskAnswered(id, request, outcome);
+  }
 
   Scheduler& self() { return static_cast<Scheduler&>(*this); }
   const Scheduler& self() const { return static_cast<const Scheduler&>(*this); }

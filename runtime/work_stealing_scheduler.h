@@ -259,14 +259,11 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // Traced, each message's flow starts as it reaches its receiver.
   template <bool kTraced>
   void FlushOutboxOf(Outbox& outbox, FlushPoint point, Worker* worker);
-  // Whether a flush traces: kLook tests the trace hook (FlushOutbox());
-  // a turn of RunActor<kTraced>() tested it already and says what it found.
-  enum class TraceTest { kLook, kOff, kOn };
-  // The calling worker's flush of its own outbox, if it may hold anything.
-  // Done before the sending actor looks at its own mailbox and before its
-  // turn ends: it never moves to another worker with messages pending, so
-  // per-pair FIFO holds.
-  template <TraceTest kTrace = TraceTest::kLook>
+  // The calling worker's flush of its own outbox, if it may hold anything,
+  // before the sender looks at its mailbox and before its turn ends (it
+  // never moves to another worker with messages pending: per-pair FIFO).
+  // kTraced: -1 tests the trace hook; RunActor<kTraced>() passes its own.
+  template <int kTraced = -1>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void FlushOwnOutbox(
       Worker& locals, FlushPoint point = FlushPoint::kTurnEnd);
   // FlushOwnOutbox() when idle workers may visit: under outbox_lock.
@@ -389,9 +386,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // (work_stealing/worker_loop.cc).
   void Finish(Cell* cell);
   struct EndHooks;
-  // The turns Worker::NextTurnIsSlow() picks (worker_loop.cc): RunActor()
-  // traced while a trace is on, timed into the actor's metrics one in
-  // Worker::kTurnSampleInterval.
+  // RunActor(), traced, or timed for metrics (Worker::turns_to_sample).
   ABSL_ATTRIBUTE_NOINLINE Cell* RunSlowTurn(Worker* worker, Cell* cell);
   // Resumes a blocked actor if it was woken; false if it stays blocked.
   bool ResumeIfWoken(Cell* cell);
@@ -409,13 +404,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   friend struct internal::RuntimeAccess;
   // internal::Runtime
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
-  void TraceAskSent(uint64_t id, std::string_view request) override {
-    trace_.AskSent(id, request);
-  }
-  void TraceAskAnswered(uint64_t id, std::string_view request,
-                        const absl::Status& outcome) override {
-    trace_.AskAnswered(id, request, outcome);
-  }
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,

@@ -258,10 +258,8 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   const Worker::Turn turn(*worker, cell);
   worker->Progress();  // A new turn (see WatchBusyWorkers()).
   Worker& locals = *worker;
-  // The turn's flushes trace as it does, without testing the hook again.
-  constexpr TraceTest kTrace = kTraced ? TraceTest::kOn : TraceTest::kOff;
   auto finish = [&] {
-    FlushOwnOutbox<kTrace>(locals);
+    FlushOwnOutbox<kTraced>(locals);
     Finish(cell);
     // What its end sent (monitors' Downs, destructors of what it never
     // received) must not wait in the outbox while this worker looks for
@@ -296,7 +294,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
-      FlushOwnOutbox<kTrace>(locals);
+      FlushOwnOutbox<kTraced>(locals);
       begin_turn();
       if (!ResumeIfWoken(cell)) {
         if constexpr (kTraced) tracer->AbandonTurn();
@@ -311,7 +309,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       // An actor that blocks and is woken at once (Yield(), Sleep(0))
       // uses up its budget like one that receives, and gives way.
       if (budget <= 0) {
-        FlushOwnOutbox<kTrace>(locals);
+        FlushOwnOutbox<kTraced>(locals);
         return YieldActor(worker, cell);
       }
       continue;
@@ -321,7 +319,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // (see ActorMailbox::SomethingMayOvertake()).
     if (cell->InboxEmpty() ||
         (budget == kBudget && cell->SomethingMayOvertake())) {
-      FlushOwnOutbox<kTrace>(locals);
+      FlushOwnOutbox<kTraced>(locals);
       std::exception_ptr error;
       bool refilled;
       if constexpr (kTraced) {
@@ -344,7 +342,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // At or below zero: blocked passes and errors count too, and may
     // step over zero.
     if (budget <= 0) {
-      FlushOwnOutbox<kTrace>(locals);
+      FlushOwnOutbox<kTraced>(locals);
       return YieldActor(worker, cell);
     }
     // The actor moves the message out of its slot as soon as it resumes,
