@@ -49,6 +49,32 @@ void OnThreadsAliveTogether(int count, Body body) {
   for (std::thread& thread : threads) thread.join();
 }
 
+// More threads than the pool once kept orphaned heaps for (64) exit with a
+// frame alive each; the frames are freed afterwards on this thread. The next
+// threads adopt every one of those heaps and give all their chunks back.
+TEST(FramePoolAttackTest, MoreThan64ExitedThreadsGiveTheirChunksBack) {
+  constexpr int kThreads = 100;
+  const int64_t before = ChunksMapped();
+  std::vector<void*> frames(kThreads);
+  OnThreadsAliveTogether(kThreads, [&](int i) {
+    frames[i] = AllocateFrame(64);
+    std::memset(frames[i], i, 64);
+  });
+  EXPECT_GE(ChunksMapped() - before, kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_EQ(static_cast<unsigned char*>(frames[i])[63], i);
+    FreeFrame(frames[i], 64);
+  }
+  // Twice as many threads, alive together: each adopts an orphaned heap (or
+  // makes a new one), takes back the frame freed into it, and unmaps the
+  // chunk at exit.
+  OnThreadsAliveTogether(2 * kThreads, [](int) {
+    void* frame = AllocateFrame(64);
+    FreeFrame(frame, 64);
+  });
+  EXPECT_EQ(ChunksMapped(), before);
+}
+
 // Actors whose frames span every size class and go past the largest pooled
 // one: each keeps `kBytes` of locals across a suspension, checks them, and
 // adds what it received.
@@ -68,8 +94,8 @@ class FramePoolAttackActorTest
     : public ::testing::TestWithParam<testing::SchedulerKind> {};
 
 template <std::size_t... kSizes>
-void SpawnHolders(auto& sched, std::atomic<int64_t>& sum,
-                  std::atomic<int>& bad, int round, int& messages) {
+void SpawnHolders(auto& sched, std::atomic<int64_t>& sum, std::atomic<int>& bad,
+                  int round, int& messages) {
   (
       [&] {
         auto ref = sched.Spawn(Holder<kSizes>(sum, bad));
@@ -97,8 +123,8 @@ TEST_P(FramePoolAttackActorTest, EverySizeSpawnedFromPlainThreads) {
     auto spawn = [&] {
       int messages = 0;
       for (int round = 0; round < kRounds; ++round) {
-        SpawnHolders<1, 8, 16, 17, 100, 200, 333, 500, 640, 700, 800, 900,
-                     950, 980, 1000, 1010, 1024, 1025, 1100, 2000, 5000>(
+        SpawnHolders<1, 8, 16, 17, 100, 200, 333, 500, 640, 700, 800, 900, 950,
+                     980, 1000, 1010, 1024, 1025, 1100, 2000, 5000>(
             sched, sum, bad, round, messages);
       }
       expected += messages;

@@ -194,6 +194,9 @@ class Heap {
     }
   }
 
+  // The orphan list's link, under g_orphans_mutex (rule 1).
+  Heap* next_orphan = nullptr;
+
  private:
   // A chunk is current (frames come from it), available (on the class's
   // list: it has free frames), or full (on no list: only its frames, freed,
@@ -279,10 +282,10 @@ class Heap {
 };
 
 // Heaps outlive their threads (rule 1): an exiting thread leaves its heap
-// here, for the next thread.
+// here, for the next thread. No bound: a heap left off this list would keep
+// every chunk whose frames outlived its thread mapped for good.
 std::mutex g_orphans_mutex;
-Heap* g_orphans[64];
-int g_orphan_count = 0;
+Heap* g_orphans = nullptr;
 
 // Used, under its mutex, by a thread whose own heap is already gone (frames
 // made by thread_local destructors).
@@ -300,13 +303,8 @@ struct HeapReturner {
     if (heap == nullptr) return;
     heap->Collect(/*all=*/true);
     std::lock_guard<std::mutex> lock(g_orphans_mutex);
-    if (g_orphan_count < 64) {
-      g_orphans[g_orphan_count++] = heap;
-    }
-    // (Beyond 64 orphans a heap is left to itself: its live chunks stay
-    // mapped until their frames are freed and never unmapped. A program
-    // that ends threads with frames alive in them 64 at a time is not one
-    // we have met.)
+    heap->next_orphan = g_orphans;
+    g_orphans = heap;
   }
 };
 thread_local HeapReturner t_returner;
@@ -315,7 +313,11 @@ Heap* AdoptHeap() {
   // Registers the thread's returner (its destructor runs at thread exit).
   (void)&t_returner;
   std::lock_guard<std::mutex> lock(g_orphans_mutex);
-  if (g_orphan_count > 0) return g_orphans[--g_orphan_count];
+  if (Heap* heap = g_orphans) {
+    g_orphans = heap->next_orphan;
+    heap->next_orphan = nullptr;
+    return heap;
+  }
   return new Heap;  // Never deleted (rule 1).
 }
 
