@@ -75,6 +75,31 @@ TEST(FramePoolAttackTest, MoreThan64ExitedThreadsGiveTheirChunksBack) {
   EXPECT_EQ(ChunksMapped(), before);
 }
 
+// A frame freed on its own thread is poisoned whole, the coroutine's resume
+// pointer (its first word) included: resuming an ended actor is the use
+// after free most likely to happen.
+#ifdef COACTOR_TEST_ASAN
+TEST(FramePoolAttackDeathTest, AsanReportsReadingTheFirstWordOfAFreedFrame) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  void* frame = AllocateFrame(128);
+  FreeFrame(frame, 128);
+  EXPECT_DEATH(
+      {
+        void* const volatile first = *static_cast<void* volatile*>(frame);
+        (void)first;
+      },
+      "use-after-poison");
+  EXPECT_DEATH(std::coroutine_handle<>::from_address(frame).resume(),
+               "use-after-poison");
+  EXPECT_DEATH(
+      {
+        volatile char middle = static_cast<volatile char*>(frame)[64];
+        (void)middle;
+      },
+      "use-after-poison");
+}
+#endif
+
 // Actors whose frames span every size class and go past the largest pooled
 // one: each keeps `kBytes` of locals across a suspension, checks them, and
 // adds what it received.

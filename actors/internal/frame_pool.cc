@@ -134,8 +134,10 @@ class Heap {
     const bool was_full = chunk->local == nullptr;
     block->next = chunk->local;
     chunk->local = block;
-    COACTOR_POISON(reinterpret_cast<char*>(frame) + sizeof(FreeBlock),
-                   chunk->block_size - sizeof(FreeBlock));
+    // The whole frame, `next` too: a coroutine frame's first word is its
+    // resume pointer, so resuming an ended actor reads it. TakeFrom
+    // unpoisons the frame before it reads `next`.
+    COACTOR_POISON(frame, chunk->block_size);
     --chunk->live;
     Settle(chunk, was_full);
   }
@@ -143,6 +145,8 @@ class Heap {
   // Any thread but the owner (rule 2).
   static void FreeRemote(Chunk* chunk, void* frame) {
     auto* block = static_cast<FreeBlock*>(frame);
+    // All but `next`, which the owner reads when it takes the list (and then
+    // poisons); not after the push, when the owner may have reused it.
     COACTOR_POISON(reinterpret_cast<char*>(frame) + sizeof(FreeBlock),
                    chunk->block_size - sizeof(FreeBlock));
     uintptr_t head = chunk->remote.load(std::memory_order_relaxed);
@@ -179,6 +183,7 @@ class Heap {
         FreeBlock* after = block->next;
         block->next = chunk->local;
         chunk->local = block;
+        COACTOR_POISON(block, sizeof(FreeBlock));  // See FreeLocal.
         --chunk->live;
         block = after;
       }

@@ -30,7 +30,11 @@
 //     chunk runs dry, or at ReturnFreedFrames()). A thread that exits
 //     unmaps its empty chunks and leaves its heap to the next new thread.
 //   - Under AddressSanitizer a free frame is poisoned until it is allocated
-//     again, so a use after free of a frame is still reported.
+//     again, so a use after free of a frame is still reported (resuming an
+//     ended actor too: "use-after-poison"). A frame freed on another thread
+//     has its first word open until its owner takes it back. Frames are
+//     reused at once, last freed first: a use after the frame went to a new
+//     actor goes unseen, as it would with any allocator without quarantine.
 //
 // Thread-safety: AllocateFrame and FreeFrame may be called from any thread,
 // and a frame may be freed on a thread other than the one that allocated
