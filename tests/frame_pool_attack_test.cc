@@ -49,6 +49,16 @@ void OnThreadsAliveTogether(int count, Body body) {
   for (std::thread& thread : threads) thread.join();
 }
 
+// Threads alive together adopt every orphaned heap (more than this process
+// ever ran at once), take back what was freed into it, and unmap what is
+// empty when they exit.
+void AdoptEveryOrphan() {
+  OnThreadsAliveTogether(256, [](int) {
+    void* frame = AllocateFrame(16);
+    FreeFrame(frame, 16);
+  });
+}
+
 // More threads than the pool once kept orphaned heaps for (64) exit with a
 // frame alive each; the frames are freed afterwards on this thread. The next
 // threads adopt every one of those heaps and give all their chunks back.
@@ -301,6 +311,88 @@ TEST(FramePoolAttackTest, FramesFreedAndMadeByThreadLocalDestructors) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(ended, 0);
+}
+
+}  // namespace
+}  // namespace coactor
+
+namespace coactor {
+namespace {
+
+// A thread whose first frame is made by a thread_local destructor.
+thread_local ActorsAtThreadExit t_only;
+
+TEST(FramePoolAttackTest, FirstFrameMadeByAThreadLocalDestructor) {
+  std::atomic<int> ended = 0;
+  std::thread thread([&] { t_only.ended = &ended; });
+  thread.join();
+  EXPECT_EQ(ended, 0);
+}
+
+// Owners that exit while other threads free their frames, and new threads
+// that adopt the heaps meanwhile: every byte stays its frame's, and every
+// chunk goes back in the end.
+TEST(FramePoolAttackTest, RemoteFreesRaceOwnerExitAndAdoption) {
+#ifdef COACTOR_TEST_SANITIZED
+  constexpr int kRounds = 15;
+#else
+  constexpr int kRounds = 60;
+#endif
+  constexpr int kFrames = 3000;
+  constexpr int kFreers = 3;
+  // Earlier tests' orphaned heaps may hold frames freed after their threads
+  // exited: threads that adopt them all give those chunks back first.
+  AdoptEveryOrphan();
+  const int64_t before = ChunksMapped();
+  for (int round = 0; round < kRounds; ++round) {
+    struct Share {
+      std::vector<std::pair<unsigned char*, std::size_t>> frames;
+      std::atomic<bool> ready{false};
+    };
+    Share shares[kFreers];
+    std::atomic<int> bad = 0;
+    std::vector<std::thread> threads;
+    for (int f = 0; f < kFreers; ++f) {
+      threads.emplace_back([&, f] {
+        while (!shares[f].ready.load(std::memory_order_acquire)) {
+          std::this_thread::yield();
+        }
+        for (auto [frame, size] : shares[f].frames) {
+          if (frame[size - 1] != static_cast<unsigned char>(size)) ++bad;
+          FreeFrame(frame, size);
+        }
+      });
+    }
+    // The owner hands its frames out and exits at once.
+    threads.emplace_back([&] {
+      for (int i = 0; i < kFrames; ++i) {
+        const std::size_t size = 1 + (i * 53 + round) % kLargestPooledFrame;
+        auto* frame = static_cast<unsigned char*>(AllocateFrame(size));
+        std::memset(frame, static_cast<unsigned char>(size), size);
+        shares[i % kFreers].frames.emplace_back(frame, size);
+      }
+      for (Share& share : shares) {
+        share.ready.store(true, std::memory_order_release);
+      }
+    });
+    // Adopters: allocate and free, take back, exit, while the frees go on.
+    for (int a = 0; a < 2; ++a) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 500; ++i) {
+          const std::size_t size = 1 + (i * 97) % kLargestPooledFrame;
+          void* frame = AllocateFrame(size);
+          std::memset(frame, 0, size);
+          FreeFrame(frame, size);
+          if (i % 100 == 0) internal::ReturnFreedFrames();
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    EXPECT_EQ(bad, 0) << "round " << round;
+  }
+  // Threads that adopt what is left give it back at exit.
+  AdoptEveryOrphan();
+  EXPECT_EQ(ChunksMapped(), before);
 }
 
 }  // namespace
