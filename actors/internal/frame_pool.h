@@ -61,7 +61,6 @@ void ReturnFreedFrames() noexcept;
 struct FramePoolCounters {
   int64_t chunks_mapped = 0;  // Chunks mapped now, in all threads.
   int64_t chunks_ever = 0;    // Chunks mapped since the program began.
-  int64_t pooled_frames = 0;  // Frames allocated from chunks, now.
 };
 FramePoolCounters GetFramePoolCounters();
 
