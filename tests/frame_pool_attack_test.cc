@@ -218,6 +218,39 @@ TEST_P(FramePoolAttackActorTest, SchedulerDestroyedWithLiveActors) {
   EXPECT_EQ(ended, kActors);
 }
 
+template <typename Sched>
+Actor<int> Parent(Sched& sched, std::atomic<int>& ended) {
+  const int children = co_await Receive<int>();
+  for (int i = 0; i < children; ++i) {
+    auto ref = sched.Spawn(Waiter(std::string(30, 'c'), ended));
+    (void)sched.Send(ref, i);
+  }
+  for (;;) co_await Receive<int>();
+}
+
+// Actors spawned by actors (their frames from the workers' heaps) are alive
+// when the scheduler goes: their frames are freed after the workers exited,
+// and the heaps' next owners give the chunks back.
+TEST_P(FramePoolAttackActorTest, FramesOfWorkersFreedAfterTheyExit) {
+  constexpr int kParents = 8;
+  constexpr int kChildren = 500;
+  AdoptEveryOrphan();
+  const int64_t before = ChunksMapped();
+  std::atomic<int> ended = 0;
+  testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+    for (int p = 0; p < kParents; ++p) {
+      auto ref = sched.Spawn(Parent(sched, ended));
+      ASSERT_TRUE(sched.Send(ref, kChildren).ok());
+    }
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_EQ(sched.live_actors(), kParents * (kChildren + 1));
+  });
+  EXPECT_EQ(ended, kParents * kChildren);
+  AdoptEveryOrphan();
+  // This thread keeps at most the chunk each class allocates from.
+  EXPECT_LE(ChunksMapped() - before, kLargestPooledFrame / 16);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllSchedulers, FramePoolAttackActorTest,
                          ::testing::ValuesIn(testing::SchedulerKinds(4)),
                          testing::SchedulerKindName);
