@@ -430,3 +430,39 @@ TEST(FramePoolAttackTest, RemoteFreesRaceOwnerExitAndAdoption) {
 
 }  // namespace
 }  // namespace coactor
+
+namespace coactor {
+namespace {
+
+// Frames made and freed by a thread_local destructor that runs after the
+// pool's own per-thread state went (constructed before the thread's first
+// frame): the chunks they needed go back once they are empty.
+struct BigFramesAtThreadExit {
+  bool armed = false;
+  ~BigFramesAtThreadExit() {
+    if (!armed) return;
+    std::vector<void*> frames;
+    for (int i = 0; i < 600; ++i) {
+      frames.push_back(AllocateFrame(1000));  // Three chunks' worth.
+      std::memset(frames.back(), i, 1000);
+    }
+    for (void* frame : frames) FreeFrame(frame, 1000);
+  }
+};
+thread_local BigFramesAtThreadExit t_big;
+
+TEST(FramePoolAttackTest, FramesMadeAfterTheThreadsPoolWentGoBack) {
+  AdoptEveryOrphan();
+  const int64_t before = ChunksMapped();
+  std::thread thread([] {
+    t_big.armed = true;
+    void* frame = AllocateFrame(64);
+    FreeFrame(frame, 64);
+  });
+  thread.join();
+  AdoptEveryOrphan();
+  EXPECT_EQ(ChunksMapped(), before);
+}
+
+}  // namespace
+}  // namespace coactor

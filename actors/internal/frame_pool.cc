@@ -293,9 +293,14 @@ std::mutex g_orphans_mutex;
 Heap* g_orphans = nullptr;
 
 // Used, under its mutex, by a thread whose own heap is already gone (frames
-// made by thread_local destructors).
+// made by thread_local destructors). Its frames are freed under the mutex
+// too, and its chunks unmapped as soon as they are empty: no thread owns it
+// for long, so none would take back what was freed into it.
 std::mutex g_fallback_mutex;
-Heap* g_fallback = nullptr;
+// Written once, under the mutex; read without it, relaxed, to tell its
+// frames apart: a thread that frees one of them got it after the write, so
+// it reads the heap; any other thread needs only to read something else.
+std::atomic<Heap*> g_fallback{nullptr};
 
 ABSL_CONST_INIT thread_local Heap* t_heap = nullptr;
 ABSL_CONST_INIT thread_local bool t_heap_gone = false;
@@ -332,8 +337,19 @@ ABSL_ATTRIBUTE_NOINLINE void* AllocateWithoutOwnHeap(int size_class) {
     return t_heap->Allocate(size_class);
   }
   std::lock_guard<std::mutex> lock(g_fallback_mutex);
-  if (g_fallback == nullptr) g_fallback = new Heap;
-  return g_fallback->Allocate(size_class);
+  Heap* fallback = g_fallback.load(std::memory_order_relaxed);  // Ours.
+  if (fallback == nullptr) {
+    fallback = new Heap;  // Never deleted (rule 1).
+    g_fallback.store(fallback, std::memory_order_relaxed);  // See above.
+  }
+  return fallback->Allocate(size_class);
+}
+
+ABSL_ATTRIBUTE_NOINLINE void FreeToFallback(Heap* fallback, Chunk* chunk,
+                                            void* frame) {
+  std::lock_guard<std::mutex> lock(g_fallback_mutex);
+  fallback->FreeLocal(chunk, frame);
+  fallback->Collect(/*all=*/true);
 }
 
 }  // namespace
@@ -358,6 +374,9 @@ void FreeFrame(void* frame, std::size_t size) noexcept {
   Chunk* chunk = ChunkOf(frame);
   if (Heap* heap = t_heap; heap != nullptr && chunk->owner == heap) {
     heap->FreeLocal(chunk, frame);
+  } else if (Heap* fallback = g_fallback.load(std::memory_order_relaxed);
+             ABSL_PREDICT_FALSE(chunk->owner == fallback)) {
+    FreeToFallback(fallback, chunk, frame);
   } else {
     Heap::FreeRemote(chunk, frame);
   }
