@@ -345,11 +345,16 @@ ABSL_ATTRIBUTE_NOINLINE void* AllocateWithoutOwnHeap(int size_class) {
   return fallback->Allocate(size_class);
 }
 
-ABSL_ATTRIBUTE_NOINLINE void FreeToFallback(Heap* fallback, Chunk* chunk,
-                                            void* frame) {
-  std::lock_guard<std::mutex> lock(g_fallback_mutex);
-  fallback->FreeLocal(chunk, frame);
-  fallback->Collect(/*all=*/true);
+// A frame of another heap than this thread's.
+ABSL_ATTRIBUTE_NOINLINE void FreeElsewhere(Chunk* chunk, void* frame) {
+  Heap* fallback = g_fallback.load(std::memory_order_relaxed);  // See above.
+  if (ABSL_PREDICT_FALSE(chunk->owner == fallback)) {
+    std::lock_guard<std::mutex> lock(g_fallback_mutex);
+    fallback->FreeLocal(chunk, frame);
+    fallback->Collect(/*all=*/true);
+    return;
+  }
+  Heap::FreeRemote(chunk, frame);
 }
 
 }  // namespace
@@ -374,11 +379,8 @@ void FreeFrame(void* frame, std::size_t size) noexcept {
   Chunk* chunk = ChunkOf(frame);
   if (Heap* heap = t_heap; heap != nullptr && chunk->owner == heap) {
     heap->FreeLocal(chunk, frame);
-  } else if (Heap* fallback = g_fallback.load(std::memory_order_relaxed);
-             ABSL_PREDICT_FALSE(chunk->owner == fallback)) {
-    FreeToFallback(fallback, chunk, frame);
   } else {
-    Heap::FreeRemote(chunk, frame);
+    FreeElsewhere(chunk, frame);
   }
 }
 
