@@ -75,8 +75,8 @@ void DequeScheduler::DestroyPendingMessages() {
   while (!queue_.empty()) {
     Envelope* envelope = queue_.PopFront();
     const uintptr_t tag = envelope->target & kTagMask;
-    if (tag == 0) {
-      reinterpret_cast<Cell*>(envelope->target)
+    if (tag == 0 || tag == kLimitedTag) {
+      reinterpret_cast<Cell*>(envelope->target & ~kTagMask)
           ->type->destroy(&envelope->payload);
     } else if (tag == kErrorTag) {
       std::launder(
@@ -114,6 +114,9 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->turns = cell->turn_ticks_total = cell->turn_ticks_max = 0;
   cell->wait_watch.Reset();
   cell->extras.reset();  // Sized for the previous actor's message type.
+  cell->limit =
+      internal::MailboxLimit::For(internal::SpawnOptionsScope::Current());
+  cell->queued = 0;
   promise->cell = cell;
   if (!name.empty()) registry_.Set(name, {cell, cell->Generation()});
   ++live_actors_;
@@ -146,9 +149,9 @@ internal::DeadReference DequeScheduler::DescribeDeadRef(
       cell != nullptr && cell->State() == ActorState::kFinished);
 }
 
-void DequeScheduler::EnqueueAlternative(
+bool DequeScheduler::EnqueueAlternative(
     Cell* cell, const internal::Alternative& alternative, void* source) {
-  EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+  return EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
     alternative.construct_from(&payload, source);
   });
 }

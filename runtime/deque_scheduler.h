@@ -87,6 +87,7 @@
 #include "runtime/deque/deferred_timers.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/cell_pool.h"
+#include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/name_cache.h"
 #include "runtime/internal/name_registry.h"
 #include "runtime/internal/record_keeper.h"
@@ -272,6 +273,10 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   static constexpr uintptr_t kStartTag = internal::DequeEnvelope::kStartTag;
   static constexpr uintptr_t kResumeTag = internal::DequeEnvelope::kResumeTag;
   static constexpr uintptr_t kErrorTag = internal::DequeEnvelope::kErrorTag;
+  static constexpr uintptr_t kLimitedTag = internal::DequeEnvelope::kLimitedTag;
+  static constexpr uintptr_t kLimitedResumeTag =
+      internal::DequeEnvelope::kLimitedResumeTag;
+  static constexpr uintptr_t kDroppedTag = internal::DequeEnvelope::kDroppedTag;
 
   using Registry = internal::NameRegistry<Cell>;
   using RegistryEntry = Registry::Entry;
@@ -303,14 +308,34 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // The one way into the FIFO: reserves the next envelope, lets `build`
   // construct its payload (a start has none), addresses it to `cell` with
   // `tag` (0: a message; Envelope::k*Tag), commits it and counts it as
-  // pending for `cell`. If `build` throws, nothing was queued.
+  // pending for `cell`. If `build` throws, nothing was queued. False if a
+  // bounded mailbox did not take it as it came (TakeLimitStatus() says
+  // why; the message is a dead letter, or queued in place of the oldest).
   // (Both defined in deque/send_inl.h.)
   template <typename Build>
-  ABSL_ATTRIBUTE_ALWAYS_INLINE void EnqueueEnvelope(Cell* cell, uintptr_t tag,
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool EnqueueEnvelope(Cell* cell, uintptr_t tag,
                                                     Build&& build);
   // A message of type Msg built from `args`.
   template <typename Msg, typename... Args>
-  void Enqueue(Cell* cell, Args&&... args);
+  bool Enqueue(Cell* cell, Args&&... args);
+  // Bounded mailboxes (deque/limit.cc). The entry `envelope`, just
+  // committed, made the count of its cell pass its peak: records the peak,
+  // or for a bounded actor decides by its limit (and may take the entry
+  // back). EnqueueEnvelope()'s result. (One argument: with the cell as a
+  // second, the send's hot path spilled a register, +1 instruction.)
+  ABSL_ATTRIBUTE_NOINLINE bool AtPeak(Envelope* envelope);
+  // Out of line and cold: inlined, it kept Send() out of its callers,
+  // whose slow paths (SendByNameSlow(), SendToDeadRef()) ask for it first
+  // (limit_pending_: the message was used up).
+  ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status TakeLimitStatus();
+  void DeliverLimited(Cell* cell, internal::Payload* payload);
+  bool DropOldest(Cell* cell);
+  void AdmitWaiters(Cell* cell);
+  void FailWaiters(Cell* cell);
+  absl::Status WaitingSendersError() const;
+  absl::Status limit_status_;
+  bool limit_pending_ = false;
+  uint64_t waiting_senders_ = 0;  // In some mailbox (SendWhenRoom()).
 
   template <typename T, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
@@ -331,7 +356,7 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // Who a send through a dead reference was for, and why it was refused.
   internal::DeadReference DescribeDeadRef(internal::ActorCell* cell,
                                           uint32_t generation) const;
-  void EnqueueAlternative(Cell* cell, const internal::Alternative& alternative,
+  bool EnqueueAlternative(Cell* cell, const internal::Alternative& alternative,
                           void* source);
   absl::Status RecordDeadLetter(std::string recipient, absl::Status reason,
                                 ErasedMessage message);
@@ -366,6 +391,8 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // resumes the actor: inline in Step(), the most frequent envelope after
   // messages.
   void ResumeWoken(Cell* cell, const internal::Payload& payload);
+  // The same, its entry already counted out.
+  void ResumeWokenRemoved(Cell* cell, const internal::Payload& payload);
   // Actor starts and errors.
   void StepSpecial(uintptr_t tag, Cell* cell, internal::Payload* payload);
   void Start(Cell* cell);
@@ -415,6 +442,14 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
                        const internal::GuardedTimer& timer) override {
     deferred_timers_.Add(timeout_nanos, timer);  // See deferred_timers_.
   }
+  bool SendOrWait(internal::ActorCell* to, uint32_t generation,
+                  internal::SendWaiter* waiter) override;
+  bool WithdrawWaiter(internal::ActorCell* to,
+                      internal::SendWaiter* waiter) override;
+  // SchedulerApi::SendBlocking(), past its template.
+  absl::Status SendBlockingErased(internal::ActorCell* to, uint32_t generation,
+                                  internal::SendWaiter* waiter,
+                                  absl::Duration timeout);
   // After resuming `cell` other than with a message: if it came back to a
   // Receive(), marks it waiting and hands it what waited meanwhile.
   void AfterWake(Cell* cell);

@@ -40,12 +40,15 @@
 #include "actors/actor_ref.h"
 #include "actors/down.h"
 #include "actors/internal/runtime.h"
+#include "actors/internal/send_waiter.h"
 #include "actors/join_handle.h"
 #include "actors/task.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/held_message.h"
+#include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/scheduler.h"
+#include "runtime/spawn_options.h"
 #include "runtime/timer_id.h"
 
 namespace coactor {
@@ -78,6 +81,57 @@ class SchedulerApi : protected internal::Runtime {
                                         internal::RecordedName(name) + "'");
     }
     return Admit(name, actor);
+  }
+
+  // As above, with `options` (runtime/spawn_options.h): a bounded mailbox.
+  // InvalidArgument for a capacity of zero or less (the actor is not run).
+  template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<
+      ActorRef<Msg>>
+  Spawn(std::string_view name, Actor<Msg> actor, const SpawnOptions& options) {
+    if (absl::Status bad = internal::CheckSpawnOptions(
+            options, "'" + internal::RecordedName(name) + "'");
+        !bad.ok()) {
+      return bad;
+    }
+    internal::SpawnOptionsScope scope(&options);
+    return Spawn(name, std::move(actor));
+  }
+  // An anonymous actor with `options`; errors as above (and as Spawn()).
+  template <typename Msg>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::StatusOr<
+      ActorRef<Msg>>
+  Spawn(Actor<Msg> actor, const SpawnOptions& options) {
+    if (absl::Status bad =
+            internal::CheckSpawnOptions(options, "an anonymous actor");
+        !bad.ok()) {
+      return bad;
+    }
+    if (!actor.valid()) {
+      return absl::InvalidArgumentError("cannot spawn an empty Actor");
+    }
+    internal::SpawnOptionsScope scope(&options);
+    return Admit("", actor);
+  }
+
+  // Sends `message` to `to` as Send() does, but if `to` has a full mailbox
+  // with WhenFull::kBackpressure, the calling thread waits up to `timeout`
+  // for room: DeadlineExceeded then, the message kept as a dead letter.
+  // For plain threads: inside an actor it would block a worker (use
+  // co_await SendWhenRoom(), actors/send_when_room.h), and DequeScheduler
+  // cannot wait at all (nothing runs its actors while this thread waits):
+  // both refuse a wait with FailedPrecondition (and a dead letter).
+  template <typename Msg, typename M>
+  [[nodiscard("check it, or call .IgnoreError() on purpose")]] absl::Status
+  SendBlocking(const ActorRef<Msg>& to, M&& message, absl::Duration timeout) {
+    internal::CheckSendable<Msg, M>();
+    internal::SendWaiter waiter;
+    waiter.type = internal::MessageTypeOf<Msg>();
+    internal::ConstructPayload<Msg>(&waiter.message, std::forward<M>(message));
+    waiter.holds_message = true;
+    return self().SendBlockingErased(internal::ActorRefAccess::Cell(to),
+                                     internal::ActorRefAccess::Generation(to),
+                                     &waiter, timeout);
   }
 
   // Admits an anonymous actor, reachable through the returned reference
@@ -176,6 +230,7 @@ class SchedulerApi : protected internal::Runtime {
         internal::ActorRefAccess::Generation(watched),
         [scheduler, watcher](const Down& down) {
           try {
+            internal::UnlimitedSends unlimited;  // Never refused for room.
             scheduler->Send(watcher, Down(down)).IgnoreError();
           } catch (...) {
             KeepThrown(*scheduler, "Down", watcher,

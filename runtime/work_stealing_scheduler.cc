@@ -258,6 +258,12 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
                    name.empty() ? nullptr : std::make_unique<std::string>(name),
                    // Relaxed: only uniqueness matters.
                    next_actor_id_.fetch_add(1, std::memory_order_relaxed));
+  if (const SpawnOptions* options = internal::SpawnOptionsScope::Current();
+      options != nullptr && options->mailbox_capacity.has_value()) {
+    cell->SetLimitLocked(internal::MailboxLimit::For(options));
+    // Relaxed: a hint for Run()'s look for waiting senders.
+    any_limited_.store(true, std::memory_order_relaxed);
+  }
   promise->cell = cell;
   return cell;
 }
@@ -295,6 +301,9 @@ absl::Status WorkStealingScheduler::PushConverted(
     std::string_view name, const RegistryEntry& entry,
     const internal::MessageType* sent, void* object) {
   Cell* cell = entry.cell;
+  if (ABSL_PREDICT_FALSE(cell->Limited())) {
+    return PushConvertedLimited(name, entry, sent, object);
+  }
   // To itself, into its inbox, as Deliver() does: its order holds.
   Worker* locals = CurrentWorker();
   const bool to_self = locals != nullptr && locals->running == cell;
@@ -408,6 +417,10 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
   // This run served it, if any.
   const bool served = stop_requested_.exchange(false);
   if (stopped != nullptr) *stopped = served;
+  // Relaxed: set by a spawn this run (or before) happened before.
+  if (!served && any_limited_.load(std::memory_order_relaxed)) {
+    return WaitingSendersError();  // OK unless senders wait in a cycle.
+  }
   return absl::OkStatus();
 }
 

@@ -33,6 +33,7 @@ class Actor;
 namespace internal {
 
 struct ActorCell;
+struct SendWaiter;
 
 // Stands for "no messages" in actors that only run a task.
 struct NoMessage {};
@@ -96,6 +97,17 @@ class Runtime {
 
   // Admits an anonymous actor that runs a task (see join_handle.h).
   virtual void SpawnRunner(Actor<NoMessage> runner) = 0;
+
+  // Bounded mailboxes (actors/send_when_room.h): queues the message
+  // `waiter` holds for the actor of (`to`, `generation`) as a send does,
+  // or, that mailbox being full with WhenFull::kBackpressure, links
+  // `waiter` to be woken once it is queued (or refused): true, suspend.
+  // False: done, waiter->result says how.
+  virtual bool SendOrWait(ActorCell* to, uint32_t generation,
+                          SendWaiter* waiter) = 0;
+  // Unlinks `waiter` (its owner gives up: its frame is destroyed); true if
+  // it was still linked, so that nothing will wake it.
+  virtual bool WithdrawWaiter(ActorCell* to, SendWaiter* waiter) = 0;
 
   // An ask's arrow in the scheduler's trace (ask.h). TracingAsks(): one
   // relaxed load, so that an ask pays a load and a branch when no trace is

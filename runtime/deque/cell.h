@@ -10,9 +10,15 @@
 //
 //   Envelope* envelope = queue_.ReserveBack();
 //   build(envelope->payload);  // Nothing for a start.
-//   envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
+//   if (cell->pending.AddReachesPeak()) ...  // Cold: AtPeak() (a new peak,
+//   envelope->target = cell | tag;           // or a bounded mailbox).
 //   queue_.CommitBack();
-//   cell->pending.Add();
+//
+// A bounded actor (MailboxLimit) counts its entries in `pending` with the
+// room held at zero, so every entry for it takes the cold path: that is
+// where its capacity is checked, and its messages are tagged kLimitedTag,
+// so that their delivery is counted out of line too (deque/limit.cc). An
+// unbounded actor pays nothing for it.
 //
 // Thread-safety: the loop's thread only.
 #ifndef COACTOR_RUNTIME_DEQUE_CELL_H_
@@ -28,13 +34,14 @@
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
 #include "runtime/deque/entry_count.h"
+#include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
 #include "runtime/internal/wait_watch.h"
 
 namespace coactor::internal {
 
-struct DequeCell : ActorCell {
+struct alignas(8) DequeCell : ActorCell {
   // Envelopes in the queue that name this cell; it is reused only after
   // it finished and this dropped to zero. Also its metrics' depth and peak.
   EntryCount pending;
@@ -60,6 +67,10 @@ struct DequeCell : ActorCell {
     std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
   };
   std::unique_ptr<Extras> extras;
+  // Bounded mailboxes only (SpawnOptions): the capacity, the waiting
+  // senders, the counts; `queued` its messages in the FIFO and stash.
+  std::unique_ptr<MailboxLimit> limit;
+  uint64_t queued = 0;
 
   Extras& GetExtras() {
     if (extras == nullptr) extras = std::make_unique<Extras>(type);
@@ -70,12 +81,16 @@ struct DequeCell : ActorCell {
 // One entry of the FIFO. `target` is a DequeCell* tagged in its low bits:
 // a message (payload: the message), the actor's start (no payload), a
 // wake-up (payload: the coroutine handle to resume) or an error to deliver
-// (payload: an exception_ptr).
+// (payload: an exception_ptr); for a bounded actor, a message, a wake-up,
+// or a message dropped from the queue (no payload) by kDropOldest.
 struct DequeEnvelope {
-  static constexpr uintptr_t kTagMask = 3;
+  static constexpr uintptr_t kTagMask = 7;
   static constexpr uintptr_t kStartTag = 1;
   static constexpr uintptr_t kResumeTag = 2;
   static constexpr uintptr_t kErrorTag = 3;
+  static constexpr uintptr_t kLimitedTag = 4;
+  static constexpr uintptr_t kLimitedResumeTag = 5;
+  static constexpr uintptr_t kDroppedTag = 6;
 
   uintptr_t target;
   Payload payload;

@@ -51,6 +51,7 @@ void DequeScheduler::AfterWake(Cell* cell) {
     } else if (extras != nullptr && !extras->stash.empty()) {
       cell->promise->inbox = extras->stash.PopFront();
       ++cell->received;
+      if (cell->limit != nullptr) --cell->queued;  // Room: see below.
     } else {
       return;
     }
@@ -59,7 +60,11 @@ void DequeScheduler::AfterWake(Cell* cell) {
     cell->SetState(ActorState::kRunning);
     cell->handle.resume();
   }
-  if (cell->handle.done()) OnFinished(cell);
+  if (cell->handle.done()) {
+    OnFinished(cell);
+  } else if (ABSL_PREDICT_FALSE(cell->limit != nullptr)) {
+    AdmitWaiters(cell);
+  }
 }
 
 void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
@@ -68,7 +73,23 @@ void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
     Start(cell);
     return;
   }
-  cell->pending.Remove();
+  if (tag >= kLimitedTag) {  // A bounded actor's (deque/limit.cc).
+    cell->pending.RemoveCounted();
+    if (tag == kLimitedTag) {
+      DeliverLimited(cell, payload);
+    } else if (tag == kLimitedResumeTag) {
+      ResumeWokenRemoved(cell, *payload);
+    } else if (cell->State() == ActorState::kFinished &&  // kDroppedTag
+               cell->pending.empty()) {
+      FreeCell(cell);
+    }
+    return;
+  }
+  if (cell->limit != nullptr) {
+    cell->pending.RemoveCounted();
+  } else {
+    cell->pending.Remove();
+  }
   // kErrorTag
   auto* slot =
       std::launder(reinterpret_cast<std::exception_ptr*>(payload->bytes));
@@ -106,8 +127,12 @@ void DequeScheduler::Stash(Cell* cell, internal::Payload* payload) {
 }
 
 void DequeScheduler::Start(Cell* cell) {
-  cell->pending.Remove();
-  cell->pending.RestartPeak();  // Its messages' peak, without the start.
+  if (cell->limit != nullptr) {
+    cell->pending.RemoveCounted();
+  } else {
+    cell->pending.Remove();
+    cell->pending.RestartPeak();  // Its messages' peak, without the start.
+  }
   if (cell->State() != ActorState::kStarting) return;
   cell->SetState(ActorState::kWaiting);
   cell->handle.resume();
@@ -131,7 +156,7 @@ struct DequeScheduler::EndHooks {
   DequeScheduler& sched;
 
   internal::ClosedCell Close(Cell* cell) {
-    internal::ClosedCell closed{cell->Generation(), {}, {}};
+    internal::ClosedCell closed{cell->Generation(), {}, {}, {}};
     if (cell->extras != nullptr) {
       Cell::Extras& extras = *cell->extras;
       for (std::exception_ptr& error : extras.stashed_errors) {
@@ -187,6 +212,7 @@ struct DequeScheduler::EndHooks {
 };
 
 void DequeScheduler::OnFinished(Cell* cell) {
+  if (ABSL_PREDICT_FALSE(cell->limit != nullptr)) FailWaiters(cell);
   internal::EndActor(cell, EndHooks{*this}, trace_.get());
 }
 

@@ -23,12 +23,22 @@ namespace coactor::internal {
 class EntryCount {
  public:
   void Add() {
-    if (ABSL_PREDICT_FALSE(--room_ == 0)) {
-      room_ = 1;
-      ++peak_;
-    }
+    if (ABSL_PREDICT_FALSE(AddReachesPeak())) RaisePeak();
   }
   void Remove() { ++room_; }
+  // Add() in two halves, for a caller with its own cold path: the first
+  // says whether the count passed the peak, the second (then) records the
+  // new peak, or UndoAdd() takes the entry back.
+  bool AddReachesPeak() { return --room_ == 0; }
+  void RaisePeak() {
+    room_ = 1;
+    ++peak_;
+  }
+  void UndoAdd() { room_ = 1; }
+  // Counted mode (a bounded actor's, runtime/deque/cell.h): no room is ever
+  // left, so every Add() reaches the peak, which is the count; an entry
+  // leaves by RemoveCounted(), never Remove().
+  void RemoveCounted() { --peak_; }
 
   bool empty() const { return room_ == peak_ + 1; }
   uint32_t count() const { return peak_ + 1 - room_; }

@@ -52,8 +52,17 @@ SchedulerMetrics DequeScheduler::Metrics() const {
     // peak, which the count is until then), not a message.
     const uint32_t start =
         cell.State() == internal::ActorState::kStarting ? 1 : 0;
-    actor.depth = cell.pending.count() - start;
-    actor.peak_depth = cell.pending.peak() - start;
+    if (cell.limit != nullptr) {  // Its messages only (deque/limit.cc).
+      actor.depth = cell.queued;
+      actor.peak_depth = cell.limit->peak();
+      actor.capacity = cell.limit->capacity();
+      actor.rejected = cell.limit->rejected();
+      actor.dropped = cell.limit->dropped();
+      actor.waited = cell.limit->waited();
+    } else {
+      actor.depth = cell.pending.count() - start;
+      actor.peak_depth = cell.pending.peak() - start;
+    }
     actor.turns = cell.turns;
     actor.turn_nanos_total =
         internal::TickClock::ToNanos(cell.turn_ticks_total);

@@ -46,17 +46,20 @@ inline DequeScheduler::Cell* DequeScheduler::FindLiveAndCache(
 }
 
 template <typename Build>
-void DequeScheduler::EnqueueEnvelope(Cell* cell, uintptr_t tag, Build&& build) {
+bool DequeScheduler::EnqueueEnvelope(Cell* cell, uintptr_t tag, Build&& build) {
   Envelope* envelope = queue_.ReserveBack();
   build(envelope->payload);
   envelope->target = reinterpret_cast<uintptr_t>(cell) | tag;
   queue_.CommitBack();
-  cell->pending.Add();
+  if (ABSL_PREDICT_FALSE(cell->pending.AddReachesPeak())) {
+    return AtPeak(envelope);  // Its cell is in its target.
+  }
+  return true;
 }
 
 template <typename Msg, typename... Args>
-void DequeScheduler::Enqueue(Cell* cell, Args&&... args) {
-  EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+bool DequeScheduler::Enqueue(Cell* cell, Args&&... args) {
+  return EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
     internal::ConstructPayload<Msg>(&payload, std::forward<Args>(args)...);
   });
 }
@@ -69,16 +72,19 @@ absl::Status DequeScheduler::Send(std::string_view name, M&& message) {
   internal::CheckSendable<T, M>();
   Cell* cell = FindLive(name);
   if (ABSL_PREDICT_TRUE(cell != nullptr &&
-                        cell->type == internal::MessageTypeOf<T>())) {
-    Enqueue<T>(cell, std::forward<M>(message));
+                        cell->type == internal::MessageTypeOf<T>()) &&
+      ABSL_PREDICT_TRUE(Enqueue<T>(cell, std::forward<M>(message)))) {
     return absl::OkStatus();
   }
+  // (Or a bounded mailbox did not take it as it came: see there.)
   return SendByNameSlow<T>(name, cell, std::forward<M>(message));
 }
 
 template <typename T, typename M>
 absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
                                             M&& message) {
+  // A bounded mailbox refused or dropped it (the message is used up).
+  if (ABSL_PREDICT_FALSE(limit_pending_)) return TakeLimitStatus();
   if (cell == nullptr) {
     return RecordDeadLetter(internal::RecordedName(name), LookupError(name),
                             ErasedMessage::Of(std::forward<M>(message)));
@@ -87,7 +93,9 @@ absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
       internal::FindAlternative(*cell->type, internal::MessageTypeOf<T>());
   if (alternative != nullptr) {
     T value(std::forward<M>(message));
-    EnqueueAlternative(cell, *alternative, &value);
+    if (!EnqueueAlternative(cell, *alternative, &value)) {
+      return TakeLimitStatus();
+    }
     return absl::OkStatus();
   }
   return RecordDeadLetter(
@@ -101,16 +109,20 @@ absl::Status DequeScheduler::Send(const ActorRef<Msg>& to, M&& message) {
   internal::CheckSendable<Msg, M>();
   internal::ActorCell* cell =
       internal::ActorRefAccess::LiveCell(to, Identity());
-  if (ABSL_PREDICT_FALSE(cell == nullptr)) {
-    return SendToDeadRef(to, std::forward<M>(message));
+  if (ABSL_PREDICT_TRUE(cell != nullptr) &&
+      ABSL_PREDICT_TRUE(
+          Enqueue<Msg>(static_cast<Cell*>(cell), std::forward<M>(message)))) {
+    return absl::OkStatus();
   }
-  Enqueue<Msg>(static_cast<Cell*>(cell), std::forward<M>(message));
-  return absl::OkStatus();
+  // (Or a bounded mailbox did not take it as it came: see there.)
+  return SendToDeadRef(to, std::forward<M>(message));
 }
 
 template <typename Msg, typename M>
 absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
                                            M&& message) {
+  // A bounded mailbox refused or dropped it (the message is used up).
+  if (ABSL_PREDICT_FALSE(limit_pending_)) return TakeLimitStatus();
   internal::DeadReference dead =
       DescribeDeadRef(internal::ActorRefAccess::Cell(to),
                       internal::ActorRefAccess::Generation(to));

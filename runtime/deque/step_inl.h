@@ -43,6 +43,11 @@ class DequeScheduler::RunScope {
 inline void DequeScheduler::ResumeWoken(Cell* cell,
                                         const internal::Payload& payload) {
   cell->pending.Remove();
+  ResumeWokenRemoved(cell, payload);
+}
+
+inline void DequeScheduler::ResumeWokenRemoved(
+    Cell* cell, const internal::Payload& payload) {
   void* address;
   std::memcpy(&address, payload.bytes, sizeof address);
   if (ABSL_PREDICT_FALSE(cell->State() == internal::ActorState::kFinished)) {

@@ -57,11 +57,16 @@ absl::Status DequeScheduler::StopTrace() {
 std::string_view DequeScheduler::FlowName(const Envelope& envelope) {
   switch (envelope.target & kTagMask) {
     case 0:
-      return reinterpret_cast<const Cell*>(envelope.target)->type->name;
+    case kLimitedTag:
+      return reinterpret_cast<const Cell*>(envelope.target & ~kTagMask)
+          ->type->name;
     case kStartTag:
       return "start";
     case kResumeTag:
+    case kLimitedResumeTag:
       return "wake-up";
+    case kDroppedTag:
+      return "dropped";
     default:
       return "error";
   }
@@ -93,7 +98,8 @@ void DequeScheduler::StepTraced() {
       reinterpret_cast<const Cell*>(envelope->target & ~kTagMask);
   // A message delivered now (not stashed for a blocked actor, nor a dead
   // letter for a finished one).
-  const bool delivered = (envelope->target & kTagMask) == 0 &&
+  const uintptr_t tag = envelope->target & kTagMask;
+  const bool delivered = (tag == 0 || tag == kLimitedTag) &&
                          cell->State() == internal::ActorState::kWaiting;
   tracer->BeginTurn(cell->id, cell->name != nullptr
                                   ? std::string_view(*cell->name)

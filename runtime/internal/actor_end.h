@@ -26,6 +26,7 @@
 #include "actors/actor_ref.h"
 #include "actors/down.h"
 #include "actors/internal/actor_cell.h"
+#include "actors/internal/send_waiter.h"
 #include "runtime/erased_message.h"
 #include "runtime/internal/records.h"
 #include "runtime/trace/tracer.h"
@@ -83,6 +84,9 @@ struct ClosedCell {
   // Errors never rethrown, then messages never delivered, in order.
   std::vector<ErasedMessage> undelivered;
   std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
+  // Senders that waited for room in its bounded mailbox (work stealing's
+  // Close() hands them over; the scheduler ends each with an error).
+  std::vector<SendWaiter*> waiters;
 };
 
 // The steps of an actor's end that differ between schedulers (how the

@@ -52,6 +52,7 @@
 #include "runtime/internal/actor_counters.h"
 #include "runtime/internal/actor_end.h"
 #include "runtime/internal/mailbox.h"
+#include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/spin_lock.h"
 
@@ -167,6 +168,7 @@ class ActorMailbox : public ActorCell {
     GetExtras().errors.push_back(std::move(error));
     // Relaxed: a hint for the turn's start; see error_pending_.
     error_pending_.store(true, std::memory_order_relaxed);
+    special_turn_ = true;
     return ScheduleLocked();
   }
 
@@ -230,10 +232,33 @@ class ActorMailbox : public ActorCell {
     id = new_id;
     closed_ = false;
     scheduled_ = true;
+    special_turn_ = false;
     wake_ = nullptr;
     extras_.reset();
     counters_.ResetLocked();
+    limit_.reset();
+    // Relaxed: as published_type_.
+    limited_.store(false, std::memory_order_relaxed);
   }
+
+  // Bounded mailboxes (limited_mailbox.h). Under mailbox_lock(), right
+  // after OpenLocked(): bounds the mailbox.
+  void SetLimitLocked(std::unique_ptr<MailboxLimit> limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    limit_ = std::move(limit);
+    // Relaxed: as published_type_ (re-checked under the lock). Sends by
+    // name to a bounded actor see no type, so they take the slow path
+    // (PushConverted()), which checks the limit.
+    limited_.store(limit_ != nullptr, std::memory_order_relaxed);
+    if (limit_ != nullptr) {
+      published_type_.store(nullptr, std::memory_order_relaxed);
+    }
+  }
+  // Whether it is bounded: every send to it then goes through
+  // LimitedMailbox, under the lock, never through an outbox. Relaxed: a
+  // sender's reference was published after SetLimitLocked(); a stale read
+  // (an older actor's) fails the generation check under the lock.
+  bool Limited() const { return limited_.load(std::memory_order_relaxed); }
 
   // ---- The worker running the actor -----------------------------------------
 
@@ -273,27 +298,27 @@ class ActorMailbox : public ActorCell {
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool BeginTurn(std::exception_ptr* error,
                                               OnMoved&& on_moved = {}) {
     sent_to_self_ = false;
-    MutexLock hold(lock_);
-    if (extras_ != nullptr && !extras_->errors.empty()) {
-      auto& errors = extras_->errors;
-      *error = errors.front();
-      errors.erase(errors.begin());
-      // Relaxed: under the lock; see error_pending_.
-      if (errors.empty()) {
-        error_pending_.store(false, std::memory_order_relaxed);
+    TurnStart start = TurnStart::kGoOn;
+    {
+      MutexLock hold(lock_);
+      if (ABSL_PREDICT_FALSE(special_turn_)) {
+        // An error waits, or senders wait for room (limited_mailbox.h).
+        start = BeginSpecialTurnLocked(error, on_moved);
+        if (start == TurnStart::kIdle) return false;
+      } else if (incoming_.empty()) {
+        if (inbox_.empty()) {
+          scheduled_ = false;
+          counters_.IdleLocked();
+          return false;
+        }
+      } else if (inbox_.empty()) {
+        counters_.RefilledLocked(incoming_.size());
+        inbox_.swap(incoming_);
+      } else {
+        MoveAll(incoming_, inbox_, on_moved);
       }
-    } else if (incoming_.empty()) {
-      if (inbox_.empty()) {
-        scheduled_ = false;
-        counters_.IdleLocked();
-        return false;
-      }
-    } else if (inbox_.empty()) {
-      counters_.RefilledLocked(incoming_.size());
-      inbox_.swap(incoming_);
-    } else {
-      MoveAll(incoming_, inbox_, on_moved);
     }
+    if (ABSL_PREDICT_FALSE(start == TurnStart::kWakeAdmitted)) WakeAdmitted();
     return true;
   }
 
@@ -337,6 +362,7 @@ class ActorMailbox : public ActorCell {
     MutexLock hold(lock_);
     closed_ = true;
     scheduled_ = false;
+    special_turn_ = false;
     closed.generation = Generation();
     BumpGeneration();
     if (extras_ != nullptr) {
@@ -348,6 +374,11 @@ class ActorMailbox : public ActorCell {
     }
     // Relaxed: under the lock; the cell's next actor starts with none.
     error_pending_.store(false, std::memory_order_relaxed);
+    if (limit_ != nullptr) {
+      while (SendWaiter* waiter = limit_->waiters.PopFront()) {
+        closed.waiters.push_back(waiter);
+      }
+    }
     for (Mailbox* mailbox : {&inbox_, &incoming_}) {
       while (!mailbox->empty()) {
         closed.undelivered.push_back(
@@ -390,6 +421,19 @@ class ActorMailbox : public ActorCell {
   }
 
  private:
+  friend class LimitedMailbox;
+  // How a turn starts: BeginSpecialTurnLocked(), for an error or waiting
+  // senders (special_turn_), out of line and defined in limited_mailbox.h
+  // (included at the end of this file), like the rest of the bounded part.
+  enum class TurnStart : uint8_t { kIdle, kGoOn, kWakeAdmitted };
+  template <typename OnMoved>
+  ABSL_ATTRIBUTE_NOINLINE TurnStart
+  BeginSpecialTurnLocked(std::exception_ptr* error, OnMoved& on_moved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
+  void UpdateSpecialTurnLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
+  bool AdmitWaitersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
+  void WakeAdmitted();
+
   // Allocated on first use (idle actors stay small).
   struct Extras {
     std::vector<std::exception_ptr> errors;
@@ -431,6 +475,8 @@ class ActorMailbox : public ActorCell {
   bool scheduled_ ABSL_GUARDED_BY(lock_) = false;
   // No actor lives here; appends are refused.
   bool closed_ ABSL_GUARDED_BY(lock_) = true;
+  // The next turn starts out of line: errors wait, or senders wait for room.
+  bool special_turn_ ABSL_GUARDED_BY(lock_) = false;
   // Not guarded, by protocol: owned by the worker running the actor. It
   // has sent itself messages (into `inbox_`) since `incoming_` was last
   // looked at.
@@ -457,8 +503,16 @@ class ActorMailbox : public ActorCell {
   std::unique_ptr<Extras> extras_ ABSL_GUARDED_BY(lock_);
   // An atomic: written under `lock_`, read without it (see PublishedType()).
   std::atomic<const MessageType*> published_type_{nullptr};
+  // A bounded mailbox's limit (null: unbounded); Limited() without the
+  // lock; the waiters BeginTurn() admitted, to wake once it let go of the
+  // lock (owned by the worker running the actor).
+  std::unique_ptr<MailboxLimit> limit_ ABSL_GUARDED_BY(lock_);
+  std::atomic<bool> limited_{false};
+  std::vector<SendWaiter*> admitted_;
 };
 
 }  // namespace coactor::internal
+
+#include "runtime/internal/limited_mailbox.h"  // IWYU pragma: export
 
 #endif  // COACTOR_RUNTIME_INTERNAL_ACTOR_MAILBOX_H_

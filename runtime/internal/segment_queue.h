@@ -58,7 +58,8 @@ class SegmentQueue {
   uint64_t front_position() const { return Position(head_segment_, head_); }
   uint64_t back_position() const { return Position(tail_segment_, tail_); }
   // Calls `f(element)` for each element from position `from` (at least
-  // front_position()) to the back, in order.
+  // front_position()) to the back, in order; if `f` returns a bool, until
+  // it returns true.
   template <typename F>
   void ForEachFrom(uint64_t from, F&& f) {
     for (Segment* segment = head_segment_;; segment = segment->next) {
@@ -69,7 +70,11 @@ class SegmentQueue {
       if (from < end_position) {
         for (T* slot = segment->slots() + (from - segment->base); slot != end;
              ++slot) {
-          f(*slot);
+          if constexpr (std::is_same_v<decltype(f(*slot)), bool>) {
+            if (f(*slot)) return;
+          } else {
+            f(*slot);
+          }
         }
         from = end_position;
       }
@@ -85,6 +90,9 @@ class SegmentQueue {
     return tail_;
   }
   void CommitBack() { ++tail_; }
+  // Takes back the element just committed (nothing reserved since): its
+  // slot keeps its contents until reserved again.
+  void UncommitBack() { --tail_; }
 
   // The first element. Precondition: !empty().
   const T& front() const { return *head_; }

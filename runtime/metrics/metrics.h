@@ -75,6 +75,13 @@ struct ActorMetrics {
   // How long its oldest message has waited: a lower bound, from successive
   // Metrics() calls (see the header comment).
   uint64_t oldest_wait_nanos = 0;
+  // Bounded mailboxes (SpawnOptions): the capacity (0: unbounded), and the
+  // sends refused (ResourceExhausted), dropped (either end) and made to
+  // wait for room. For a bounded actor `depth` counts its messages only.
+  uint64_t capacity = 0;
+  uint64_t rejected = 0;
+  uint64_t dropped = 0;
+  uint64_t waited = 0;
 };
 
 // A scheduler's figures since it was made, and its live actors' (by id).

@@ -37,6 +37,13 @@ SchedulerMetrics WorkStealingScheduler::Metrics() const {
       actor.id = cell.id;
       if (cell.name != nullptr) actor.name = *cell.name;
       reading = cell.ReadCountersLocked(now);
+      if (const internal::MailboxLimit* limit =
+              internal::LimitedMailbox::LimitLocked(cell)) {
+        actor.capacity = limit->capacity();
+        actor.rejected = limit->rejected();
+        actor.dropped = limit->dropped();
+        actor.waited = limit->waited();
+      }
     }
     actor.received = reading.received;
     actor.depth = reading.depth;

@@ -77,6 +77,21 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
 }
 
 template <typename Msg, typename... Args>
+WorkStealingScheduler::PushResult WorkStealingScheduler::DeliverLimited(
+    Cell *cell, uint32_t generation, Args &&...args) {
+  internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::Append<Msg>(
+      *cell, generation, std::forward<Args>(args)...);
+  if (out.appended == internal::Appended::kRefused) return PushResult::kRefused;
+  ErasedMessage dropped_new;
+  if (out.action == internal::MailboxLimit::kReject ||
+      out.action == internal::MailboxLimit::kDropNewest) {
+    // Not queued: `args` were left alone.
+    dropped_new = ErasedMessage::Of(Msg(std::forward<Args>(args)...));
+  }
+  return AfterLimited(cell, out, &dropped_new);
+}
+
+template <typename Msg, typename... Args>
 void WorkStealingScheduler::AppendToOutbox(Worker *worker, Outbox &outbox,
                                            Cell *cell, uint32_t generation,
                                            Args &&...args) {
@@ -202,17 +217,30 @@ absl::Status WorkStealingScheduler::Send(const ActorRef<Msg> &to, M &&message) {
   internal::ActorCell *cell =
       internal::ActorRefAccess::LiveCell(to, Identity());
   if (ABSL_PREDICT_TRUE(cell != nullptr) &&
+      ABSL_PREDICT_TRUE(!static_cast<Cell *>(cell)->Limited()) &&
       Deliver<Msg>(static_cast<Cell *>(cell),
                    internal::ActorRefAccess::Generation(to),
                    std::forward<M>(message)) == PushResult::kQueued) {
     return absl::OkStatus();
   }
+  // (Or a bounded mailbox: see there.)
   return SendToDeadRef(to, std::forward<M>(message));
 }
 
 template <typename Msg, typename M>
 absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg> &to,
                                                   M &&message) {
+  if (internal::ActorCell *cell =
+          internal::ActorRefAccess::LiveCell(to, Identity());
+      cell != nullptr && static_cast<Cell *>(cell)->Limited()) {
+    // A bounded mailbox: by its limit (if still that actor's).
+    const PushResult pushed = DeliverLimited<Msg>(
+        static_cast<Cell *>(cell), internal::ActorRefAccess::Generation(to),
+        std::forward<M>(message));
+    if (pushed == PushResult::kQueued) return absl::OkStatus();
+    // Refused or dropped (the message used up), or not that actor's.
+    if (absl::Status limited; TakeLimitStatus(&limited)) return limited;
+  }
   return RecordDeadRefLetter(internal::ActorRefAccess::Cell(to),
                              internal::ActorRefAccess::Generation(to),
                              ErasedMessage::Of(Msg(std::forward<M>(message))));

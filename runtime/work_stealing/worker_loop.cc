@@ -424,6 +424,11 @@ struct WorkStealingScheduler::EndHooks {
   internal::ClosedCell Close(Cell* cell) {
     // Under the cell's lock: refuses appends, bumps the generation.
     internal::ClosedCell closed = cell->Close();
+    if (ABSL_PREDICT_FALSE(!closed.waiters.empty())) {
+      // Named before the frame goes (the name stays with the cell).
+      sched.FailWaiters(closed.waiters, cell->DisplayName(),
+                        cell->RecipientName());
+    }
     std::exchange(cell->handle, nullptr).destroy();
     cell->promise = nullptr;
     cell->SetState(ActorState::kFinished);

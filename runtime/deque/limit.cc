@@ -1,0 +1,242 @@
+// DequeScheduler's bounded mailboxes (SpawnOptions, runtime/spawn_options.h):
+// every entry for a bounded actor reaches AtPeak() (its EntryCount is in
+// counted mode, runtime/deque/entry_count.h), which decides by its
+// MailboxLimit and tags its messages kLimitedTag; their delivery
+// (DeliverLimited()) counts them out and admits waiting senders
+// (SendOrWait()) as room appears. An unbounded actor comes here only at a
+// new peak of its queue, as before.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/send_waiter.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/internal/mailbox_limit.h"
+#include "runtime/internal/payload_relocator.h"
+#include "runtime/internal/send_errors.h"
+
+namespace coactor {
+
+using internal::ActorState;
+using internal::MailboxLimit;
+
+absl::Status DequeScheduler::TakeLimitStatus() {
+  limit_pending_ = false;
+  return std::exchange(limit_status_, absl::OkStatus());
+}
+
+bool DequeScheduler::AtPeak(Envelope* envelope) {
+  auto* cell = reinterpret_cast<Cell*>(envelope->target & ~kTagMask);
+  MailboxLimit* limit = cell->limit.get();
+  const uintptr_t tag = envelope->target & kTagMask;
+  if (ABSL_PREDICT_TRUE(limit == nullptr) || tag != 0) {
+    cell->pending.RaisePeak();
+    if (limit != nullptr && tag == kResumeTag) {
+      envelope->target = (envelope->target & ~kTagMask) | kLimitedResumeTag;
+    }
+    return true;  // Starts, errors, wake-ups: never limited.
+  }
+  const MailboxLimit::Action action = limit->Decide(cell->queued, false);
+  if (action == MailboxLimit::kAdmit || action == MailboxLimit::kDropOldest) {
+    envelope->target |= kLimitedTag;
+    cell->pending.RaisePeak();
+    limit->Admitted(++cell->queued);
+    if (action == MailboxLimit::kAdmit) return true;
+    // After the new one is queued: a send from a dead letter's destructor
+    // (a record pushed out) cannot take its slot.
+    DropOldest(cell);
+    limit_status_ = absl::OkStatus();
+    limit_pending_ = true;
+    return false;
+  }
+  // Not taken: back out of the FIFO, into a dead letter.
+  queue_.UncommitBack();
+  cell->pending.UndoAdd();
+  ErasedMessage message = ErasedMessage::Adopt(cell->type, &envelope->payload);
+  const std::string who = cell->DisplayName();
+  absl::Status reason =
+      action == MailboxLimit::kDropNewest
+          ? internal::DroppedNewest(who, limit->capacity())
+          : internal::MailboxFull(who, limit->capacity(), limit->when_full());
+  limit_status_ =
+      action == MailboxLimit::kDropNewest ? absl::OkStatus() : reason;
+  limit_pending_ = true;
+  RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
+                   std::move(reason), std::move(message))
+      .IgnoreError();
+  return false;
+}
+
+bool DequeScheduler::DropOldest(Cell* cell) {
+  // The oldest is the first of the stash (messages that came while it was
+  // blocked), else its first message in the FIFO, which becomes a
+  // kDroppedTag entry (it keeps its place; its step only counts it out).
+  ErasedMessage oldest;
+  bool found = false;
+  if (cell->extras != nullptr && !cell->extras->stash.empty()) {
+    oldest = ErasedMessage::Adopt(cell->type, cell->extras->stash.PopFront());
+    found = true;
+  } else {
+    const uintptr_t limited = reinterpret_cast<uintptr_t>(cell) | kLimitedTag;
+    queue_.ForEachFrom(queue_.front_position(), [&](Envelope& envelope) {
+      if (envelope.target != limited) return false;
+      oldest = ErasedMessage::Adopt(cell->type, &envelope.payload);
+      envelope.target = reinterpret_cast<uintptr_t>(cell) | kDroppedTag;
+      found = true;
+      return true;
+    });
+  }
+  if (!found) return false;
+  --cell->queued;
+  RecordDeadLetter(
+      internal::RecordedName(cell->RecipientName()),
+      internal::DroppedOldest(cell->DisplayName(), cell->limit->capacity()),
+      std::move(oldest))
+      .IgnoreError();
+  return true;
+}
+
+void DequeScheduler::DeliverLimited(Cell* cell, internal::Payload* payload) {
+  switch (cell->State()) {
+    case ActorState::kWaiting:
+      --cell->queued;
+      cell->promise->inbox = payload;
+      ++cell->received;
+      cell->handle.resume();
+      if (cell->handle.done()) {
+        OnFinished(cell);
+      } else {
+        AdmitWaiters(cell);
+      }
+      break;
+    case ActorState::kFinished:
+      --cell->queued;
+      DeliverToFinished(cell, payload);
+      break;
+    default:  // Blocked: kept for its Receive(), still counted.
+      Stash(cell, payload);
+      break;
+  }
+}
+
+void DequeScheduler::AdmitWaiters(Cell* cell) {
+  MailboxLimit& limit = *cell->limit;
+  while (!limit.waiters.empty() && cell->queued < limit.capacity()) {
+    internal::SendWaiter* waiter = limit.waiters.PopFront();
+    --waiting_senders_;
+    Envelope* envelope = queue_.ReserveBack();
+    internal::PayloadRelocator{waiter->type}(&envelope->payload,
+                                             &waiter->message);
+    waiter->holds_message = false;
+    envelope->target = reinterpret_cast<uintptr_t>(cell) | kLimitedTag;
+    queue_.CommitBack();
+    cell->pending.AddReachesPeak();  // Counted mode: always.
+    cell->pending.RaisePeak();
+    limit.Admitted(++cell->queued);
+    waiter->result = absl::OkStatus();
+    waiter->wake(waiter);
+  }
+}
+
+void DequeScheduler::FailWaiters(Cell* cell) {
+  MailboxLimit& limit = *cell->limit;
+  if (limit.waiters.empty()) return;
+  const std::string recipient = internal::RecordedName(cell->RecipientName());
+  std::vector<internal::SendWaiter*> waiters;
+  while (internal::SendWaiter* waiter = limit.waiters.PopFront()) {
+    waiters.push_back(waiter);
+  }
+  internal::FailWaiters(
+      waiters, internal::FinishedWhileWaiting(cell->DisplayName()),
+      [&](ErasedMessage message, const absl::Status& reason) {
+        --waiting_senders_;
+        RecordDeadLetter(recipient, reason, std::move(message)).IgnoreError();
+      });
+}
+
+bool DequeScheduler::SendOrWait(internal::ActorCell* to, uint32_t generation,
+                                internal::SendWaiter* waiter) {
+  if (to == nullptr || static_cast<const void*>(to->runtime) != Identity() ||
+      to->Generation() != generation) {
+    internal::DeadReference dead = DescribeDeadRef(to, generation);
+    waiter->holds_message = false;
+    waiter->result =
+        RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
+                         ErasedMessage::Adopt(waiter->type, &waiter->message));
+    return false;
+  }
+  auto* cell = static_cast<Cell*>(to);
+  MailboxLimit* limit = cell->limit.get();
+  if (limit != nullptr && limit->when_full() == WhenFull::kBackpressure &&
+      limit->Decide(cell->queued, /*may_wait=*/true) == MailboxLimit::kWait) {
+    limit->waiters.PushBack(waiter);
+    ++waiting_senders_;
+    return true;
+  }
+  // Room, or no backpressure: as Send() does.
+  const bool queued = EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+    internal::PayloadRelocator{waiter->type}(&payload, &waiter->message);
+    waiter->holds_message = false;
+  });
+  waiter->result = queued ? absl::OkStatus() : TakeLimitStatus();
+  return false;
+}
+
+bool DequeScheduler::WithdrawWaiter(internal::ActorCell* to,
+                                    internal::SendWaiter* waiter) {
+  if (!waiter->linked) return false;
+  static_cast<Cell*>(to)->limit->waiters.Remove(waiter);
+  --waiting_senders_;
+  return true;
+}
+
+absl::Status DequeScheduler::SendBlockingErased(internal::ActorCell* to,
+                                                uint32_t generation,
+                                                internal::SendWaiter* waiter,
+                                                absl::Duration /*timeout*/) {
+  if (!SendOrWait(to, generation, waiter)) return waiter->result;
+  // Full: waiting here would wait for ever, since the actors that could
+  // make room run on this thread (or, from another thread, the call is a
+  // data race; Post() is the way in).
+  WithdrawWaiter(to, waiter);
+  auto* cell = static_cast<Cell*>(to);
+  waiter->holds_message = false;
+  return RecordDeadLetter(
+      internal::RecordedName(cell->RecipientName()),
+      absl::FailedPreconditionError(
+          "SendBlocking(): the mailbox of " + cell->DisplayName() +
+          " is full, and a DequeScheduler cannot wait for room: its actors "
+          "run on the thread that would wait (inside an actor, co_await "
+          "coactor::SendWhenRoom())"),
+      ErasedMessage::Adopt(waiter->type, &waiter->message));
+}
+
+absl::Status DequeScheduler::WaitingSendersError() const {
+  std::string text =
+      "deadlock: senders wait for room in full mailboxes and nothing else "
+      "can run:";
+  for (const Cell& cell : cells_) {
+    if (cell.limit == nullptr || cell.State() == ActorState::kFinished) {
+      continue;
+    }
+    for (const internal::SendWaiter* waiter = cell.limit->waiters.front();
+         waiter != nullptr; waiter = waiter->next) {
+      text += " ";
+      text += waiter->sender != nullptr ? waiter->sender->DisplayName()
+                                        : std::string("(a thread)");
+      text += " waits for room in " + cell.DisplayName() + " (" +
+              std::to_string(cell.queued) + " of " +
+              std::to_string(cell.limit->capacity()) + " queued";
+      const bool blocked = cell.State() == ActorState::kBlocked;
+      text += blocked ? ", itself waiting);" : ");";
+    }
+  }
+  text.pop_back();
+  return absl::FailedPreconditionError(text);
+}
+
+}  // namespace coactor

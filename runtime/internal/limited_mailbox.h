@@ -1,0 +1,207 @@
+// LimitedMailbox is the bounded part of work stealing's ActorMailbox
+// (actor_mailbox.h, which includes this at its end): the appends that check
+// a MailboxLimit under the mailbox lock, and the admission of waiting
+// senders where a turn finds room (BeginTurn(): the inbox refilled, or both
+// queues empty). A bounded mailbox is never appended to through an outbox
+// or the running actor's own inbox: every send to it comes here, so its
+// count (ActorCounters::DepthLocked()) is checked in one place.
+//
+//   LimitedMailbox::Outcome out = LimitedMailbox::Append<Msg>(*cell, gen, m);
+//   if (out.appended == Appended::kScheduled) MakeRunnable(cell);
+//   // out.action: kAdmit, kDropOldest (out.dropped: the oldest), or
+//   // kReject / kDropNewest (nothing queued: `m` is left alone).
+//
+// Thread-safety: Append() and AppendOrWait() from any thread; the rest as
+// ActorMailbox says (the worker running the actor).
+#ifndef COACTOR_RUNTIME_INTERNAL_LIMITED_MAILBOX_H_
+#define COACTOR_RUNTIME_INTERNAL_LIMITED_MAILBOX_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "actors/internal/message_type.h"
+#include "actors/internal/send_waiter.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/actor_mailbox.h"
+#include "runtime/internal/mailbox_limit.h"
+#include "runtime/internal/payload_relocator.h"
+
+namespace coactor::internal {
+
+class LimitedMailbox {
+ public:
+  struct Outcome {
+    Appended appended = Appended::kRefused;  // kRefused: not that actor.
+    MailboxLimit::Action action = MailboxLimit::kAdmit;
+    ErasedMessage dropped;  // kDropOldest: the message dropped.
+    // Read under the lock, for the errors (not kAdmit).
+    std::string who;
+    std::string recipient;
+    uint64_t capacity = 0;
+    WhenFull when_full = WhenFull::kReject;
+  };
+
+  // A send to a bounded mailbox: appends a message built from `args` if the
+  // actor of `generation` lives in `box`, takes Msg and its limit says so.
+  template <typename Msg, typename... Args>
+  static Outcome Append(ActorMailbox& box, uint32_t generation,
+                        Args&&... args) {
+    return AppendBy(box, generation, MessageTypeOf<Msg>(), false,
+                    [&](Payload* slot) {
+                      ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
+                    });
+  }
+  // SendWhenRoom(): appends the message `waiter` holds, or (kWait) links
+  // `waiter` to be admitted at the next room.
+  static Outcome AppendOrWait(ActorMailbox& box, uint32_t generation,
+                              SendWaiter* waiter) {
+    return AppendBy(
+        box, generation, waiter->type, true,
+        [&](Payload* slot) {
+          PayloadRelocator{waiter->type}(slot, &waiter->message);
+          waiter->holds_message = false;
+        },
+        waiter);
+  }
+  // A message `build(slot)` constructs as one of `type`, the actor's type
+  // (a conversion to a variant's alternative).
+  template <typename Build>
+  static Outcome AppendAs(ActorMailbox& box, uint32_t generation,
+                          const MessageType* type, Build&& build) {
+    return AppendBy(box, generation, type, false, build);
+  }
+  // Unlinks `waiter` if it still waits in `box`: true if so.
+  static bool Withdraw(ActorMailbox& box, SendWaiter* waiter) {
+    MutexLock hold(box.lock_);
+    if (!waiter->linked || box.limit_ == nullptr) return false;
+    box.limit_->waiters.Remove(waiter);
+    box.UpdateSpecialTurnLocked();
+    return true;
+  }
+  // Metrics, under mailbox_lock(): null for an unbounded mailbox.
+  static const MailboxLimit* LimitLocked(const ActorMailbox& box)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(box.lock_) {
+    return box.limit_.get();
+  }
+
+ private:
+  template <typename Build>
+  static Outcome AppendBy(ActorMailbox& box, uint32_t generation,
+                          const MessageType* type, bool may_wait, Build&& build,
+                          SendWaiter* waiter = nullptr) {
+    Outcome out;
+    MutexLock hold(box.lock_);
+    if (box.closed_ || box.Generation() != generation || box.type != type) {
+      return out;
+    }
+    MailboxLimit* limit = box.limit_.get();
+    if (limit != nullptr) {
+      out.action = limit->Decide(
+          box.counters_.DepthLocked(),
+          may_wait && limit->when_full() == WhenFull::kBackpressure);
+    }
+    if (out.action == MailboxLimit::kWait) {
+      limit->waiters.PushBack(waiter);
+      box.special_turn_ = true;  // Its turns admit waiters.
+      out.appended = Appended::kQueued;
+      return out;
+    }
+    if (out.action == MailboxLimit::kDropOldest) {
+      if (!box.incoming_.empty()) {
+        out.dropped = ErasedMessage::Adopt(box.type, box.incoming_.PopFront());
+        box.counters_.UnappendLocked();
+      } else {
+        // The older messages are all in the batch the actor is handling,
+        // out of reach: the new one goes instead.
+        out.action = MailboxLimit::kDropNewest;
+      }
+    }
+    if (out.action != MailboxLimit::kAdmit) {
+      out.who = box.DisplayName();
+      out.recipient = box.RecipientName();
+      out.capacity = limit->capacity();
+      out.when_full = limit->when_full();
+    }
+    if (out.action == MailboxLimit::kReject ||
+        out.action == MailboxLimit::kDropNewest) {
+      out.appended = Appended::kQueued;  // Nothing queued; the actor lives.
+      return out;
+    }
+    build(box.incoming_.ReserveBack());
+    box.incoming_.CommitBack();
+    box.counters_.AppendedLocked(1);
+    if (limit != nullptr) limit->Admitted(box.counters_.DepthLocked());
+    out.appended = box.ScheduleLocked();
+    return out;
+  }
+};
+
+template <typename OnMoved>
+ActorMailbox::TurnStart ActorMailbox::BeginSpecialTurnLocked(
+    std::exception_ptr* error, OnMoved& on_moved) {
+  if (extras_ != nullptr && !extras_->errors.empty()) {
+    auto& errors = extras_->errors;
+    *error = errors.front();
+    errors.erase(errors.begin());
+    // Relaxed: under the lock; see error_pending_.
+    if (errors.empty()) error_pending_.store(false, std::memory_order_relaxed);
+    UpdateSpecialTurnLocked();
+    return TurnStart::kGoOn;
+  }
+  // Senders wait for room: BeginTurn()'s refill, admitting them where the
+  // count is learnt (both queues empty, or an empty inbox refilled).
+  bool admitted = false;
+  if (incoming_.empty()) {
+    if (!inbox_.empty()) return TurnStart::kGoOn;
+    counters_.IdleLocked();
+    admitted = AdmitWaitersLocked();
+    if (!admitted) {
+      scheduled_ = false;
+      return TurnStart::kIdle;
+    }
+    counters_.RefilledLocked(incoming_.size());
+    inbox_.swap(incoming_);
+  } else if (inbox_.empty()) {
+    counters_.RefilledLocked(incoming_.size());
+    inbox_.swap(incoming_);
+    admitted = AdmitWaitersLocked();
+  } else {
+    MoveAll(incoming_, inbox_, on_moved);
+  }
+  UpdateSpecialTurnLocked();
+  return admitted ? TurnStart::kWakeAdmitted : TurnStart::kGoOn;
+}
+
+inline void ActorMailbox::UpdateSpecialTurnLocked() {
+  special_turn_ = (extras_ != nullptr && !extras_->errors.empty()) ||
+                  (limit_ != nullptr && !limit_->waiters.empty());
+}
+
+inline bool ActorMailbox::AdmitWaitersLocked() {
+  if (limit_ == nullptr) return false;
+  MailboxLimit& limit = *limit_;
+  bool any = false;
+  while (!limit.waiters.empty() && counters_.DepthLocked() < limit.capacity()) {
+    SendWaiter* waiter = limit.waiters.PopFront();
+    PayloadRelocator{waiter->type}(incoming_.ReserveBack(), &waiter->message);
+    incoming_.CommitBack();
+    waiter->holds_message = false;
+    counters_.AppendedLocked(1);
+    limit.Admitted(counters_.DepthLocked());
+    waiter->result = absl::OkStatus();
+    admitted_.push_back(waiter);
+    any = true;
+  }
+  return any;
+}
+
+inline void ActorMailbox::WakeAdmitted() {
+  std::vector<SendWaiter*> admitted = std::move(admitted_);
+  admitted_.clear();
+  for (SendWaiter* waiter : admitted) waiter->wake(waiter);
+}
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_LIMITED_MAILBOX_H_

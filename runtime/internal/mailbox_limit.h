@@ -1,0 +1,189 @@
+// MailboxLimit is the bounded part of one actor's mailbox, on either
+// scheduler: its capacity, what a send does when it is full (WhenFull,
+// runtime/spawn_options.h), the senders waiting for room in FIFO order
+// (SendWaiterList, actors/internal/send_waiter.h) and the counts of refused,
+// dropped and waited sends (SchedulerMetrics). An unbounded actor has none
+// (a null pointer), so what it costs is where the schedulers test for it.
+//
+//   switch (limit.Decide(depth, /*may_wait=*/false)) {
+//     case MailboxLimit::kAdmit: ...          // Queue it.
+//     case MailboxLimit::kReject: ...         // FullError(), a dead letter.
+//     case MailboxLimit::kDropNewest: ...     // The new one: a dead letter.
+//     case MailboxLimit::kDropOldest: ...     // The oldest: a dead letter.
+//     case MailboxLimit::kWait: ...           // Link a SendWaiter.
+//   }
+//
+// Which messages are never limited (Down notices: a send made inside an
+// UnlimitedSends scope), and every error's wording, are here too, so that
+// both schedulers say the same.
+//
+// Thread-safety: none; the scheduler guards it (the mailbox lock on work
+// stealing, the loop's thread on DequeScheduler). UnlimitedSends is per
+// thread.
+#ifndef COACTOR_RUNTIME_INTERNAL_MAILBOX_LIMIT_H_
+#define COACTOR_RUNTIME_INTERNAL_MAILBOX_LIMIT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/send_waiter.h"
+#include "runtime/erased_message.h"
+#include "runtime/spawn_options.h"
+
+namespace coactor::internal {
+
+class MailboxLimit {
+ public:
+  enum Action { kAdmit, kReject, kDropNewest, kDropOldest, kWait };
+
+  MailboxLimit(uint64_t capacity, WhenFull when_full)
+      : capacity_(capacity), when_full_(when_full) {}
+
+  // The limit SpawnOptions ask for; null for an unbounded mailbox.
+  static std::unique_ptr<MailboxLimit> For(const SpawnOptions* options) {
+    if (options == nullptr || !options->mailbox_capacity.has_value()) {
+      return nullptr;
+    }
+    return std::make_unique<MailboxLimit>(
+        static_cast<uint64_t>(*options->mailbox_capacity), options->when_full);
+  }
+
+  uint64_t capacity() const { return capacity_; }
+  WhenFull when_full() const { return when_full_; }
+
+  // What a send does to a mailbox holding `depth` queued messages; counts
+  // it. `may_wait`: the sender can wait for room (SendWhenRoom()). Sends
+  // that are never limited (UnlimitedSends) are admitted; so is a send
+  // with room, unless senders wait (FIFO: it would overtake them).
+  Action Decide(uint64_t depth, bool may_wait);
+  // Notes the depth after an admission (the peak).
+  void Admitted(uint64_t depth) {
+    if (depth > peak_) peak_ = depth;
+  }
+  // A dropped message the scheduler could not drop as asked (the oldest was
+  // out of reach) or a waiter given up: corrects the counts.
+  void CountDropped() { ++dropped_; }
+
+  uint64_t peak() const { return peak_; }
+  uint64_t rejected() const { return rejected_; }
+  uint64_t dropped() const { return dropped_; }
+  uint64_t waited() const { return waited_; }
+
+  // Senders waiting for room, oldest first.
+  SendWaiterList waiters;
+
+ private:
+  uint64_t capacity_;
+  WhenFull when_full_;
+  uint64_t peak_ = 0;
+  uint64_t rejected_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t waited_ = 0;
+};
+
+// While one lives, the sends its thread makes are never limited (the Down
+// a monitor sends).
+class UnlimitedSends {
+ public:
+  UnlimitedSends() : outer_(std::exchange(active_, true)) {}
+  ~UnlimitedSends() { active_ = outer_; }
+  UnlimitedSends(const UnlimitedSends&) = delete;
+  UnlimitedSends& operator=(const UnlimitedSends&) = delete;
+  static bool Active() { return active_; }
+
+ private:
+  static inline thread_local constinit bool active_ = false;
+  const bool outer_;
+};
+
+// The SpawnOptions of the spawn under way on this thread, for the
+// scheduler's Admit() (null: none given).
+class SpawnOptionsScope {
+ public:
+  explicit SpawnOptionsScope(const SpawnOptions* options)
+      : outer_(std::exchange(current_, options)) {}
+  ~SpawnOptionsScope() { current_ = outer_; }
+  SpawnOptionsScope(const SpawnOptionsScope&) = delete;
+  SpawnOptionsScope& operator=(const SpawnOptionsScope&) = delete;
+  static const SpawnOptions* Current() { return current_; }
+
+ private:
+  static inline thread_local constinit const SpawnOptions* current_ = nullptr;
+  const SpawnOptions* const outer_;
+};
+
+inline MailboxLimit::Action MailboxLimit::Decide(uint64_t depth,
+                                                 bool may_wait) {
+  if (UnlimitedSends::Active() || (depth < capacity_ && waiters.empty())) {
+    return kAdmit;
+  }
+  switch (when_full_) {
+    case WhenFull::kDropNewest:
+      ++dropped_;
+      return kDropNewest;
+    case WhenFull::kDropOldest:
+      ++dropped_;
+      return kDropOldest;
+    case WhenFull::kBackpressure:
+      if (may_wait) {
+        ++waited_;
+        return kWait;
+      }
+      break;
+    case WhenFull::kReject:
+      break;
+  }
+  ++rejected_;
+  return kReject;
+}
+
+// The errors, named after the actor (`who`: ActorCell::DisplayName()).
+inline absl::Status MailboxFull(const std::string& who, uint64_t capacity,
+                                WhenFull when_full) {
+  std::string text = "the mailbox of " + who + " is full (capacity " +
+                     std::to_string(capacity) + ")";
+  if (when_full == WhenFull::kBackpressure) {
+    text +=
+        "; inside an actor, co_await coactor::SendWhenRoom() waits for room";
+  }
+  return absl::ResourceExhaustedError(text);
+}
+inline absl::Status DroppedOldest(const std::string& who, uint64_t capacity) {
+  return absl::ResourceExhaustedError(
+      "dropped the oldest message: the mailbox of " + who +
+      " was full (capacity " + std::to_string(capacity) + ", drop oldest)");
+}
+inline absl::Status DroppedNewest(const std::string& who, uint64_t capacity) {
+  return absl::ResourceExhaustedError(
+      "dropped the newest message: the mailbox of " + who +
+      " was full (capacity " + std::to_string(capacity) + ", drop newest)");
+}
+inline absl::Status FinishedWhileWaiting(const std::string& who) {
+  return absl::FailedPreconditionError(
+      "actor " + who + " finished while the sender waited for room");
+}
+
+// Ends every waiter of `waiters` (unlinked) with `reason`: its message
+// becomes a dead letter (`record(std::move(erased), reason)`), then it is
+// woken.
+template <typename Record>
+void FailWaiters(const std::vector<SendWaiter*>& waiters,
+                 const absl::Status& reason, Record&& record) {
+  for (SendWaiter* waiter : waiters) {
+    if (waiter->holds_message) {
+      waiter->holds_message = false;
+      record(ErasedMessage::Adopt(waiter->type, &waiter->message), reason);
+    }
+    waiter->result = reason;
+    waiter->wake(waiter);
+  }
+}
+
+}  // namespace coactor::internal
+
+#endif  // COACTOR_RUNTIME_INTERNAL_MAILBOX_LIMIT_H_

@@ -1,0 +1,253 @@
+// WorkStealingScheduler's bounded mailboxes (SpawnOptions,
+// runtime/spawn_options.h): a send to a bounded actor skips the outbox and
+// appends under the mailbox lock by its MailboxLimit
+// (internal::LimitedMailbox); waiting senders (SendWhenRoom(), and
+// SendBlocking() from plain threads) are linked there and admitted by the
+// receiver's turn as room appears (ActorMailbox::BeginTurn()).
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/send_waiter.h"
+#include "runtime/internal/limited_mailbox.h"
+#include "runtime/internal/mailbox_limit.h"
+#include "runtime/internal/send_errors.h"
+#include "runtime/work_stealing_scheduler.h"
+
+namespace coactor {
+namespace {
+
+// The status of the last send a bounded mailbox refused or dropped on this
+// thread, for the Send() that called Deliver() (limit_pending: one waits).
+thread_local absl::Status limit_status;
+thread_local bool limit_pending = false;
+
+}  // namespace
+
+bool WorkStealingScheduler::TakeLimitStatus(absl::Status* status) {
+  if (!limit_pending) return false;
+  limit_pending = false;
+  *status = std::exchange(limit_status, absl::OkStatus());
+  return true;
+}
+
+WorkStealingScheduler::PushResult WorkStealingScheduler::AfterLimited(
+    Cell* cell, internal::LimitedMailbox::Outcome& out,
+    ErasedMessage* dropped_new) {
+  if (out.appended == internal::Appended::kScheduled) MakeRunnable(cell);
+  using internal::MailboxLimit;
+  switch (out.action) {
+    case MailboxLimit::kAdmit:
+    case MailboxLimit::kWait:
+      return PushResult::kQueued;
+    case MailboxLimit::kDropOldest:
+      RecordDeadLetter(internal::RecordedName(out.recipient),
+                       internal::DroppedOldest(out.who, out.capacity),
+                       std::move(out.dropped))
+          .IgnoreError();
+      return PushResult::kQueued;
+    case MailboxLimit::kDropNewest:
+      RecordDeadLetter(internal::RecordedName(out.recipient),
+                       internal::DroppedNewest(out.who, out.capacity),
+                       std::move(*dropped_new))
+          .IgnoreError();
+      limit_status = absl::OkStatus();
+      limit_pending = true;
+      return PushResult::kLimited;
+    case MailboxLimit::kReject:
+      break;
+  }
+  limit_status = RecordDeadLetter(
+      internal::RecordedName(out.recipient),
+      internal::MailboxFull(out.who, out.capacity, out.when_full),
+      std::move(*dropped_new));
+  limit_pending = true;
+  return PushResult::kLimited;
+}
+
+absl::Status WorkStealingScheduler::PushConvertedLimited(
+    std::string_view name, const RegistryEntry& entry,
+    const internal::MessageType* sent, void* object) {
+  // The type, read under the lock (a bounded actor publishes none); the
+  // append re-checks it with the generation.
+  const internal::MessageType* type = nullptr;
+  {
+    internal::MutexLock hold(entry.cell->mailbox_lock());
+    if (entry.cell->IsOpenLocked(entry.generation)) type = entry.cell->type;
+  }
+  const internal::Alternative* alternative =
+      type == nullptr || type == sent ? nullptr
+                                      : internal::FindAlternative(*type, sent);
+  if (type == nullptr || (type != sent && alternative == nullptr)) {
+    return type == nullptr ? internal::NameNotLive(name, /*registered=*/true)
+                           : internal::WrongType(name, type->name, sent->name);
+  }
+  internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::AppendAs(
+      *entry.cell, entry.generation, type, [&](internal::Payload* slot) {
+        if (alternative == nullptr) {
+          sent->construct_from_object(slot, object);
+        } else {
+          alternative->construct_from(slot, object);
+        }
+      });
+  if (out.appended == internal::Appended::kRefused) {
+    return internal::NameNotLive(name, /*registered=*/true);
+  }
+  if (out.action == internal::MailboxLimit::kReject) {
+    // The caller keeps the message as the dead letter.
+    return internal::MailboxFull(out.who, out.capacity, out.when_full);
+  }
+  ErasedMessage dropped_new;
+  if (out.action == internal::MailboxLimit::kDropNewest) {
+    internal::Payload payload;
+    sent->construct_from_object(&payload, object);
+    dropped_new = ErasedMessage::Adopt(sent, &payload);
+  }
+  AfterLimited(entry.cell, out, &dropped_new);
+  absl::Status dropped;  // OK: dropped (recorded) or queued.
+  TakeLimitStatus(&dropped);
+  return absl::OkStatus();
+}
+
+bool WorkStealingScheduler::SendOrWait(internal::ActorCell* to,
+                                       uint32_t generation,
+                                       internal::SendWaiter* waiter) {
+  Cell* cell = static_cast<Cell*>(to);
+  internal::LimitedMailbox::Outcome out;
+  if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
+    // Earlier sends to the same actor may wait in this worker's outbox.
+    if (Worker* locals = CurrentWorker()) FlushOwnOutbox(*locals);
+    out = internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter);
+  }
+  if (out.appended == internal::Appended::kRefused) {
+    waiter->holds_message = false;
+    waiter->result = RecordDeadRefLetter(
+        to, generation, ErasedMessage::Adopt(waiter->type, &waiter->message));
+    return false;
+  }
+  if (out.action == internal::MailboxLimit::kWait) return true;
+  ErasedMessage dropped_new;
+  if (waiter->holds_message) {  // Refused or dropped: not queued.
+    waiter->holds_message = false;
+    dropped_new = ErasedMessage::Adopt(waiter->type, &waiter->message);
+  }
+  waiter->result = absl::OkStatus();
+  if (AfterLimited(cell, out, &dropped_new) != PushResult::kQueued) {
+    TakeLimitStatus(&waiter->result);
+  }
+  return false;
+}
+
+bool WorkStealingScheduler::WithdrawWaiter(internal::ActorCell* to,
+                                           internal::SendWaiter* waiter) {
+  return internal::LimitedMailbox::Withdraw(*static_cast<Cell*>(to), waiter);
+}
+
+absl::Status WorkStealingScheduler::SendBlockingErased(
+    internal::ActorCell* to, uint32_t generation, internal::SendWaiter* waiter,
+    absl::Duration timeout) {
+  if (CurrentWorker() != nullptr || timeout == absl::InfiniteDuration() ||
+      timeout < absl::ZeroDuration()) {
+    const bool inside = CurrentWorker() != nullptr;
+    absl::Status reason =
+        inside ? absl::FailedPreconditionError(
+                     "SendBlocking() inside an actor would block its worker: "
+                     "co_await coactor::SendWhenRoom() instead")
+               : absl::InvalidArgumentError(
+                     "SendBlocking() needs a finite, non-negative timeout");
+    waiter->holds_message = false;
+    std::string recipient = "(SendBlocking)";
+    if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
+      internal::MutexLock hold(static_cast<Cell*>(to)->mailbox_lock());
+      recipient = to->RecipientName();
+    }
+    return RecordDeadLetter(
+        internal::RecordedName(recipient), std::move(reason),
+        ErasedMessage::Adopt(waiter->type, &waiter->message));
+  }
+  struct ThreadWake {
+    std::mutex mutex;
+    std::condition_variable woken_cv;
+    bool woken = false;
+  } wake;
+  waiter->wake = [](internal::SendWaiter* self) {
+    auto* wake = static_cast<ThreadWake*>(self->wake_argument);
+    // Notified under the lock: the waiting thread cannot see `woken` (and
+    // return, destroying `wake`) before this call is done with it.
+    std::lock_guard<std::mutex> hold(wake->mutex);
+    wake->woken = true;
+    wake->woken_cv.notify_one();
+  };
+  waiter->wake_argument = &wake;
+  if (!SendOrWait(to, generation, waiter)) return waiter->result;
+  std::unique_lock<std::mutex> hold(wake.mutex);
+  if (wake.woken_cv.wait_for(hold, absl::ToChronoNanoseconds(timeout),
+                             [&] { return wake.woken; })) {
+    return waiter->result;
+  }
+  hold.unlock();
+  auto* cell = static_cast<Cell*>(to);
+  if (!WithdrawWaiter(to, waiter)) {
+    // Admitted or refused meanwhile: its wake-up is on its way.
+    hold.lock();
+    wake.woken_cv.wait(hold, [&] { return wake.woken; });
+    return waiter->result;
+  }
+  std::string who, recipient;
+  {
+    internal::MutexLock cell_hold(cell->mailbox_lock());
+    who = cell->DisplayName();
+    recipient = cell->RecipientName();
+  }
+  waiter->holds_message = false;
+  return RecordDeadLetter(internal::RecordedName(recipient),
+                          absl::DeadlineExceededError(
+                              "SendBlocking(): no room in the mailbox of " +
+                              who + " within " + absl::FormatDuration(timeout)),
+                          ErasedMessage::Adopt(waiter->type, &waiter->message));
+}
+
+void WorkStealingScheduler::FailWaiters(
+    const std::vector<internal::SendWaiter*>& waiters, const std::string& who,
+    const std::string& recipient) {
+  internal::FailWaiters(waiters, internal::FinishedWhileWaiting(who),
+                        [&](ErasedMessage message, const absl::Status& reason) {
+                          RecordDeadLetter(internal::RecordedName(recipient),
+                                           reason, std::move(message))
+                              .IgnoreError();
+                        });
+}
+
+absl::Status WorkStealingScheduler::WaitingSendersError() {
+  std::string text;
+  internal::MutexLock pool_hold(pool_mutex_);
+  for (Cell& cell : cells_) {
+    internal::MutexLock hold(cell.mailbox_lock());
+    const internal::MailboxLimit* limit =
+        internal::LimitedMailbox::LimitLocked(cell);
+    if (limit == nullptr || cell.IsClosedLocked()) continue;
+    for (const internal::SendWaiter* waiter = limit->waiters.front();
+         waiter != nullptr; waiter = waiter->next) {
+      if (waiter->sender == nullptr) continue;  // A thread: not stuck here.
+      text += " " + waiter->sender->DisplayName() + " waits for room in " +
+              cell.DisplayName() + " (capacity " +
+              std::to_string(limit->capacity()) + ");";
+    }
+  }
+  if (text.empty()) return absl::OkStatus();
+  text.pop_back();
+  return absl::FailedPreconditionError(
+      "deadlock: senders wait for room in full mailboxes and nothing else "
+      "can run:" +
+      text);
+}
+
+}  // namespace coactor
