@@ -75,7 +75,7 @@ void DequeScheduler::DestroyPendingMessages() {
   while (!queue_.empty()) {
     Envelope* envelope = queue_.PopFront();
     const uintptr_t tag = envelope->target & kTagMask;
-    if (tag == 0 || tag == kLimitedTag) {
+    if (tag == 0 || tag == Envelope::kLimitedTag) {
       reinterpret_cast<Cell*>(envelope->target & ~kTagMask)
           ->type->destroy(&envelope->payload);
     } else if (tag == kErrorTag) {

@@ -273,10 +273,6 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   static constexpr uintptr_t kStartTag = internal::DequeEnvelope::kStartTag;
   static constexpr uintptr_t kResumeTag = internal::DequeEnvelope::kResumeTag;
   static constexpr uintptr_t kErrorTag = internal::DequeEnvelope::kErrorTag;
-  static constexpr uintptr_t kLimitedTag = internal::DequeEnvelope::kLimitedTag;
-  static constexpr uintptr_t kLimitedResumeTag =
-      internal::DequeEnvelope::kLimitedResumeTag;
-  static constexpr uintptr_t kDroppedTag = internal::DequeEnvelope::kDroppedTag;
 
   using Registry = internal::NameRegistry<Cell>;
   using RegistryEntry = Registry::Entry;
@@ -308,9 +304,8 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // The one way into the FIFO: reserves the next envelope, lets `build`
   // construct its payload (a start has none), addresses it to `cell` with
   // `tag` (0: a message; Envelope::k*Tag), commits it and counts it as
-  // pending for `cell`. If `build` throws, nothing was queued. False if a
-  // bounded mailbox did not take it as it came (TakeLimitStatus() says
-  // why; the message is a dead letter, or queued in place of the oldest).
+  // pending for `cell`. If `build` throws, nothing was queued. False: a
+  // bounded mailbox did not take it as it came (AtPeak()).
   // (Both defined in deque/send_inl.h.)
   template <typename Build>
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool EnqueueEnvelope(Cell* cell, uintptr_t tag,
@@ -318,24 +313,15 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // A message of type Msg built from `args`.
   template <typename Msg, typename... Args>
   bool Enqueue(Cell* cell, Args&&... args);
-  // Bounded mailboxes (deque/limit.cc). The entry `envelope`, just
-  // committed, made the count of its cell pass its peak: records the peak,
-  // or for a bounded actor decides by its limit (and may take the entry
-  // back). EnqueueEnvelope()'s result. (One argument: with the cell as a
-  // second, the send's hot path spilled a register, +1 instruction.)
+  // Bounded mailboxes (deque/limits.h). The entry `envelope`, just
+  // committed, passed its cell's peak: records it, or decides by the cell's
+  // limit (may take it back). One argument: a second spilled a register.
   ABSL_ATTRIBUTE_NOINLINE bool AtPeak(Envelope* envelope);
-  // Out of line and cold: inlined, it kept Send() out of its callers,
-  // whose slow paths (SendByNameSlow(), SendToDeadRef()) ask for it first
-  // (limit_pending_: the message was used up).
+  // Cold: inlined, it kept Send() out of its callers.
   ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status TakeLimitStatus();
-  void DeliverLimited(Cell* cell, internal::Payload* payload);
-  bool DropOldest(Cell* cell);
-  void AdmitWaiters(Cell* cell);
-  void FailWaiters(Cell* cell);
-  absl::Status WaitingSendersError() const;
-  absl::Status limit_status_;
-  bool limit_pending_ = false;
-  uint64_t waiting_senders_ = 0;  // In some mailbox (SendWhenRoom()).
+  class Limits;
+  friend class Limits;
+  internal::LimitState limits_;
 
   template <typename T, typename M>
   ABSL_ATTRIBUTE_NOINLINE absl::Status SendByNameSlow(std::string_view name,
@@ -391,7 +377,6 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // resumes the actor: inline in Step(), the most frequent envelope after
   // messages.
   void ResumeWoken(Cell* cell, const internal::Payload& payload);
-  // The same, its entry already counted out.
   void ResumeWokenRemoved(Cell* cell, const internal::Payload& payload);
   // Actor starts and errors.
   void StepSpecial(uintptr_t tag, Cell* cell, internal::Payload* payload);
@@ -442,14 +427,6 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
                        const internal::GuardedTimer& timer) override {
     deferred_timers_.Add(timeout_nanos, timer);  // See deferred_timers_.
   }
-  bool SendOrWait(internal::ActorCell* to, uint32_t generation,
-                  internal::SendWaiter* waiter) override;
-  bool WithdrawWaiter(internal::ActorCell* to,
-                      internal::SendWaiter* waiter) override;
-  // SchedulerApi::SendBlocking(), past its template.
-  absl::Status SendBlockingErased(internal::ActorCell* to, uint32_t generation,
-                                  internal::SendWaiter* waiter,
-                                  absl::Duration timeout);
   // After resuming `cell` other than with a message: if it came back to a
   // Receive(), marks it waiting and hands it what waited meanwhile.
   void AfterWake(Cell* cell);
@@ -516,6 +493,7 @@ static_assert(Scheduler<DequeScheduler>);  // runtime/scheduler.h
 }  // namespace coactor
 
 // The templates' and inline functions' definitions.
+#include "runtime/deque/limits.h"    // IWYU pragma: export
 #include "runtime/deque/send_inl.h"  // IWYU pragma: export
 #include "runtime/deque/step_inl.h"  // IWYU pragma: export
 

@@ -129,9 +129,9 @@ class SchedulerApi : protected internal::Runtime {
     waiter.type = internal::MessageTypeOf<Msg>();
     internal::ConstructPayload<Msg>(&waiter.message, std::forward<M>(message));
     waiter.holds_message = true;
-    return self().SendBlockingErased(internal::ActorRefAccess::Cell(to),
-                                     internal::ActorRefAccess::Generation(to),
-                                     &waiter, timeout);
+    return Scheduler::Limits::SendBlocking(
+        self(), internal::ActorRefAccess::Cell(to),
+        internal::ActorRefAccess::Generation(to), &waiter, timeout);
   }
 
   // Admits an anonymous actor, reachable through the returned reference
@@ -266,6 +266,16 @@ class SchedulerApi : protected internal::Runtime {
   void TraceAskAnswered(uint64_t id, std::string_view request,
                         const absl::Status& outcome) final {
     self().trace_.AskAnswered(id, request, outcome);
+  }
+  // internal::Runtime: SendWhenRoom() (actors/send_when_room.h), by each
+  // scheduler's bounded mailboxes (its Limits).
+  bool SendOrWait(internal::ActorCell* to, uint32_t generation,
+                  internal::SendWaiter* waiter) final {
+    return Scheduler::Limits::SendOrWait(self(), to, generation, waiter);
+  }
+  bool WithdrawWaiter(internal::ActorCell* to,
+                      internal::SendWaiter* waiter) final {
+    return Scheduler::Limits::Withdraw(self(), to, waiter);
   }
 
   Scheduler& self() { return static_cast<Scheduler&>(*this); }

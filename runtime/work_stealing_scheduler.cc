@@ -260,7 +260,8 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
                    next_actor_id_.fetch_add(1, std::memory_order_relaxed));
   if (const SpawnOptions* options = internal::SpawnOptionsScope::Current();
       options != nullptr && options->mailbox_capacity.has_value()) {
-    cell->SetLimitLocked(internal::MailboxLimit::For(options));
+    internal::LimitedMailbox::SetLimitLocked(
+        *cell, internal::MailboxLimit::For(options));
     // Relaxed: a hint for Run()'s look for waiting senders.
     any_limited_.store(true, std::memory_order_relaxed);
   }
@@ -302,7 +303,7 @@ absl::Status WorkStealingScheduler::PushConverted(
     const internal::MessageType* sent, void* object) {
   Cell* cell = entry.cell;
   if (ABSL_PREDICT_FALSE(cell->Limited())) {
-    return PushConvertedLimited(name, entry, sent, object);
+    return Limits::PushConverted(*this, name, entry, sent, object);
   }
   // To itself, into its inbox, as Deliver() does: its order holds.
   Worker* locals = CurrentWorker();
@@ -419,7 +420,8 @@ absl::Status WorkStealingScheduler::RunEntered(bool* stopped) {
   if (stopped != nullptr) *stopped = served;
   // Relaxed: set by a spawn this run (or before) happened before.
   if (!served && any_limited_.load(std::memory_order_relaxed)) {
-    return WaitingSendersError();  // OK unless senders wait in a cycle.
+    // OK unless senders wait in a cycle.
+    return Limits::WaitingSendersError(*this);
   }
   return absl::OkStatus();
 }

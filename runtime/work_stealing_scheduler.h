@@ -224,11 +224,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // thread-local, read out of line: see Worker::Current()).
   Worker* CurrentWorker() const { return Worker::Current(this); }
 
-  // kLimited: a bounded mailbox refused or dropped it (the status:
-  // TakeLimitStatus()). Only DeliverLimited() says so: a send to a bounded
-  // actor takes the slow path (by reference: Limited(); by name: it
-  // publishes no type), so the fast paths test nothing more.
-  enum class PushResult { kQueued, kRefused, kLimited };
+  enum class PushResult { kQueued, kRefused, kLimited };  // See Limits.
 
   // Appends a message built from `args` if `cell` still holds the actor of
   // `generation` with message type `type`; otherwise leaves `args` alone.
@@ -243,28 +239,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // directly from other threads.
   template <typename Msg, typename... Args>
   PushResult Deliver(Cell* cell, uint32_t generation, Args&&... args);
-  // Bounded mailboxes (work_stealing/limit.cc): Deliver() to one.
-  template <typename Msg, typename... Args>
-  ABSL_ATTRIBUTE_NOINLINE PushResult DeliverLimited(Cell* cell,
-                                                    uint32_t generation,
-                                                    Args&&... args);
-  // What a bounded mailbox's append left to do: wake, record the dropped.
-  // kLimited if it refused or dropped the new message (`dropped_new`: it,
-  // made a dead letter).
-  PushResult AfterLimited(Cell* cell, internal::LimitedMailbox::Outcome& out,
-                          ErasedMessage* dropped_new);
-  // The status of a send a bounded mailbox refused or dropped on this
-  // thread, if one is pending (then the message was used up).
-  static bool TakeLimitStatus(absl::Status* status);
-  absl::Status PushConvertedLimited(std::string_view name,
-                                    const RegistryEntry& entry,
-                                    const internal::MessageType* sent,
-                                    void* object);
-  void FailWaiters(const std::vector<internal::SendWaiter*>& waiters,
-                   const std::string& who, const std::string& recipient);
-  absl::Status WaitingSendersError();
-  // Set at the first bounded spawn: Run() then looks for waiting senders.
-  std::atomic<bool> any_limited_{false};
+  class Limits;  // Bounded mailboxes: work_stealing/limits.h.
+  friend class Limits;
+  std::atomic<bool> any_limited_{false};  // Limits::WaitingSendersError().
   template <typename Msg, typename... Args>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void AppendToOutbox(Worker* worker,
                                                    Outbox& outbox, Cell* cell,
@@ -430,14 +407,6 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   friend struct internal::RuntimeAccess;
   // internal::Runtime
   void Wake(internal::ActorCell* cell, std::coroutine_handle<> handle) override;
-  bool SendOrWait(internal::ActorCell* to, uint32_t generation,
-                  internal::SendWaiter* waiter) override;
-  bool WithdrawWaiter(internal::ActorCell* to,
-                      internal::SendWaiter* waiter) override;
-  // SchedulerApi::SendBlocking(), past its template.
-  absl::Status SendBlockingErased(internal::ActorCell* to, uint32_t generation,
-                                  internal::SendWaiter* waiter,
-                                  absl::Duration timeout);
   internal::TimerId AddTimer(absl::Time deadline,
                              absl::AnyInvocable<void()> fire) override;
   void AddGuardedTimer(int64_t timeout_nanos,

@@ -63,7 +63,7 @@ void DequeScheduler::AfterWake(Cell* cell) {
   if (cell->handle.done()) {
     OnFinished(cell);
   } else if (ABSL_PREDICT_FALSE(cell->limit != nullptr)) {
-    AdmitWaiters(cell);
+    Limits::AdmitWaiters(*this, cell);
   }
 }
 
@@ -73,13 +73,14 @@ void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
     Start(cell);
     return;
   }
-  if (tag >= kLimitedTag) {  // A bounded actor's (deque/limit.cc).
+  if (tag >= Envelope::kLimitedTag) {  // A bounded actor's (deque/limit.cc).
     cell->pending.RemoveCounted();
-    if (tag == kLimitedTag) {
-      DeliverLimited(cell, payload);
-    } else if (tag == kLimitedResumeTag) {
+    if (tag == Envelope::kLimitedTag) {
+      Limits::Deliver(*this, cell, payload);
+    } else if (tag == Envelope::kLimitedResumeTag) {
       ResumeWokenRemoved(cell, *payload);
-    } else if (cell->State() == ActorState::kFinished &&  // kDroppedTag
+    } else if (cell->State() ==
+                   ActorState::kFinished &&  // Envelope::kDroppedTag
                cell->pending.empty()) {
       FreeCell(cell);
     }
@@ -212,7 +213,9 @@ struct DequeScheduler::EndHooks {
 };
 
 void DequeScheduler::OnFinished(Cell* cell) {
-  if (ABSL_PREDICT_FALSE(cell->limit != nullptr)) FailWaiters(cell);
+  if (ABSL_PREDICT_FALSE(cell->limit != nullptr)) {
+    Limits::FailWaiters(*this, cell);
+  }
   internal::EndActor(cell, EndHooks{*this}, trace_.get());
 }
 

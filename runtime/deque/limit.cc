@@ -1,7 +1,7 @@
 // DequeScheduler's bounded mailboxes (SpawnOptions, runtime/spawn_options.h):
 // every entry for a bounded actor reaches AtPeak() (its EntryCount is in
 // counted mode, runtime/deque/entry_count.h), which decides by its
-// MailboxLimit and tags its messages kLimitedTag; their delivery
+// MailboxLimit and tags its messages Envelope::kLimitedTag; their delivery
 // (DeliverLimited()) counts them out and admits waiting senders
 // (SendOrWait()) as room appears. An unbounded actor comes here only at a
 // new peak of its queue, as before.
@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/send_waiter.h"
+#include "runtime/deque/limits.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/payload_relocator.h"
@@ -25,8 +26,8 @@ using internal::ActorState;
 using internal::MailboxLimit;
 
 absl::Status DequeScheduler::TakeLimitStatus() {
-  limit_pending_ = false;
-  return std::exchange(limit_status_, absl::OkStatus());
+  limits_.pending = false;
+  return std::exchange(limits_.status, absl::OkStatus());
 }
 
 bool DequeScheduler::AtPeak(Envelope* envelope) {
@@ -36,21 +37,22 @@ bool DequeScheduler::AtPeak(Envelope* envelope) {
   if (ABSL_PREDICT_TRUE(limit == nullptr) || tag != 0) {
     cell->pending.RaisePeak();
     if (limit != nullptr && tag == kResumeTag) {
-      envelope->target = (envelope->target & ~kTagMask) | kLimitedResumeTag;
+      envelope->target =
+          (envelope->target & ~kTagMask) | Envelope::kLimitedResumeTag;
     }
     return true;  // Starts, errors, wake-ups: never limited.
   }
   const MailboxLimit::Action action = limit->Decide(cell->queued, false);
   if (action == MailboxLimit::kAdmit || action == MailboxLimit::kDropOldest) {
-    envelope->target |= kLimitedTag;
+    envelope->target |= Envelope::kLimitedTag;
     cell->pending.RaisePeak();
     limit->Admitted(++cell->queued);
     if (action == MailboxLimit::kAdmit) return true;
     // After the new one is queued: a send from a dead letter's destructor
     // (a record pushed out) cannot take its slot.
-    DropOldest(cell);
-    limit_status_ = absl::OkStatus();
-    limit_pending_ = true;
+    Limits::DropOldest(*this, cell);
+    limits_.status = absl::OkStatus();
+    limits_.pending = true;
     return false;
   }
   // Not taken: back out of the FIFO, into a dead letter.
@@ -62,45 +64,49 @@ bool DequeScheduler::AtPeak(Envelope* envelope) {
       action == MailboxLimit::kDropNewest
           ? internal::DroppedNewest(who, limit->capacity())
           : internal::MailboxFull(who, limit->capacity(), limit->when_full());
-  limit_status_ =
+  limits_.status =
       action == MailboxLimit::kDropNewest ? absl::OkStatus() : reason;
-  limit_pending_ = true;
+  limits_.pending = true;
   RecordDeadLetter(internal::RecordedName(cell->RecipientName()),
                    std::move(reason), std::move(message))
       .IgnoreError();
   return false;
 }
 
-bool DequeScheduler::DropOldest(Cell* cell) {
+bool DequeScheduler::Limits::DropOldest(DequeScheduler& s, Cell* cell) {
   // The oldest is the first of the stash (messages that came while it was
   // blocked), else its first message in the FIFO, which becomes a
-  // kDroppedTag entry (it keeps its place; its step only counts it out).
+  // Envelope::kDroppedTag entry (it keeps its place; its step only counts it
+  // out).
   ErasedMessage oldest;
   bool found = false;
   if (cell->extras != nullptr && !cell->extras->stash.empty()) {
     oldest = ErasedMessage::Adopt(cell->type, cell->extras->stash.PopFront());
     found = true;
   } else {
-    const uintptr_t limited = reinterpret_cast<uintptr_t>(cell) | kLimitedTag;
-    queue_.ForEachFrom(queue_.front_position(), [&](Envelope& envelope) {
+    const uintptr_t limited =
+        reinterpret_cast<uintptr_t>(cell) | Envelope::kLimitedTag;
+    s.queue_.ForEachFrom(s.queue_.front_position(), [&](Envelope& envelope) {
       if (envelope.target != limited) return false;
       oldest = ErasedMessage::Adopt(cell->type, &envelope.payload);
-      envelope.target = reinterpret_cast<uintptr_t>(cell) | kDroppedTag;
+      envelope.target =
+          reinterpret_cast<uintptr_t>(cell) | Envelope::kDroppedTag;
       found = true;
       return true;
     });
   }
   if (!found) return false;
   --cell->queued;
-  RecordDeadLetter(
-      internal::RecordedName(cell->RecipientName()),
-      internal::DroppedOldest(cell->DisplayName(), cell->limit->capacity()),
-      std::move(oldest))
+  s.RecordDeadLetter(
+       internal::RecordedName(cell->RecipientName()),
+       internal::DroppedOldest(cell->DisplayName(), cell->limit->capacity()),
+       std::move(oldest))
       .IgnoreError();
   return true;
 }
 
-void DequeScheduler::DeliverLimited(Cell* cell, internal::Payload* payload) {
+void DequeScheduler::Limits::Deliver(DequeScheduler& s, Cell* cell,
+                                     internal::Payload* payload) {
   switch (cell->State()) {
     case ActorState::kWaiting:
       --cell->queued;
@@ -108,32 +114,33 @@ void DequeScheduler::DeliverLimited(Cell* cell, internal::Payload* payload) {
       ++cell->received;
       cell->handle.resume();
       if (cell->handle.done()) {
-        OnFinished(cell);
+        s.OnFinished(cell);
       } else {
-        AdmitWaiters(cell);
+        AdmitWaiters(s, cell);
       }
       break;
     case ActorState::kFinished:
       --cell->queued;
-      DeliverToFinished(cell, payload);
+      s.DeliverToFinished(cell, payload);
       break;
     default:  // Blocked: kept for its Receive(), still counted.
-      Stash(cell, payload);
+      s.Stash(cell, payload);
       break;
   }
 }
 
-void DequeScheduler::AdmitWaiters(Cell* cell) {
+void DequeScheduler::Limits::AdmitWaiters(DequeScheduler& s, Cell* cell) {
   MailboxLimit& limit = *cell->limit;
   while (!limit.waiters.empty() && cell->queued < limit.capacity()) {
     internal::SendWaiter* waiter = limit.waiters.PopFront();
-    --waiting_senders_;
-    Envelope* envelope = queue_.ReserveBack();
+    --s.limits_.waiting_senders;
+    Envelope* envelope = s.queue_.ReserveBack();
     internal::PayloadRelocator{waiter->type}(&envelope->payload,
                                              &waiter->message);
     waiter->holds_message = false;
-    envelope->target = reinterpret_cast<uintptr_t>(cell) | kLimitedTag;
-    queue_.CommitBack();
+    envelope->target =
+        reinterpret_cast<uintptr_t>(cell) | Envelope::kLimitedTag;
+    s.queue_.CommitBack();
     cell->pending.AddReachesPeak();  // Counted mode: always.
     cell->pending.RaisePeak();
     limit.Admitted(++cell->queued);
@@ -142,7 +149,7 @@ void DequeScheduler::AdmitWaiters(Cell* cell) {
   }
 }
 
-void DequeScheduler::FailWaiters(Cell* cell) {
+void DequeScheduler::Limits::FailWaiters(DequeScheduler& s, Cell* cell) {
   MailboxLimit& limit = *cell->limit;
   if (limit.waiters.empty()) return;
   const std::string recipient = internal::RecordedName(cell->RecipientName());
@@ -153,20 +160,22 @@ void DequeScheduler::FailWaiters(Cell* cell) {
   internal::FailWaiters(
       waiters, internal::FinishedWhileWaiting(cell->DisplayName()),
       [&](ErasedMessage message, const absl::Status& reason) {
-        --waiting_senders_;
-        RecordDeadLetter(recipient, reason, std::move(message)).IgnoreError();
+        --s.limits_.waiting_senders;
+        s.RecordDeadLetter(recipient, reason, std::move(message)).IgnoreError();
       });
 }
 
-bool DequeScheduler::SendOrWait(internal::ActorCell* to, uint32_t generation,
-                                internal::SendWaiter* waiter) {
-  if (to == nullptr || static_cast<const void*>(to->runtime) != Identity() ||
+bool DequeScheduler::Limits::SendOrWait(DequeScheduler& s,
+                                        internal::ActorCell* to,
+                                        uint32_t generation,
+                                        internal::SendWaiter* waiter) {
+  if (to == nullptr || static_cast<const void*>(to->runtime) != s.Identity() ||
       to->Generation() != generation) {
-    internal::DeadReference dead = DescribeDeadRef(to, generation);
+    internal::DeadReference dead = s.DescribeDeadRef(to, generation);
     waiter->holds_message = false;
-    waiter->result =
-        RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
-                         ErasedMessage::Adopt(waiter->type, &waiter->message));
+    waiter->result = s.RecordDeadLetter(
+        std::move(dead.recipient), std::move(dead.reason),
+        ErasedMessage::Adopt(waiter->type, &waiter->message));
     return false;
   }
   auto* cell = static_cast<Cell*>(to);
@@ -174,38 +183,41 @@ bool DequeScheduler::SendOrWait(internal::ActorCell* to, uint32_t generation,
   if (limit != nullptr && limit->when_full() == WhenFull::kBackpressure &&
       limit->Decide(cell->queued, /*may_wait=*/true) == MailboxLimit::kWait) {
     limit->waiters.PushBack(waiter);
-    ++waiting_senders_;
+    ++s.limits_.waiting_senders;
     return true;
   }
   // Room, or no backpressure: as Send() does.
-  const bool queued = EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
-    internal::PayloadRelocator{waiter->type}(&payload, &waiter->message);
-    waiter->holds_message = false;
-  });
-  waiter->result = queued ? absl::OkStatus() : TakeLimitStatus();
+  const bool queued =
+      s.EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
+        internal::PayloadRelocator{waiter->type}(&payload, &waiter->message);
+        waiter->holds_message = false;
+      });
+  waiter->result = queued ? absl::OkStatus() : s.TakeLimitStatus();
   return false;
 }
 
-bool DequeScheduler::WithdrawWaiter(internal::ActorCell* to,
-                                    internal::SendWaiter* waiter) {
+bool DequeScheduler::Limits::Withdraw(DequeScheduler& s,
+                                      internal::ActorCell* to,
+                                      internal::SendWaiter* waiter) {
   if (!waiter->linked) return false;
   static_cast<Cell*>(to)->limit->waiters.Remove(waiter);
-  --waiting_senders_;
+  --s.limits_.waiting_senders;
   return true;
 }
 
-absl::Status DequeScheduler::SendBlockingErased(internal::ActorCell* to,
-                                                uint32_t generation,
-                                                internal::SendWaiter* waiter,
-                                                absl::Duration /*timeout*/) {
-  if (!SendOrWait(to, generation, waiter)) return waiter->result;
+absl::Status DequeScheduler::Limits::SendBlocking(DequeScheduler& s,
+                                                  internal::ActorCell* to,
+                                                  uint32_t generation,
+                                                  internal::SendWaiter* waiter,
+                                                  absl::Duration /*timeout*/) {
+  if (!SendOrWait(s, to, generation, waiter)) return waiter->result;
   // Full: waiting here would wait for ever, since the actors that could
   // make room run on this thread (or, from another thread, the call is a
   // data race; Post() is the way in).
-  WithdrawWaiter(to, waiter);
+  Withdraw(s, to, waiter);
   auto* cell = static_cast<Cell*>(to);
   waiter->holds_message = false;
-  return RecordDeadLetter(
+  return s.RecordDeadLetter(
       internal::RecordedName(cell->RecipientName()),
       absl::FailedPreconditionError(
           "SendBlocking(): the mailbox of " + cell->DisplayName() +
@@ -215,11 +227,12 @@ absl::Status DequeScheduler::SendBlockingErased(internal::ActorCell* to,
       ErasedMessage::Adopt(waiter->type, &waiter->message));
 }
 
-absl::Status DequeScheduler::WaitingSendersError() const {
+absl::Status DequeScheduler::Limits::WaitingSendersError(
+    const DequeScheduler& s) {
   std::string text =
       "deadlock: senders wait for room in full mailboxes and nothing else "
       "can run:";
-  for (const Cell& cell : cells_) {
+  for (const Cell& cell : s.cells_) {
     if (cell.limit == nullptr || cell.State() == ActorState::kFinished) {
       continue;
     }

@@ -94,12 +94,12 @@ absl::Status DequeScheduler::RunLoop(bool until_stopped) {
     WaitForPosts(std::nullopt);
   }
   // Out of work with senders waiting for room: they wait for each other.
-  const bool deadlocked = !stopped && waiting_senders_ != 0;
+  const bool deadlocked = !stopped && limits_.waiting_senders != 0;
   // Relaxed: a flag; this run served any request made during it.
   stop_requested_.store(false, std::memory_order_relaxed);
   loop_thread_.store(std::thread::id(), std::memory_order_relaxed);
   ArmDeferredTimers();
-  if (ABSL_PREDICT_FALSE(deadlocked)) return WaitingSendersError();
+  if (ABSL_PREDICT_FALSE(deadlocked)) return Limits::WaitingSendersError(*this);
   return absl::OkStatus();
 }
 

@@ -84,7 +84,7 @@ template <typename T, typename M>
 absl::Status DequeScheduler::SendByNameSlow(std::string_view name, Cell* cell,
                                             M&& message) {
   // A bounded mailbox refused or dropped it (the message is used up).
-  if (ABSL_PREDICT_FALSE(limit_pending_)) return TakeLimitStatus();
+  if (ABSL_PREDICT_FALSE(limits_.pending)) return TakeLimitStatus();
   if (cell == nullptr) {
     return RecordDeadLetter(internal::RecordedName(name), LookupError(name),
                             ErasedMessage::Of(std::forward<M>(message)));
@@ -122,7 +122,7 @@ template <typename Msg, typename M>
 absl::Status DequeScheduler::SendToDeadRef(const ActorRef<Msg>& to,
                                            M&& message) {
   // A bounded mailbox refused or dropped it (the message is used up).
-  if (ABSL_PREDICT_FALSE(limit_pending_)) return TakeLimitStatus();
+  if (ABSL_PREDICT_FALSE(limits_.pending)) return TakeLimitStatus();
   internal::DeadReference dead =
       DescribeDeadRef(internal::ActorRefAccess::Cell(to),
                       internal::ActorRefAccess::Generation(to));

@@ -57,15 +57,15 @@ absl::Status DequeScheduler::StopTrace() {
 std::string_view DequeScheduler::FlowName(const Envelope& envelope) {
   switch (envelope.target & kTagMask) {
     case 0:
-    case kLimitedTag:
+    case Envelope::kLimitedTag:
       return reinterpret_cast<const Cell*>(envelope.target & ~kTagMask)
           ->type->name;
     case kStartTag:
       return "start";
     case kResumeTag:
-    case kLimitedResumeTag:
+    case Envelope::kLimitedResumeTag:
       return "wake-up";
-    case kDroppedTag:
+    case Envelope::kDroppedTag:
       return "dropped";
     default:
       return "error";
@@ -99,7 +99,7 @@ void DequeScheduler::StepTraced() {
   // A message delivered now (not stashed for a blocked actor, nor a dead
   // letter for a finished one).
   const uintptr_t tag = envelope->target & kTagMask;
-  const bool delivered = (tag == 0 || tag == kLimitedTag) &&
+  const bool delivered = (tag == 0 || tag == Envelope::kLimitedTag) &&
                          cell->State() == internal::ActorState::kWaiting;
   tracer->BeginTurn(cell->id, cell->name != nullptr
                                   ? std::string_view(*cell->name)

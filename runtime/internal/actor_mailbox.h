@@ -241,23 +241,8 @@ class ActorMailbox : public ActorCell {
     limited_.store(false, std::memory_order_relaxed);
   }
 
-  // Bounded mailboxes (limited_mailbox.h). Under mailbox_lock(), right
-  // after OpenLocked(): bounds the mailbox.
-  void SetLimitLocked(std::unique_ptr<MailboxLimit> limit)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
-    limit_ = std::move(limit);
-    // Relaxed: as published_type_ (re-checked under the lock). Sends by
-    // name to a bounded actor see no type, so they take the slow path
-    // (PushConverted()), which checks the limit.
-    limited_.store(limit_ != nullptr, std::memory_order_relaxed);
-    if (limit_ != nullptr) {
-      published_type_.store(nullptr, std::memory_order_relaxed);
-    }
-  }
-  // Whether it is bounded: every send to it then goes through
-  // LimitedMailbox, under the lock, never through an outbox. Relaxed: a
-  // sender's reference was published after SetLimitLocked(); a stale read
-  // (an older actor's) fails the generation check under the lock.
+  // Whether it is bounded (LimitedMailbox::SetLimitLocked()): every send
+  // to it then goes through LimitedMailbox. Relaxed: as PublishedType().
   bool Limited() const { return limited_.load(std::memory_order_relaxed); }
 
   // ---- The worker running the actor -----------------------------------------

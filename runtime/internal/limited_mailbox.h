@@ -42,6 +42,21 @@ class LimitedMailbox {
     WhenFull when_full = WhenFull::kReject;
   };
 
+  // Under box.mailbox_lock(), right after OpenLocked(): bounds the mailbox
+  // (`limit` null: leaves it unbounded).
+  static void SetLimitLocked(ActorMailbox& box,
+                             std::unique_ptr<MailboxLimit> limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(box.lock_) {
+    if (limit == nullptr) return;
+    box.limit_ = std::move(limit);
+    // Relaxed: as published_type_: a sender's reference was published
+    // after this; a stale read (an older actor's) fails the generation
+    // check under the lock. Sends by name see no type, so they take the
+    // slow path (PushConverted()), which checks the limit.
+    box.limited_.store(true, std::memory_order_relaxed);
+    box.published_type_.store(nullptr, std::memory_order_relaxed);
+  }
+
   // A send to a bounded mailbox: appends a message built from `args` if the
   // actor of `generation` lives in `box`, takes Msg and its limit says so.
   template <typename Msg, typename... Args>

@@ -86,6 +86,16 @@ class MailboxLimit {
   uint64_t waited_ = 0;
 };
 
+// A scheduler's own state for its bounded mailboxes.
+struct LimitState {
+  // Why the last send a limit did not take as it came (refused, or one
+  // dropped), until asked for: `pending` while it waits.
+  absl::Status status;
+  bool pending = false;
+  // DequeScheduler: senders waiting for room (Run() reports a cycle).
+  uint64_t waiting_senders = 0;
+};
+
 // While one lives, the sends its thread makes are never limited (the Down
 // a monitor sends).
 class UnlimitedSends {

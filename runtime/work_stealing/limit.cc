@@ -32,32 +32,32 @@ thread_local bool limit_pending = false;
 
 }  // namespace
 
-bool WorkStealingScheduler::TakeLimitStatus(absl::Status* status) {
+bool WorkStealingScheduler::Limits::TakeLimitStatus(absl::Status* status) {
   if (!limit_pending) return false;
   limit_pending = false;
   *status = std::exchange(limit_status, absl::OkStatus());
   return true;
 }
 
-WorkStealingScheduler::PushResult WorkStealingScheduler::AfterLimited(
-    Cell* cell, internal::LimitedMailbox::Outcome& out,
-    ErasedMessage* dropped_new) {
-  if (out.appended == internal::Appended::kScheduled) MakeRunnable(cell);
+WorkStealingScheduler::PushResult WorkStealingScheduler::Limits::AfterLimited(
+    WorkStealingScheduler& s, Cell* cell,
+    internal::LimitedMailbox::Outcome& out, ErasedMessage* dropped_new) {
+  if (out.appended == internal::Appended::kScheduled) s.MakeRunnable(cell);
   using internal::MailboxLimit;
   switch (out.action) {
     case MailboxLimit::kAdmit:
     case MailboxLimit::kWait:
       return PushResult::kQueued;
     case MailboxLimit::kDropOldest:
-      RecordDeadLetter(internal::RecordedName(out.recipient),
-                       internal::DroppedOldest(out.who, out.capacity),
-                       std::move(out.dropped))
+      s.RecordDeadLetter(internal::RecordedName(out.recipient),
+                         internal::DroppedOldest(out.who, out.capacity),
+                         std::move(out.dropped))
           .IgnoreError();
       return PushResult::kQueued;
     case MailboxLimit::kDropNewest:
-      RecordDeadLetter(internal::RecordedName(out.recipient),
-                       internal::DroppedNewest(out.who, out.capacity),
-                       std::move(*dropped_new))
+      s.RecordDeadLetter(internal::RecordedName(out.recipient),
+                         internal::DroppedNewest(out.who, out.capacity),
+                         std::move(*dropped_new))
           .IgnoreError();
       limit_status = absl::OkStatus();
       limit_pending = true;
@@ -65,7 +65,7 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::AfterLimited(
     case MailboxLimit::kReject:
       break;
   }
-  limit_status = RecordDeadLetter(
+  limit_status = s.RecordDeadLetter(
       internal::RecordedName(out.recipient),
       internal::MailboxFull(out.who, out.capacity, out.when_full),
       std::move(*dropped_new));
@@ -73,8 +73,8 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::AfterLimited(
   return PushResult::kLimited;
 }
 
-absl::Status WorkStealingScheduler::PushConvertedLimited(
-    std::string_view name, const RegistryEntry& entry,
+absl::Status WorkStealingScheduler::Limits::PushConverted(
+    WorkStealingScheduler& s, std::string_view name, const RegistryEntry& entry,
     const internal::MessageType* sent, void* object) {
   // The type, read under the lock (a bounded actor publishes none); the
   // append re-checks it with the generation.
@@ -111,25 +111,26 @@ absl::Status WorkStealingScheduler::PushConvertedLimited(
     sent->construct_from_object(&payload, object);
     dropped_new = ErasedMessage::Adopt(sent, &payload);
   }
-  AfterLimited(entry.cell, out, &dropped_new);
+  AfterLimited(s, entry.cell, out, &dropped_new);
   absl::Status dropped;  // OK: dropped (recorded) or queued.
   TakeLimitStatus(&dropped);
   return absl::OkStatus();
 }
 
-bool WorkStealingScheduler::SendOrWait(internal::ActorCell* to,
-                                       uint32_t generation,
-                                       internal::SendWaiter* waiter) {
+bool WorkStealingScheduler::Limits::SendOrWait(WorkStealingScheduler& s,
+                                               internal::ActorCell* to,
+                                               uint32_t generation,
+                                               internal::SendWaiter* waiter) {
   Cell* cell = static_cast<Cell*>(to);
   internal::LimitedMailbox::Outcome out;
-  if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
+  if (to != nullptr && static_cast<const void*>(to->runtime) == s.Identity()) {
     // Earlier sends to the same actor may wait in this worker's outbox.
-    if (Worker* locals = CurrentWorker()) FlushOwnOutbox(*locals);
+    if (Worker* locals = s.CurrentWorker()) s.FlushOwnOutbox(*locals);
     out = internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter);
   }
   if (out.appended == internal::Appended::kRefused) {
     waiter->holds_message = false;
-    waiter->result = RecordDeadRefLetter(
+    waiter->result = s.RecordDeadRefLetter(
         to, generation, ErasedMessage::Adopt(waiter->type, &waiter->message));
     return false;
   }
@@ -140,23 +141,24 @@ bool WorkStealingScheduler::SendOrWait(internal::ActorCell* to,
     dropped_new = ErasedMessage::Adopt(waiter->type, &waiter->message);
   }
   waiter->result = absl::OkStatus();
-  if (AfterLimited(cell, out, &dropped_new) != PushResult::kQueued) {
+  if (AfterLimited(s, cell, out, &dropped_new) != PushResult::kQueued) {
     TakeLimitStatus(&waiter->result);
   }
   return false;
 }
 
-bool WorkStealingScheduler::WithdrawWaiter(internal::ActorCell* to,
-                                           internal::SendWaiter* waiter) {
+bool WorkStealingScheduler::Limits::Withdraw(WorkStealingScheduler& s,
+                                             internal::ActorCell* to,
+                                             internal::SendWaiter* waiter) {
   return internal::LimitedMailbox::Withdraw(*static_cast<Cell*>(to), waiter);
 }
 
-absl::Status WorkStealingScheduler::SendBlockingErased(
-    internal::ActorCell* to, uint32_t generation, internal::SendWaiter* waiter,
-    absl::Duration timeout) {
-  if (CurrentWorker() != nullptr || timeout == absl::InfiniteDuration() ||
+absl::Status WorkStealingScheduler::Limits::SendBlocking(
+    WorkStealingScheduler& s, internal::ActorCell* to, uint32_t generation,
+    internal::SendWaiter* waiter, absl::Duration timeout) {
+  if (s.CurrentWorker() != nullptr || timeout == absl::InfiniteDuration() ||
       timeout < absl::ZeroDuration()) {
-    const bool inside = CurrentWorker() != nullptr;
+    const bool inside = s.CurrentWorker() != nullptr;
     absl::Status reason =
         inside ? absl::FailedPreconditionError(
                      "SendBlocking() inside an actor would block its worker: "
@@ -165,11 +167,12 @@ absl::Status WorkStealingScheduler::SendBlockingErased(
                      "SendBlocking() needs a finite, non-negative timeout");
     waiter->holds_message = false;
     std::string recipient = "(SendBlocking)";
-    if (to != nullptr && static_cast<const void*>(to->runtime) == Identity()) {
+    if (to != nullptr &&
+        static_cast<const void*>(to->runtime) == s.Identity()) {
       internal::MutexLock hold(static_cast<Cell*>(to)->mailbox_lock());
       recipient = to->RecipientName();
     }
-    return RecordDeadLetter(
+    return s.RecordDeadLetter(
         internal::RecordedName(recipient), std::move(reason),
         ErasedMessage::Adopt(waiter->type, &waiter->message));
   }
@@ -187,7 +190,7 @@ absl::Status WorkStealingScheduler::SendBlockingErased(
     wake->woken_cv.notify_one();
   };
   waiter->wake_argument = &wake;
-  if (!SendOrWait(to, generation, waiter)) return waiter->result;
+  if (!SendOrWait(s, to, generation, waiter)) return waiter->result;
   std::unique_lock<std::mutex> hold(wake.mutex);
   if (wake.woken_cv.wait_for(hold, absl::ToChronoNanoseconds(timeout),
                              [&] { return wake.woken; })) {
@@ -195,7 +198,7 @@ absl::Status WorkStealingScheduler::SendBlockingErased(
   }
   hold.unlock();
   auto* cell = static_cast<Cell*>(to);
-  if (!WithdrawWaiter(to, waiter)) {
+  if (!Withdraw(s, to, waiter)) {
     // Admitted or refused meanwhile: its wake-up is on its way.
     hold.lock();
     wake.woken_cv.wait(hold, [&] { return wake.woken; });
@@ -208,28 +211,30 @@ absl::Status WorkStealingScheduler::SendBlockingErased(
     recipient = cell->RecipientName();
   }
   waiter->holds_message = false;
-  return RecordDeadLetter(internal::RecordedName(recipient),
-                          absl::DeadlineExceededError(
-                              "SendBlocking(): no room in the mailbox of " +
-                              who + " within " + absl::FormatDuration(timeout)),
-                          ErasedMessage::Adopt(waiter->type, &waiter->message));
+  return s.RecordDeadLetter(
+      internal::RecordedName(recipient),
+      absl::DeadlineExceededError("SendBlocking(): no room in the mailbox of " +
+                                  who + " within " +
+                                  absl::FormatDuration(timeout)),
+      ErasedMessage::Adopt(waiter->type, &waiter->message));
 }
 
-void WorkStealingScheduler::FailWaiters(
-    const std::vector<internal::SendWaiter*>& waiters, const std::string& who,
-    const std::string& recipient) {
+void WorkStealingScheduler::Limits::FailWaiters(
+    WorkStealingScheduler& s, const std::vector<internal::SendWaiter*>& waiters,
+    const std::string& who, const std::string& recipient) {
   internal::FailWaiters(waiters, internal::FinishedWhileWaiting(who),
                         [&](ErasedMessage message, const absl::Status& reason) {
-                          RecordDeadLetter(internal::RecordedName(recipient),
-                                           reason, std::move(message))
+                          s.RecordDeadLetter(internal::RecordedName(recipient),
+                                             reason, std::move(message))
                               .IgnoreError();
                         });
 }
 
-absl::Status WorkStealingScheduler::WaitingSendersError() {
+absl::Status WorkStealingScheduler::Limits::WaitingSendersError(
+    WorkStealingScheduler& s) {
   std::string text;
-  internal::MutexLock pool_hold(pool_mutex_);
-  for (Cell& cell : cells_) {
+  internal::MutexLock pool_hold(s.pool_mutex_);
+  for (Cell& cell : s.cells_) {
     internal::MutexLock hold(cell.mailbox_lock());
     const internal::MailboxLimit* limit =
         internal::LimitedMailbox::LimitLocked(cell);

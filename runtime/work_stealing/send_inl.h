@@ -25,6 +25,7 @@
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "runtime/work_stealing/limits.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -74,21 +75,6 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
     if (locals->running != nullptr) NoteWaitingDuringTurn();
   }
   return PushResult::kQueued;
-}
-
-template <typename Msg, typename... Args>
-WorkStealingScheduler::PushResult WorkStealingScheduler::DeliverLimited(
-    Cell *cell, uint32_t generation, Args &&...args) {
-  internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::Append<Msg>(
-      *cell, generation, std::forward<Args>(args)...);
-  if (out.appended == internal::Appended::kRefused) return PushResult::kRefused;
-  ErasedMessage dropped_new;
-  if (out.action == internal::MailboxLimit::kReject ||
-      out.action == internal::MailboxLimit::kDropNewest) {
-    // Not queued: `args` were left alone.
-    dropped_new = ErasedMessage::Of(Msg(std::forward<Args>(args)...));
-  }
-  return AfterLimited(cell, out, &dropped_new);
 }
 
 template <typename Msg, typename... Args>
@@ -234,12 +220,14 @@ absl::Status WorkStealingScheduler::SendToDeadRef(const ActorRef<Msg> &to,
           internal::ActorRefAccess::LiveCell(to, Identity());
       cell != nullptr && static_cast<Cell *>(cell)->Limited()) {
     // A bounded mailbox: by its limit (if still that actor's).
-    const PushResult pushed = DeliverLimited<Msg>(
-        static_cast<Cell *>(cell), internal::ActorRefAccess::Generation(to),
-        std::forward<M>(message));
+    const PushResult pushed = Limits::Deliver<Msg>(
+        *this, static_cast<Cell *>(cell),
+        internal::ActorRefAccess::Generation(to), std::forward<M>(message));
     if (pushed == PushResult::kQueued) return absl::OkStatus();
     // Refused or dropped (the message used up), or not that actor's.
-    if (absl::Status limited; TakeLimitStatus(&limited)) return limited;
+    if (absl::Status limited; Limits::TakeLimitStatus(&limited)) {
+      return limited;
+    }
   }
   return RecordDeadRefLetter(internal::ActorRefAccess::Cell(to),
                              internal::ActorRefAccess::Generation(to),

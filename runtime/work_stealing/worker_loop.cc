@@ -426,8 +426,8 @@ struct WorkStealingScheduler::EndHooks {
     internal::ClosedCell closed = cell->Close();
     if (ABSL_PREDICT_FALSE(!closed.waiters.empty())) {
       // Named before the frame goes (the name stays with the cell).
-      sched.FailWaiters(closed.waiters, cell->DisplayName(),
-                        cell->RecipientName());
+      Limits::FailWaiters(sched, closed.waiters, cell->DisplayName(),
+                          cell->RecipientName());
     }
     std::exchange(cell->handle, nullptr).destroy();
     cell->promise = nullptr;

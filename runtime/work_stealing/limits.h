@@ -1,0 +1,94 @@
+// WorkStealingScheduler::Limits: the work-stealing scheduler's bounded
+// mailboxes (SpawnOptions), defined in work_stealing/limit.cc but for the
+// send template below. A send to a bounded actor takes the slow path (by
+// reference: ActorMailbox::Limited() after LiveCell(); by name: the actor
+// publishes no type, so LooksLive() fails and PushConverted() comes here),
+// skips the outbox and appends under the mailbox lock by its MailboxLimit
+// (internal::LimitedMailbox); so the fast paths test nothing more. Waiting
+// senders (SendWhenRoom(), SendBlocking() from plain threads) are linked
+// there and admitted by the receiver's turn as room appears
+// (ActorMailbox::BeginTurn()). A refusal is PushResult::kLimited, its
+// status kept per thread until TakeLimitStatus().
+//
+// Not to be included directly: include runtime/work_stealing_scheduler.h.
+//
+// Thread-safety: any thread, as the scheduler's sends.
+#ifndef COACTOR_RUNTIME_WORK_STEALING_LIMITS_H_
+#define COACTOR_RUNTIME_WORK_STEALING_LIMITS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "actors/internal/actor_cell.h"
+#include "actors/internal/send_waiter.h"
+#include "runtime/erased_message.h"
+#include "runtime/internal/limited_mailbox.h"
+#include "runtime/internal/mailbox_limit.h"
+#include "runtime/work_stealing_scheduler.h"
+
+namespace coactor {
+
+class WorkStealingScheduler::Limits {
+ public:
+  // A send to the bounded actor of `generation` in `cell`.
+  template <typename Msg, typename... Args>
+  ABSL_ATTRIBUTE_NOINLINE static PushResult Deliver(WorkStealingScheduler& s,
+                                                    Cell* cell,
+                                                    uint32_t generation,
+                                                    Args&&... args) {
+    internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::Append<Msg>(
+        *cell, generation, std::forward<Args>(args)...);
+    if (out.appended == internal::Appended::kRefused) {
+      return PushResult::kRefused;
+    }
+    ErasedMessage dropped_new;
+    if (out.action == internal::MailboxLimit::kReject ||
+        out.action == internal::MailboxLimit::kDropNewest) {
+      // Not queued: `args` were left alone.
+      dropped_new = ErasedMessage::Of(Msg(std::forward<Args>(args)...));
+    }
+    return AfterLimited(s, cell, out, &dropped_new);
+  }
+  // What an append left to do: make the actor runnable, record what was
+  // dropped (`dropped_new`: the new message, if so). kLimited if the new
+  // message was refused or dropped.
+  static PushResult AfterLimited(WorkStealingScheduler& s, Cell* cell,
+                                 internal::LimitedMailbox::Outcome& out,
+                                 ErasedMessage* dropped_new);
+  // The status of a send a bounded mailbox refused or dropped on this
+  // thread, if one is pending (then the message was used up).
+  static bool TakeLimitStatus(absl::Status* status);
+  // PushConverted() to a bounded actor (a send by name).
+  static absl::Status PushConverted(WorkStealingScheduler& s,
+                                    std::string_view name,
+                                    const RegistryEntry& entry,
+                                    const internal::MessageType* sent,
+                                    void* object);
+  // internal::Runtime's SendOrWait() and WithdrawWaiter(), and
+  // SchedulerApi::SendBlocking().
+  static bool SendOrWait(WorkStealingScheduler& s, internal::ActorCell* to,
+                         uint32_t generation, internal::SendWaiter* waiter);
+  static bool Withdraw(WorkStealingScheduler& s, internal::ActorCell* to,
+                       internal::SendWaiter* waiter);
+  static absl::Status SendBlocking(WorkStealingScheduler& s,
+                                   internal::ActorCell* to,
+                                   uint32_t generation,
+                                   internal::SendWaiter* waiter,
+                                   absl::Duration timeout);
+  // An actor ended with senders waiting: they fail (dead letters).
+  static void FailWaiters(WorkStealingScheduler& s,
+                          const std::vector<internal::SendWaiter*>& waiters,
+                          const std::string& who,
+                          const std::string& recipient);
+  // At quiescence: an error naming actors that wait for room, if any.
+  static absl::Status WaitingSendersError(WorkStealingScheduler& s);
+};
+
+}  // namespace coactor
+
+#endif  // COACTOR_RUNTIME_WORK_STEALING_LIMITS_H_
