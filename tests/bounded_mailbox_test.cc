@@ -4,6 +4,7 @@
 // on an actor that finishes, a blocking send from a plain thread, and a
 // cycle of waiting senders that Run() reports (bounded by a timeout).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -51,6 +52,9 @@ std::vector<int> DeadInts(Sched& sched, std::vector<std::string>* reasons) {
   return values;
 }
 
+// (Not for a temporary: the pointer points into `metrics`.)
+const ActorMetrics* FindMetrics(const SchedulerMetrics&&,
+                                const std::string&) = delete;
 const ActorMetrics* FindMetrics(const SchedulerMetrics& metrics,
                                 const std::string& name) {
   for (const ActorMetrics& actor : metrics.actors) {
@@ -116,7 +120,8 @@ TEST_P(BoundedMailboxTest,
     }
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_THAT(got, ElementsAre(1, 2, 3, 4, 5));
-    const ActorMetrics* metrics = FindMetrics(sched.Metrics(), "sink");
+    const SchedulerMetrics snapshot = sched.Metrics();
+    const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
     ASSERT_NE(metrics, nullptr);
     EXPECT_EQ(metrics->capacity, 3);
     EXPECT_EQ(metrics->rejected, 2);
@@ -140,7 +145,8 @@ TEST_P(BoundedMailboxTest, DropNewestKeepsTheOldAndDeadLettersTheNew) {
     EXPECT_TRUE(absl::StrContains(reasons[0], "RESOURCE_EXHAUSTED"));
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_THAT(got, ElementsAre(1, 2));
-    EXPECT_EQ(FindMetrics(sched.Metrics(), "sink")->dropped, 3);
+    const SchedulerMetrics snapshot = sched.Metrics();
+    EXPECT_EQ(FindMetrics(snapshot, "sink")->dropped, 3);
   });
 }
 
@@ -157,7 +163,8 @@ TEST_P(BoundedMailboxTest, DropOldestKeepsTheNewAndDeadLettersTheOld) {
     EXPECT_TRUE(absl::StrContains(reasons[0], "dropped the oldest"));
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_THAT(got, ElementsAre(4, 5));
-    const ActorMetrics* metrics = FindMetrics(sched.Metrics(), "sink");
+    const SchedulerMetrics snapshot = sched.Metrics();
+    const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
     EXPECT_EQ(metrics->dropped, 3);
     EXPECT_EQ(metrics->depth, 0);
   });
@@ -274,7 +281,8 @@ TEST_P(BoundedMailboxTest, BackpressureSuspendsSendersAndLosesNothing) {
       ASSERT_EQ(value % 1'000'000, next[sender]) << "sender " << sender;
       ++next[sender];
     }
-    const ActorMetrics* metrics = FindMetrics(sched.Metrics(), "sink");
+    const SchedulerMetrics snapshot = sched.Metrics();
+    const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
     EXPECT_LE(metrics->peak_depth, 2);
     EXPECT_GT(metrics->waited, 0);
     EXPECT_EQ(metrics->rejected, 0);
@@ -423,23 +431,36 @@ INSTANTIATE_TEST_SUITE_P(AllSchedulers, BoundedMailboxTest,
 TEST(WorkStealingBoundedMailboxTest, BlockingSendResumesWhenThereIsRoom) {
   WorkStealingScheduler sched(2);
   std::vector<int> got;
+  std::atomic<int> count{0};
   auto sink = sched.Spawn(
-      "sink", Collect(&got),
+      "sink",
+      [](std::vector<int>* got, std::atomic<int>* count) -> Actor<int> {
+        for (;;) {
+          got->push_back(co_await Receive<int>());
+          count->fetch_add(1);
+        }
+      }(&got, &count),
       {.mailbox_capacity = 4, .when_full = WhenFull::kBackpressure});
   ASSERT_TRUE(sink.ok());
   constexpr int kN = 2000;
+  std::atomic<int> failed{-1};
   std::thread sender([&] {
     for (int i = 0; i < kN; ++i) {
-      ASSERT_TRUE(sched.SendBlocking(*sink, i, absl::Seconds(30)).ok()) << i;
+      if (!sched.SendBlocking(*sink, i, absl::Seconds(30)).ok()) {
+        failed.store(i);
+        return;
+      }
     }
   });
-  // Runs until the sender is done and everything was received.
-  while (true) {
+  // Runs until everything was received (the sender waits for room meanwhile).
+  while (count.load() < kN && failed.load() < 0) {
     ASSERT_TRUE(sched.Run().ok());
-    if (got.size() == kN) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   sender.join();
+  ASSERT_TRUE(sched.Run().ok());  // `got` is read after a run, not during.
+  EXPECT_EQ(failed.load(), -1);
+  ASSERT_EQ(got.size(), kN);
   for (int i = 0; i < kN; ++i) ASSERT_EQ(got[i], i);
 }
 

@@ -41,8 +41,9 @@ class WorkStealingScheduler::Limits {
                                                     Cell* cell,
                                                     uint32_t generation,
                                                     Args&&... args) {
-    internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::Append<Msg>(
-        *cell, generation, std::forward<Args>(args)...);
+    internal::LimitedMailbox::Outcome out =
+        internal::LimitedMailbox::Append<Msg>(*cell, generation,
+                                              std::forward<Args>(args)...);
     if (out.appended == internal::Appended::kRefused) {
       return PushResult::kRefused;
     }
@@ -76,15 +77,13 @@ class WorkStealingScheduler::Limits {
   static bool Withdraw(WorkStealingScheduler& s, internal::ActorCell* to,
                        internal::SendWaiter* waiter);
   static absl::Status SendBlocking(WorkStealingScheduler& s,
-                                   internal::ActorCell* to,
-                                   uint32_t generation,
+                                   internal::ActorCell* to, uint32_t generation,
                                    internal::SendWaiter* waiter,
                                    absl::Duration timeout);
   // An actor ended with senders waiting: they fail (dead letters).
   static void FailWaiters(WorkStealingScheduler& s,
                           const std::vector<internal::SendWaiter*>& waiters,
-                          const std::string& who,
-                          const std::string& recipient);
+                          const std::string& who, const std::string& recipient);
   // At quiescence: an error naming actors that wait for room, if any.
   static absl::Status WaitingSendersError(WorkStealingScheduler& s);
 };
