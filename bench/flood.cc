@@ -109,9 +109,9 @@ int Flood(Sched& sched, const std::string& name, int threads, int64_t capacity,
   }
   const auto start = std::chrono::steady_clock::now();
   const absl::Status ran = sched.Run();
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   bool ok = ran.ok() && failures == 0 && check.errors == 0 &&
             check.received == int64_t{each} * kSenders;
   for (int32_t next : check.next) ok = ok && next == each;
@@ -119,9 +119,8 @@ int Flood(Sched& sched, const std::string& name, int threads, int64_t capacity,
       "flood %s %d capacity=%lld n=%lld: %s, %.2f s, %.2f M msgs/s, peak RSS "
       "%.1f MiB\n",
       name.c_str(), threads, static_cast<long long>(capacity),
-      static_cast<long long>(int64_t{each} * kSenders),
-      ok ? "ok" : "WRONG", seconds, check.received / seconds / 1e6,
-      PeakRssMiB());
+      static_cast<long long>(int64_t{each} * kSenders), ok ? "ok" : "WRONG",
+      seconds, check.received / seconds / 1e6, PeakRssMiB());
   if (!ok) {
     std::fprintf(stderr,
                  "run: %s; send failures %lld; order errors %lld; received "

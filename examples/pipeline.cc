@@ -93,12 +93,13 @@ int RunPipeline(Sched& sched, int64_t lines, int64_t capacity) {
   for (int64_t i = 0; i < lines; ++i) expected += i % 1000;
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  std::printf("pipeline: %lld records, sum %lld (%s), capacity %s, peak RSS "
-              "%.1f MiB\n",
-              static_cast<long long>(count), static_cast<long long>(sum),
-              ran.ok() && count == lines && sum == expected ? "ok" : "WRONG",
-              capacity > 0 ? std::to_string(capacity).c_str() : "unbounded",
-              usage.ru_maxrss / 1024.0);
+  std::printf(
+      "pipeline: %lld records, sum %lld (%s), capacity %s, peak RSS "
+      "%.1f MiB\n",
+      static_cast<long long>(count), static_cast<long long>(sum),
+      ran.ok() && count == lines && sum == expected ? "ok" : "WRONG",
+      capacity > 0 ? std::to_string(capacity).c_str() : "unbounded",
+      usage.ru_maxrss / 1024.0);
   return ran.ok() && count == lines && sum == expected ? 0 : 1;
 }
 

@@ -118,6 +118,11 @@ absl::Status WorkStealingScheduler::Shutdown() {
     if (cell.CloseForShutdown()) {  // Every reference is stale now.
       live_actors_.fetch_sub(1, std::memory_order_relaxed);  // Statistic.
     }
+    // Senders waiting for room: threads fail now (not at their timeout,
+    // after the cells are gone), actors' frames go below.
+    if (any_limited_.load(std::memory_order_relaxed)) {
+      Limits::EndWaitersAtShutdown(*this, cell);
+    }
   }
   // 3. Destroy the frames and the messages no one can reach any more.
   for (Cell& cell : CellsAfterShutdown()) {

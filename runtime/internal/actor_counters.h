@@ -60,9 +60,8 @@ class ActorCounters {
   }
   // Bounded mailboxes: the messages appended and not known to be received
   // (what the turn in hand handled of its batch counts, so the depth errs
-  // high), and a queued message taken back (dropped, never received).
+  // high).
   uint64_t DepthLocked() const { return appended_ - taken_; }
-  void UnappendLocked() { --appended_; }
   // Both queues are empty: everything appended was received.
   void IdleLocked() { taken_ = appended_; }
   // The inbox was empty and `waiting` messages moved into it from

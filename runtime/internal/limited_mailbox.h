@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "actors/internal/message_type.h"
 #include "actors/internal/send_waiter.h"
@@ -94,6 +95,17 @@ class LimitedMailbox {
     box.UpdateSpecialTurnLocked();
     return true;
   }
+  // Unlinks and returns every waiter (Shutdown()).
+  static std::vector<SendWaiter*> TakeWaiters(ActorMailbox& box) {
+    std::vector<SendWaiter*> waiters;
+    MutexLock hold(box.lock_);
+    if (box.limit_ == nullptr) return waiters;
+    while (SendWaiter* waiter = box.limit_->waiters.PopFront()) {
+      waiters.push_back(waiter);
+    }
+    box.UpdateSpecialTurnLocked();
+    return waiters;
+  }
   // Metrics, under mailbox_lock(): null for an unbounded mailbox.
   static const MailboxLimit* LimitLocked(const ActorMailbox& box)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(box.lock_) {
@@ -122,15 +134,10 @@ class LimitedMailbox {
       out.appended = Appended::kQueued;
       return out;
     }
-    if (out.action == MailboxLimit::kDropOldest) {
-      if (!box.incoming_.empty()) {
-        out.dropped = ErasedMessage::Adopt(box.type, box.incoming_.PopFront());
-        box.counters_.UnappendLocked();
-      } else {
-        // The older messages are all in the batch the actor is handling,
-        // out of reach: the new one goes instead.
-        out.action = MailboxLimit::kDropNewest;
-      }
+    if (out.action == MailboxLimit::kDropOldest && box.incoming_.empty()) {
+      // The older messages are all in the batch the actor is handling, out
+      // of reach: the new one goes instead.
+      out.action = MailboxLimit::kDropNewest;
     }
     if (out.action != MailboxLimit::kAdmit) {
       out.who = box.DisplayName();
@@ -143,9 +150,24 @@ class LimitedMailbox {
       out.appended = Appended::kQueued;  // Nothing queued; the actor lives.
       return out;
     }
-    build(box.incoming_.ReserveBack());
+    // Built first: if its move throws, nothing was queued or dropped.
+    Payload* slot = box.incoming_.ReserveBack();
+    if (out.action == MailboxLimit::kDropOldest) {
+      try {
+        build(slot);
+      } catch (...) {
+        limit->UncountDropped();
+        throw;
+      }
+    } else {
+      build(slot);
+    }
     box.incoming_.CommitBack();
-    box.counters_.AppendedLocked(1);
+    if (out.action == MailboxLimit::kDropOldest) {  // One in, one out.
+      out.dropped = ErasedMessage::Adopt(box.type, box.incoming_.PopFront());
+    } else {
+      box.counters_.AppendedLocked(1);
+    }
     if (limit != nullptr) limit->Admitted(box.counters_.DepthLocked());
     out.appended = box.ScheduleLocked();
     return out;

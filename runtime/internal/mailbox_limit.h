@@ -68,6 +68,7 @@ class MailboxLimit {
   // A dropped message the scheduler could not drop as asked (the oldest was
   // out of reach) or a waiter given up: corrects the counts.
   void CountDropped() { ++dropped_; }
+  void UncountDropped() { --dropped_; }  // The drop did not happen.
 
   uint64_t peak() const { return peak_; }
   uint64_t rejected() const { return rejected_; }

@@ -230,6 +230,27 @@ void WorkStealingScheduler::Limits::FailWaiters(
                         });
 }
 
+void WorkStealingScheduler::Limits::EndWaitersAtShutdown(
+    WorkStealingScheduler& s, Cell& cell) {
+  std::vector<internal::SendWaiter*> threads;
+  for (internal::SendWaiter* waiter :
+       internal::LimitedMailbox::TakeWaiters(cell)) {
+    if (waiter->sender == nullptr) threads.push_back(waiter);
+  }
+  if (threads.empty()) return;
+  std::string recipient;
+  {
+    internal::MutexLock hold(cell.mailbox_lock());
+    recipient = cell.RecipientName();
+  }
+  internal::FailWaiters(threads, s.ShutDownError(),
+                        [&](ErasedMessage message, const absl::Status& reason) {
+                          s.RecordDeadLetter(internal::RecordedName(recipient),
+                                             reason, std::move(message))
+                              .IgnoreError();
+                        });
+}
+
 absl::Status WorkStealingScheduler::Limits::WaitingSendersError(
     WorkStealingScheduler& s) {
   std::string text;

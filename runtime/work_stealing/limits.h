@@ -84,6 +84,9 @@ class WorkStealingScheduler::Limits {
   static void FailWaiters(WorkStealingScheduler& s,
                           const std::vector<internal::SendWaiter*>& waiters,
                           const std::string& who, const std::string& recipient);
+  // Shutdown(): unlinks every waiter of `cell`; a thread's fails (its
+  // message a dead letter), an actor's stays with its frame.
+  static void EndWaitersAtShutdown(WorkStealingScheduler& s, Cell& cell);
   // At quiescence: an error naming actors that wait for room, if any.
   static absl::Status WaitingSendersError(WorkStealingScheduler& s);
 };
