@@ -123,9 +123,9 @@ int Run(Sched& sched, const std::string& mode, const std::string& name,
     ok = sched.Send(*a, Ball{*b, n - 1}).ok() && sched.Run().ok() &&
          hits_a + hits_b == n;
   }
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::printf(
       "%s %s %d capacity=%lld n=%lld: %s, %.2f M msgs/s, %.3f s, peak RSS "
       "%.1f MiB\n",
