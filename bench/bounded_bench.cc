@@ -11,8 +11,6 @@
 //
 // Output: "MODE SCHED THREADS capacity=C n=N: ok, X M msgs/s, Y s, peak RSS
 // Z MiB".
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +23,8 @@
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
 #include "actors/send_when_room.h"
+#include "bench/savina/report.h"
+#include "bench/savina/workloads.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/scheduler.h"
 #include "runtime/spawn_options.h"
@@ -33,25 +33,11 @@
 namespace coactor {
 namespace {
 
-struct Increment {};
-struct Retrieve {
-  ActorRef<int64_t> reply_to;
-};
-using CountMsg = std::variant<Increment, Retrieve>;
-
-template <Scheduler Sched>
-Actor<CountMsg> Counter(Sched& sched) {
-  int64_t count = 0;
-  for (;;) {
-    CountMsg message = co_await Receive<CountMsg>();
-    if (std::holds_alternative<Increment>(message)) {
-      ++count;
-    } else {
-      sched.Send(std::get<Retrieve>(message).reply_to, count).IgnoreError();
-      co_return;
-    }
-  }
-}
+// The counter is Savina's (bench/savina/workloads.h); the producer waits
+// for room when the counter is bounded.
+using savina::CountMsg;
+using savina::Increment;
+using savina::Retrieve;
 
 template <Scheduler Sched>
 Actor<int64_t> Producer(Sched& sched, ActorRef<CountMsg> counter, int64_t n,
@@ -93,11 +79,8 @@ Actor<Ball> Player(Sched& sched, bool wait, int64_t* hits) {
   }
 }
 
-double PeakRssMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;
-}
+// Peak RSS (VmHWM: not the parent's, as ru_maxrss can be after exec).
+double PeakRssMiB() { return bench::PeakRssKib() / 1024.0; }
 
 template <Scheduler Sched>
 int Run(Sched& sched, const std::string& mode, const std::string& name,
@@ -111,7 +94,7 @@ int Run(Sched& sched, const std::string& mode, const std::string& name,
   const auto start = std::chrono::steady_clock::now();
   if (mode == "counting") {
     int64_t result = -1;
-    auto counter = sched.Spawn(Counter(sched), options);
+    auto counter = sched.Spawn(savina::CountingActor(sched), options);
     if (!counter.ok()) return 1;
     sched.Spawn(Producer(sched, *counter, n, capacity > 0, &result));
     ok = sched.Run().ok() && result == n;

@@ -10,8 +10,6 @@
 //
 // Output: one line, "flood SCHED THREADS capacity=C n=N: ok, X s, Y M msgs/s,
 // peak RSS Z MiB" (or the check that failed, and exit status 1).
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +23,7 @@
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
 #include "actors/send_when_room.h"
+#include "bench/savina/report.h"
 #include "runtime/deque_scheduler.h"
 #include "runtime/scheduler.h"
 #include "runtime/spawn_options.h"
@@ -40,11 +39,8 @@ struct Item {
   int32_t index;
 };
 
-double PeakRssMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;  // KiB on Linux.
-}
+// Peak RSS (VmHWM: not the parent's, as ru_maxrss can be after exec).
+double PeakRssMiB() { return bench::PeakRssKib() / 1024.0; }
 
 // About 1 us of work: spins on the steady clock (so the figure holds on a
 // loaded machine, where a calibrated loop would not).
