@@ -33,7 +33,11 @@ TEST(PrometheusTest, RendersEveryMetricLineByLine) {
                                         .turns = 3,
                                         .turn_nanos_total = 1'500'000'123,
                                         .turn_nanos_max = 20'000'000,
-                                        .oldest_wait_nanos = 3'000'000'007});
+                                        .oldest_wait_nanos = 3'000'000'007,
+                                        .capacity = 64,
+                                        .rejected = 11,
+                                        .dropped = 12,
+                                        .waited = 13});
   metrics.actors.push_back(ActorMetrics{.id = 3, .received = 1});
   const std::vector<std::string> lines =
       absl::StrSplit(RenderPrometheus(metrics), '\n');
@@ -97,6 +101,26 @@ TEST(PrometheusTest, RendersEveryMetricLineByLine) {
       "# TYPE coactor_actor_oldest_wait_seconds gauge",
       R"(coactor_actor_oldest_wait_seconds{actor="a\"b\\c\nd",id="2"} 3.000000007)",
       R"(coactor_actor_oldest_wait_seconds{actor="",id="3"} 0.000000000)",
+      "# HELP coactor_actor_mailbox_capacity The actor's mailbox capacity "
+      "(0: unbounded).",
+      "# TYPE coactor_actor_mailbox_capacity gauge",
+      R"(coactor_actor_mailbox_capacity{actor="a\"b\\c\nd",id="2"} 64)",
+      R"(coactor_actor_mailbox_capacity{actor="",id="3"} 0)",
+      "# HELP coactor_actor_sends_rejected_total Sends refused because the "
+      "actor's mailbox was full.",
+      "# TYPE coactor_actor_sends_rejected_total counter",
+      R"(coactor_actor_sends_rejected_total{actor="a\"b\\c\nd",id="2"} 11)",
+      R"(coactor_actor_sends_rejected_total{actor="",id="3"} 0)",
+      "# HELP coactor_actor_sends_dropped_total Messages dropped because the "
+      "actor's mailbox was full.",
+      "# TYPE coactor_actor_sends_dropped_total counter",
+      R"(coactor_actor_sends_dropped_total{actor="a\"b\\c\nd",id="2"} 12)",
+      R"(coactor_actor_sends_dropped_total{actor="",id="3"} 0)",
+      "# HELP coactor_actor_sends_waited_total Sends that waited for room in "
+      "the actor's mailbox.",
+      "# TYPE coactor_actor_sends_waited_total counter",
+      R"(coactor_actor_sends_waited_total{actor="a\"b\\c\nd",id="2"} 13)",
+      R"(coactor_actor_sends_waited_total{actor="",id="3"} 0)",
       "",  // The text ends with a newline.
   };
   ASSERT_EQ(lines.size(), expected.size());

@@ -109,6 +109,18 @@ std::string RenderPrometheus(const SchedulerMetrics& metrics) {
       "How long the actor's oldest message has waited (a lower "
       "bound, from successive snapshots).",
       [](const ActorMetrics& a) { return Seconds(a.oldest_wait_nanos); });
+  ActorFamily(out, metrics, "coactor_actor_mailbox_capacity", "gauge",
+              "The actor's mailbox capacity (0: unbounded).",
+              [](const ActorMetrics& a) { return absl::StrCat(a.capacity); });
+  ActorFamily(out, metrics, "coactor_actor_sends_rejected_total", "counter",
+              "Sends refused because the actor's mailbox was full.",
+              [](const ActorMetrics& a) { return absl::StrCat(a.rejected); });
+  ActorFamily(out, metrics, "coactor_actor_sends_dropped_total", "counter",
+              "Messages dropped because the actor's mailbox was full.",
+              [](const ActorMetrics& a) { return absl::StrCat(a.dropped); });
+  ActorFamily(out, metrics, "coactor_actor_sends_waited_total", "counter",
+              "Sends that waited for room in the actor's mailbox.",
+              [](const ActorMetrics& a) { return absl::StrCat(a.waited); });
   return out;
 }
 
