@@ -69,9 +69,13 @@ class TaskPromiseBase {
   void unhandled_exception() noexcept { exception = std::current_exception(); }
 
   // Awaitables that need to know where they run.
+  // (clang-format 14 and 16 lay out concepts and requires-clauses
+  // differently; kept as written so both accept the file.)
+  // clang-format off
   template <typename Awaitable>
     requires std::is_base_of_v<ContextBound, std::remove_cvref_t<Awaitable>>
   Awaitable&& await_transform(Awaitable&& awaitable) {
+    // clang-format on
     awaitable.Bind(context);
     return std::forward<Awaitable>(awaitable);
   }

@@ -64,13 +64,20 @@ struct ProbeMessage {};
 
 // A list of records: what dead_letters() and failures() return (a
 // reference to the scheduler's own list, or a copy).
+// (clang-format 14 and 16 lay out concepts and requires-clauses
+// differently; kept as written so both accept the file.)
+// clang-format off
 template <typename List, typename Record>
 concept RecordList =
     std::ranges::sized_range<List> &&
     std::same_as<std::ranges::range_value_t<std::remove_cvref_t<List>>, Record>;
+// clang-format on
 
 }  // namespace internal
 
+// (clang-format 14 and 16 lay out concepts and requires-clauses
+// differently; kept as written so both accept the file.)
+// clang-format off
 template <typename S>
 concept Scheduler =
     std::is_class_v<S> &&
@@ -119,6 +126,7 @@ concept Scheduler =
       sched.SetRecordLimits(limits);
       { csched.record_limits() } -> std::convertible_to<RecordLimits>;
     };
+// clang-format on
 
 }  // namespace coactor
 

@@ -33,10 +33,14 @@ struct Payload {
   alignas(kInlinePayloadAlign) std::byte bytes[kInlinePayloadBytes];
 };
 
+// (clang-format 14 and 16 lay out concepts and requires-clauses
+// differently; kept as written so both accept the file.)
+// clang-format off
 template <typename T>
 inline constexpr bool kStoredInline =
     sizeof(T) <= kInlinePayloadBytes && alignof(T) <= kInlinePayloadAlign &&
     std::is_nothrow_move_constructible_v<T>;
+// clang-format on
 
 // The message object inside `payload` (inline or boxed).
 template <typename T>

@@ -92,6 +92,9 @@ struct ClosedCell {
 // The steps of an actor's end that differ between schedulers (how the
 // mailbox is drained, which locks are held, and when the actor stops
 // counting as live); see EndActor().
+// (clang-format 14 and 16 lay out concepts and requires-clauses
+// differently; kept as written so both accept the file.)
+// clang-format off
 template <typename Hooks, typename Cell>
 concept ActorEndHooks =
     requires(Hooks& hooks, Cell* cell, const std::exception_ptr& exception,
@@ -114,6 +117,7 @@ concept ActorEndHooks =
       // scheduler allows.
       hooks.Release(cell, generation);
     };
+// clang-format on
 
 // The actor in `cell` ends (by `exception`, if not null), in a trace.
 inline void TraceEnd(Tracer& tracer, const ActorCell& cell,
@@ -133,9 +137,13 @@ inline void TraceEnd(Tracer& tracer, const ActorCell& cell,
 // its name and cell. The common end (no failure, nothing undelivered, no
 // monitor) builds no name and records nothing.
 // With a `tracer`, the end goes in its trace first.
+// (clang-format 14 and 16 lay out concepts and requires-clauses
+// differently; kept as written so both accept the file.)
+// clang-format off
 template <typename Cell, typename Hooks>
   requires ActorEndHooks<Hooks, Cell>
 void EndActor(Cell* cell, Hooks hooks, Tracer* tracer = nullptr) {
+  // clang-format on
   const std::exception_ptr exception = cell->promise->exception;
   if (ABSL_PREDICT_FALSE(tracer != nullptr))
     TraceEnd(*tracer, *cell, exception);
