@@ -57,7 +57,7 @@ except ImportError as error:  # matplotlib: Debian's python3-matplotlib.
 import compare_report
 import compare_systems
 from compare_progress import Progress
-from compare_systems import BUILTIN_LABELS, TEN
+from compare_systems import BUILTIN_LABELS
 
 GROWTH_CAP = 100  # Sizes grow to at most this many times the base size.
 
@@ -167,9 +167,11 @@ def plan(args, systems_, catalog, thread_counts):
                 continue
             if 'unavailable' in system:
                 why = '%s: %s.' % (system['label'], system['unavailable'])
-            elif system['id'] == 'python' and workload in TEN:
+            elif system['id'] == 'python':
                 why = ("Python: the baseline is Beazley's own scheduler, "
                        'with the three workloads of his seed programs.')
+            elif system.get('not_written', {}).get(workload):
+                why = system['not_written'][workload]
             else:
                 why = 'The workload is not written for this system.'
             mark = next((m for m, w in notes.items() if w == why), None)

@@ -8,8 +8,8 @@ bench/runner/runner.h). A system is a dict: {'id', 'label', 'workloads'
 (names), 'threads' (None: any count), 'command': f(workload, size,
 threads) -> argv, 'env', 'note' (how it runs, for the report), 'repeats'
 (it takes --min-seconds: it repeats a run within its process until the
-run lasts that long), and 'unavailable' (why not) when its tools are
-missing}.
+run lasts that long), 'not_written' ({workload: why the system has no
+version of it}), and 'unavailable' (why not) when its tools are missing}.
 """
 
 import json
@@ -34,6 +34,15 @@ TEN = ('counter_printer', 'ping_pong', 'counting', 'thread_ring',
        'fork_join_throughput', 'fork_join_creation', 'big', 'chameneos',
        'bounded_buffer', 'idle_actor_memory')
 PYTHON_WORKLOADS = ('counter_printer', 'ping_pong', 'thread_ring')
+# Written only where the system has mailboxes (or channels) of a fixed
+# size whose senders wait for room; the others say why not.
+BOUNDED = ('bounded_mailbox_buffer',)
+NO_BOUNDED_MAILBOX = {
+    'caf': 'CAF: its mailboxes are unbounded; it has no sender that waits '
+           'for room (CAF#1829).',
+    'erlang': "Erlang: a process's mailbox is unbounded; a sender cannot "
+              'wait for room.',
+}
 
 
 def package_version(name):
@@ -49,7 +58,7 @@ def package_version(name):
 # ---- Systems ----------------------------------------------------------------
 # A system: {'id', 'label', 'workloads' (names), 'threads' (None: any),
 # 'command': f(workload, size, threads) -> argv, 'env': dict, 'note',
-# 'repeats'}.
+# 'repeats', 'not_written': {workload: why it is not written there}}.
 
 
 def list_workloads(command):
@@ -162,6 +171,8 @@ def systems(args, root, tmp):
     caf_package = package_version('libcaf-dev')
     out.append({'id': 'caf', 'workloads': list(TEN), 'threads': None,
                 'repeats': True,
+                'not_written': dict.fromkeys(BOUNDED,
+                                             NO_BOUNDED_MAILBOX['caf']),
                 'command': lambda w, s, t: [
                     caf, '--workload=%s' % w, '--size=%d' % s,
                     '--threads=%d' % t],
@@ -179,8 +190,11 @@ def systems(args, root, tmp):
             out.append({'id': name, 'workloads': [], 'threads': None,
                         'unavailable': why, 'note': why})
             continue
-        system.update({'id': name, 'workloads': list(TEN), 'threads': None,
-                       'repeats': True})
+        system.update({'id': name, 'threads': None, 'repeats': True,
+                       'workloads': list(TEN) + (
+                           list(BOUNDED) if name == 'go' else []),
+                       'not_written': dict.fromkeys(
+                           BOUNDED, NO_BOUNDED_MAILBOX.get(name))})
         out.append(system)
     script = os.path.join(root, 'bench', 'python', 'actor_scheduler_bench.py')
     out.append({'id': 'python', 'workloads': list(PYTHON_WORKLOADS),

@@ -539,6 +539,73 @@ func boundedBuffer(size int64) outcome {
 	return o
 }
 
+// ---- bounded_mailbox_buffer: the buffer made of bounded mailboxes -------------------
+// bounded_buffer's trade without the manager: each consumer's channel holds
+// kBufferCapacity / kConsumers = 4 items, and a producer's send blocks while
+// it is full (Go's buffered channel is exactly a bounded mailbox with
+// back-pressure). Producer p sends its item made to consumer (p + made) % 16,
+// then a stop (-p) to every consumer. items = size rounded down to a multiple
+// of 16.
+
+func boundedMailboxBuffer(size int64) outcome {
+	start := time.Now()
+	perProducer := size / kProducers
+	total := perProducer * kProducers
+	consumers := make([]chan int64, kConsumers)
+	consumed := make([]int64, kConsumers*8)
+	sums := make([]int64, kConsumers*8)
+	inOrder := make([]bool, kConsumers*8)
+	sinks := make([]float64, (kProducers+kConsumers)*8)
+	var wg sync.WaitGroup
+	wg.Add(kConsumers)
+	for c := range consumers {
+		consumers[c] = make(chan int64, kBufferCapacity/kConsumers)
+		inOrder[c*8] = true
+		go func(index int) {
+			defer wg.Done()
+			last := make([]int64, kProducers)
+			for stopped := 0; stopped < kProducers; {
+				v := <-consumers[index]
+				if v <= 0 {
+					stopped++
+					continue
+				}
+				sinks[(kProducers+index)*8] += compute(float64(v))
+				producer := (v - 1) / perProducer
+				if v <= last[producer] {
+					inOrder[index*8] = false
+				}
+				last[producer] = v
+				consumed[index*8]++
+				sums[index*8] += v
+			}
+		}(c)
+	}
+	for p := 0; p < kProducers; p++ {
+		go func(index int) {
+			for made := int64(0); made < perProducer; made++ {
+				sinks[index*8] += compute(float64(made))
+				consumers[(int64(index)+made)%kConsumers] <- int64(index)*perProducer + made + 1
+			}
+			for _, consumer := range consumers {
+				consumer <- int64(-index)
+			}
+		}(p)
+	}
+	wg.Wait()
+	var count, sum int64
+	ordered := true
+	for c := 0; c < kConsumers; c++ {
+		count += consumed[c*8]
+		sum += sums[c*8]
+		ordered = ordered && inOrder[c*8]
+	}
+	o := outcome{items: total, seconds: time.Since(start).Seconds()}
+	verify(&o, count == total && sum == total*(total+1)/2 && ordered,
+		"wrong items consumed, or out of order")
+	return o
+}
+
 // ---- idle_actor_memory: n goroutines waiting on their mailboxes ---------------------
 // items = n spawned and started; bytes_per_actor = RSS growth / n.
 
@@ -573,16 +640,17 @@ func idleActorMemory(n int64) outcome {
 // ---- the runner --------------------------------------------------------------------
 
 var workloads = map[string]func(int64) outcome{
-	"counter_printer":      counterPrinter,
-	"ping_pong":            pingPong,
-	"counting":             counting,
-	"thread_ring":          threadRing,
-	"fork_join_throughput": forkJoinThroughput,
-	"fork_join_creation":   forkJoinCreation,
-	"big":                  big,
-	"chameneos":            chameneos,
-	"bounded_buffer":       boundedBuffer,
-	"idle_actor_memory":    idleActorMemory,
+	"counter_printer":        counterPrinter,
+	"ping_pong":              pingPong,
+	"counting":               counting,
+	"thread_ring":            threadRing,
+	"fork_join_throughput":   forkJoinThroughput,
+	"fork_join_creation":     forkJoinCreation,
+	"big":                    big,
+	"chameneos":              chameneos,
+	"bounded_buffer":         boundedBuffer,
+	"bounded_mailbox_buffer": boundedMailboxBuffer,
+	"idle_actor_memory":      idleActorMemory,
 }
 
 // procStatusKib is the value of a /proc/self/status line in KiB, or -1.

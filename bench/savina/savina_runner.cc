@@ -102,6 +102,19 @@ comparison::WorkloadRegistry Workloads() {
                 "item only while it has room (4 messages an item, one sine "
                 "per item at each end); counts n items consumed."},
            [](auto& sched, int64_t n) { return BoundedBuffer(sched, n); })
+      .Add(
+          {.name = "bounded_mailbox_buffer",
+           .unit = "items",
+           .full_size = 400'000,
+           .quick_size = 2'000,
+           .description =
+               "bounded_buffer's trade with the buffer made of bounded "
+               "mailboxes: 16 producers send straight to 16 consumers whose "
+               "mailboxes hold 4 items each (64 in all); a producer waits "
+               "for room (co_await SendWhenRoom) instead of being asked; one "
+               "sine per item at each end, one message an item; counts n "
+               "items."},
+          [](auto& sched, int64_t n) { return BoundedMailboxBuffer(sched, n); })
       .Add({.name = "idle_actor_memory",
             .unit = "actors",
             .full_size = 200'000,

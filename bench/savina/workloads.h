@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <utility>
 #include <variant>
@@ -36,9 +37,11 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
+#include "actors/send_when_room.h"
 #include "bench/runner/outcome.h"
 #include "bench/savina/report.h"
 #include "runtime/scheduler.h"
+#include "runtime/spawn_options.h"
 
 namespace coactor::savina {
 
@@ -665,6 +668,115 @@ Outcome BoundedBuffer(Sched& sched, int64_t size) {
                    count == total && sum == total * (total + 1) / 2 &&
                        sched.live_actors() == 0,
                    "wrong items consumed");
+  return outcome;
+}
+
+// ---- bounded_mailbox_buffer: the bounded buffer as bounded mailboxes
+// -------------------------------------------------------------------------
+// The same trade as bounded_buffer (16 producers, 16 consumers, at most 64
+// items between them, one sine per item at each end), with the buffer made
+// of the consumers' own mailboxes: each holds at most 4 items
+// (SpawnOptions, WhenFull::kBackpressure), and a producer sends its item
+// to the next consumer in turn with co_await SendWhenRoom(), which
+// suspends it while that mailbox is full. No manager, no requests: one
+// message an item, plus a stop from every producer to every consumer.
+// Each consumer checks that every producer's items reach it in the order
+// sent; size = items in total; items = size.
+
+inline constexpr int kItemsPerMailbox = kBufferCapacity / kConsumers;
+
+struct BufferItem {
+  int64_t value;  // <= 0: the producer -value has sent all its items.
+};
+
+template <Scheduler Sched>
+Actor<int> MailboxProducer(Sched& sched,
+                           const std::vector<ActorRef<BufferItem>>& consumers,
+                           int index, int64_t per_producer, double& sink) {
+  const int consumer_count = static_cast<int>(consumers.size());
+  for (int64_t made = 0; made < per_producer; ++made) {
+    sink += bench::Compute(static_cast<double>(made));
+    const ActorRef<BufferItem>& to = consumers[(index + made) % consumer_count];
+    if (!(co_await SendWhenRoom(to,
+                                BufferItem{index * per_producer + made + 1}))
+             .ok()) {
+      co_return;  // The consumer has gone: the check below fails the run.
+    }
+  }
+  for (const auto& consumer : consumers) {
+    if (!(co_await SendWhenRoom(consumer, BufferItem{-index})).ok()) {
+      co_return;
+    }
+  }
+}
+
+// Sums what it gets; `in_order` turns false if some producer's items
+// arrive out of the order sent.
+template <Scheduler Sched>
+Actor<BufferItem> MailboxConsumer(Sched& sched, int producer_count,
+                                  int64_t per_producer, int64_t& consumed,
+                                  int64_t& sum, bool& in_order, double& sink) {
+  std::vector<int64_t> last(producer_count, 0);
+  for (int stopped = 0; stopped < producer_count;) {
+    const BufferItem item = co_await Receive<BufferItem>();
+    if (item.value <= 0) {
+      ++stopped;
+      continue;
+    }
+    sink += bench::Compute(static_cast<double>(item.value));
+    const int64_t producer = (item.value - 1) / per_producer;
+    if (item.value <= last[producer]) in_order = false;
+    last[producer] = item.value;
+    ++consumed;
+    sum += item.value;
+  }
+}
+
+template <Scheduler Sched>
+Outcome BoundedMailboxBuffer(Sched& sched, int64_t size) {
+  Outcome outcome;
+  const int64_t per_producer = size / kProducers;
+  const int64_t total = per_producer * kProducers;
+  std::vector<ActorRef<BufferItem>> consumers;
+  std::vector<int64_t> consumed(kConsumers * internal::kPad, 0);
+  std::vector<int64_t> sums(kConsumers * internal::kPad, 0);
+  std::vector<double> sinks((kProducers + kConsumers) * internal::kPad, 0.0);
+  std::deque<bool> in_order(kConsumers, true);
+  const SpawnOptions bounded{.mailbox_capacity = kItemsPerMailbox,
+                             .when_full = WhenFull::kBackpressure};
+  bench::Stopwatch watch;
+  absl::Status spawned;
+  for (int c = 0; c < kConsumers && spawned.ok(); ++c) {
+    absl::StatusOr<ActorRef<BufferItem>> consumer = sched.Spawn(
+        MailboxConsumer(sched, kProducers, per_producer,
+                        consumed[c * internal::kPad], sums[c * internal::kPad],
+                        in_order[c], sinks[(kProducers + c) * internal::kPad]),
+        bounded);
+    if (consumer.ok()) {
+      consumers.push_back(*consumer);
+    } else {
+      spawned = consumer.status();
+    }
+  }
+  for (int p = 0; p < kProducers && spawned.ok(); ++p) {
+    sched.Spawn(MailboxProducer(sched, consumers, p, per_producer,
+                                sinks[p * internal::kPad]));
+  }
+  absl::Status run = spawned.ok() ? sched.Run() : spawned;
+  outcome.seconds = watch.Seconds();
+  int64_t count = 0, sum = 0;
+  bool ordered = true;
+  for (int c = 0; c < kConsumers; ++c) {
+    count += consumed[c * internal::kPad];
+    sum += sums[c * internal::kPad];
+    ordered = ordered && in_order[c];
+  }
+  outcome.items = total;
+  internal::Verify(outcome, run,
+                   count == total && sum == total * (total + 1) / 2 &&
+                       ordered && sched.live_actors() == 0 &&
+                       std::ranges::size(sched.dead_letters()) == 0,
+                   "wrong items consumed, out of order, or a dead letter");
   return outcome;
 }
 
