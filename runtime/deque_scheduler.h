@@ -314,9 +314,12 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   template <typename Msg, typename... Args>
   bool Enqueue(Cell* cell, Args&&... args);
   // Bounded mailboxes (deque/limits.h). The entry `envelope`, just
-  // committed, passed its cell's peak: records it, or decides by the cell's
-  // limit (may take it back). One argument: a second spilled a register.
+  // committed, passed its cell's peak: records it (an unbounded actor's: a
+  // leaf, no frame; a flood reaches a new peak with every send), or
+  // AtLimit() decides by the cell's limit (may take it back). One
+  // argument: a second spilled a register.
   ABSL_ATTRIBUTE_NOINLINE bool AtPeak(Envelope* envelope);
+  ABSL_ATTRIBUTE_NOINLINE bool AtLimit(Envelope* envelope);
   // Cold: inlined, it kept Send() out of its callers.
   ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status TakeLimitStatus();
   class Limits;

@@ -3,8 +3,8 @@
 // counted mode, runtime/deque/entry_count.h), which decides by its
 // MailboxLimit and tags its messages Envelope::kLimitedTag; their delivery
 // (DeliverLimited()) counts them out and admits waiting senders
-// (SendOrWait()) as room appears. An unbounded actor comes here only at a
-// new peak of its queue, as before.
+// (SendOrWait()) as room appears. An unbounded actor's new peak is
+// raised inline, in EnqueueEnvelope() (runtime/deque/send_inl.h).
 
 #include <cstdint>
 #include <string>
@@ -32,11 +32,20 @@ absl::Status DequeScheduler::TakeLimitStatus() {
 
 bool DequeScheduler::AtPeak(Envelope* envelope) {
   auto* cell = reinterpret_cast<Cell*>(envelope->target & ~kTagMask);
+  if (ABSL_PREDICT_TRUE(cell->limit == nullptr)) {
+    cell->pending.RaisePeak();
+    return true;
+  }
+  return AtLimit(envelope);
+}
+
+bool DequeScheduler::AtLimit(Envelope* envelope) {
+  auto* cell = reinterpret_cast<Cell*>(envelope->target & ~kTagMask);
   MailboxLimit* limit = cell->limit.get();
   const uintptr_t tag = envelope->target & kTagMask;
-  if (ABSL_PREDICT_TRUE(limit == nullptr) || tag != 0) {
+  if (tag != 0) {
     cell->pending.RaisePeak();
-    if (limit != nullptr && tag == kResumeTag) {
+    if (tag == kResumeTag) {
       envelope->target =
           (envelope->target & ~kTagMask) | Envelope::kLimitedResumeTag;
     }
