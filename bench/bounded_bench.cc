@@ -5,9 +5,11 @@
 //     with backpressure and the producer using co_await SendWhenRoom();
 //   pingpong: two actors pass one ball n times, each bounded to CAPACITY.
 // CAPACITY 0: unbounded, and plain Send(), as the Savina workloads are.
+// THREADS is always given (0 for the deque, which runs on one thread), so
+// that a CAPACITY is never read as a deque's N.
 //
-//   ./bazelw run --config=opt //bench:bounded_bench -- counting deque 1024
-//   ./bazelw run --config=opt //bench:bounded_bench -- pingpong ws 1 1
+//   ./bazelw run -c opt //bench:bounded_bench -- counting deque 0 1024
+//   ./bazelw run -c opt //bench:bounded_bench -- pingpong ws 1 1
 //
 // Output: "MODE SCHED THREADS capacity=C n=N: ok, X M msgs/s, Y s, peak RSS
 // Z MiB".
@@ -122,18 +124,18 @@ int Run(Sched& sched, const std::string& mode, const std::string& name,
 }  // namespace coactor
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
+  const std::string sched = argc > 2 ? argv[2] : "";
+  const int threads = argc > 3 ? std::atoi(argv[3]) : -1;
+  if (argc < 5 || argc > 6 || (sched != "deque" && sched != "ws") ||
+      threads < 0 || (sched == "deque" && threads != 0)) {
     std::fprintf(stderr,
-                 "usage: bounded_bench counting|pingpong deque|ws [THREADS] "
-                 "CAPACITY [N]\n");
+                 "usage: bounded_bench counting|pingpong deque|ws THREADS "
+                 "CAPACITY [N]  (THREADS 0 for deque)\n");
     return 2;
   }
   const std::string mode = argv[1];
-  const std::string sched = argv[2];
-  int arg = 3;
-  const int threads = sched == "ws" ? std::atoi(argv[arg++]) : 0;
-  const int64_t capacity = arg < argc ? std::atoll(argv[arg++]) : 0;
-  const int64_t n = arg < argc ? std::atoll(argv[arg++]) : 10'000'000;
+  const int64_t capacity = std::atoll(argv[4]);
+  const int64_t n = argc > 5 ? std::atoll(argv[5]) : 10'000'000;
   if (sched == "deque") {
     coactor::DequeScheduler deque;
     return coactor::Run(deque, mode, sched, 0, capacity, n);
