@@ -55,7 +55,12 @@ class [[nodiscard]] SendWhenRoom : public internal::ContextBound {
     if (waiter_.holds_message) waiter_.type->destroy(&waiter_.message);
   }
 
-  bool await_ready() const noexcept { return false; }
+  // Room (the common case): queued at once, without suspending.
+  bool await_ready() {
+    return context_.runtime->SendIfRoom(
+        internal::ActorRefAccess::Cell(to_),
+        internal::ActorRefAccess::Generation(to_), &waiter_);
+  }
   bool await_suspend(std::coroutine_handle<> handle) {
     internal::ActorCell& cell = *context_.cell;
     handle_ = handle;

@@ -273,6 +273,10 @@ class SchedulerApi : protected internal::Runtime {
                   internal::SendWaiter* waiter) final {
     return Scheduler::Limits::SendOrWait(self(), to, generation, waiter);
   }
+  bool SendIfRoom(internal::ActorCell* to, uint32_t generation,
+                  internal::SendWaiter* waiter) final {
+    return Scheduler::Limits::SendIfRoom(self(), to, generation, waiter);
+  }
   bool WithdrawWaiter(internal::ActorCell* to,
                       internal::SendWaiter* waiter) final {
     return Scheduler::Limits::Withdraw(self(), to, waiter);

@@ -290,6 +290,57 @@ TEST_P(BoundedMailboxTest, BackpressureSuspendsSendersAndLosesNothing) {
   });
 }
 
+// Two actors pass a ball back and forth with SendWhenRoom(), each bounded
+// to 1: the mailbox is never full (each waits for the reply), so every
+// send is queued at once (the fast path) and none waits.
+struct Ball {
+  ActorRef<Ball> back;
+  int hits_left;
+};
+
+Actor<Ball> Player(std::vector<int>* hits) {
+  ActorRef<Ball> self = co_await Self();
+  for (;;) {
+    Ball ball = co_await Receive<Ball>();
+    hits->push_back(ball.hits_left);
+    if (ball.hits_left == 0) continue;  // Alive: its metrics are read.
+    if (!(co_await SendWhenRoom(ball.back, Ball{self, ball.hits_left - 1}))
+             .ok()) {
+      co_return;
+    }
+  }
+}
+
+TEST_P(BoundedMailboxTest, PingPongWithRoomNeverWaitsAndLosesNothing) {
+  constexpr int kHits = 1000;
+  OnScheduler([](auto& sched) {
+    std::vector<int> hits_a, hits_b;
+    const SpawnOptions one{.mailbox_capacity = 1,
+                           .when_full = WhenFull::kBackpressure};
+    auto a = sched.Spawn("a", Player(&hits_a), one);
+    auto b = sched.Spawn("b", Player(&hits_b), one);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_TRUE(sched.Send(*a, Ball{*b, kHits - 1}).ok());
+    ASSERT_TRUE(sched.Run().ok());
+    // a got kHits-1, kHits-3, ..., 1; b got kHits-2, ..., 0.
+    ASSERT_EQ(hits_a.size(), kHits / 2);
+    ASSERT_EQ(hits_b.size(), kHits / 2);
+    for (int i = 0; i < kHits / 2; ++i) {
+      ASSERT_EQ(hits_a[i], kHits - 1 - 2 * i);
+      ASSERT_EQ(hits_b[i], kHits - 2 - 2 * i);
+    }
+    const SchedulerMetrics snapshot = sched.Metrics();
+    for (const char* name : {"a", "b"}) {
+      const ActorMetrics* metrics = FindMetrics(snapshot, name);
+      ASSERT_NE(metrics, nullptr);
+      EXPECT_EQ(metrics->peak_depth, 1) << name;
+      EXPECT_EQ(metrics->waited, 0) << name;
+      EXPECT_EQ(metrics->rejected, 0) << name;
+    }
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
 TEST_P(BoundedMailboxTest, PlainSendToAFullBackpressureMailboxIsRefused) {
   OnScheduler([](auto& sched) {
     std::vector<int> got;

@@ -105,6 +105,12 @@ class Runtime {
   // False: done, waiter->result says how.
   virtual bool SendOrWait(ActorCell* to, uint32_t generation,
                           SendWaiter* waiter) = 0;
+  // SendOrWait()'s first try, before the sender suspends: queues the
+  // message as SendOrWait() does unless it would wait (then false, and
+  // nothing was done: not even counted). True: done, waiter->result says
+  // how.
+  virtual bool SendIfRoom(ActorCell* to, uint32_t generation,
+                          SendWaiter* waiter) = 0;
   // Unlinks `waiter` (its owner gives up: its frame is destroyed); true if
   // it was still linked, so that nothing will wake it.
   virtual bool WithdrawWaiter(ActorCell* to, SendWaiter* waiter) = 0;

@@ -76,6 +76,19 @@ void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
   if (tag >= Envelope::kLimitedTag) {  // A bounded actor's (deque/limit.cc).
     cell->pending.RemoveCounted();
     if (tag == Envelope::kLimitedTag) {
+      if (ABSL_PREDICT_TRUE(cell->State() == ActorState::kWaiting)) {
+        // As Dispatch() delivers, with the count out and room for waiters.
+        --cell->queued;
+        cell->promise->inbox = payload;
+        ++cell->received;
+        cell->handle.resume();
+        if (ABSL_PREDICT_FALSE(cell->handle.done())) {
+          OnFinished(cell);
+        } else if (ABSL_PREDICT_FALSE(!cell->limit->waiters.empty())) {
+          Limits::AdmitWaiters(*this, cell);
+        }
+        return;
+      }
       Limits::Deliver(*this, cell, payload);
     } else if (tag == Envelope::kLimitedResumeTag) {
       ResumeWokenRemoved(cell, *payload);

@@ -39,6 +39,8 @@ class EntryCount {
   // left, so every Add() reaches the peak, which is the count; an entry
   // leaves by RemoveCounted(), never Remove().
   void RemoveCounted() { --peak_; }
+  // Add() in counted mode: AddReachesPeak() and RaisePeak() in one.
+  void AddCounted() { ++peak_; }
 
   bool empty() const { return room_ == peak_ + 1; }
   uint32_t count() const { return peak_ + 1 - room_; }

@@ -116,26 +116,26 @@ bool DequeScheduler::Limits::DropOldest(DequeScheduler& s, Cell* cell) {
 
 void DequeScheduler::Limits::Deliver(DequeScheduler& s, Cell* cell,
                                      internal::Payload* payload) {
-  switch (cell->State()) {
-    case ActorState::kWaiting:
-      --cell->queued;
-      cell->promise->inbox = payload;
-      ++cell->received;
-      cell->handle.resume();
-      if (cell->handle.done()) {
-        s.OnFinished(cell);
-      } else {
-        AdmitWaiters(s, cell);
-      }
-      break;
-    case ActorState::kFinished:
-      --cell->queued;
-      s.DeliverToFinished(cell, payload);
-      break;
-    default:  // Blocked: kept for its Receive(), still counted.
-      s.Stash(cell, payload);
-      break;
+  // (Waiting: StepSpecial() delivers it inline.)
+  if (cell->State() == ActorState::kFinished) {
+    --cell->queued;
+    s.DeliverToFinished(cell, payload);
+  } else {  // Blocked: kept for its Receive(), still counted.
+    s.Stash(cell, payload);
   }
+}
+
+void DequeScheduler::Limits::AppendAdmitted(DequeScheduler& s, Cell* cell,
+                                            internal::SendWaiter* waiter) {
+  Envelope* envelope = s.queue_.ReserveBack();
+  internal::PayloadRelocator{waiter->type}(&envelope->payload,
+                                           &waiter->message);
+  waiter->holds_message = false;
+  envelope->target = reinterpret_cast<uintptr_t>(cell) | Envelope::kLimitedTag;
+  s.queue_.CommitBack();
+  cell->pending.AddCounted();
+  cell->limit->Admitted(++cell->queued);
+  waiter->result = absl::OkStatus();
 }
 
 void DequeScheduler::Limits::AdmitWaiters(DequeScheduler& s, Cell* cell) {
@@ -143,17 +143,7 @@ void DequeScheduler::Limits::AdmitWaiters(DequeScheduler& s, Cell* cell) {
   while (!limit.waiters.empty() && cell->queued < limit.capacity()) {
     internal::SendWaiter* waiter = limit.waiters.PopFront();
     --s.limits_.waiting_senders;
-    Envelope* envelope = s.queue_.ReserveBack();
-    internal::PayloadRelocator{waiter->type}(&envelope->payload,
-                                             &waiter->message);
-    waiter->holds_message = false;
-    envelope->target =
-        reinterpret_cast<uintptr_t>(cell) | Envelope::kLimitedTag;
-    s.queue_.CommitBack();
-    cell->pending.AddReachesPeak();  // Counted mode: always.
-    cell->pending.RaisePeak();
-    limit.Admitted(++cell->queued);
-    waiter->result = absl::OkStatus();
+    AppendAdmitted(s, cell, waiter);
     waiter->wake(waiter);
   }
 }
@@ -172,6 +162,28 @@ void DequeScheduler::Limits::FailWaiters(DequeScheduler& s, Cell* cell) {
         --s.limits_.waiting_senders;
         s.RecordDeadLetter(recipient, reason, std::move(message)).IgnoreError();
       });
+}
+
+bool DequeScheduler::Limits::SendIfRoom(DequeScheduler& s,
+                                        internal::ActorCell* to,
+                                        uint32_t generation,
+                                        internal::SendWaiter* waiter) {
+  if (ABSL_PREDICT_TRUE(to != nullptr &&
+                        static_cast<const void*>(to->runtime) == s.Identity() &&
+                        to->Generation() == generation)) {
+    auto* cell = static_cast<Cell*>(to);
+    MailboxLimit* limit = cell->limit.get();
+    if (ABSL_PREDICT_TRUE(limit != nullptr && limit->HasRoom(cell->queued))) {
+      AppendAdmitted(s, cell, waiter);
+      return true;
+    }
+    // Full, and it would wait: SendOrWait() decides, after the suspension.
+    if (limit != nullptr && limit->when_full() == WhenFull::kBackpressure) {
+      return false;
+    }
+  }
+  SendOrWait(s, to, generation, waiter);  // Never waits here.
+  return true;
 }
 
 bool DequeScheduler::Limits::SendOrWait(DequeScheduler& s,

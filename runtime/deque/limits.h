@@ -24,10 +24,15 @@ namespace coactor {
 
 class DequeScheduler::Limits {
  public:
-  // The step of a bounded actor's message: delivered, stashed (still
-  // counted) or a dead letter; then waiting senders are admitted.
+  // The step of a bounded actor's message when the actor is not waiting
+  // in a Receive() (StepSpecial() delivers that case inline): stashed
+  // (still counted) or a dead letter.
   static void Deliver(DequeScheduler& s, Cell* cell,
                       internal::Payload* payload);
+  // Queues the message `waiter` holds for `cell`, which has room (its
+  // MailboxLimit said so): tagged, counted, without another decision.
+  static void AppendAdmitted(DequeScheduler& s, Cell* cell,
+                             internal::SendWaiter* waiter);
   // Drops the oldest queued message of `cell` as a dead letter.
   static bool DropOldest(DequeScheduler& s, Cell* cell);
   // Queues waiting senders' messages while there is room, and wakes them.
@@ -37,6 +42,8 @@ class DequeScheduler::Limits {
   // internal::Runtime's SendOrWait() and WithdrawWaiter(), and
   // SchedulerApi::SendBlocking() (refused here when it would wait).
   static bool SendOrWait(DequeScheduler& s, internal::ActorCell* to,
+                         uint32_t generation, internal::SendWaiter* waiter);
+  static bool SendIfRoom(DequeScheduler& s, internal::ActorCell* to,
                          uint32_t generation, internal::SendWaiter* waiter);
   static bool Withdraw(DequeScheduler& s, internal::ActorCell* to,
                        internal::SendWaiter* waiter);

@@ -80,6 +80,15 @@ class LimitedMailbox {
         },
         waiter);
   }
+  // AppendOrWait() that never waits: where it would (out.action kWait),
+  // nothing is done, not even counted.
+  static Outcome AppendIfRoom(ActorMailbox& box, uint32_t generation,
+                              SendWaiter* waiter) {
+    return AppendBy(box, generation, waiter->type, true, [&](Payload* slot) {
+      PayloadRelocator{waiter->type}(slot, &waiter->message);
+      waiter->holds_message = false;
+    });
+  }
   // A message `build(slot)` constructs as one of `type`, the actor's type
   // (a conversion to a variant's alternative).
   template <typename Build>
@@ -129,6 +138,11 @@ class LimitedMailbox {
           may_wait && limit->when_full() == WhenFull::kBackpressure);
     }
     if (out.action == MailboxLimit::kWait) {
+      if (waiter == nullptr) {  // AppendIfRoom(): the caller will wait.
+        limit->UncountWaited();
+        out.appended = Appended::kQueued;
+        return out;
+      }
       limit->waiters.PushBack(waiter);
       box.special_turn_ = true;  // Its turns admit waiters.
       out.appended = Appended::kQueued;

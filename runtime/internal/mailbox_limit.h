@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/send_waiter.h"
@@ -61,6 +62,11 @@ class MailboxLimit {
   // that are never limited (UnlimitedSends) are admitted; so is a send
   // with room, unless senders wait (FIFO: it would overtake them).
   Action Decide(uint64_t depth, bool may_wait);
+  // Decide()'s common case, inline where a send checks it first: room, and
+  // no sender waits that the new message would overtake.
+  bool HasRoom(uint64_t depth) const {
+    return depth < capacity_ && waiters.empty();
+  }
   // Notes the depth after an admission (the peak).
   void Admitted(uint64_t depth) {
     if (depth > peak_) peak_ = depth;
@@ -69,6 +75,7 @@ class MailboxLimit {
   // out of reach) or a waiter given up: corrects the counts.
   void CountDropped() { ++dropped_; }
   void UncountDropped() { --dropped_; }  // The drop did not happen.
+  void UncountWaited() { --waited_; }    // Asked, but did not wait.
 
   uint64_t peak() const { return peak_; }
   uint64_t rejected() const { return rejected_; }
@@ -79,6 +86,8 @@ class MailboxLimit {
   SendWaiterList waiters;
 
  private:
+  Action DecideFull(bool may_wait);
+
   uint64_t capacity_;
   WhenFull when_full_;
   uint64_t peak_ = 0;
@@ -130,9 +139,13 @@ class SpawnOptionsScope {
 
 inline MailboxLimit::Action MailboxLimit::Decide(uint64_t depth,
                                                  bool may_wait) {
-  if (UnlimitedSends::Active() || (depth < capacity_ && waiters.empty())) {
+  if (ABSL_PREDICT_TRUE(HasRoom(depth)) || UnlimitedSends::Active()) {
     return kAdmit;
   }
+  return DecideFull(may_wait);
+}
+
+inline MailboxLimit::Action MailboxLimit::DecideFull(bool may_wait) {
   switch (when_full_) {
     case WhenFull::kDropNewest:
       ++dropped_;

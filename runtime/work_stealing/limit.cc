@@ -117,16 +117,34 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
   return absl::OkStatus();
 }
 
+bool WorkStealingScheduler::Limits::SendIfRoom(WorkStealingScheduler& s,
+                                               internal::ActorCell* to,
+                                               uint32_t generation,
+                                               internal::SendWaiter* waiter) {
+  return !AppendWaiter(s, to, generation, waiter, /*may_wait=*/false);
+}
+
 bool WorkStealingScheduler::Limits::SendOrWait(WorkStealingScheduler& s,
                                                internal::ActorCell* to,
                                                uint32_t generation,
                                                internal::SendWaiter* waiter) {
+  return AppendWaiter(s, to, generation, waiter, /*may_wait=*/true);
+}
+
+bool WorkStealingScheduler::Limits::AppendWaiter(WorkStealingScheduler& s,
+                                                 internal::ActorCell* to,
+                                                 uint32_t generation,
+                                                 internal::SendWaiter* waiter,
+                                                 bool may_wait) {
   Cell* cell = static_cast<Cell*>(to);
   internal::LimitedMailbox::Outcome out;
   if (to != nullptr && static_cast<const void*>(to->runtime) == s.Identity()) {
     // Earlier sends to the same actor may wait in this worker's outbox.
     if (Worker* locals = s.CurrentWorker()) s.FlushOwnOutbox(*locals);
-    out = internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter);
+    out =
+        may_wait
+            ? internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter)
+            : internal::LimitedMailbox::AppendIfRoom(*cell, generation, waiter);
   }
   if (out.appended == internal::Appended::kRefused) {
     waiter->holds_message = false;

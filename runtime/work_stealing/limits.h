@@ -74,6 +74,13 @@ class WorkStealingScheduler::Limits {
   // SchedulerApi::SendBlocking().
   static bool SendOrWait(WorkStealingScheduler& s, internal::ActorCell* to,
                          uint32_t generation, internal::SendWaiter* waiter);
+  static bool SendIfRoom(WorkStealingScheduler& s, internal::ActorCell* to,
+                         uint32_t generation, internal::SendWaiter* waiter);
+  // SendIfRoom() (`may_wait` false: true where it would wait, nothing
+  // done) and SendOrWait().
+  static bool AppendWaiter(WorkStealingScheduler& s, internal::ActorCell* to,
+                           uint32_t generation, internal::SendWaiter* waiter,
+                           bool may_wait);
   static bool Withdraw(WorkStealingScheduler& s, internal::ActorCell* to,
                        internal::SendWaiter* waiter);
   static absl::Status SendBlocking(WorkStealingScheduler& s,
