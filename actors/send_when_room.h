@@ -5,10 +5,15 @@
 // there is room. Waiting senders get room in the order they began to wait.
 //
 //   absl::Status sent = co_await coactor::SendWhenRoom(writer, Line{text});
+//   sent = co_await coactor::SendWhenRoom("writer", Line{text});  // By name.
 //
 // The status is what Send() would return, after any wait: OK once queued;
 // FailedPrecondition if `to` has finished, or finishes while the sender
-// waits (the message is then a dead letter, as for every refusal); for a
+// waits (the message is then a dead letter, as for every refusal). By
+// name, as Send(name, message): NotFound for a name no actor bears,
+// FailedPrecondition for a finished one, InvalidArgument for an actor that
+// receives another type (the message, of its own type, may be an
+// alternative of the actor's variant); the message is a dead letter. For a
 // mailbox of another policy, that policy's answer (ResourceExhausted for
 // kReject, OK for the drops). A cycle of actors waiting on each other's
 // full mailboxes makes Run() return an error naming them.
@@ -20,6 +25,9 @@
 #include "actors/internal/compiler_check.h"  // First: C++20 and compiler checks.
 
 #include <coroutine>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -36,30 +44,33 @@ template <typename Msg>
 class [[nodiscard]] SendWhenRoom : public internal::ContextBound {
  public:
   template <typename M>
-  SendWhenRoom(const ActorRef<Msg>& to, M&& message) : to_(to) {
+  SendWhenRoom(const ActorRef<Msg>& to, M&& message)
+      : to_(internal::ActorRefAccess::Cell(to)),
+        generation_(internal::ActorRefAccess::Generation(to)) {
     static_assert(std::is_constructible_v<Msg, M&&>,
                   "SendWhenRoom: the message must convert to the actor's "
                   "message type");
-    internal::ConstructPayload<Msg>(&waiter_.message, std::forward<M>(message));
-    waiter_.type = internal::MessageTypeOf<Msg>();
-    waiter_.holds_message = true;
+    Hold(std::forward<M>(message));
+  }
+  // By name: `name` must outlive the co_await (a temporary string in the
+  // same expression does).
+  template <typename M>
+  SendWhenRoom(std::string_view name, M&& message)
+      : name_(name), by_name_(true) {
+    Hold(std::forward<M>(message));
   }
   SendWhenRoom(const SendWhenRoom&) = delete;
   SendWhenRoom& operator=(const SendWhenRoom&) = delete;
   ~SendWhenRoom() {
     // The frame is destroyed while it waits (its scheduler goes away).
-    if (waiting_) {
-      context_.runtime->WithdrawWaiter(internal::ActorRefAccess::Cell(to_),
-                                       &waiter_);
-    }
+    if (waiting_) context_.runtime->WithdrawWaiter(to_, &waiter_);
     if (waiter_.holds_message) waiter_.type->destroy(&waiter_.message);
   }
 
   // Room (the common case): queued at once, without suspending.
   bool await_ready() {
-    return context_.runtime->SendIfRoom(
-        internal::ActorRefAccess::Cell(to_),
-        internal::ActorRefAccess::Generation(to_), &waiter_);
+    if (by_name_ && !FindByName()) return true;
+    return context_.runtime->SendIfRoom(to_, generation_, &waiter_);
   }
   bool await_suspend(std::coroutine_handle<> handle) {
     internal::ActorCell& cell = *context_.cell;
@@ -70,9 +81,7 @@ class [[nodiscard]] SendWhenRoom : public internal::ContextBound {
     const internal::ActorState handling = cell.State();
     internal::BlockActor(cell);  // Before another thread can wake it.
     waiting_ = true;
-    if (context_.runtime->SendOrWait(internal::ActorRefAccess::Cell(to_),
-                                     internal::ActorRefAccess::Generation(to_),
-                                     &waiter_)) {
+    if (context_.runtime->SendOrWait(to_, generation_, &waiter_)) {
       return true;
     }
     waiting_ = false;
@@ -90,7 +99,39 @@ class [[nodiscard]] SendWhenRoom : public internal::ContextBound {
     internal::WakeActor(self->context_, self->handle_);
   }
 
-  ActorRef<Msg> to_;
+  template <typename M>
+  void Hold(M&& message) {
+    internal::ConstructPayload<Msg>(&waiter_.message, std::forward<M>(message));
+    waiter_.type = internal::MessageTypeOf<Msg>();
+    waiter_.holds_message = true;
+  }
+
+  // Sets to_ and generation_ to the actor called name_, converting the
+  // message to its type if it is an alternative of its variant; false:
+  // none (waiter_.result says why, the message is a dead letter).
+  bool FindByName() {
+    internal::SendTarget target;
+    if (!context_.runtime->FindForSend(name_, &waiter_, &target)) return false;
+    to_ = target.cell;
+    generation_ = target.generation;
+    if (target.type != waiter_.type) {
+      const internal::Alternative* alternative =
+          internal::FindAlternative(*target.type, waiter_.type);
+      internal::Payload converted;
+      alternative->construct_from(
+          &converted, internal::PayloadObject<Msg>(&waiter_.message));
+      waiter_.type->destroy(&waiter_.message);
+      target.type->relocate(&waiter_.message, &converted);
+      waiter_.type = target.type;
+    }
+    return true;
+  }
+
+  // The receiver (null until found, by name).
+  internal::ActorCell* to_ = nullptr;
+  uint32_t generation_ = 0;
+  std::string_view name_;
+  bool by_name_ = false;
   internal::SendWaiter waiter_;
   std::coroutine_handle<> handle_;
   bool waiting_ = false;
@@ -98,6 +139,10 @@ class [[nodiscard]] SendWhenRoom : public internal::ContextBound {
 
 template <typename Msg, typename M>
 SendWhenRoom(const ActorRef<Msg>&, M&&) -> SendWhenRoom<Msg>;
+// By name, the message's own type: the actor must receive it, or a variant
+// of which it is an alternative (as Send(name, message)).
+template <typename M>
+SendWhenRoom(std::string_view, M&&) -> SendWhenRoom<std::decay_t<M>>;
 
 }  // namespace coactor
 

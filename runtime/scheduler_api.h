@@ -277,6 +277,10 @@ class SchedulerApi : protected internal::Runtime {
                   internal::SendWaiter* waiter) final {
     return Scheduler::Limits::SendIfRoom(self(), to, generation, waiter);
   }
+  bool FindForSend(std::string_view name, internal::SendWaiter* waiter,
+                   internal::SendTarget* target) final {
+    return Scheduler::Limits::FindForSend(self(), name, waiter, target);
+  }
   bool WithdrawWaiter(internal::ActorCell* to,
                       internal::SendWaiter* waiter) final {
     return Scheduler::Limits::Withdraw(self(), to, waiter);

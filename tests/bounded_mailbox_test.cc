@@ -341,6 +341,134 @@ TEST_P(BoundedMailboxTest, PingPongWithRoomNeverWaitsAndLosesNothing) {
   });
 }
 
+// SendWhenRoom() by name: as by reference, each sender's numbers arrive
+// once and in order, waiting for room in a mailbox of 2.
+Actor<int> ProducerByName(std::string to, int index, int each,
+                          std::vector<absl::Status>* failures) {
+  co_await Receive<int>();
+  for (int i = 0; i < each; ++i) {
+    absl::Status sent = co_await SendWhenRoom(to, index * 1'000'000 + i);
+    if (!sent.ok()) failures->push_back(sent);
+  }
+}
+
+TEST_P(BoundedMailboxTest, BackpressureByNameSuspendsSendersAndLosesNothing) {
+  constexpr int kSenders = 4;
+  constexpr int kEach = 500;
+  OnScheduler([](auto& sched) {
+    std::vector<int> got;
+    auto sink = sched.Spawn(
+        "sink", Collect(&got),
+        {.mailbox_capacity = 2, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(sink.ok());
+    std::vector<absl::Status> failures;
+    for (int s = 0; s < kSenders; ++s) {
+      auto producer = sched.Spawn(ProducerByName("sink", s, kEach, &failures));
+      ASSERT_TRUE(sched.Send(producer, 0).ok());
+    }
+    ASSERT_TRUE(sched.Run().ok());
+    EXPECT_TRUE(failures.empty()) << failures.front();
+    ASSERT_EQ(got.size(), kSenders * kEach);
+    std::vector<int> next(kSenders, 0);
+    for (int value : got) {
+      const int sender = value / 1'000'000;
+      ASSERT_EQ(value % 1'000'000, next[sender]) << "sender " << sender;
+      ++next[sender];
+    }
+    const SchedulerMetrics snapshot = sched.Metrics();
+    const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
+    ASSERT_NE(metrics, nullptr);
+    EXPECT_LE(metrics->peak_depth, 2);
+    EXPECT_GT(metrics->waited, 0);
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
+// By name, a message of one of the actor's variant's alternatives is
+// converted, as Send(name) does: a string longer than the small-string
+// buffer and ints, in order, through a mailbox of 1.
+using Line = std::variant<int, std::string>;
+
+Actor<Line> CollectLines(std::vector<Line>* got) {
+  for (;;) got->push_back(co_await Receive<Line>());
+}
+
+TEST_P(BoundedMailboxTest, BackpressureByNameConvertsToAnAlternative) {
+  const std::string kLong(100, 'x');
+  OnScheduler([&](auto& sched) {
+    std::vector<Line> got;
+    auto sink = sched.Spawn(
+        "lines", CollectLines(&got),
+        {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(sink.ok());
+    std::vector<absl::Status> results;
+    auto sender = sched.Spawn(
+        [](std::string text, std::vector<absl::Status>* results) -> Actor<int> {
+          for (int i = 0; i < 3; ++i) {
+            results->push_back(co_await SendWhenRoom("lines", i));
+            results->push_back(co_await SendWhenRoom("lines", text));
+          }
+        }(kLong, &results));
+    ASSERT_TRUE(sender.valid());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_EQ(results.size(), 6);
+    for (const absl::Status& result : results) EXPECT_TRUE(result.ok());
+    EXPECT_THAT(got, ElementsAre(Line(0), Line(kLong), Line(1), Line(kLong),
+                                 Line(2), Line(kLong)));
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
+// By name, every refusal Send(name) makes: the same error, and the message
+// kept as a dead letter for that name.
+TEST_P(BoundedMailboxTest, BackpressureByNameRefusalsAreDeadLetters) {
+  OnScheduler([](auto& sched) {
+    std::vector<int> got;
+    auto ints = sched.Spawn(
+        "ints", Collect(&got),
+        {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+    auto gone = sched.Spawn(
+        "gone", []() -> Actor<int> { co_return; }(),
+        {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(ints.ok() && gone.ok());
+    ASSERT_TRUE(sched.Run().ok());  // "gone" finishes.
+    std::vector<absl::Status> results;
+    auto sender =
+        sched.Spawn([](std::vector<absl::Status>* results) -> Actor<int> {
+          results->push_back(co_await SendWhenRoom("nobody", 1));
+          results->push_back(co_await SendWhenRoom("gone", 2));
+          results->push_back(
+              co_await SendWhenRoom("ints", std::string("three")));
+          results->push_back(co_await SendWhenRoom("ints", 4));
+        }(&results));
+    ASSERT_TRUE(sender.valid());
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_EQ(results.size(), 4);
+    EXPECT_EQ(results[0].code(), absl::StatusCode::kNotFound) << results[0];
+    EXPECT_TRUE(absl::StrContains(results[0].message(), "'nobody'"));
+    EXPECT_EQ(results[1].code(), absl::StatusCode::kFailedPrecondition)
+        << results[1];
+    EXPECT_TRUE(absl::StrContains(results[1].message(), "'gone'"));
+    EXPECT_EQ(results[2].code(), absl::StatusCode::kInvalidArgument)
+        << results[2];
+    EXPECT_TRUE(absl::StrContains(results[2].message(), "'ints'"));
+    EXPECT_TRUE(results[3].ok()) << results[3];
+    EXPECT_THAT(got, ElementsAre(4));
+    const auto& dead = sched.dead_letters();
+    ASSERT_EQ(dead.size(), 3);
+    EXPECT_EQ(dead[0].recipient, "nobody");
+    EXPECT_EQ(dead[0].reason, results[0]);
+    EXPECT_EQ(*dead[0].message.template get_if<int>(), 1);
+    EXPECT_EQ(dead[1].recipient, "gone");
+    EXPECT_EQ(dead[1].reason, results[1]);
+    EXPECT_EQ(*dead[1].message.template get_if<int>(), 2);
+    EXPECT_EQ(dead[2].recipient, "ints");
+    EXPECT_EQ(dead[2].reason, results[2]);
+    ASSERT_NE(dead[2].message.template get_if<std::string>(), nullptr);
+    EXPECT_EQ(*dead[2].message.template get_if<std::string>(), "three");
+  });
+}
+
 TEST_P(BoundedMailboxTest, PlainSendToAFullBackpressureMailboxIsRefused) {
   OnScheduler([](auto& sched) {
     std::vector<int> got;

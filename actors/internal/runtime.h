@@ -34,6 +34,7 @@ namespace internal {
 
 struct ActorCell;
 struct SendWaiter;
+struct SendTarget;
 
 // Stands for "no messages" in actors that only run a task.
 struct NoMessage {};
@@ -111,6 +112,13 @@ class Runtime {
   // how.
   virtual bool SendIfRoom(ActorCell* to, uint32_t generation,
                           SendWaiter* waiter) = 0;
+  // SendWhenRoom() by name: the live actor registered as `name` if it takes
+  // the message `waiter` holds (of its type, or an alternative of its
+  // variant): true, `target` set. False: none (no such name, finished, the
+  // wrong type, shut down): waiter->result is the error Send(name) would
+  // return, and the message a dead letter.
+  virtual bool FindForSend(std::string_view name, SendWaiter* waiter,
+                           SendTarget* target) = 0;
   // Unlinks `waiter` (its owner gives up: its frame is destroyed); true if
   // it was still linked, so that nothing will wake it.
   virtual bool WithdrawWaiter(ActorCell* to, SendWaiter* waiter) = 0;

@@ -18,6 +18,8 @@
 #ifndef COACTOR_ACTORS_INTERNAL_SEND_WAITER_H_
 #define COACTOR_ACTORS_INTERNAL_SEND_WAITER_H_
 
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "actors/internal/actor_cell.h"
 #include "actors/internal/message_type.h"
@@ -40,6 +42,14 @@ struct SendWaiter {
   SendWaiter* next = nullptr;
   SendWaiter* prev = nullptr;
   bool linked = false;  // In a SendWaiterList.
+};
+
+// The actor a SendWhenRoom() by name found (Runtime::FindForSend()): its
+// cell and generation, and the type it receives.
+struct SendTarget {
+  ActorCell* cell = nullptr;
+  uint32_t generation = 0;
+  const MessageType* type = nullptr;
 };
 
 // A FIFO of waiters, linked through their own fields: no allocation.

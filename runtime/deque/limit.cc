@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -162,6 +163,28 @@ void DequeScheduler::Limits::FailWaiters(DequeScheduler& s, Cell* cell) {
         --s.limits_.waiting_senders;
         s.RecordDeadLetter(recipient, reason, std::move(message)).IgnoreError();
       });
+}
+
+bool DequeScheduler::Limits::FindForSend(DequeScheduler& s,
+                                         std::string_view name,
+                                         internal::SendWaiter* waiter,
+                                         internal::SendTarget* target) {
+  Cell* cell = s.FindLive(name);
+  absl::Status error;
+  if (cell == nullptr) {
+    error = s.LookupError(name);
+  } else if (cell->type != waiter->type &&
+             internal::FindAlternative(*cell->type, waiter->type) == nullptr) {
+    error = s.WrongTypeError(name, *cell->type, waiter->type->name);
+  } else {
+    *target = {cell, cell->Generation(), cell->type};
+    return true;
+  }
+  waiter->holds_message = false;
+  waiter->result =
+      s.RecordDeadLetter(internal::RecordedName(name), std::move(error),
+                         ErasedMessage::Adopt(waiter->type, &waiter->message));
+  return false;
 }
 
 bool DequeScheduler::Limits::SendIfRoom(DequeScheduler& s,

@@ -12,6 +12,7 @@
 #define COACTOR_RUNTIME_DEQUE_LIMITS_H_
 
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -43,6 +44,9 @@ class DequeScheduler::Limits {
   // SchedulerApi::SendBlocking() (refused here when it would wait).
   static bool SendOrWait(DequeScheduler& s, internal::ActorCell* to,
                          uint32_t generation, internal::SendWaiter* waiter);
+  static bool FindForSend(DequeScheduler& s, std::string_view name,
+                          internal::SendWaiter* waiter,
+                          internal::SendTarget* target);
   static bool SendIfRoom(DequeScheduler& s, internal::ActorCell* to,
                          uint32_t generation, internal::SendWaiter* waiter);
   static bool Withdraw(DequeScheduler& s, internal::ActorCell* to,

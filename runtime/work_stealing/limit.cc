@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -115,6 +116,39 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
   absl::Status dropped;  // OK: dropped (recorded) or queued.
   TakeLimitStatus(&dropped);
   return absl::OkStatus();
+}
+
+bool WorkStealingScheduler::Limits::FindForSend(WorkStealingScheduler& s,
+                                                std::string_view name,
+                                                internal::SendWaiter* waiter,
+                                                internal::SendTarget* target) {
+  RegistryEntry entry;
+  absl::Status error;
+  if (s.IsShutDown() || !s.LookUp(name, &entry)) {
+    error = s.IsShutDown() ? ShutDownError() : s.LookupError(name);
+  } else {
+    // The type, read under the lock (a bounded actor publishes none); the
+    // send re-checks the generation.
+    const internal::MessageType* type = nullptr;
+    {
+      internal::MutexLock hold(entry.cell->mailbox_lock());
+      if (entry.cell->IsOpenLocked(entry.generation)) type = entry.cell->type;
+    }
+    if (type == nullptr) {
+      error = internal::NameNotLive(name, /*registered=*/true);
+    } else if (type != waiter->type &&
+               internal::FindAlternative(*type, waiter->type) == nullptr) {
+      error = internal::WrongType(name, type->name, waiter->type->name);
+    } else {
+      *target = {entry.cell, entry.generation, type};
+      return true;
+    }
+  }
+  waiter->holds_message = false;
+  waiter->result =
+      s.RecordDeadLetter(internal::RecordedName(name), std::move(error),
+                         ErasedMessage::Adopt(waiter->type, &waiter->message));
+  return false;
 }
 
 bool WorkStealingScheduler::Limits::SendIfRoom(WorkStealingScheduler& s,

@@ -74,6 +74,9 @@ class WorkStealingScheduler::Limits {
   // SchedulerApi::SendBlocking().
   static bool SendOrWait(WorkStealingScheduler& s, internal::ActorCell* to,
                          uint32_t generation, internal::SendWaiter* waiter);
+  static bool FindForSend(WorkStealingScheduler& s, std::string_view name,
+                          internal::SendWaiter* waiter,
+                          internal::SendTarget* target);
   static bool SendIfRoom(WorkStealingScheduler& s, internal::ActorCell* to,
                          uint32_t generation, internal::SendWaiter* waiter);
   // SendIfRoom() (`may_wait` false: true where it would wait, nothing
