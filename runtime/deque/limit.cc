@@ -2,9 +2,11 @@
 // every entry for a bounded actor reaches AtPeak() (its EntryCount is in
 // counted mode, runtime/deque/entry_count.h), which decides by its
 // MailboxLimit and tags its messages Envelope::kLimitedTag; their delivery
-// (DeliverLimited()) counts them out and admits waiting senders
-// (SendOrWait()) as room appears. An unbounded actor's new peak is
-// raised inline, in EnqueueEnvelope() (runtime/deque/send_inl.h).
+// (StepSpecial(), Deliver()) counts them out and admits waiting senders
+// (SendOrWait()) as room appears. SendWhenRoom() with room
+// (SendIfRoom()) appends tagged and counted at once (AppendAdmitted()). An
+// unbounded actor's new peak is raised inline, in EnqueueEnvelope()
+// (runtime/deque/send_inl.h).
 
 #include <cstdint>
 #include <string>
