@@ -2,12 +2,18 @@
 // (bench/savina/workloads.h) on the deque scheduler and on work stealing at
 // 2 workers: untraced (/0), traced to a file (/1), and traced bounded (/2:
 // the last 65,536 events of each thread, written at the end). ns per
-// message added = 1e9 / traced rate - 1e9 / untraced rate.
+// message added = 1e9 / traced rate - 1e9 / untraced rate. Besides the
+// benchmark's time, two counters: CPU ns per message of the benchmark's
+// thread (`thread_ns`: on the deque, the actors' thread) and of the whole
+// process (`process_ns`: with a streamed trace's writer thread, and on
+// work stealing the workers).
 //
 //   ./bazelw run --config=opt //bench:trace_bench
 //
 // The trace goes to $TMPDIR (or /tmp)/coactor_trace_bench.json, rewritten
 // by every run.
+#include <time.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -40,11 +46,19 @@ struct Stealing2 {
 
 // Runs `workload(sched, size)` on a fresh scheduler per iteration, traced
 // as the benchmark's argument says.
+double CpuNanos(clockid_t clock) {
+  timespec t;
+  clock_gettime(clock, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
 template <typename Kind, typename Workload>
 void Measure(benchmark::State& state, int64_t size, Workload workload) {
   TraceOptions options;
   if (state.range(0) == 2) options.ring_events = 1 << 16;
   int64_t items = 0;
+  const double thread_start = CpuNanos(CLOCK_THREAD_CPUTIME_ID);
+  const double process_start = CpuNanos(CLOCK_PROCESS_CPUTIME_ID);
   for (auto _ : state) {
     auto sched = Kind::Make();
     if (state.range(0) != 0 && !sched->StartTrace(TracePath(), options).ok()) {
@@ -59,6 +73,11 @@ void Measure(benchmark::State& state, int64_t size, Workload workload) {
     items += outcome.items;
   }
   state.SetItemsProcessed(items);
+  const double messages = static_cast<double>(items);
+  state.counters["thread_ns"] =
+      (CpuNanos(CLOCK_THREAD_CPUTIME_ID) - thread_start) / messages;
+  state.counters["process_ns"] =
+      (CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - process_start) / messages;
 }
 
 template <typename Kind>

@@ -1,29 +1,35 @@
-// TraceBuffer holds the events one thread has recorded and not yet written.
-// It has two modes. Streaming: the thread appends until the buffer is full,
-// then the trace writes the events out and empties it (Clear()), so memory
-// stays at one buffer per thread however long the trace. Bounded (a ring):
-// a full buffer overwrites its oldest event and counts it as dropped, so
-// only the last `capacity` events are kept, written when the trace stops.
+// TraceBuffer is what one thread records into: its batch of records
+// (trace_batch.h), and what the thread keeps beside them (its lane's name,
+// the turn under way, the names of the actors its turns refer to).
+// Streaming, a full batch is handed to the trace's writer thread
+// (TraceWriter), which formats it and gives it back as the thread's spare,
+// so memory stays at two batches per thread however long the trace.
+// Bounded, the batch is a ring written when the trace stops.
 //
 //   TraceBuffer buffer(/*tid=*/1, /*capacity=*/4096, /*ring=*/false);
-//   if (buffer.full()) { ...write buffer.ForEach(...); buffer.Clear(); }
-//   TraceEvent& e = buffer.Append();  // then fill it in
+//   if (buffer.batch().full()) { ...hand it on, take the spare... }
+//   TraceRecord& r = buffer.batch().Append();  // then fill it in
 //
-// Thread-safety: none. The thread that records into it owns it; the trace
-// reads it only when that thread records nothing (Tracer::Stop()).
+// Thread-safety: the recording thread owns it, except: `spare` belongs to
+// the writer's mutex, and the names to names_mutex_ (the recording thread
+// adds one, the writer looks one up). Tracer::Stop() reads the rest only
+// when the thread records nothing.
 #ifndef COACTOR_RUNTIME_TRACE_TRACE_BUFFER_H_
 #define COACTOR_RUNTIME_TRACE_TRACE_BUFFER_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "absl/base/attributes.h"
 #include "absl/container/node_hash_map.h"
 
+#include "runtime/trace/trace_batch.h"
 #include "runtime/trace/trace_event.h"
 #include "runtime/trace/trace_json.h"
 
@@ -32,45 +38,19 @@ namespace coactor::internal {
 class TraceBuffer {
  public:
   TraceBuffer(uint32_t tid, size_t capacity, bool ring)
-      : tid_(tid),
-        capacity_(capacity == 0 ? 1 : capacity),
-        ring_(ring),
-        events_(new TraceEvent[capacity_]) {}
-
-  // Streaming mode: Append() needs room (write out and Clear() first).
-  // A ring is never full.
-  bool full() const { return !ring_ && size_ == capacity_; }
-
-  // The slot for the next event, to be filled in by the caller.
-  TraceEvent& Append() {
-    if (!ring_) return events_[size_++];
-    TraceEvent& slot = events_[next_];
-    if (++next_ == capacity_) next_ = 0;
-    if (size_ == capacity_) {
-      ++dropped_;
-    } else {
-      ++size_;
-    }
-    return slot;
+      : tid_(tid), batch_(std::make_unique<TraceBatch>(capacity, ring)) {
+    if (!ring) spare = std::make_unique<TraceBatch>(capacity, ring);
   }
 
-  // Every event held, oldest first.
-  template <typename F>
-  void ForEach(F&& f) const {
-    const size_t first = (ring_ && size_ == capacity_) ? next_ : 0;
-    for (size_t i = 0; i < size_; ++i) {
-      size_t k = first + i;
-      if (k >= capacity_) k -= capacity_;
-      f(events_[k]);
-    }
+  TraceBatch& batch() { return *batch_; }
+  const TraceBatch& batch() const { return *batch_; }
+  // Swaps in `next` (empty) for the batch, which it returns.
+  std::unique_ptr<TraceBatch> Exchange(std::unique_ptr<TraceBatch> next) {
+    batch_.swap(next);
+    return next;
   }
-
-  void Clear() { size_ = next_ = 0; }
 
   uint32_t tid() const { return tid_; }
-  size_t size() const { return size_; }
-  // Events a ring overwrote.
-  uint64_t dropped() const { return dropped_; }
 
   // Names the thread's turns refer to by actor id (TraceEvent::id), kept
   // beside the events, so that a turn's event copies no text; true if
@@ -88,8 +68,10 @@ class TraceBuffer {
     // The writer's cache (node_hash_map: its values stay put).
     FoundName& found = found_names_[e.id % kRecentNames];
     if (found.actor != e.id || found.json == nullptr) {
+      std::lock_guard<std::mutex> lock(names_mutex_);
       const auto it = names_.find(e.id);
       if (it == names_.end()) return {};
+      // Its value stays put (a node) and is never changed.
       found = FoundName{e.id, &it->second};
     }
     return *found.json;
@@ -98,7 +80,6 @@ class TraceBuffer {
   // What the recording thread keeps beside its events.
   std::thread::id owner;
   std::string name;      // Its "thread_name" in the trace.
-  std::string scratch;   // Text of a batch being written.
   bool named = false;    // By NameThread().
   bool in_turn = false;  // Between BeginTurn() and EndTurn().
   uint64_t turn_begin_ns = 0;
@@ -108,21 +89,22 @@ class TraceBuffer {
   uint8_t turn_name_size = 0;
   char turn_name[TraceEvent::kTextCapacity];
   uint64_t flows = 0;  // Flow ids handed out by this thread.
+  // Streaming: the empty batch to take when this one is full; null while
+  // the writer has it (TraceWriter's mutex guards it).
+  std::unique_ptr<TraceBatch> spare;
 
  private:
   const uint32_t tid_;
-  const size_t capacity_;
-  const bool ring_;
-  std::unique_ptr<TraceEvent[]> events_;
-  size_t size_ = 0;  // Events held.
-  size_t next_ = 0;  // Ring: where the next one goes.
-  uint64_t dropped_ = 0;
+  std::unique_ptr<TraceBatch> batch_;
   // RememberName() past its cache.
   ABSL_ATTRIBUTE_NOINLINE bool RememberNewName(uint64_t actor,
                                                std::string_view name) {
+    std::lock_guard<std::mutex> lock(names_mutex_);
     if (names_.size() >= kMaxNames && !names_.contains(actor)) return false;
-    if (auto [it, added] = names_.try_emplace(actor); added && !name.empty()) {
-      AppendJsonString(name, &it->second);
+    if (!names_.contains(actor)) {
+      std::string json;
+      if (!name.empty()) AppendJsonString(name, &json);
+      names_.emplace(actor, std::move(json));
     }
     recent_names_[actor % kRecentNames] = actor;
     return true;
@@ -131,7 +113,9 @@ class TraceBuffer {
   // A cache in front of names_ (actor ids start at 1: 0 is no entry).
   static constexpr size_t kRecentNames = 64;
   uint64_t recent_names_[kRecentNames] = {};
-  absl::node_hash_map<uint64_t, std::string> names_;  // As JSON strings.
+  std::mutex names_mutex_;
+  // As JSON strings. Guarded by names_mutex_.
+  absl::node_hash_map<uint64_t, std::string> names_;
   struct FoundName {
     uint64_t actor = 0;
     const std::string* json = nullptr;

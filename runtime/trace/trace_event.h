@@ -1,8 +1,8 @@
 // TraceEvent is one record of a trace: what happened (its kind), when, on
 // which thread's buffer, and the few numbers and texts that describe it. It
-// is a fixed-size plain struct so that a thread's buffer is one array that
-// recording fills without allocating; TraceJson (trace_json.h) turns it
-// into a Chrome Trace Event, which Perfetto and Chromium's viewer open.
+// is the decoded form of a recorded TraceRecord (trace_batch.h, which
+// keeps texts apart), what TraceJson (trace_json.h) turns into a Chrome
+// Trace Event, which Perfetto and Chromium's viewer open.
 //
 //   TraceEvent event;
 //   event.kind = TraceEventKind::kSpawn;
@@ -80,15 +80,22 @@ struct TraceEvent {
   std::string_view text_view() const { return {text, text_size}; }
   std::string_view text2_view() const { return {text + text_size, text2_size}; }
 
- private:
-  static uint8_t Copy(std::string_view s, char* out, size_t room) {
+  // How many bytes of `s` fit in `room` (at most kTextCapacity), cut on a
+  // UTF-8 character boundary.
+  static uint8_t Fit(std::string_view s, size_t room) {
     size_t n = s.size() < room ? s.size() : room;
-    // Cut on a character boundary: back off continuation bytes.
+    // Back off continuation bytes.
     if (n < s.size()) {
       while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
     }
-    if (n != 0) std::memcpy(out, s.data(), n);
     return static_cast<uint8_t>(n);
+  }
+
+ private:
+  static uint8_t Copy(std::string_view s, char* out, size_t room) {
+    const uint8_t n = Fit(s, room);
+    if (n != 0) std::memcpy(out, s.data(), n);
+    return n;
   }
 };
 

@@ -16,9 +16,11 @@
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "runtime/trace/trace_batch.h"
 #include "runtime/trace/trace_buffer.h"
 #include "runtime/trace/trace_event.h"
 #include "runtime/trace/trace_json.h"
+#include "runtime/trace/trace_writer.h"
 
 namespace coactor {
 
@@ -64,6 +66,11 @@ absl::Status Tracer::Start(std::string_view path, const TraceOptions& options) {
   std::string header;
   internal::AppendTraceHeader(pid_, &header);
   Write(header);
+  if (options_.ring_events == 0) {
+    writer_.Start([this](TraceBuffer& from, const internal::TraceBatch& batch) {
+      WriteBatch(from, batch, &writer_text_);
+    });
+  }
   // Release: a thread that sees the serial sees the trace set up above.
   serial_.store(next_serial.fetch_add(1, std::memory_order_relaxed),
                 std::memory_order_release);
@@ -72,30 +79,32 @@ absl::Status Tracer::Start(std::string_view path, const TraceOptions& options) {
 
 absl::Status Tracer::Stop() {
   std::lock_guard<std::mutex> registry(registry_mutex_);
-  std::lock_guard<std::mutex> file(file_mutex_);
-  if (file_ == nullptr) return absl::OkStatus();
+  {
+    std::lock_guard<std::mutex> file(file_mutex_);
+    if (file_ == nullptr) return absl::OkStatus();
+  }
   // Relaxed: recording has ended (the class comment's contract).
   serial_.store(0, std::memory_order_relaxed);
+  writer_.Stop();  // What was handed to it is written.
+  std::lock_guard<std::mutex> file(file_mutex_);
   uint64_t dropped = 0;
   std::string text;
   for (const std::unique_ptr<TraceBuffer>& buffer : buffers_) {
     text.clear();
     internal::AppendThreadName(pid_, buffer->tid(), buffer->name, &text);
-    if (buffer->dropped() != 0) {
+    const internal::TraceBatch& batch = buffer->batch();
+    if (batch.dropped() != 0) {
       // Stamped with the oldest event kept: everything before it is gone.
       TraceEvent note;
       note.kind = TraceEventKind::kDropped;
-      note.value = buffer->dropped();
-      buffer->ForEach([&](const TraceEvent& e) {
+      note.value = batch.dropped();
+      batch.ForEach([&](const TraceEvent& e) {
         if (note.ts_ns == 0) note.ts_ns = e.ts_ns;
       });
       internal::AppendTraceEvent(note, pid_, buffer->tid(), &text);
-      dropped += buffer->dropped();
+      dropped += batch.dropped();
     }
-    buffer->ForEach([&](const TraceEvent& e) {
-      internal::AppendTraceEvent(e, pid_, buffer->tid(), &text,
-                                 buffer->ActorNameJson(e));
-    });
+    AppendBatch(*buffer, batch, &text);
     Write(text);
   }
   buffers_.clear();
@@ -142,16 +151,28 @@ TraceBuffer* Tracer::RegisterThread(uint64_t serial) {
   return found;
 }
 
-void Tracer::Flush(TraceBuffer* buffer) {
-  std::string& text = buffer->scratch;
-  text.clear();
-  buffer->ForEach([&](const TraceEvent& e) {
-    internal::AppendTraceEvent(e, pid_, buffer->tid(), &text,
-                               buffer->ActorNameJson(e));
+void Tracer::Flush(TraceBuffer* buffer) { writer_.Hand(buffer); }
+
+void Tracer::RecordText(TraceBuffer* buffer, internal::TraceRecord* record,
+                        std::string_view first, std::string_view second) {
+  // The batch `record` went to: Record() may have swapped it in.
+  buffer->batch().PutText(record, first, second);
+}
+
+void Tracer::AppendBatch(TraceBuffer& buffer, const internal::TraceBatch& batch,
+                         std::string* text) {
+  batch.ForEach([&](const TraceEvent& e) {
+    internal::AppendTraceEvent(e, pid_, buffer.tid(), text,
+                               buffer.ActorNameJson(e));
   });
-  buffer->Clear();
+}
+
+void Tracer::WriteBatch(TraceBuffer& buffer, const internal::TraceBatch& batch,
+                        std::string* text) {
+  text->clear();
+  AppendBatch(buffer, batch, text);
   std::lock_guard<std::mutex> file(file_mutex_);
-  Write(text);
+  Write(*text);
 }
 
 void Tracer::NameThread(std::string_view name) {
@@ -181,46 +202,41 @@ void Tracer::AbandonTurn() {
 void Tracer::Spawn(uint64_t actor, std::string_view name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kSpawn, Clock());
-  e->id = actor;
-  e->SetText(name);
+  RecordText(b, Record(b, TraceEventKind::kSpawn, Clock(), actor), name);
 }
 
 void Tracer::End(uint64_t actor, std::string_view name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kEnd, Clock());
-  e->id = actor;
-  e->value = 0;  // Normally.
-  e->SetText(name);
+  // Value 0: normally.
+  RecordText(b, Record(b, TraceEventKind::kEnd, Clock(), actor), name);
 }
 
 void Tracer::EndByException(uint64_t actor, std::string_view name,
                             std::string_view what) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kEnd, Clock());
-  e->id = actor;
-  e->value = 1;  // By an exception.
-  e->SetText(name, what);
+  // Value 1: by an exception.
+  RecordText(b, Record(b, TraceEventKind::kEnd, Clock(), actor, 1), name, what);
 }
 
 void Tracer::Failure(uint64_t actor, std::string_view name,
                      std::string_view what) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kFailure, Clock());
-  e->id = actor;
-  e->SetText(name, what);
+  RecordText(b, Record(b, TraceEventKind::kFailure, Clock(), actor), name,
+             what);
 }
 
 void Tracer::DeadLetter(std::string_view recipient, std::string_view reason,
                         std::string_view type_name) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kDeadLetter, Clock());
-  e->SetLabel(type_name);
-  e->SetText(recipient, reason);
+  RecordText(b,
+             Record(b, TraceEventKind::kDeadLetter, Clock(), 0,
+                    reinterpret_cast<uint64_t>(type_name.data()),
+                    static_cast<uint32_t>(type_name.size())),
+             recipient, reason);
 }
 
 uint64_t Tracer::NewFlowId() {
@@ -232,9 +248,8 @@ uint64_t Tracer::NewFlowId() {
 
 uint64_t Tracer::OutsideSlice(TraceBuffer* b, uint64_t ts_ns,
                               const char* name) {
-  TraceEvent* slice = Record(b, TraceEventKind::kOutside, ts_ns);
-  slice->dur_ns = 2;
-  slice->SetText(name);
+  RecordText(b, Record(b, TraceEventKind::kOutside, ts_ns, 0, /*dur_ns=*/2),
+             name);
   return ts_ns + 1;
 }
 
@@ -245,41 +260,37 @@ void Tracer::FlowStart(TraceFlowKind kind, uint64_t id, std::string_view name) {
 void Tracer::TimerArmed(uint64_t timer, uint64_t deadline_unix_ns) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kTimerArmed, Clock());
-  e->id = timer;
-  e->value = deadline_unix_ns;
+  Record(b, TraceEventKind::kTimerArmed, Clock(), timer, deadline_unix_ns);
 }
 
 void Tracer::TimerFired(uint64_t timer) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kTimerFired, Clock())->id = timer;
+  Record(b, TraceEventKind::kTimerFired, Clock(), timer);
 }
 
 void Tracer::TimerCancelled(uint64_t timer) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kTimerCancelled, Clock())->id = timer;
+  Record(b, TraceEventKind::kTimerCancelled, Clock(), timer);
 }
 
 void Tracer::Steal(uint64_t worker, uint64_t victim) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  TraceEvent* e = Record(b, TraceEventKind::kSteal, Clock());
-  e->id = worker;
-  e->value = victim;
+  Record(b, TraceEventKind::kSteal, Clock(), worker, victim);
 }
 
 void Tracer::Park(uint64_t worker) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kPark, Clock())->id = worker;
+  Record(b, TraceEventKind::kPark, Clock(), worker);
 }
 
 void Tracer::Wake(uint64_t worker) {
   TraceBuffer* b = Buffer();
   if (b == nullptr) return;
-  Record(b, TraceEventKind::kWake, Clock())->id = worker;
+  Record(b, TraceEventKind::kWake, Clock(), worker);
 }
 
 }  // namespace coactor

@@ -13,14 +13,17 @@
 //   tracer.EndTurn(/*messages=*/1);
 //   tracer.Stop().IgnoreError();  // the file is now complete JSON
 //
-// Recording costs no lock: each thread appends to its own buffer
-// (TraceBuffer). Streaming (the default), a thread whose buffer is full
-// formats it and appends the text to the file under the file's lock, so a
-// long trace is written as it goes and memory stays at one buffer per
-// thread; a crash loses at most each thread's unwritten buffer. Bounded
-// (TraceOptions::ring_events), each thread keeps only its last N events,
-// written at Stop() with a count of what was dropped ("events dropped"
-// per thread, "otherData.dropped_events" in all).
+// Recording costs no lock and formats nothing: each thread appends compact
+// binary records (32 bytes an event, texts apart; trace_batch.h) to its
+// own buffer (TraceBuffer). Streaming (the default), a thread whose batch
+// is full hands it to the trace's writer thread (TraceWriter), which
+// formats it as JSON and appends it to the file while the thread records
+// on into its spare, so a long trace is written as it goes and memory
+// stays at two batches per thread; a crash loses at most each thread's two
+// unwritten batches. Bounded (TraceOptions::ring_events), each thread
+// keeps only its last N events, formatted and written at Stop() with a
+// count of what was dropped ("events dropped" per thread,
+// "otherData.dropped_events" in all).
 //
 // Times are the steady clock's, in ns since Start(). Flow ids must be below
 // 2^53 (JSON numbers); NewFlowId() makes ids unique within the trace. A
@@ -51,8 +54,10 @@
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "runtime/internal/tick_clock.h"
+#include "runtime/trace/trace_batch.h"
 #include "runtime/trace/trace_buffer.h"
 #include "runtime/trace/trace_event.h"
+#include "runtime/trace/trace_writer.h"
 
 namespace coactor {
 
@@ -60,9 +65,11 @@ using TraceFlowKind = internal::TraceFlowKind;
 
 struct TraceOptions {
   // 0: stream every event to the file. N > 0: bounded; keep only the last N
-  // events of each thread (128 bytes each), written at Stop().
+  // events of each thread (32 bytes each, and up to 80 of text apart for
+  // the few that copy a text), written at Stop().
   size_t ring_events = 0;
-  // Streaming: events a thread buffers between writes.
+  // Streaming: events in a batch, the unit a thread hands to the writer
+  // (each thread has two).
   size_t buffer_events = 4096;
 };
 
@@ -149,17 +156,32 @@ class Tracer {
   // BeginTurn() of an actor whose name this thread has no room to keep.
   ABSL_ATTRIBUTE_NOINLINE static void KeepTurnName(internal::TraceBuffer* b,
                                                    std::string_view name);
-  // A slot for one more event, stamped with `ts_ns`.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::TraceEvent* Record(
+  // Records one more event (trace_batch.h says what `value` and `extra`
+  // hold for each kind); returns it, for a text to be put.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::TraceRecord* Record(
       internal::TraceBuffer* buffer, internal::TraceEventKind kind,
-      uint64_t ts_ns);
+      uint64_t ts_ns, uint64_t id = 0, uint64_t value = 0, uint32_t extra = 0,
+      TraceFlowKind flow = TraceFlowKind::kMessage);
+  // Gives `record`, just recorded by Record(), its text. (A call of its
+  // own: in `b->batch().PutText(Record(...))` the batch would be taken
+  // before Record() hands a full one on.)
+  static void RecordText(internal::TraceBuffer* buffer,
+                         internal::TraceRecord* record, std::string_view first,
+                         std::string_view second = {});
   // A 2 ns slice at `ts_ns` for a flow end outside a turn to bind to;
   // returns the time to give the flow event.
   ABSL_ATTRIBUTE_NOINLINE uint64_t OutsideSlice(internal::TraceBuffer* buffer,
                                                 uint64_t ts_ns,
                                                 const char* name);
-  // Formats and writes out a full streaming buffer (its owner's call).
+  // Hands a full streaming batch to the writer (its owner's call).
   ABSL_ATTRIBUTE_NOINLINE void Flush(internal::TraceBuffer* buffer);
+  // Formats `batch` of `buffer`'s and appends it to the file (the writer
+  // thread's, or Stop()'s).
+  void WriteBatch(internal::TraceBuffer& buffer,
+                  const internal::TraceBatch& batch, std::string* text);
+  // `batch` of `buffer`'s as JSON, appended to `text`.
+  void AppendBatch(internal::TraceBuffer& buffer,
+                   const internal::TraceBatch& batch, std::string* text);
   // Appends `text` to the file; file_mutex_ held.
   void Write(const std::string& text);
   // Now(), for a caller that knows the trace is started: the time-stamp
@@ -182,6 +204,9 @@ class Tracer {
   std::mutex registry_mutex_;  // Start, Stop, registering threads.
   // Guarded by registry_mutex_.
   std::vector<std::unique_ptr<internal::TraceBuffer>> buffers_;
+
+  internal::TraceWriter writer_;  // Streaming.
+  std::string writer_text_;       // The writer thread's.
 
   std::mutex file_mutex_;  // Writes to the file.
   // Guarded by file_mutex_ (both mutexes to open or close it).
@@ -210,17 +235,15 @@ inline internal::TraceBuffer* Tracer::Buffer() {
   return RegisterThread(serial);
 }
 
-inline internal::TraceEvent* Tracer::Record(internal::TraceBuffer* buffer,
-                                            internal::TraceEventKind kind,
-                                            uint64_t ts_ns) {
-  if (ABSL_PREDICT_FALSE(buffer->full())) Flush(buffer);
-  internal::TraceEvent& e = buffer->Append();
-  // The fields every kind writes; each recording call sets the others it
-  // uses (trace_event.h says which), and the JSON reads no others.
-  e.kind = kind;
-  e.ts_ns = ts_ns;
-  e.text_size = e.text2_size = 0;
-  return &e;
+inline internal::TraceRecord* Tracer::Record(internal::TraceBuffer* buffer,
+                                             internal::TraceEventKind kind,
+                                             uint64_t ts_ns, uint64_t id,
+                                             uint64_t value, uint32_t extra,
+                                             TraceFlowKind flow) {
+  if (ABSL_PREDICT_FALSE(buffer->batch().full())) Flush(buffer);
+  internal::TraceRecord& r = buffer->batch().Append();
+  r = internal::TraceRecord{ts_ns, id, value, extra, kind, flow, 0, 0};
+  return &r;
 }
 
 inline void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
@@ -242,13 +265,13 @@ inline void Tracer::EndTurn(uint64_t messages, uint64_t now) {
   if (b == nullptr || !b->in_turn) return;
   b->in_turn = false;
   const uint64_t begin = b->turn_begin_ns;
-  internal::TraceEvent* e = Record(b, internal::TraceEventKind::kTurn, begin);
   // At least 2 ns, so that a flow end stamped begin + 1 lies inside.
-  e->dur_ns = now > begin + 2 ? now - begin : 2;
-  e->id = b->turn_actor;
-  e->value = messages;
+  internal::TraceRecord* r = Record(
+      b, internal::TraceEventKind::kTurn, begin, b->turn_actor,
+      now > begin + 2 ? now - begin : 2,
+      messages < UINT32_MAX ? static_cast<uint32_t>(messages) : UINT32_MAX);
   if (ABSL_PREDICT_FALSE(b->turn_name_size != 0)) {
-    e->SetText({b->turn_name, b->turn_name_size});
+    b->batch().PutText(r, {b->turn_name, b->turn_name_size});
   }
 }
 
@@ -261,10 +284,9 @@ inline void Tracer::FlowStart(TraceFlowKind kind, uint64_t id,
   } else if (ts <= b->turn_begin_ns) {
     ts = b->turn_begin_ns + 1;  // Inside the turn's slice (at least 2 ns).
   }
-  internal::TraceEvent* e = Record(b, internal::TraceEventKind::kFlowStart, ts);
-  e->flow = kind;
-  e->id = id;
-  e->SetLabel(name);
+  Record(b, internal::TraceEventKind::kFlowStart, ts, id,
+         reinterpret_cast<uint64_t>(name.data()),
+         static_cast<uint32_t>(name.size()), kind);
 }
 
 inline void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id,
@@ -277,11 +299,12 @@ inline void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id,
   const uint64_t ts = ABSL_PREDICT_TRUE(b->in_turn)
                           ? b->turn_begin_ns + 1
                           : OutsideSlice(b, Clock(), "receive");
-  internal::TraceEvent* e = Record(b, internal::TraceEventKind::kFlowEnd, ts);
-  e->flow = kind;
-  e->id = id;
-  e->SetLabel(name);
-  if (ABSL_PREDICT_FALSE(!outcome.empty())) e->SetText({}, outcome);
+  internal::TraceRecord* r = Record(b, internal::TraceEventKind::kFlowEnd, ts,
+                                    id, reinterpret_cast<uint64_t>(name.data()),
+                                    static_cast<uint32_t>(name.size()), kind);
+  if (ABSL_PREDICT_FALSE(!outcome.empty())) {
+    b->batch().PutText(r, {}, outcome);
+  }
 }
 
 }  // namespace coactor
