@@ -363,9 +363,14 @@ class DequeScheduler final : public SchedulerApi<DequeScheduler> {
   // Tracing: runtime/deque/trace.cc says how. RunSteps() steps until the
   // queue is empty or a Stop() (true), or tracing started or stopped
   // (false); the other run calls test per step (StepMaybeTraced()).
-  void StepTraced();
+  // `begin_ns`: as Tracer::BeginTurn()'s; returns 1 ns past the end of
+  // the turn it recorded (0 if none), for a next step that follows at once.
+  uint64_t StepTraced(uint64_t begin_ns = 0);
   void StepMaybeTraced() {
-    if (ABSL_PREDICT_FALSE(trace_.get() != nullptr)) return StepTraced();
+    if (ABSL_PREDICT_FALSE(trace_.get() != nullptr)) {
+      StepTraced();
+      return;
+    }
     Step();
   }
   template <bool kTraced>

@@ -30,9 +30,12 @@ absl::Status DequeScheduler::RunUntilStopped() {
 
 template <bool kTraced>
 bool DequeScheduler::RunSteps() {
+  // Traced: where the next turn starts, the last one's end (nothing runs
+  // between two steps here but the countdown), or 0: read the clock.
+  [[maybe_unused]] uint64_t next_turn_ns = 0;
   while (!queue_.empty()) {
     if constexpr (kTraced) {
-      StepTraced();
+      next_turn_ns = StepTraced(next_turn_ns);
     } else {
       Step();
     }
@@ -42,6 +45,7 @@ bool DequeScheduler::RunSteps() {
     // flag tested per step would cost 2-4% of counter/printer.
     if (--steps_to_check_ == 0) {
       steps_to_check_ = kTimerCheckInterval;
+      if constexpr (kTraced) next_turn_ns = 0;  // Timers, posts: a gap.
       if (HasTimers()) FireDueTimers();
       DrainPosted();
       // Relaxed: a flag (see TakeStop()).

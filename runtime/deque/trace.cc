@@ -15,6 +15,9 @@
 // costs nothing per message. TraceQueued(tracer, ts) gives the envelopes
 // queued since its last call their flow starts, stamped `ts` (in a turn:
 // just before its end), or each read from the clock (`ts` 0: no turn).
+// In RunSteps<true>, where turns follow each other with nothing between,
+// a turn starts 1 ns after the last one's end, so a turn costs one clock
+// read (its end); a turn there thus includes the loop's pop before it.
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
@@ -81,17 +84,20 @@ void DequeScheduler::TraceQueued(Tracer* tracer, uint64_t ts) {
   traced_until_ = queue_.back_position();
 }
 
-void DequeScheduler::StepTraced() {
+uint64_t DequeScheduler::StepTraced(uint64_t begin_ns) {
   Tracer* const tracer = trace_.get();
   if (tracer == nullptr) {  // StopTrace() from the last turn's actor.
     Step();
-    return;
+    return 0;
   }
   if (ABSL_PREDICT_FALSE(!trace_lane_named_)) {
     tracer->NameThread("DequeScheduler loop");
     trace_lane_named_ = true;
   }
-  if (traced_until_ != queue_.back_position()) TraceQueued(tracer, 0);
+  if (traced_until_ != queue_.back_position()) {
+    TraceQueued(tracer, 0);
+    begin_ns = 0;  // Stamped by the clock, so the turn is too.
+  }
   Envelope* const envelope = queue_.PopFront();
   const uint64_t flow = queue_.front_position();  // Its position + 1.
   const auto* cell =
@@ -101,19 +107,21 @@ void DequeScheduler::StepTraced() {
   const uintptr_t tag = envelope->target & kTagMask;
   const bool delivered = (tag == 0 || tag == Envelope::kLimitedTag) &&
                          cell->State() == internal::ActorState::kWaiting;
-  tracer->BeginTurn(cell->id, cell->name != nullptr
-                                  ? std::string_view(*cell->name)
-                                  : std::string_view());
+  tracer->BeginTurn(cell->id,
+                    cell->name != nullptr ? std::string_view(*cell->name)
+                                          : std::string_view(),
+                    begin_ns);
   if (flow > trace_first_) {
     tracer->FlowEnd(TraceFlowKind::kMessage, flow, FlowName(*envelope));
   }
   Dispatch(envelope);
   Tracer* const after = trace_.get();
-  if (after == nullptr) return;  // The actor called StopTrace().
+  if (after == nullptr) return 0;  // The actor called StopTrace().
   // One clock read for the turn's end and what it queued, just before.
   const uint64_t end = after->Now();
   if (traced_until_ != queue_.back_position()) TraceQueued(after, end - 1);
-  after->EndTurn(delivered ? 1 : 0, end);
+  const uint64_t recorded = after->EndTurn(delivered ? 1 : 0, end);
+  return recorded != 0 ? recorded + 1 : 0;
 }
 
 }  // namespace coactor

@@ -59,9 +59,8 @@ absl::Status Tracer::Start(std::string_view path, const TraceOptions& options) {
   options_ = options;
   pid_ = static_cast<uint32_t>(getpid());
   // The rate is measured once per process, at the first trace (10 ms).
-  nanos_per_tick_ =
-      static_cast<double>(internal::TickClock::ToNanos(uint64_t{1} << 30)) /
-      static_cast<double>(uint64_t{1} << 30);
+  // ToNanos(2^32 ticks) is the rate in 32.32 fixed point.
+  nanos_per_tick_32_ = internal::TickClock::ToNanos(uint64_t{1} << 32);
   start_ticks_ = internal::TickClock::Now();
   std::string header;
   internal::AppendTraceHeader(pid_, &header);
@@ -104,7 +103,7 @@ absl::Status Tracer::Stop() {
       internal::AppendTraceEvent(note, pid_, buffer->tid(), &text);
       dropped += batch.dropped();
     }
-    AppendBatch(*buffer, batch, &text);
+    AppendBatch(*buffer, batch, &text, /*write=*/true);
     Write(text);
   }
   buffers_.clear();
@@ -160,10 +159,15 @@ void Tracer::RecordText(TraceBuffer* buffer, internal::TraceRecord* record,
 }
 
 void Tracer::AppendBatch(TraceBuffer& buffer, const internal::TraceBatch& batch,
-                         std::string* text) {
+                         std::string* text, bool write) {
+  constexpr size_t kWriteAt = size_t{1} << 20;
   batch.ForEach([&](const TraceEvent& e) {
     internal::AppendTraceEvent(e, pid_, buffer.tid(), text,
                                buffer.ActorNameJson(e));
+    if (write && text->size() >= kWriteAt) {
+      Write(*text);
+      text->clear();
+    }
   });
 }
 

@@ -104,15 +104,18 @@ class Tracer {
   // Starts a turn of `actor` on this thread: a slice named `actor_name`
   // (copied; "actor <id>" if empty), recorded by EndTurn(), which gives
   // the number of messages handled. An EndTurn() with no turn begun on
-  // this thread in this trace does nothing.
+  // this thread in this trace does nothing. `begin_ns`, if not 0, is the
+  // turn's start instead of now: a loop that runs turns back to back may
+  // start one where the last ended (EndTurn()'s value), a clock read less.
   // (The recording calls made per message are inline, below.)
   ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginTurn(
-      uint64_t actor, std::string_view actor_name);
+      uint64_t actor, std::string_view actor_name, uint64_t begin_ns = 0);
   void EndTurn(uint64_t messages);
   // As EndTurn(), at `end_ns` (from Now(): one clock read may stamp a
-  // turn's end and the flow starts just before it).
-  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndTurn(uint64_t messages,
-                                                   uint64_t end_ns);
+  // turn's end and the flow starts just before it). Returns the end it
+  // recorded (at least 2 ns after the start), 0 if none.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint64_t EndTurn(uint64_t messages,
+                                                       uint64_t end_ns);
   // Ends the turn begun without recording it (nothing ran after all).
   void AbandonTurn();
   void Spawn(uint64_t actor, std::string_view name);
@@ -179,25 +182,29 @@ class Tracer {
   // thread's, or Stop()'s).
   void WriteBatch(internal::TraceBuffer& buffer,
                   const internal::TraceBatch& batch, std::string* text);
-  // `batch` of `buffer`'s as JSON, appended to `text`.
+  // `batch` of `buffer`'s as JSON, appended to `text`. `write`: with the
+  // file's mutex held, written out whenever it passes 1 MiB (a ring's at
+  // Stop(), whose whole text may be tens of MiB).
   void AppendBatch(internal::TraceBuffer& buffer,
-                   const internal::TraceBatch& batch, std::string* text);
+                   const internal::TraceBatch& batch, std::string* text,
+                   bool write = false);
   // Appends `text` to the file; file_mutex_ held.
   void Write(const std::string& text);
   // Now(), for a caller that knows the trace is started: the time-stamp
   // counter (internal::TickClock; a vDSO clock_gettime() cost twice as
-  // much here), in ns since Start().
+  // much here), in ns since Start(): ticks times the rate in 32.32 fixed
+  // point, one 64x64->128-bit multiply (converting through a double cost
+  // 4 ns a read).
   uint64_t Clock() const {
-    return static_cast<uint64_t>(
-        static_cast<double>(internal::TickClock::Now() - start_ticks_) *
-        nanos_per_tick_);
+    const unsigned __int128 ticks = internal::TickClock::Now() - start_ticks_;
+    return static_cast<uint64_t>((ticks * nanos_per_tick_32_) >> 32);
   }
 
   // The current trace's number (0: none); a thread's cached buffer is
   // for the trace whose serial it notes.
   std::atomic<uint64_t> serial_{0};
   uint64_t start_ticks_ = 0;
-  double nanos_per_tick_ = 1.0;
+  uint64_t nanos_per_tick_32_ = uint64_t{1} << 32;  // 32.32 fixed point.
   uint32_t pid_ = 0;
   TraceOptions options_;
 
@@ -246,11 +253,12 @@ inline internal::TraceRecord* Tracer::Record(internal::TraceBuffer* buffer,
   return &r;
 }
 
-inline void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
+inline void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name,
+                              uint64_t begin_ns) {
   internal::TraceBuffer* b = Buffer();
   if (b == nullptr) return;
   b->in_turn = true;
-  b->turn_begin_ns = Clock();
+  b->turn_begin_ns = begin_ns != 0 ? begin_ns : Clock();
   b->turn_actor = actor;
   // Named by id once this thread knows the name (so a turn's event copies
   // no text); else the name goes with the turn.
@@ -260,19 +268,20 @@ inline void Tracer::BeginTurn(uint64_t actor, std::string_view actor_name) {
   }
 }
 
-inline void Tracer::EndTurn(uint64_t messages, uint64_t now) {
+inline uint64_t Tracer::EndTurn(uint64_t messages, uint64_t now) {
   internal::TraceBuffer* b = Buffer();
-  if (b == nullptr || !b->in_turn) return;
+  if (b == nullptr || !b->in_turn) return 0;
   b->in_turn = false;
   const uint64_t begin = b->turn_begin_ns;
   // At least 2 ns, so that a flow end stamped begin + 1 lies inside.
+  const uint64_t dur = now > begin + 2 ? now - begin : 2;
   internal::TraceRecord* r = Record(
-      b, internal::TraceEventKind::kTurn, begin, b->turn_actor,
-      now > begin + 2 ? now - begin : 2,
+      b, internal::TraceEventKind::kTurn, begin, b->turn_actor, dur,
       messages < UINT32_MAX ? static_cast<uint32_t>(messages) : UINT32_MAX);
   if (ABSL_PREDICT_FALSE(b->turn_name_size != 0)) {
     b->batch().PutText(r, {b->turn_name, b->turn_name_size});
   }
+  return begin + dur;
 }
 
 inline void Tracer::FlowStart(TraceFlowKind kind, uint64_t id,
