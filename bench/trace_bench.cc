@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -44,22 +45,26 @@ struct Stealing2 {
   }
 };
 
-// Runs `workload(sched, size)` on a fresh scheduler per iteration, traced
-// as the benchmark's argument says.
 double CpuNanos(clockid_t clock) {
   timespec t;
   clock_gettime(clock, &t);
   return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
 }
 
+// Runs `workload(sched, size)` on a fresh scheduler per iteration, traced
+// as the benchmark's argument says. The trace file is removed between
+// iterations, untimed: rewriting the same path would have StartTrace()'s
+// truncation free (and on ext4 first flush) the last iteration's file.
 template <typename Kind, typename Workload>
 void Measure(benchmark::State& state, int64_t size, Workload workload) {
   TraceOptions options;
   if (state.range(0) == 2) options.ring_events = 1 << 16;
   int64_t items = 0;
-  const double thread_start = CpuNanos(CLOCK_THREAD_CPUTIME_ID);
-  const double process_start = CpuNanos(CLOCK_PROCESS_CPUTIME_ID);
+  double thread_ns = 0;
+  double process_ns = 0;
   for (auto _ : state) {
+    const double thread_start = CpuNanos(CLOCK_THREAD_CPUTIME_ID);
+    const double process_start = CpuNanos(CLOCK_PROCESS_CPUTIME_ID);
     auto sched = Kind::Make();
     if (state.range(0) != 0 && !sched->StartTrace(TracePath(), options).ok()) {
       state.SkipWithError("cannot write the trace");
@@ -71,13 +76,17 @@ void Measure(benchmark::State& state, int64_t size, Workload workload) {
       return;
     }
     items += outcome.items;
+    sched.reset();
+    thread_ns += CpuNanos(CLOCK_THREAD_CPUTIME_ID) - thread_start;
+    process_ns += CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - process_start;
+    state.PauseTiming();
+    std::remove(TracePath().c_str());
+    state.ResumeTiming();
   }
   state.SetItemsProcessed(items);
   const double messages = static_cast<double>(items);
-  state.counters["thread_ns"] =
-      (CpuNanos(CLOCK_THREAD_CPUTIME_ID) - thread_start) / messages;
-  state.counters["process_ns"] =
-      (CpuNanos(CLOCK_PROCESS_CPUTIME_ID) - process_start) / messages;
+  state.counters["thread_ns"] = thread_ns / messages;
+  state.counters["process_ns"] = process_ns / messages;
 }
 
 template <typename Kind>
