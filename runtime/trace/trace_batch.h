@@ -39,8 +39,9 @@ namespace coactor::internal {
 struct TraceRecord {
   uint64_t ts_ns;  // Since the trace started.
   uint64_t id;     // TraceEvent::id.
-  // kTurn, kOutside: the duration in ns. kFlowStart, kFlowEnd, kDeadLetter:
-  // the label's address. Else TraceEvent::value.
+  // kTurn: the duration in ns. kFlowStart, kFlowEnd, kDeadLetter, kOutside:
+  // the label's address (kOutside: its name, static text; it lasts 2 ns).
+  // Else TraceEvent::value.
   uint64_t value;
   // kTurn: messages handled (at most 2^32 - 1); the label's size.
   uint32_t extra;
@@ -147,10 +148,13 @@ class TraceBatch {
     event->SetLabel({});
     switch (r.kind) {
       case TraceEventKind::kTurn:
-      case TraceEventKind::kOutside:
         event->dur_ns = r.value;
         event->value = r.extra;
         break;
+      case TraceEventKind::kOutside:
+        event->dur_ns = 2;
+        event->SetText({reinterpret_cast<const char*>(r.value), r.extra});
+        return text_at;
       case TraceEventKind::kFlowStart:
       case TraceEventKind::kFlowEnd:
       case TraceEventKind::kDeadLetter:

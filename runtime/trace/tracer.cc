@@ -252,8 +252,9 @@ uint64_t Tracer::NewFlowId() {
 
 uint64_t Tracer::OutsideSlice(TraceBuffer* b, uint64_t ts_ns,
                               const char* name) {
-  RecordText(b, Record(b, TraceEventKind::kOutside, ts_ns, 0, /*dur_ns=*/2),
-             name);
+  Record(b, TraceEventKind::kOutside, ts_ns, 0,
+         reinterpret_cast<uint64_t>(name),
+         static_cast<uint32_t>(std::strlen(name)));
   return ts_ns + 1;
 }
 

@@ -171,8 +171,8 @@ class Tracer {
   static void RecordText(internal::TraceBuffer* buffer,
                          internal::TraceRecord* record, std::string_view first,
                          std::string_view second = {});
-  // A 2 ns slice at `ts_ns` for a flow end outside a turn to bind to;
-  // returns the time to give the flow event.
+  // A 2 ns slice at `ts_ns` named `name` (static text) for a flow end
+  // outside a turn to bind to; returns the time to give the flow event.
   ABSL_ATTRIBUTE_NOINLINE uint64_t OutsideSlice(internal::TraceBuffer* buffer,
                                                 uint64_t ts_ns,
                                                 const char* name);
