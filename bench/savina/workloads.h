@@ -689,10 +689,9 @@ struct BufferItem {
   int64_t value;  // <= 0: the producer -value has sent all its items.
 };
 
-template <Scheduler Sched>
-Actor<int> MailboxProducer(Sched& sched,
-                           const std::vector<ActorRef<BufferItem>>& consumers,
-                           int index, int64_t per_producer, double& sink) {
+inline Actor<int> MailboxProducer(
+    const std::vector<ActorRef<BufferItem>>& consumers, int index,
+    int64_t per_producer, double& sink) {
   const int consumer_count = static_cast<int>(consumers.size());
   for (int64_t made = 0; made < per_producer; ++made) {
     sink += bench::Compute(static_cast<double>(made));
@@ -712,10 +711,10 @@ Actor<int> MailboxProducer(Sched& sched,
 
 // Sums what it gets; `in_order` turns false if some producer's items
 // arrive out of the order sent.
-template <Scheduler Sched>
-Actor<BufferItem> MailboxConsumer(Sched& sched, int producer_count,
-                                  int64_t per_producer, int64_t& consumed,
-                                  int64_t& sum, bool& in_order, double& sink) {
+inline Actor<BufferItem> MailboxConsumer(int producer_count,
+                                         int64_t per_producer,
+                                         int64_t& consumed, int64_t& sum,
+                                         bool& in_order, double& sink) {
   std::vector<int64_t> last(producer_count, 0);
   for (int stopped = 0; stopped < producer_count;) {
     const BufferItem item = co_await Receive<BufferItem>();
@@ -748,9 +747,9 @@ Outcome BoundedMailboxBuffer(Sched& sched, int64_t size) {
   absl::Status spawned;
   for (int c = 0; c < kConsumers && spawned.ok(); ++c) {
     absl::StatusOr<ActorRef<BufferItem>> consumer = sched.Spawn(
-        MailboxConsumer(sched, kProducers, per_producer,
-                        consumed[c * internal::kPad], sums[c * internal::kPad],
-                        in_order[c], sinks[(kProducers + c) * internal::kPad]),
+        MailboxConsumer(kProducers, per_producer, consumed[c * internal::kPad],
+                        sums[c * internal::kPad], in_order[c],
+                        sinks[(kProducers + c) * internal::kPad]),
         bounded);
     if (consumer.ok()) {
       consumers.push_back(*consumer);
@@ -759,8 +758,8 @@ Outcome BoundedMailboxBuffer(Sched& sched, int64_t size) {
     }
   }
   for (int p = 0; p < kProducers && spawned.ok(); ++p) {
-    sched.Spawn(MailboxProducer(sched, consumers, p, per_producer,
-                                sinks[p * internal::kPad]));
+    sched.Spawn(
+        MailboxProducer(consumers, p, per_producer, sinks[p * internal::kPad]));
   }
   absl::Status run = spawned.ok() ? sched.Run() : spawned;
   outcome.seconds = watch.Seconds();
