@@ -246,11 +246,11 @@ TEST_P(BoundedMailboxTest, DownAndErrorsAreNeverLimited) {
 }
 
 // Senders that await room, each sending kEach numbers tagged with its
-// index, to a consumer with room for 2: all arrive, once, in each
-// sender's order.
-template <Scheduler Sched>
-Actor<int> Producer(Sched& sched, ActorRef<int> to, int index, int each,
-                    int* failures) {
+// index, to a consumer with room for 2, by reference or by name (`To`: an
+// ActorRef<int> or a std::string): all arrive, once, in each sender's
+// order.
+template <typename To>
+Actor<int> Producer(To to, int index, int each, int* failures) {
   co_await Receive<int>();
   for (int i = 0; i < each; ++i) {
     absl::Status sent = co_await SendWhenRoom(to, index * 1'000'000 + i);
@@ -258,35 +258,50 @@ Actor<int> Producer(Sched& sched, ActorRef<int> to, int index, int each,
   }
 }
 
-TEST_P(BoundedMailboxTest, BackpressureSuspendsSendersAndLosesNothing) {
+template <Scheduler Sched>
+void SendersWaitForRoomAndLoseNothing(Sched& sched, bool by_name) {
   constexpr int kSenders = 4;
   constexpr int kEach = 500;
+  std::vector<int> got;
+  auto sink = sched.Spawn(
+      "sink", Collect(&got),
+      {.mailbox_capacity = 2, .when_full = WhenFull::kBackpressure});
+  ASSERT_TRUE(sink.ok());
+  int failures = 0;
+  for (int s = 0; s < kSenders; ++s) {
+    auto producer =
+        by_name
+            ? sched.Spawn(Producer(std::string("sink"), s, kEach, &failures))
+            : sched.Spawn(Producer(*sink, s, kEach, &failures));
+    ASSERT_TRUE(sched.Send(producer, 0).ok());
+  }
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(got.size(), kSenders * kEach);
+  std::vector<int> next(kSenders, 0);
+  for (int value : got) {
+    const int sender = value / 1'000'000;
+    ASSERT_EQ(value % 1'000'000, next[sender]) << "sender " << sender;
+    ++next[sender];
+  }
+  const SchedulerMetrics snapshot = sched.Metrics();
+  const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
+  ASSERT_NE(metrics, nullptr);
+  EXPECT_LE(metrics->peak_depth, 2);
+  EXPECT_GT(metrics->waited, 0);
+  EXPECT_EQ(metrics->rejected, 0);
+  EXPECT_TRUE(sched.dead_letters().empty());
+}
+
+TEST_P(BoundedMailboxTest, BackpressureSuspendsSendersAndLosesNothing) {
   OnScheduler([](auto& sched) {
-    std::vector<int> got;
-    auto sink = sched.Spawn(
-        "sink", Collect(&got),
-        {.mailbox_capacity = 2, .when_full = WhenFull::kBackpressure});
-    ASSERT_TRUE(sink.ok());
-    int failures = 0;
-    for (int s = 0; s < kSenders; ++s) {
-      auto producer = sched.Spawn(Producer(sched, *sink, s, kEach, &failures));
-      ASSERT_TRUE(sched.Send(producer, 0).ok());
-    }
-    ASSERT_TRUE(sched.Run().ok());
-    EXPECT_EQ(failures, 0);
-    ASSERT_EQ(got.size(), kSenders * kEach);
-    std::vector<int> next(kSenders, 0);
-    for (int value : got) {
-      const int sender = value / 1'000'000;
-      ASSERT_EQ(value % 1'000'000, next[sender]) << "sender " << sender;
-      ++next[sender];
-    }
-    const SchedulerMetrics snapshot = sched.Metrics();
-    const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
-    EXPECT_LE(metrics->peak_depth, 2);
-    EXPECT_GT(metrics->waited, 0);
-    EXPECT_EQ(metrics->rejected, 0);
-    EXPECT_TRUE(sched.dead_letters().empty());
+    SendersWaitForRoomAndLoseNothing(sched, /*by_name=*/false);
+  });
+}
+
+TEST_P(BoundedMailboxTest, BackpressureByNameSuspendsSendersAndLosesNothing) {
+  OnScheduler([](auto& sched) {
+    SendersWaitForRoomAndLoseNothing(sched, /*by_name=*/true);
   });
 }
 
@@ -337,49 +352,6 @@ TEST_P(BoundedMailboxTest, PingPongWithRoomNeverWaitsAndLosesNothing) {
       EXPECT_EQ(metrics->waited, 0) << name;
       EXPECT_EQ(metrics->rejected, 0) << name;
     }
-    EXPECT_TRUE(sched.dead_letters().empty());
-  });
-}
-
-// SendWhenRoom() by name: as by reference, each sender's numbers arrive
-// once and in order, waiting for room in a mailbox of 2.
-Actor<int> ProducerByName(std::string to, int index, int each,
-                          std::vector<absl::Status>* failures) {
-  co_await Receive<int>();
-  for (int i = 0; i < each; ++i) {
-    absl::Status sent = co_await SendWhenRoom(to, index * 1'000'000 + i);
-    if (!sent.ok()) failures->push_back(sent);
-  }
-}
-
-TEST_P(BoundedMailboxTest, BackpressureByNameSuspendsSendersAndLosesNothing) {
-  constexpr int kSenders = 4;
-  constexpr int kEach = 500;
-  OnScheduler([](auto& sched) {
-    std::vector<int> got;
-    auto sink = sched.Spawn(
-        "sink", Collect(&got),
-        {.mailbox_capacity = 2, .when_full = WhenFull::kBackpressure});
-    ASSERT_TRUE(sink.ok());
-    std::vector<absl::Status> failures;
-    for (int s = 0; s < kSenders; ++s) {
-      auto producer = sched.Spawn(ProducerByName("sink", s, kEach, &failures));
-      ASSERT_TRUE(sched.Send(producer, 0).ok());
-    }
-    ASSERT_TRUE(sched.Run().ok());
-    EXPECT_TRUE(failures.empty()) << failures.front();
-    ASSERT_EQ(got.size(), kSenders * kEach);
-    std::vector<int> next(kSenders, 0);
-    for (int value : got) {
-      const int sender = value / 1'000'000;
-      ASSERT_EQ(value % 1'000'000, next[sender]) << "sender " << sender;
-      ++next[sender];
-    }
-    const SchedulerMetrics snapshot = sched.Metrics();
-    const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
-    ASSERT_NE(metrics, nullptr);
-    EXPECT_LE(metrics->peak_depth, 2);
-    EXPECT_GT(metrics->waited, 0);
     EXPECT_TRUE(sched.dead_letters().empty());
   });
 }

@@ -172,20 +172,16 @@ bool DequeScheduler::Limits::FindForSend(DequeScheduler& s,
                                          internal::SendWaiter* waiter,
                                          internal::SendTarget* target) {
   Cell* cell = s.FindLive(name);
-  absl::Status error;
-  if (cell == nullptr) {
-    error = s.LookupError(name);
-  } else if (cell->type != waiter->type &&
-             internal::FindAlternative(*cell->type, waiter->type) == nullptr) {
-    error = s.WrongTypeError(name, *cell->type, waiter->type->name);
-  } else {
+  absl::Status error =
+      cell == nullptr ? s.LookupError(name)
+                      : internal::CheckSentType(name, cell->type, waiter->type);
+  if (error.ok()) {
     *target = {cell, cell->Generation(), cell->type};
     return true;
   }
-  waiter->holds_message = false;
   waiter->result =
       s.RecordDeadLetter(internal::RecordedName(name), std::move(error),
-                         ErasedMessage::Adopt(waiter->type, &waiter->message));
+                         internal::TakeWaiterMessage(waiter));
   return false;
 }
 

@@ -26,14 +26,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "actors/internal/actor_cell.h"
+#include "actors/internal/message_type.h"
 #include "actors/internal/send_waiter.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/send_errors.h"
 #include "runtime/spawn_options.h"
 
 namespace coactor::internal {
@@ -190,6 +193,24 @@ inline absl::Status DroppedNewest(const std::string& who, uint64_t capacity) {
 inline absl::Status FinishedWhileWaiting(const std::string& who) {
   return absl::FailedPreconditionError(
       "actor " + who + " finished while the sender waited for room");
+}
+
+// SendWhenRoom() by name (each scheduler's Limits::FindForSend()): the
+// error if the actor called `name`, which receives `receives`, cannot take
+// a message of `sent` (neither its type nor an alternative of its variant).
+inline absl::Status CheckSentType(std::string_view name,
+                                  const MessageType* receives,
+                                  const MessageType* sent) {
+  if (receives == sent || FindAlternative(*receives, sent) != nullptr) {
+    return absl::OkStatus();
+  }
+  return WrongType(name, receives->name, sent->name);
+}
+
+// The message `waiter` holds, taken out of it (to become a dead letter).
+inline ErasedMessage TakeWaiterMessage(SendWaiter* waiter) {
+  waiter->holds_message = false;
+  return ErasedMessage::Adopt(waiter->type, &waiter->message);
 }
 
 // Ends every waiter of `waiters` (unlinked) with `reason`: its message

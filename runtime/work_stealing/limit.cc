@@ -134,20 +134,16 @@ bool WorkStealingScheduler::Limits::FindForSend(WorkStealingScheduler& s,
       internal::MutexLock hold(entry.cell->mailbox_lock());
       if (entry.cell->IsOpenLocked(entry.generation)) type = entry.cell->type;
     }
-    if (type == nullptr) {
-      error = internal::NameNotLive(name, /*registered=*/true);
-    } else if (type != waiter->type &&
-               internal::FindAlternative(*type, waiter->type) == nullptr) {
-      error = internal::WrongType(name, type->name, waiter->type->name);
-    } else {
+    error = type == nullptr ? internal::NameNotLive(name, /*registered=*/true)
+                            : internal::CheckSentType(name, type, waiter->type);
+    if (error.ok()) {
       *target = {entry.cell, entry.generation, type};
       return true;
     }
   }
-  waiter->holds_message = false;
   waiter->result =
       s.RecordDeadLetter(internal::RecordedName(name), std::move(error),
-                         ErasedMessage::Adopt(waiter->type, &waiter->message));
+                         internal::TakeWaiterMessage(waiter));
   return false;
 }
 
