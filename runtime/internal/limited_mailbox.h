@@ -8,7 +8,7 @@
 //
 //   LimitedMailbox::Outcome out = LimitedMailbox::Append<Msg>(*cell, gen, m);
 //   if (out.appended == Appended::kScheduled) MakeRunnable(cell);
-//   // out.action: kAdmit, kDropOldest (out.dropped: the oldest), or
+//   // out.action: kAdmit, kDropOldest (out.refusal->dropped: the oldest), or
 //   // kReject / kDropNewest (nothing queued: `m` is left alone).
 //
 // Thread-safety: Append() and AppendOrWait() from any thread; the rest as
@@ -17,6 +17,7 @@
 #define COACTOR_RUNTIME_INTERNAL_LIMITED_MAILBOX_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,15 +33,25 @@ namespace coactor::internal {
 
 class LimitedMailbox {
  public:
-  struct Outcome {
-    Appended appended = Appended::kRefused;  // kRefused: not that actor.
-    MailboxLimit::Action action = MailboxLimit::kAdmit;
+  // What a limit did that was not a plain admission: read under the lock,
+  // for the errors and dead letters.
+  struct Refusal {
     ErasedMessage dropped;  // kDropOldest: the message dropped.
-    // Read under the lock, for the errors (not kAdmit).
     std::string who;
     std::string recipient;
     uint64_t capacity = 0;
     WhenFull when_full = WhenFull::kReject;
+  };
+  struct Outcome {
+    Appended appended = Appended::kRefused;  // kRefused: not that actor.
+    MailboxLimit::Action action = MailboxLimit::kAdmit;
+    // Not kAdmit (nor kWait). A pointer, so that an admission (the common
+    // case) builds and destroys no strings.
+    std::unique_ptr<Refusal> refusal;
+    // Queued as it came: the caller only makes the actor runnable if told.
+    bool Admitted() const {
+      return action == MailboxLimit::kAdmit && appended != Appended::kRefused;
+    }
   };
 
   // Under box.mailbox_lock(), right after OpenLocked(): bounds the mailbox
@@ -154,10 +165,11 @@ class LimitedMailbox {
       out.action = MailboxLimit::kDropNewest;
     }
     if (out.action != MailboxLimit::kAdmit) {
-      out.who = box.DisplayName();
-      out.recipient = box.RecipientName();
-      out.capacity = limit->capacity();
-      out.when_full = limit->when_full();
+      out.refusal = std::make_unique<Refusal>();
+      out.refusal->who = box.DisplayName();
+      out.refusal->recipient = box.RecipientName();
+      out.refusal->capacity = limit->capacity();
+      out.refusal->when_full = limit->when_full();
     }
     if (out.action == MailboxLimit::kReject ||
         out.action == MailboxLimit::kDropNewest) {
@@ -178,7 +190,8 @@ class LimitedMailbox {
     }
     box.incoming_.CommitBack();
     if (out.action == MailboxLimit::kDropOldest) {  // One in, one out.
-      out.dropped = ErasedMessage::Adopt(box.type, box.incoming_.PopFront());
+      out.refusal->dropped =
+          ErasedMessage::Adopt(box.type, box.incoming_.PopFront());
     } else {
       box.counters_.AppendedLocked(1);
     }

@@ -45,31 +45,33 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Limits::AfterLimited(
     internal::LimitedMailbox::Outcome& out, ErasedMessage* dropped_new) {
   if (out.appended == internal::Appended::kScheduled) s.MakeRunnable(cell);
   using internal::MailboxLimit;
+  if (out.action == MailboxLimit::kAdmit || out.action == MailboxLimit::kWait) {
+    return PushResult::kQueued;
+  }
+  internal::LimitedMailbox::Refusal& refusal = *out.refusal;
+  std::string recipient = internal::RecordedName(refusal.recipient);
   switch (out.action) {
-    case MailboxLimit::kAdmit:
-    case MailboxLimit::kWait:
-      return PushResult::kQueued;
     case MailboxLimit::kDropOldest:
-      s.RecordDeadLetter(internal::RecordedName(out.recipient),
-                         internal::DroppedOldest(out.who, out.capacity),
-                         std::move(out.dropped))
+      s.RecordDeadLetter(std::move(recipient),
+                         internal::DroppedOldest(refusal.who, refusal.capacity),
+                         std::move(refusal.dropped))
           .IgnoreError();
       return PushResult::kQueued;
     case MailboxLimit::kDropNewest:
-      s.RecordDeadLetter(internal::RecordedName(out.recipient),
-                         internal::DroppedNewest(out.who, out.capacity),
+      s.RecordDeadLetter(std::move(recipient),
+                         internal::DroppedNewest(refusal.who, refusal.capacity),
                          std::move(*dropped_new))
           .IgnoreError();
       limit_status = absl::OkStatus();
-      limit_pending = true;
-      return PushResult::kLimited;
-    case MailboxLimit::kReject:
+      break;
+    default:  // kReject
+      limit_status = s.RecordDeadLetter(
+          std::move(recipient),
+          internal::MailboxFull(refusal.who, refusal.capacity,
+                                refusal.when_full),
+          std::move(*dropped_new));
       break;
   }
-  limit_status = s.RecordDeadLetter(
-      internal::RecordedName(out.recipient),
-      internal::MailboxFull(out.who, out.capacity, out.when_full),
-      std::move(*dropped_new));
   limit_pending = true;
   return PushResult::kLimited;
 }
@@ -104,7 +106,9 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
   }
   if (out.action == internal::MailboxLimit::kReject) {
     // The caller keeps the message as the dead letter.
-    return internal::MailboxFull(out.who, out.capacity, out.when_full);
+    const internal::LimitedMailbox::Refusal& refusal = *out.refusal;
+    return internal::MailboxFull(refusal.who, refusal.capacity,
+                                 refusal.when_full);
   }
   ErasedMessage dropped_new;
   if (out.action == internal::MailboxLimit::kDropNewest) {
@@ -184,6 +188,11 @@ bool WorkStealingScheduler::Limits::AppendWaiter(WorkStealingScheduler& s,
     waiter->holds_message = false;
     waiter->result = s.RecordDeadRefLetter(
         to, generation, ErasedMessage::Adopt(waiter->type, &waiter->message));
+    return false;
+  }
+  if (ABSL_PREDICT_TRUE(out.Admitted())) {  // Without AfterLimited()'s call.
+    if (out.appended == internal::Appended::kScheduled) s.MakeRunnable(cell);
+    waiter->result = absl::OkStatus();
     return false;
   }
   if (out.action == internal::MailboxLimit::kWait) return true;
