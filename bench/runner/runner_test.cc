@@ -182,9 +182,11 @@ TEST(RunnerMainTest, ATinyRunRepeatsOnFreshSchedulersUntilTheMinimum) {
                    &status);
     EXPECT_EQ(status, 0) << line;
     const double repetitions = Field(line, "repetitions");
-    // 10 messages take microseconds: many repetitions, each a call of the
-    // workload on a scheduler of its own, each verified.
-    EXPECT_GT(repetitions, 10);
+    // 10 messages take microseconds: repetitions, each a call of the
+    // workload on a scheduler of its own, each verified. (Usually hundreds;
+    // under ASan on a machine at load 21 a repetition with its 2-worker
+    // scheduler took 8 ms, so only "more than one" is asserted.)
+    EXPECT_GE(repetitions, 2);
     EXPECT_EQ(repetitions, sum_calls.runs);
     EXPECT_EQ(sum_calls.on_fresh_scheduler, sum_calls.runs);
     EXPECT_EQ(Field(line, "items"), 10 * repetitions);
