@@ -2,7 +2,8 @@
 # //tools:trace_view on a small trace of 3 threads (trace_recorder_driver.cc):
 # the summary it prints names every actor with its exact turn count and the
 # dead letters, and the PNG is a real picture (PNG signature, the size the
-# tool draws, not a blank: tens of kilobytes).
+# tool draws, not a blank: tens of kilobytes). Then the mailbox high-water
+# marks of a small trace written here, exactly.
 set -euo pipefail
 view=$1
 driver=$2
@@ -28,4 +29,36 @@ echo "png: $size bytes, ${width}x${height}"
 ((width == 1200)) || { echo "FAIL: width $width"; exit 1; }
 ((height >= 400)) || { echo "FAIL: height $height"; exit 1; }
 ((size > 20000)) || { echo "FAIL: only $size bytes"; exit 1; }
+
+# Mailbox high-water marks from a trace written here: "a" sends b three
+# messages (ts 1, 2, 3) before b's turns take them one at a time (10, 12,
+# 14), so b's peak is 3; b's start (a flow named "start", sent at 0.5 and
+# taken at 10) is not a message and does not count; b sends a one (11 ->
+# 20): a's peak is 1.
+cat >"$out/peaks.json" <<'JSON'
+{"traceEvents":[
+{"ph":"M","pid":1,"tid":1,"name":"thread_name","args":{"name":"worker 0"}},
+{"ph":"X","pid":1,"tid":1,"ts":0,"dur":5,"cat":"turn","name":"a"},
+{"ph":"s","pid":1,"tid":1,"ts":0.5,"cat":"msg","name":"start","id":9},
+{"ph":"s","pid":1,"tid":1,"ts":1,"cat":"msg","name":"int","id":1},
+{"ph":"s","pid":1,"tid":1,"ts":2,"cat":"msg","name":"int","id":2},
+{"ph":"s","pid":1,"tid":1,"ts":3,"cat":"msg","name":"int","id":3},
+{"ph":"X","pid":1,"tid":1,"ts":10,"dur":1.5,"cat":"turn","name":"b"},
+{"ph":"f","pid":1,"tid":1,"ts":10,"bp":"e","cat":"msg","name":"start","id":9},
+{"ph":"f","pid":1,"tid":1,"ts":10.1,"bp":"e","cat":"msg","name":"int","id":1},
+{"ph":"s","pid":1,"tid":1,"ts":11,"cat":"msg","name":"int","id":4},
+{"ph":"X","pid":1,"tid":1,"ts":12,"dur":1,"cat":"turn","name":"b"},
+{"ph":"f","pid":1,"tid":1,"ts":12.1,"bp":"e","cat":"msg","name":"int","id":2},
+{"ph":"X","pid":1,"tid":1,"ts":14,"dur":1,"cat":"turn","name":"b"},
+{"ph":"f","pid":1,"tid":1,"ts":14.1,"bp":"e","cat":"msg","name":"int","id":3},
+{"ph":"X","pid":1,"tid":1,"ts":20,"dur":1,"cat":"turn","name":"a"},
+{"ph":"f","pid":1,"tid":1,"ts":20.1,"bp":"e","cat":"msg","name":"int","id":4}
+]}
+JSON
+"$view" "$out/peaks.json" "$out/peaks.png" >"$out/peaks.txt"
+cat "$out/peaks.txt"
+grep -Eq "^b +3 +3.5 +1.5 +3$" "$out/peaks.txt" ||
+  { echo "FAIL: b's mailbox peak is not 3"; exit 1; }
+grep -Eq "^a +2 +6.0 +5.0 +1$" "$out/peaks.txt" ||
+  { echo "FAIL: a's mailbox peak is not 1"; exit 1; }
 echo PASS

@@ -8,11 +8,13 @@ The picture: one lane per thread (worker) with each actor turn as a box
 up to N message arrows (send -> the turn that received it, an even sample
 of all of them), dead letters as red crosses and steals, parks and wake-ups
 as small marks; under it a table of the top actors by total turn time
-(turns, messages, total and longest turn) and the dead letters by
-recipient. The same table is printed to stdout. Needs matplotlib (Debian:
+(turns, total and longest turn, and the high-water mark of the actor's
+mailbox: the most messages sent to it and not yet taken by one of its
+turns, as the trace's arrows show) and the dead letters by recipient. The same table is printed to stdout. Needs matplotlib (Debian:
 python3-matplotlib).
 """
 import argparse
+import bisect
 import collections
 import json
 import sys
@@ -56,17 +58,53 @@ def load(path):
     # An id may be used again once its flow ended (work stealing names a
     # message by its mailbox slot): pair each start with the next end.
     flows = []
-    for events in flow_events.values():
+    for (cat, name, _), events in flow_events.items():
         start = None
         for ts, is_end, tid in sorted(events):
             if not is_end:
                 start = (ts, tid)
             elif start is not None:
-                flows.append((start, (ts, tid)))
+                flows.append((start, (ts, tid), cat == "msg" and name != "start"))
                 start = None
     flows.sort()
     dropped = trace.get("otherData", {}).get("dropped_events", 0)
     return lanes, turns, outside, flows, marks, dead, failures, dropped
+
+
+def receiver(turns_by_tid, starts_by_tid, ts, tid):
+    """The actor whose turn on `tid` holds time `ts` (a flow's end), or None."""
+    starts = starts_by_tid.get(tid)
+    if not starts:
+        return None
+    i = bisect.bisect_right(starts, ts + 5e-4) - 1
+    if i < 0:
+        return None
+    start, dur, name = turns_by_tid[tid][i]
+    return name if ts <= start + dur + 5e-4 else None
+
+
+def mailbox_peaks(turns, flows):
+    """actor -> the most messages sent to it and not yet received at once:
+    +1 at each send, -1 at the receiving turn (a receive before a send at
+    the same time, so that a peak is never overstated)."""
+    turns_by_tid = {tid: sorted(spans) for tid, spans in turns.items()}
+    starts_by_tid = {tid: [s for s, _, _ in spans]
+                     for tid, spans in turns_by_tid.items()}
+    steps = collections.defaultdict(list)
+    for (ts, _), (tf, ftid), is_message in flows:
+        if not is_message:
+            continue
+        actor = receiver(turns_by_tid, starts_by_tid, tf, ftid)
+        if actor is not None:
+            steps[actor] += [(ts, 1), (tf, -1)]
+    peaks = {}
+    for actor, changes in steps.items():
+        depth = peak = 0
+        for _, change in sorted(changes):
+            depth += change
+            peak = max(peak, depth)
+        peaks[actor] = peak
+    return peaks
 
 
 def summarize(turns, top):
@@ -93,11 +131,14 @@ def main():
     tids = sorted(set(lanes) | set(turns) | set(outside))
     row = {tid: i for i, tid in enumerate(tids)}
     top = summarize(turns, a.top)
+    peaks = mailbox_peaks(turns, flows)
 
     # Text first: the table a person reads in a terminal or a test.
-    print(f"{'actor':<24} {'turns':>8} {'total us':>12} {'max us':>10}")
+    print(f"{'actor':<24} {'turns':>8} {'total us':>12} {'max us':>10} "
+          f"{'mailbox peak':>12}")
     for name, n, total, longest in top:
-        print(f"{name:<24} {n:>8} {total:>12.1f} {longest:>10.1f}")
+        print(f"{name:<24} {n:>8} {total:>12.1f} {longest:>10.1f} "
+              f"{peaks.get(name, 0):>12}")
     print(f"flows {len(flows)}  dead letters {sum(dead.values())}  "
           f"failures {len(failures)}  dropped events {dropped}")
     for recipient, n in dead.most_common(a.top):
@@ -122,7 +163,7 @@ def main():
             ax.broken_barh([(s, max(d, 1e-3)) for s, d, _ in outside[tid]],
                            (y - 0.35, 0.7), facecolors="lightgrey")
     step = max(1, len(flows) // max(1, a.arrows)) if a.arrows else 0
-    for (ts, stid), (tf, ftid) in (flows[::step] if step else []):
+    for (ts, stid), (tf, ftid), _ in (flows[::step] if step else []):
         ax.annotate("", xy=(tf, row.get(ftid, 0)), xytext=(ts, row.get(stid, 0)),
                     arrowprops=dict(arrowstyle="->", color="tab:blue",
                                     alpha=0.6, linewidth=0.7))
@@ -144,10 +185,12 @@ def main():
         ax.legend(loc="upper right", fontsize=7)
     tab = fig.add_subplot(grid[1])
     tab.axis("off")
-    cells = [[name, n, f"{total:.1f}", f"{longest:.1f}"] for name, n, total, longest in top]
+    cells = [[name, n, f"{total:.1f}", f"{longest:.1f}", peaks.get(name, 0)]
+             for name, n, total, longest in top]
     cells.append([f"dead letters: {sum(dead.values())}", f"failures: {len(failures)}",
-                  f"dropped: {dropped}", ""])
-    t = tab.table(cellText=cells, colLabels=["actor", "turns", "total us", "max us"],
+                  f"dropped: {dropped}", "", ""])
+    t = tab.table(cellText=cells,
+                  colLabels=["actor", "turns", "total us", "max us", "mailbox peak"],
                   loc="upper center", cellLoc="left")
     t.auto_set_font_size(False)
     t.set_fontsize(8)
