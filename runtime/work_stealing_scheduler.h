@@ -228,15 +228,14 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
 
   // Appends a message built from `args` if `cell` still holds the actor of
   // `generation` with message type `type`; otherwise leaves `args` alone.
-  // (Out of line: senders that are not workers are the rare case, and
-  // inlined it crowds the workers' sends in Deliver().)
+  // (Out of line: senders that are not workers are the rare case.)
   template <typename Msg, typename... Args>
   ABSL_ATTRIBUTE_NOINLINE PushResult Push(Cell* cell, uint32_t generation,
                                           Args&&... args);
 
   // Queues a message built from `args` for the actor of `generation` in
-  // `cell`: batched through the outbox on this scheduler's workers, pushed
-  // directly from other threads.
+  // `cell`: batched through the outbox on this scheduler's workers (but a
+  // turn's first send goes directly), pushed directly from other threads.
   template <typename Msg, typename... Args>
   PushResult Deliver(Cell* cell, uint32_t generation, Args&&... args);
   class Limits;  // Bounded mailboxes: work_stealing/limits.h.

@@ -102,8 +102,11 @@ TEST_F(ActorMailboxTest, ATurnSwapsIncomingInAndKeepsOrderBehindTheInbox) {
     ASSERT_NE(mailbox_.Append<std::string>(generation(), Long(i)),
               Appended::kRefused);
   }
-  EXPECT_TRUE(NeedsRefill(false));
+  // The waking message went straight to the inbox, the rest to `incoming`.
+  EXPECT_FALSE(NeedsRefill(false));
   EXPECT_EQ(Next(), Long(0));
+  EXPECT_TRUE(NeedsRefill(false));
+  EXPECT_EQ(Next(), Long(1));  // The turn swapped `incoming` in.
   // More arrive while the turn delivers: they come after what it holds.
   for (int i = 10; i < 20; ++i) {
     ASSERT_EQ(mailbox_.Append<std::string>(generation(), Long(i)),
@@ -123,7 +126,7 @@ TEST_F(ActorMailboxTest, ATurnSwapsIncomingInAndKeepsOrderBehindTheInbox) {
     got.push_back(TakePayload<std::string>(mailbox_.TakeMessage()));
   }
   std::vector<std::string> want;
-  for (int i = 1; i < 10; ++i) want.push_back(Long(i));
+  for (int i = 2; i < 10; ++i) want.push_back(Long(i));
   want.push_back(Long(100));
   for (int i = 10; i < 20; ++i) want.push_back(Long(i));
   EXPECT_EQ(got, want);
@@ -162,6 +165,33 @@ TEST_F(ActorMailboxTest, ErrorsComeFirstOneATurnStart) {
   std::exception_ptr error;
   EXPECT_TRUE(mailbox_.BeginTurn(&error));
   EXPECT_TRUE(error);
+  Idle();
+}
+
+TEST_F(ActorMailboxTest, AMessageWakingAnIdleActorGoesStraightToTheInbox) {
+  Idle();
+  EXPECT_EQ(mailbox_.Append<std::string>(generation(), Long(0)),
+            Appended::kScheduled);
+  // In the inbox already: the woken actor's turn takes no lock to find it.
+  EXPECT_FALSE(NeedsRefill(/*turn_start=*/true));
+  // While it is scheduled, later ones wait in `incoming`, behind it.
+  EXPECT_EQ(mailbox_.Append<std::string>(generation(), Long(1)),
+            Appended::kQueued);
+  EXPECT_EQ(mailbox_.Append<std::string>(generation(), Long(2)),
+            Appended::kQueued);
+  EXPECT_EQ(Next(/*turn_start=*/true), Long(0));
+  EXPECT_TRUE(NeedsRefill(false));
+  EXPECT_EQ(Next(), Long(1));
+  EXPECT_EQ(Next(), Long(2));
+  Idle();
+  // Refused: nothing queued, the message left alone, nothing scheduled.
+  std::string message = Long(3);
+  EXPECT_EQ(mailbox_.Append<std::string>(generation() + 1, std::move(message)),
+            Appended::kRefused);
+  EXPECT_EQ(message, Long(3));
+  EXPECT_EQ(mailbox_.Append<std::string>(generation(), Long(4)),
+            Appended::kScheduled);
+  EXPECT_EQ(Next(/*turn_start=*/true), Long(4));
   Idle();
 }
 

@@ -149,19 +149,21 @@ class Worker {
   }
 
   // Owner only: `cell` is the running actor while this lives (its sends to
-  // itself go straight to its inbox), and the turn's forced flushes count
-  // from zero.
+  // itself go straight to its inbox), the turn's forced flushes count from
+  // zero, and its first send to another actor may skip the outbox.
   class Turn {
    public:
     Turn(Worker& worker, StealingCell* cell) : worker_(worker) {
       worker_.running = cell;
       worker_.mid_turn_flushes = 0;
+      worker_.direct_send = true;
     }
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
     ~Turn() {
       worker_.running = nullptr;
       worker_.mid_turn_flushes = 0;  // Sends from timers start afresh.
+      worker_.direct_send = false;
     }
 
    private:
@@ -216,6 +218,10 @@ class Worker {
   StealingCell* running = nullptr;
   // Flushes its turn has forced so far (see FlushPoint).
   uint32_t mid_turn_flushes = 0;
+  // The turn has not yet sent to another actor: its first such send goes
+  // straight to the receiver's mailbox if the outbox is empty (see
+  // WorkStealingScheduler::Deliver()).
+  bool direct_send = false;
   // The worker its last steal took from, until a trace records it (owner
   // only).
   const Worker* robbed = nullptr;

@@ -30,15 +30,37 @@
 
 namespace coactor {
 
+namespace internal {
+
+// One message for the actor of `generation` in `cell`; traced, its flow
+// starts as it is appended.
+template <typename Msg, typename... Args>
+ABSL_ATTRIBUTE_ALWAYS_INLINE Appended AppendOne(Tracer *tracer,
+                                                StealingCell *cell,
+                                                uint32_t generation,
+                                                Args &&...args) {
+  return ABSL_PREDICT_TRUE(tracer == nullptr)
+             ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
+             : cell->AppendWith<Msg>(SlotFlows{tracer, cell->type->name},
+                                     generation, std::forward<Args>(args)...);
+}
+
+// Whether `worker`'s outbox is empty, asked by its owner; `takeover`: idle
+// workers may visit it (WorkStealingScheduler's takeover_), so it is looked
+// at under the hold, which shows what a visitor flushed.
+inline bool OwnOutboxEmpty(Worker &worker, bool takeover) {
+  if (!takeover) return worker.outbox.empty();
+  BiasedLock::OwnerHold hold(worker.outbox_lock);
+  return worker.outbox.empty();
+}
+
+}  // namespace internal
+
 template <typename Msg, typename... Args>
 WorkStealingScheduler::PushResult WorkStealingScheduler::Push(
     Cell *cell, uint32_t generation, Args &&...args) {
-  Tracer *const tracer = trace_.get();
-  const internal::Appended appended =
-      tracer == nullptr
-          ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
-          : cell->AppendWith<Msg>(internal::SlotFlows{tracer, cell->type->name},
-                                  generation, std::forward<Args>(args)...);
+  const internal::Appended appended = internal::AppendOne<Msg>(
+      trace_.get(), cell, generation, std::forward<Args>(args)...);
   if (ABSL_PREDICT_FALSE(appended == internal::Appended::kRefused)) {
     return PushResult::kRefused;
   }
@@ -58,6 +80,28 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
     // while the actor runs; no lock, no batch, no wake-up.
     cell->template AppendToSelf<Msg>(std::forward<Args>(args)...);
     return PushResult::kQueued;
+  }
+  // The turn's first send to another actor, with nothing held back for
+  // anyone (so it overtakes nothing of this sender's): straight to its
+  // mailbox. One receiver per turn is the common case (a reply, a ring,
+  // a random ping), and a batch of one cost the outbox's reservation and
+  // flush on top of the lock; a flood still goes through the outbox after
+  // its first message.
+  if (locals->direct_send) {
+    locals->direct_send = false;
+    if (internal::OwnOutboxEmpty(*locals, takeover_)) {
+      const internal::Appended appended = internal::AppendOne<Msg>(
+          trace_.get(), cell, generation, std::forward<Args>(args)...);
+      if (ABSL_PREDICT_FALSE(appended == internal::Appended::kRefused)) {
+        return PushResult::kRefused;
+      }
+      // As a turn-end flush would: it runs next, here (or on an idle
+      // worker that takes it from the runnext slot if this turn lasts).
+      if (appended == internal::Appended::kScheduled) {
+        MakeRunnableOn(locals, cell, /*stealable=*/false);
+      }
+      return PushResult::kQueued;
+    }
   }
   if (!takeover_) {  // The outbox is this worker's alone.
     AppendToOutbox<Msg>(locals, locals->outbox, cell, generation,
