@@ -228,10 +228,11 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
 
   // Appends a message built from `args` if `cell` still holds the actor of
   // `generation` with message type `type`; otherwise leaves `args` alone.
-  // (Out of line: senders that are not workers are the rare case.)
+  // From `locals`' turn (its first send) or another thread (null). (Out of
+  // line: inlined it crowds the workers' other sends in Deliver().)
   template <typename Msg, typename... Args>
-  ABSL_ATTRIBUTE_NOINLINE PushResult Push(Cell* cell, uint32_t generation,
-                                          Args&&... args);
+  ABSL_ATTRIBUTE_NOINLINE PushResult Push(Worker* locals, Cell* cell,
+                                          uint32_t generation, Args&&... args);
 
   // Queues a message built from `args` for the actor of `generation` in
   // `cell`: batched through the outbox on this scheduler's workers (but a
@@ -242,7 +243,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   friend class Limits;
   std::atomic<bool> any_limited_{false};  // Limits::WaitingSendersError().
   template <typename Msg, typename... Args>
-  ABSL_ATTRIBUTE_ALWAYS_INLINE void AppendToOutbox(Worker* worker,
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool AppendToOutbox(Worker* worker,
                                                    Outbox& outbox, Cell* cell,
                                                    uint32_t generation,
                                                    Args&&... args);

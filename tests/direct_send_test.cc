@@ -22,8 +22,8 @@ constexpr int kSenders = 16;
 constexpr int kReceivers = 8;
 
 struct Note {
-  int sender = -1;  // -1: that sender is done.
-  int64_t seq = 0;  // Per (sender, receiver), from 0.
+  int sender = -1;       // -1: that sender is done.
+  int64_t seq = 0;       // Per (sender, receiver), from 0.
   ActorRef<int> ack_to;  // Set on the message to acknowledge.
 };
 

@@ -187,5 +187,30 @@ TEST(OutboxTest, AReservationNeverCommittedDeliversNothing) {
   EXPECT_EQ(deliveries[0].messages, (std::vector<int64_t>{10, 11}));
 }
 
+TEST(OutboxTest, AnEmptyOutboxDeclinesWhenAskedAndOnlyThen) {
+  auto outbox = std::make_unique<TestOutbox>();
+  FakeCell a{1}, b{2};
+  const bool decline = true;
+  // Empty: declined, and nothing changed.
+  EXPECT_EQ(outbox->Reserve(&a, 0, kType, decline), nullptr);
+  EXPECT_TRUE(outbox->empty());
+  // Not empty: the request is not looked at; same or other receiver.
+  ASSERT_TRUE(Send(*outbox, a, 10));
+  for (FakeCell* cell : {&a, &b, &a}) {
+    Payload* slot = outbox->Reserve(cell, 0, kType, decline);
+    ASSERT_NE(slot, nullptr);
+    const int64_t value = cell->id == 1 ? 11 : 20;
+    std::memcpy(slot->bytes, &value, sizeof value);
+    outbox->Commit();
+  }
+  std::vector<Delivery> deliveries = Flush(*outbox);
+  ASSERT_EQ(deliveries.size(), 2u);
+  EXPECT_EQ(deliveries[0].messages, (std::vector<int64_t>{10, 11, 11}));
+  EXPECT_EQ(deliveries[1].messages, (std::vector<int64_t>{20}));
+  // Empty again after the flush: declined again.
+  EXPECT_EQ(outbox->Reserve(&b, 0, kType, decline), nullptr);
+  EXPECT_TRUE(outbox->empty());
+}
+
 }  // namespace
 }  // namespace coactor::internal

@@ -11,7 +11,8 @@
 // early) and hands everything over with Flush(): receivers in the order of
 // their first message, each receiver's messages in the order sent. A full
 // outbox (too many messages, or too many receivers near one table slot) makes
-// Reserve() return nullptr: flush, then reserve again.
+// Reserve() return nullptr: flush, then reserve again. An empty one may
+// decline a message (the scheduler sends a turn's first message directly).
 //
 // Thread-safety: none; each worker thread has its own.
 #ifndef COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
@@ -52,10 +53,14 @@ class Outbox {
 
   // A slot for the next message to the actor of `generation` in `target`,
   // whose messages are of `type`; construct the message in it, then
-  // Commit(). nullptr if the outbox is full (nothing is changed then).
+  // Commit(). nullptr if the outbox is full, or if it is empty and
+  // `decline_if_empty` (the caller sends that message some other way);
+  // nothing is changed then. (`decline_if_empty` is read only when the
+  // outbox is empty: the sends that follow pay nothing for it.)
   ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* Reserve(Target* target,
                                                 uint32_t generation,
-                                                const MessageType* type) {
+                                                const MessageType* type,
+                                                const bool& decline_if_empty) {
     if (ABSL_PREDICT_FALSE(used_messages_ == kMessages)) return nullptr;
     // The receiver of the previous message, most often (a reply, a flood).
     if (reserved_ != nullptr && reserved_->target == target &&
@@ -64,10 +69,17 @@ class Outbox {
     }
     // The first message of an actor's turn: every slot is free.
     if (used_batches_ == 0) {
+      if (decline_if_empty) return nullptr;
       Claim(Home(target), target, generation, type);
       return &payloads_[0];
     }
     return ReserveOther(target, generation, type);
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* Reserve(Target* target,
+                                                uint32_t generation,
+                                                const MessageType* type) {
+    static constexpr bool kNever = false;
+    return Reserve(target, generation, type, kNever);
   }
 
   // Appends the message constructed in the slot Reserve() returned.

@@ -220,7 +220,7 @@ class Worker {
   uint32_t mid_turn_flushes = 0;
   // The turn has not yet sent to another actor: its first such send goes
   // straight to the receiver's mailbox if the outbox is empty (see
-  // WorkStealingScheduler::Deliver()).
+  // WorkStealingScheduler::Deliver(): the outbox declines it).
   bool direct_send = false;
   // The worker its last steal took from, until a trace records it (owner
   // only).

@@ -30,41 +30,27 @@
 
 namespace coactor {
 
-namespace internal {
-
-// One message for the actor of `generation` in `cell`; traced, its flow
-// starts as it is appended.
-template <typename Msg, typename... Args>
-ABSL_ATTRIBUTE_ALWAYS_INLINE Appended AppendOne(Tracer *tracer,
-                                                StealingCell *cell,
-                                                uint32_t generation,
-                                                Args &&...args) {
-  return ABSL_PREDICT_TRUE(tracer == nullptr)
-             ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
-             : cell->AppendWith<Msg>(SlotFlows{tracer, cell->type->name},
-                                     generation, std::forward<Args>(args)...);
-}
-
-// Whether `worker`'s outbox is empty, asked by its owner; `takeover`: idle
-// workers may visit it (WorkStealingScheduler's takeover_), so it is looked
-// at under the hold, which shows what a visitor flushed.
-inline bool OwnOutboxEmpty(Worker &worker, bool takeover) {
-  if (!takeover) return worker.outbox.empty();
-  BiasedLock::OwnerHold hold(worker.outbox_lock);
-  return worker.outbox.empty();
-}
-
-}  // namespace internal
-
 template <typename Msg, typename... Args>
 WorkStealingScheduler::PushResult WorkStealingScheduler::Push(
-    Cell *cell, uint32_t generation, Args &&...args) {
-  const internal::Appended appended = internal::AppendOne<Msg>(
-      trace_.get(), cell, generation, std::forward<Args>(args)...);
+    Worker *locals, Cell *cell, uint32_t generation, Args &&...args) {
+  Tracer *const tracer = trace_.get();
+  const internal::Appended appended =
+      tracer == nullptr
+          ? cell->Append<Msg>(generation, std::forward<Args>(args)...)
+          : cell->AppendWith<Msg>(internal::SlotFlows{tracer, cell->type->name},
+                                  generation, std::forward<Args>(args)...);
   if (ABSL_PREDICT_FALSE(appended == internal::Appended::kRefused)) {
     return PushResult::kRefused;
   }
-  if (appended == internal::Appended::kScheduled) MakeRunnable(cell);
+  if (appended == internal::Appended::kScheduled) {
+    // On a worker, as a turn-end flush would: it runs next, here (or on an
+    // idle worker that takes it from the runnext slot if this turn lasts).
+    if (locals != nullptr) {
+      MakeRunnableOn(locals, cell, /*stealable=*/false);
+    } else {
+      MakeRunnable(cell);
+    }
+  }
   return PushResult::kQueued;
 }
 
@@ -73,7 +59,7 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
     Cell *cell, uint32_t generation, Args &&...args) {
   Worker *locals = CurrentWorker();
   if (locals == nullptr) {
-    return Push<Msg>(cell, generation, std::forward<Args>(args)...);
+    return Push<Msg>(nullptr, cell, generation, std::forward<Args>(args)...);
   }
   if (cell == locals->running && generation == cell->Generation()) {
     // To itself: straight into its own inbox, which this worker owns
@@ -81,58 +67,55 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
     cell->template AppendToSelf<Msg>(std::forward<Args>(args)...);
     return PushResult::kQueued;
   }
-  // The turn's first send to another actor, with nothing held back for
-  // anyone (so it overtakes nothing of this sender's): straight to its
-  // mailbox. One receiver per turn is the common case (a reply, a ring,
-  // a random ping), and a batch of one cost the outbox's reservation and
-  // flush on top of the lock; a flood still goes through the outbox after
-  // its first message.
-  if (locals->direct_send) {
-    locals->direct_send = false;
-    if (internal::OwnOutboxEmpty(*locals, takeover_)) {
-      const internal::Appended appended = internal::AppendOne<Msg>(
-          trace_.get(), cell, generation, std::forward<Args>(args)...);
-      if (ABSL_PREDICT_FALSE(appended == internal::Appended::kRefused)) {
-        return PushResult::kRefused;
-      }
-      // As a turn-end flush would: it runs next, here (or on an idle
-      // worker that takes it from the runnext slot if this turn lasts).
-      if (appended == internal::Appended::kScheduled) {
-        MakeRunnableOn(locals, cell, /*stealable=*/false);
+  if (!takeover_) {  // The outbox is this worker's alone.
+    if (ABSL_PREDICT_TRUE(AppendToOutbox<Msg>(locals, locals->outbox, cell,
+                                              generation,
+                                              std::forward<Args>(args)...))) {
+      return PushResult::kQueued;
+    }
+  } else {
+    internal::BiasedLock::OwnerHold hold(locals->outbox_lock);
+    if (ABSL_PREDICT_TRUE(AppendToOutbox<Msg>(locals, locals->outbox, cell,
+                                              generation,
+                                              std::forward<Args>(args)...))) {
+      // Relaxed: owner writes under the hold; a hint for idle workers.
+      if (!locals->outbox_pending.load(std::memory_order_relaxed)) {
+        locals->outbox_pending.store(true, std::memory_order_relaxed);
+        // The sender may go on computing for long before its turn ends:
+        // an idle worker must be watching, to hand the message over then.
+        if (locals->running != nullptr) NoteWaitingDuringTurn();
       }
       return PushResult::kQueued;
     }
   }
-  if (!takeover_) {  // The outbox is this worker's alone.
-    AppendToOutbox<Msg>(locals, locals->outbox, cell, generation,
-                        std::forward<Args>(args)...);
-    return PushResult::kQueued;
-  }
-  internal::BiasedLock::OwnerHold hold(locals->outbox_lock);
-  AppendToOutbox<Msg>(locals, locals->outbox, cell, generation,
-                      std::forward<Args>(args)...);
-  // Relaxed: owner writes under the hold; a hint for idle workers.
-  if (!locals->outbox_pending.load(std::memory_order_relaxed)) {
-    locals->outbox_pending.store(true, std::memory_order_relaxed);
-    // The sender may go on computing for long before its turn ends: an
-    // idle worker must be watching, to hand the message over then.
-    if (locals->running != nullptr) NoteWaitingDuringTurn();
-  }
-  return PushResult::kQueued;
+  // The outbox declined it (`args` are untouched): the turn's first send
+  // to another actor, with nothing held back for anyone (so it overtakes
+  // nothing of this sender's), goes straight to the receiver's mailbox.
+  // One receiver a turn is the common case (a reply, a ring, a random
+  // ping), and a batch of one paid the outbox's reservation and flush on
+  // top of the lock; a flood still goes through the outbox after its first
+  // message.
+  locals->direct_send = false;
+  return Push<Msg>(locals, cell, generation, std::forward<Args>(args)...);
 }
 
+// False, leaving `args` alone, if the outbox declines the turn's first send
+// (Worker::direct_send), which then goes directly.
 template <typename Msg, typename... Args>
-void WorkStealingScheduler::AppendToOutbox(Worker *worker, Outbox &outbox,
+bool WorkStealingScheduler::AppendToOutbox(Worker *worker, Outbox &outbox,
                                            Cell *cell, uint32_t generation,
                                            Args &&...args) {
   const internal::MessageType *type = internal::MessageTypeOf<Msg>();
-  internal::Payload *slot = outbox.Reserve(cell, generation, type);
+  internal::Payload *slot =
+      outbox.Reserve(cell, generation, type, worker->direct_send);
   if (ABSL_PREDICT_FALSE(slot == nullptr)) {
+    if (outbox.empty()) return false;  // Declined: see Deliver().
     FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
     slot = outbox.Reserve(cell, generation, type);
   }
   internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
   if (outbox.Commit()) FlushOutbox(outbox, FlushPoint::kMidTurn, worker);
+  return true;
 }
 
 template <int kTraced>
