@@ -57,10 +57,11 @@ class Outbox {
   // `decline_if_empty` (the caller sends that message some other way);
   // nothing is changed then. (`decline_if_empty` is read only when the
   // outbox is empty: the sends that follow pay nothing for it.)
+  template <typename Flag>
   ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* Reserve(Target* target,
                                                 uint32_t generation,
                                                 const MessageType* type,
-                                                const bool& decline_if_empty) {
+                                                const Flag& decline_if_empty) {
     if (ABSL_PREDICT_FALSE(used_messages_ == kMessages)) return nullptr;
     // The receiver of the previous message, most often (a reply, a flood).
     if (reserved_ != nullptr && reserved_->target == target &&
@@ -69,7 +70,7 @@ class Outbox {
     }
     // The first message of an actor's turn: every slot is free.
     if (used_batches_ == 0) {
-      if (decline_if_empty) return nullptr;
+      if (decline_if_empty != 0) return nullptr;
       Claim(Home(target), target, generation, type);
       return &payloads_[0];
     }

@@ -156,14 +156,15 @@ class Worker {
     Turn(Worker& worker, StealingCell* cell) : worker_(worker) {
       worker_.running = cell;
       worker_.mid_turn_flushes = 0;
-      worker_.direct_send = true;
+      worker_.direct_send = 1;
     }
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
+    // (direct_send may stay set: a send from outside a turn that finds the
+    // outbox empty may go directly too, as a flush right after would.)
     ~Turn() {
       worker_.running = nullptr;
       worker_.mid_turn_flushes = 0;  // Sends from timers start afresh.
-      worker_.direct_send = false;
     }
 
    private:
@@ -218,10 +219,12 @@ class Worker {
   StealingCell* running = nullptr;
   // Flushes its turn has forced so far (see FlushPoint).
   uint32_t mid_turn_flushes = 0;
-  // The turn has not yet sent to another actor: its first such send goes
-  // straight to the receiver's mailbox if the outbox is empty (see
-  // WorkStealingScheduler::Deliver(): the outbox declines it).
-  bool direct_send = false;
+  // Nonzero: the turn has not yet sent to another actor, and its first
+  // such send goes straight to the receiver's mailbox if the outbox is
+  // empty (see WorkStealingScheduler::Deliver(): the outbox declines it).
+  // (32 bits, beside mid_turn_flushes: a turn's start sets both with one
+  // store.)
+  uint32_t direct_send = 0;
   // The worker its last steal took from, until a trace records it (owner
   // only).
   const Worker* robbed = nullptr;

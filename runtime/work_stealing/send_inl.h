@@ -95,7 +95,7 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
   // ping), and a batch of one paid the outbox's reservation and flush on
   // top of the lock; a flood still goes through the outbox after its first
   // message.
-  locals->direct_send = false;
+  locals->direct_send = 0;
   return Push<Msg>(locals, cell, generation, std::forward<Args>(args)...);
 }
 
