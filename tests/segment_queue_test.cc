@@ -67,13 +67,27 @@ TEST(SegmentQueueTest, ASteadyQueueStopsAllocating) {
 }
 
 TEST(SegmentQueueTest, AnEmptiedQueueStartsOverInPlace) {
-  SegmentQueue<int64_t> queue(4);
+  using Queue = SegmentQueue<int64_t>;
+  Queue queue(4);
   for (int round = 0; round < 1000; ++round) {
     Push(queue, round);
     ASSERT_EQ(*queue.PopFront(), round);
     ASSERT_TRUE(queue.empty());
   }
-  EXPECT_EQ(queue.capacity(), 4u);  // Never needed a second segment.
+  // It started over in a bigger segment each time the last one filled, up
+  // to kRestartCapacity (4, 8, 16), and then always in that one; the
+  // smaller ones are spares.
+  static_assert(Queue::kRestartCapacity == 16);
+  EXPECT_EQ(queue.capacity(), 4u + 8u + 16u);
+}
+
+TEST(SegmentQueueTest, AnEmptiedQueueOfBigSegmentsStartsOverInTheSameOne) {
+  SegmentQueue<int64_t> queue(SegmentQueue<int64_t>::kRestartCapacity);
+  for (int round = 0; round < 1000; ++round) {
+    Push(queue, round);
+    ASSERT_EQ(*queue.PopFront(), round);
+  }
+  EXPECT_EQ(queue.capacity(), SegmentQueue<int64_t>::kRestartCapacity);
 }
 
 TEST(SegmentQueueTest, APoppedElementSurvivesTheNextPush) {

@@ -4,7 +4,8 @@
 // a flood of a million messages costs no doubling copies and no relocation
 // of payloads that cannot be moved byte-wise. Segments the front has left
 // are kept as spares and reused, so a steady workload allocates nothing, and
-// a queue that empties at the end of a full segment starts over in it.
+// a queue that empties at the end of a full segment starts over in it (one
+// that does so again and again, in a bigger one, up to kRestartCapacity).
 // Memory is kept until the queue is destroyed, like a ring that never
 // shrinks. T must be trivially copyable (constructed and destroyed by the
 // owner in the slots this queue hands out).
@@ -35,6 +36,9 @@ class SegmentQueue {
   // The first segment holds `first_capacity` (>= 2) elements; each new
   // segment doubles the last, up to kMaxSegmentCapacity.
   static constexpr size_t kMaxSegmentCapacity = 2048;
+  // An emptied queue that starts over (see AddSegment()) grows its segment
+  // up to this.
+  static constexpr size_t kRestartCapacity = 16;
 
   explicit SegmentQueue(size_t first_capacity) {
     head_segment_ = tail_segment_ = NewSegment(first_capacity, 0);
@@ -140,7 +144,19 @@ class SegmentQueue {
   ABSL_ATTRIBUTE_NOINLINE void AddSegment() {
     const uint64_t position = Position(tail_segment_, tail_);
     if (head_ == tail_) {
-      // Empty: start over at the beginning of the same segment.
+      // Empty: start over at the beginning of a segment. A small one that
+      // fills up again and again (an actor that keeps receiving one message
+      // at a time) gives way to one twice as big, up to kRestartCapacity,
+      // so that this comes round less often; it becomes a spare (the
+      // element just popped from its last slot stays readable).
+      if (ABSL_PREDICT_FALSE(tail_segment_->capacity < kRestartCapacity) &&
+          head_segment_ == tail_segment_) {
+        Segment* bigger = NewSegment(
+            std::min(2 * tail_segment_->capacity, kRestartCapacity), position);
+        tail_segment_->next = spares_;
+        spares_ = tail_segment_;
+        head_segment_ = tail_segment_ = bigger;
+      }
       tail_segment_->base = position;
       head_ = tail_ = tail_segment_->slots();
       head_end_ = tail_end_ = head_ + tail_segment_->capacity;
