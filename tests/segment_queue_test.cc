@@ -74,11 +74,9 @@ TEST(SegmentQueueTest, AnEmptiedQueueStartsOverInPlace) {
     ASSERT_EQ(*queue.PopFront(), round);
     ASSERT_TRUE(queue.empty());
   }
-  // It started over in a bigger segment each time the last one filled, up
-  // to kRestartCapacity (4, 8, 16), and then always in that one; the
-  // smaller ones are spares.
-  static_assert(Queue::kRestartCapacity == 16);
-  EXPECT_EQ(queue.capacity(), 4u + 8u + 16u);
+  // It started over in a segment of kRestartCapacity once the first one
+  // filled, and then always in that one; the first one is a spare.
+  EXPECT_EQ(queue.capacity(), 4u + Queue::kRestartCapacity);
 }
 
 TEST(SegmentQueueTest, AnEmptiedQueueOfBigSegmentsStartsOverInTheSameOne) {

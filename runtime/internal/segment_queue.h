@@ -4,8 +4,8 @@
 // a flood of a million messages costs no doubling copies and no relocation
 // of payloads that cannot be moved byte-wise. Segments the front has left
 // are kept as spares and reused, so a steady workload allocates nothing, and
-// a queue that empties at the end of a full segment starts over in it (one
-// that does so again and again, in a bigger one, up to kRestartCapacity).
+// a queue that empties at the end of a full segment starts over in it (in
+// one of kRestartCapacity if it was smaller).
 // Memory is kept until the queue is destroyed, like a ring that never
 // shrinks. T must be trivially copyable (constructed and destroyed by the
 // owner in the slots this queue hands out).
@@ -34,10 +34,11 @@ class SegmentQueue {
 
  public:
   // The first segment holds `first_capacity` (>= 2) elements; each new
-  // segment doubles the last, up to kMaxSegmentCapacity.
+  // segment doubles the last (at least kRestartCapacity), up to
+  // kMaxSegmentCapacity.
   static constexpr size_t kMaxSegmentCapacity = 2048;
-  // An emptied queue that starts over (see AddSegment()) grows its segment
-  // up to this.
+  // An emptied queue that starts over (see AddSegment()) in a smaller
+  // segment moves to one of this size.
   static constexpr size_t kRestartCapacity = 16;
 
   explicit SegmentQueue(size_t first_capacity) {
@@ -145,14 +146,13 @@ class SegmentQueue {
     const uint64_t position = Position(tail_segment_, tail_);
     if (head_ == tail_) {
       // Empty: start over at the beginning of a segment. A small one that
-      // fills up again and again (an actor that keeps receiving one message
-      // at a time) gives way to one twice as big, up to kRestartCapacity,
-      // so that this comes round less often; it becomes a spare (the
-      // element just popped from its last slot stays readable).
+      // fills up (an actor that has received more than a few messages, one
+      // at a time) gives way to one of kRestartCapacity, so that this comes
+      // round less often; it becomes a spare (the element just popped from
+      // its last slot stays readable).
       if (ABSL_PREDICT_FALSE(tail_segment_->capacity < kRestartCapacity) &&
           head_segment_ == tail_segment_) {
-        Segment* bigger = NewSegment(
-            std::min(2 * tail_segment_->capacity, kRestartCapacity), position);
+        Segment* bigger = NewSegment(kRestartCapacity, position);
         tail_segment_->next = spares_;
         spares_ = tail_segment_;
         head_segment_ = tail_segment_ = bigger;
@@ -168,8 +168,12 @@ class SegmentQueue {
       segment->next = nullptr;
       segment->base = position;
     } else {
+      // (At least kRestartCapacity: a queue that outgrows a small first
+      // segment does not creep up through tiny ones.)
       segment = NewSegment(
-          std::min(2 * tail_segment_->capacity, kMaxSegmentCapacity), position);
+          std::min(std::max(2 * tail_segment_->capacity, kRestartCapacity),
+                   kMaxSegmentCapacity),
+          position);
     }
     tail_segment_->next = segment;
     tail_segment_ = segment;
