@@ -1,6 +1,7 @@
 // The work-stealing scheduler's direct send: a turn's first send to another
 // actor goes straight to the receiver's mailbox (when the worker's outbox
-// is empty), the rest of the turn's sends through the outbox. Every
+// is empty, and no idle worker takes over from busy ones: one worker, or a
+// virtual clock), the rest of the turn's sends through the outbox. Every
 // message must still arrive exactly once and in each sender's order,
 // whichever worker runs which actor, and however the receivers are woken
 // (the direct send puts a waking message straight into the receiver's
@@ -11,6 +12,7 @@
 #include "absl/status/status.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/clock.h"
 #include "actors/receive.h"
 #include "gtest/gtest.h"
 #include "runtime/work_stealing_scheduler.h"
@@ -69,8 +71,8 @@ Actor<int> Sender(WorkStealingScheduler& sched, int me,
   }
 }
 
-void RunSenders(int threads, int steps) {
-  WorkStealingScheduler sched(threads);
+void RunSenders(int threads, int steps, Clock& clock = RealClock::Get()) {
+  WorkStealingScheduler sched(threads, clock);
   std::vector<Seen> seen(kReceivers);
   std::vector<ActorRef<Note>> receivers;
   for (int r = 0; r < kReceivers; ++r) {
@@ -110,6 +112,16 @@ TEST(DirectSendTest, EveryNoteArrivesOnceInOrderOnTwoWorkers) {
 TEST(DirectSendTest, EveryNoteArrivesOnceInOrderOnFourWorkers) {
   RunSenders(4, 2000);
 }
+// On a virtual clock no worker takes over from another, and the direct
+// path runs with thieves stealing from the deques.
+TEST(DirectSendTest, EveryNoteArrivesOnceInOrderOnTwoWorkersVirtualClock) {
+  ManualClock clock;
+  RunSenders(2, 2000, clock);
+}
+TEST(DirectSendTest, EveryNoteArrivesOnceInOrderOnFourWorkersVirtualClock) {
+  ManualClock clock;
+  RunSenders(4, 2000, clock);
+}
 
 // Ping-pong between two actors: every message is a turn's first send (the
 // direct path), and wakes its receiver with the message in its inbox.
@@ -126,9 +138,9 @@ Actor<int64_t> Bouncer(WorkStealingScheduler& sched, ActorRef<int64_t>* peer,
   }
 }
 
-void RunBounce(int threads) {
+void RunBounce(int threads, Clock& clock = RealClock::Get()) {
   constexpr int64_t kLast = 20000;
-  WorkStealingScheduler sched(threads);
+  WorkStealingScheduler sched(threads, clock);
   ActorRef<int64_t> a, b;
   std::vector<int64_t> got_a, got_b;
   a = sched.Spawn(Bouncer(sched, &b, kLast, got_a));
@@ -151,6 +163,10 @@ void RunBounce(int threads) {
 TEST(DirectSendTest, PingPongKeepsEveryMessageOnOneWorker) { RunBounce(1); }
 TEST(DirectSendTest, PingPongKeepsEveryMessageOnTwoWorkers) { RunBounce(2); }
 TEST(DirectSendTest, PingPongKeepsEveryMessageOnFourWorkers) { RunBounce(4); }
+TEST(DirectSendTest, PingPongKeepsEveryMessageOnFourWorkersVirtualClock) {
+  ManualClock clock;
+  RunBounce(4, clock);
+}
 
 }  // namespace
 }  // namespace coactor

@@ -74,6 +74,12 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
       return PushResult::kQueued;
     }
   } else {
+    // Idle workers may take a receiver from the runnext slot, or hand the
+    // outbox over, while this turn goes on: there a receiver woken by the
+    // turn's first send could start (and end) before the turn's later
+    // sends reach it, where before they all went out together. The turn's
+    // sends all go through the outbox, as they did.
+    locals->direct_send = 0;
     internal::BiasedLock::OwnerHold hold(locals->outbox_lock);
     if (ABSL_PREDICT_TRUE(AppendToOutbox<Msg>(locals, locals->outbox, cell,
                                               generation,
