@@ -17,9 +17,8 @@
 // Two queues: `incoming`, behind the lock, that senders append to, and
 // `inbox`, owned by the worker running the actor, which swaps the two under
 // the lock and then delivers without it. A thread whose append schedules
-// the actor owns its inbox until it hands the actor on, so AppendWith() and
-// AppendBatch() put a waking message or batch straight there (when nothing
-// waits in `incoming`): the actor's first turn takes no lock to find it.
+// the actor owns its inbox until it hands the actor on, so a waking message
+// or batch goes straight there (when nothing waits in `incoming`).
 //
 // Thread-safety: the append methods, Wake(), AddMonitor(), IsOpen() and
 // mailbox_lock() are thread-safe. The turn methods (AppendToSelf(),
@@ -82,8 +81,8 @@ class ActorMailbox : public ActorCell {
 
   // Appends a message built from `args` if the actor of `generation` lives
   // here and takes Msg; otherwise leaves `args` alone. `on_appended(slot)`
-  // is called under the lock with the message's slot. A message that wakes
-  // the actor goes straight to its inbox, as AppendBatch()'s batch does.
+  // is called under the lock with the message's slot (in the inbox if it
+  // wakes the actor).
   template <typename Msg, typename OnAppended = NoSlotCallback,
             typename... Args>
   Appended AppendWith(OnAppended&& on_appended, uint32_t generation,
@@ -93,15 +92,13 @@ class ActorMailbox : public ActorCell {
                            type != MessageTypeOf<Msg>())) {
       return Appended::kRefused;
     }
-    const bool wake = !scheduled_;
-    Mailbox& to = wake && incoming_.empty() ? inbox_ : incoming_;
+    Mailbox& to = !scheduled_ && incoming_.empty() ? inbox_ : incoming_;
     Payload* slot = to.ReserveBack();
     ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
     to.CommitBack();
-    scheduled_ = true;
     on_appended(slot);
     counters_.AppendedLocked(1);
-    return wake ? Appended::kScheduled : Appended::kQueued;
+    return ScheduleLocked();
   }
   template <typename Msg, typename... Args>
   Appended Append(uint32_t generation, Args&&... args) {
