@@ -1,0 +1,211 @@
+// Attacks on the binary trace recording (runtime/trace/): traces started and
+// stopped again and again around work-stealing runs at 2, 4 and 8 workers
+// (more workers than cores), a trace started from another thread during
+// Run(), texts far longer than a record's text room (actor names,
+// exceptions' what(), dead letters' reasons), a scheduler destroyed with
+// its trace still started, an unwritable path and a full disk (/dev/full).
+// Every trace written must be valid JSON with its flows paired: each is
+// checked by tests/trace_check.py.
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/receive.h"
+#include "gtest/gtest.h"
+#include "runtime/trace/tracer.h"
+#include "runtime/work_stealing_scheduler.h"
+#include "tests/trace_files.h"
+
+namespace coactor {
+namespace {
+
+using testing::Count;
+using testing::ReadFile;
+using testing::TempPath;
+
+// Runs trace_check.py on `path` with `args`; its exit status.
+int Check(const std::string& path, const std::string& args = "") {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) return -1;
+  const std::string python =
+      std::system("test -x /usr/bin/python3") == 0 ? "/usr/bin/python3"
+                                                   : "python3";
+  const std::string command =
+      absl::StrCat(python, " ", srcdir, "/", workspace,
+                   "/tests/trace_check.py ", path, " ", args, " >&2");
+  return std::system(command.c_str());
+}
+
+// Whether `path` parses as JSON (python's json.load): its exit status.
+int Json(const std::string& path) {
+  const std::string command = absl::StrCat(
+      "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' ", path);
+  return std::system(command.c_str());
+}
+
+// Passes `rounds` ints on around a ring of actors, then everyone ends.
+Actor<int> Relay(WorkStealingScheduler* sched, ActorRef<int>* next,
+                 int rounds) {
+  for (int i = 0; i < rounds; ++i) {
+    int n = co_await Receive<int>();
+    sched->Send(*next, n + 1).IgnoreError();
+  }
+}
+
+Actor<int> Thrower(std::string what) {
+  co_await Receive<int>();
+  throw std::runtime_error(what);
+}
+
+const std::string kLongName(300, 'n');
+const std::string kLongWhat(5000, 'w');
+
+// A ring of `actors` relays, one with a name far longer than a record's
+// text room, and an actor that ends by an exception with a long what(),
+// then a send to it that is a dead letter with a long reason.
+void Traffic(WorkStealingScheduler& sched, int actors, int rounds,
+             std::vector<ActorRef<int>>* refs) {
+  refs->resize(actors);
+  for (int i = 0; i < actors; ++i) {
+    ActorRef<int>* next = &(*refs)[(i + 1) % actors];
+    if (i == 0) {
+      auto ref = sched.Spawn(kLongName, Relay(&sched, next, rounds));
+      ASSERT_TRUE(ref.ok()) << ref.status();
+      (*refs)[i] = *ref;
+    } else {
+      (*refs)[i] = sched.Spawn(Relay(&sched, next, rounds));
+    }
+  }
+  ASSERT_TRUE(sched.Send((*refs)[0], 0).ok());
+  ActorRef<int> thrower = sched.Spawn(Thrower(kLongWhat));
+  ASSERT_TRUE(sched.Send(thrower, 1).ok());
+}
+
+class TraceAttackTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(TraceAttackTest, StartAndStopAroundManyRunsGiveValidTraces) {
+  const int workers = GetParam();
+  WorkStealingScheduler sched(workers);
+  for (int round = 0; round < 4; ++round) {
+    const std::string path =
+        TempPath(absl::StrCat("repeat_", workers, "_", round, ".json"));
+    // Tiny batches: the writer thread runs all the time.
+    ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 8}).ok());
+    std::vector<ActorRef<int>> refs;
+    Traffic(sched, 8, 50, &refs);
+    ASSERT_TRUE(sched.Run().ok());
+    ASSERT_TRUE(sched.StopTrace().ok());
+    EXPECT_EQ(Check(path), 0) << path;
+    const std::string text = ReadFile(path);
+    EXPECT_EQ(Count(text, "\"name\":\"spawn\""), 9) << path;
+    // The last relay's last send: its receiver has ended.
+    EXPECT_EQ(Count(text, "\"name\":\"dead letter\""), 1);
+  }
+}
+
+TEST_P(TraceAttackTest, StartFromAnotherThreadDuringRun) {
+  const int workers = GetParam();
+  WorkStealingScheduler sched(workers);
+  const std::string path =
+      TempPath(absl::StrCat("during_", workers, ".json"));
+  std::vector<ActorRef<int>> refs;
+  Traffic(sched, 8, 2000, &refs);
+  std::thread starter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_TRUE(sched.StartTrace(path, {.buffer_events = 16}).ok());
+    // While Run() goes on, StopTrace() refuses.
+    const absl::Status stop = sched.StopTrace();
+    if (!stop.ok()) {
+      EXPECT_EQ(stop.code(), absl::StatusCode::kFailedPrecondition);
+    }
+  });
+  ASSERT_TRUE(sched.Run().ok());
+  starter.join();
+  ASSERT_TRUE(sched.StopTrace().ok());
+  // Begun mid-run, a flow may start in a traced turn and end in a turn
+  // begun untraced (no end), which trace_check.py's --unpaired-ok does not
+  // allow for a first start; the file must still be valid JSON.
+  EXPECT_EQ(Json(path), 0) << path;
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, TraceAttackTest, ::testing::Values(2, 4, 8));
+
+TEST(TraceAttack, SchedulerDestroyedWithItsTraceStartedCompletesTheFile) {
+  const std::string path = TempPath("destroyed.json");
+  {
+    WorkStealingScheduler sched(4);
+    ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 8}).ok());
+    std::vector<ActorRef<int>> refs;
+    Traffic(sched, 4, 100, &refs);
+    ASSERT_TRUE(sched.Run().ok());
+  }
+  EXPECT_EQ(Check(path), 0);
+}
+
+TEST(TraceAttack, DeadLetterWithALongReasonIsCutNotOverrun) {
+  const std::string path = TempPath("dead.json");
+  WorkStealingScheduler sched(2);
+  ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 4}).ok());
+  auto gone = sched.Spawn(kLongName, Thrower(kLongWhat));
+  ASSERT_TRUE(gone.ok());
+  ASSERT_TRUE(sched.Send(*gone, 1).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(sched.Send(*gone, i).ok());
+  EXPECT_EQ(sched.dead_letters().size(), 20);
+  ASSERT_TRUE(sched.StopTrace().ok());
+  EXPECT_EQ(Check(path, "--instant 'dead letter=20'"), 0);
+}
+
+TEST(TraceAttack, UnwritablePathIsAnErrorAndTheRunGoesOn) {
+  WorkStealingScheduler sched(2);
+  const absl::Status s = sched.StartTrace("/nonexistent/dir/t.json");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  std::vector<ActorRef<int>> refs;
+  Traffic(sched, 4, 100, &refs);
+  EXPECT_TRUE(sched.Run().ok());
+  EXPECT_TRUE(sched.StopTrace().ok());  // No trace: a no-op.
+}
+
+TEST(TraceAttack, FullDiskIsReportedByStopTrace) {
+  if (std::system("test -w /dev/full") != 0) GTEST_SKIP() << "no /dev/full";
+  WorkStealingScheduler sched(2);
+  ASSERT_TRUE(sched.StartTrace("/dev/full", {.buffer_events = 8}).ok());
+  std::vector<ActorRef<int>> refs;
+  Traffic(sched, 4, 2000, &refs);
+  EXPECT_TRUE(sched.Run().ok());
+  const absl::Status s = sched.StopTrace();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  // The scheduler traces again afterwards.
+  const std::string path = TempPath("after_full.json");
+  ASSERT_TRUE(sched.StartTrace(path).ok());
+  Traffic(sched, 4, 10, &refs);
+  EXPECT_TRUE(sched.Run().ok());
+  EXPECT_TRUE(sched.StopTrace().ok());
+  EXPECT_EQ(Check(path), 0);
+}
+
+// Bounded: one thread's ring keeps exactly its last N events, the rest
+// counted as dropped.
+TEST(TraceAttack, RingDropsExactly) {
+  const std::string path = TempPath("ring.json");
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(path, {.ring_events = 100}).ok());
+  for (int i = 0; i < 1000; ++i) {
+    tracer.Spawn(static_cast<uint64_t>(i), kLongName);
+    tracer.EndByException(static_cast<uint64_t>(i), kLongName, kLongWhat);
+  }
+  ASSERT_TRUE(tracer.Stop().ok());
+  EXPECT_EQ(Check(path, "--dropped 1900 --instant spawn=50 --instant end=50"),
+            0);
+}
+
+}  // namespace
+}  // namespace coactor
