@@ -34,9 +34,9 @@ int Check(const std::string& path, const std::string& args = "") {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
   if (srcdir == nullptr || workspace == nullptr) return -1;
-  const std::string python =
-      std::system("test -x /usr/bin/python3") == 0 ? "/usr/bin/python3"
-                                                   : "python3";
+  const std::string python = std::system("test -x /usr/bin/python3") == 0
+                                 ? "/usr/bin/python3"
+                                 : "python3";
   const std::string command =
       absl::StrCat(python, " ", srcdir, "/", workspace,
                    "/tests/trace_check.py ", path, " ", args, " >&2");
@@ -113,8 +113,7 @@ TEST_P(TraceAttackTest, StartAndStopAroundManyRunsGiveValidTraces) {
 TEST_P(TraceAttackTest, StartFromAnotherThreadDuringRun) {
   const int workers = GetParam();
   WorkStealingScheduler sched(workers);
-  const std::string path =
-      TempPath(absl::StrCat("during_", workers, ".json"));
+  const std::string path = TempPath(absl::StrCat("during_", workers, ".json"));
   std::vector<ActorRef<int>> refs;
   Traffic(sched, 8, 2000, &refs);
   std::thread starter([&] {
@@ -161,6 +160,24 @@ TEST(TraceAttack, DeadLetterWithALongReasonIsCutNotOverrun) {
   EXPECT_EQ(sched.dead_letters().size(), 20);
   ASSERT_TRUE(sched.StopTrace().ok());
   EXPECT_EQ(Check(path, "--instant 'dead letter=20'"), 0);
+}
+
+Actor<int> TakeOne() { co_await Receive<int>(); }
+
+// Messages left in the mailbox of an actor that ends are dead letters: each
+// one's flow (started when it was queued) must end too, or the trace has
+// arrows from nowhere to nowhere (trace_check.py: "starts and ends out of
+// turn").
+TEST(TraceAttack, MessagesLeftAtAnActorsEndEndTheirFlows) {
+  const std::string path = TempPath("left.json");
+  WorkStealingScheduler sched(2);
+  ASSERT_TRUE(sched.StartTrace(path).ok());
+  ActorRef<int> once = sched.Spawn(TakeOne());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sched.Send(once, i).ok());
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_EQ(sched.dead_letters().size(), 2);
+  ASSERT_TRUE(sched.StopTrace().ok());
+  EXPECT_EQ(Check(path, "--flows 3 --received 1"), 0);
 }
 
 TEST(TraceAttack, UnwritablePathIsAnErrorAndTheRunGoesOn) {

@@ -343,8 +343,10 @@ class ActorMailbox : public ActorCell {
   // runtime/internal/actor_end.h).
   using Closed = ClosedCell;
   // Ends the actor's activation for good: refuses appends from now on,
-  // makes every reference stale and hands back what was not delivered.
-  Closed Close() {
+  // makes every reference stale and hands back what was not delivered,
+  // each message's slot given to `on_undelivered` first (a trace's flow end).
+  template <typename OnUndelivered = NoSlotCallback>
+  Closed Close(OnUndelivered&& on_undelivered = {}) {
     Closed closed;
     MutexLock hold(lock_);
     closed_ = true;
@@ -368,8 +370,9 @@ class ActorMailbox : public ActorCell {
     }
     for (Mailbox* mailbox : {&inbox_, &incoming_}) {
       while (!mailbox->empty()) {
-        closed.undelivered.push_back(
-            ErasedMessage::Adopt(type, mailbox->PopFront()));
+        Payload* slot = mailbox->PopFront();
+        on_undelivered(slot);
+        closed.undelivered.push_back(ErasedMessage::Adopt(type, slot));
       }
       mailbox->Shrink();  // A burst's segments go back now, not at reuse.
     }

@@ -38,6 +38,17 @@ struct SlotFlows {
   std::string_view name;  // The receiver's message type's.
 };
 
+// What an ended actor's mailbox calls on each message it never took
+// (Close()): its flow ends there, as a dead letter.
+struct UndeliveredFlows {
+  void operator()(Payload* slot) const {
+    tracer->FlowEnd(TraceFlowKind::kMessage, SlotFlows::Id(slot), name,
+                    "dead letter");
+  }
+  Tracer* tracer;
+  std::string_view name;  // The receiver's message type's.
+};
+
 // A wake-up's flow id: the cell's address + 1, odd, so never a slot's (an
 // actor has one wake-up pending at a time).
 inline uint64_t WakeFlowId(const void* cell) {

@@ -422,8 +422,13 @@ struct WorkStealingScheduler::EndHooks {
   WorkStealingScheduler& sched;
 
   internal::ClosedCell Close(Cell* cell) {
-    // Under the cell's lock: refuses appends, bumps the generation.
-    internal::ClosedCell closed = cell->Close();
+    // Under the cell's lock: refuses appends, bumps the generation. Traced,
+    // the flows of the messages it never took end (as dead letters).
+    Tracer* const tracer = sched.trace_.get();
+    internal::ClosedCell closed =
+        tracer == nullptr
+            ? cell->Close()
+            : cell->Close(internal::UndeliveredFlows{tracer, cell->type->name});
     if (ABSL_PREDICT_FALSE(!closed.waiters.empty())) {
       // Named before the frame goes (the name stays with the cell).
       Limits::FailWaiters(sched, closed.waiters, cell->DisplayName(),
