@@ -6,6 +6,7 @@
 // its trace still started, an unwritable path and a full disk (/dev/full).
 // Every trace written must be valid JSON with its flows paired: each is
 // checked by tests/trace_check.py.
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -222,6 +223,56 @@ TEST(TraceAttack, RingDropsExactly) {
   ASSERT_TRUE(tracer.Stop().ok());
   EXPECT_EQ(Check(path, "--dropped 1900 --instant spawn=50 --instant end=50"),
             0);
+}
+
+// Texts with quotes, backslashes, control bytes, invalid UTF-8, and a
+// multi-byte character across the cut at a record's text room; batches of
+// one event (buffer_events 0), from 8 threads.
+TEST(TraceAttack, HostileTextsAndOneEventBatchesStayValidJson) {
+  const std::string path = TempPath("hostile.json");
+  std::string cut(79, 'a');
+  cut += "\xc3\xa9";  // 'e' acute, its second byte past 80.
+  const std::string nasty = "q\"b\\n\n\x01\x7f\xff\xc3(\xe2\x82";
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(path, {.buffer_events = 0}).ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const uint64_t actor = static_cast<uint64_t>(t * 100 + i);
+        tracer.Spawn(actor, nasty);
+        tracer.BeginTurn(actor, i % 2 == 0 ? cut : nasty);
+        tracer.EndTurn(1);
+        tracer.Failure(actor, cut, nasty);
+        tracer.DeadLetter(nasty, cut, "int");
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_TRUE(tracer.Stop().ok());
+  EXPECT_EQ(Check(path,
+                  "--turns 400 --instant spawn=400 --instant "
+                  "failure=400 --instant 'dead letter=400'"),
+            0);
+}
+
+// COACTOR_TRACE traces every scheduler constructed while it is set: the
+// first to FILE, the next to FILE.2; a bad COACTOR_TRACE_RING traces all.
+// (The count is the process's: only this test sets the variable.)
+TEST(TraceAttack, EnvironmentFormTracesEachSchedulerToItsOwnFile) {
+  const std::string path = TempPath("env.json");
+  ASSERT_EQ(setenv("COACTOR_TRACE", path.c_str(), 1), 0);
+  ASSERT_EQ(setenv("COACTOR_TRACE_RING", "many", 1), 0);
+  for (int n = 0; n < 2; ++n) {
+    WorkStealingScheduler sched(2);
+    std::vector<ActorRef<int>> refs;
+    Traffic(sched, 4, 25, &refs);
+    ASSERT_TRUE(sched.Run().ok());
+  }  // Destroyed with the trace started.
+  unsetenv("COACTOR_TRACE");
+  unsetenv("COACTOR_TRACE_RING");
+  EXPECT_EQ(Check(path, "--flows 101 --dropped 0"), 0);
+  EXPECT_EQ(Check(path + ".2", "--flows 101 --dropped 0"), 0);
 }
 
 }  // namespace
