@@ -24,7 +24,9 @@
 #include "actors/send_when_room.h"
 #include "actors/sleep.h"
 #include "gtest/gtest.h"
+#include "runtime/metrics/metrics.h"
 #include "runtime/spawn_options.h"
+#include "runtime/work_stealing_scheduler.h"
 #include "tests/scheduler_kinds.h"
 
 namespace coactor {
@@ -287,6 +289,61 @@ TEST_P(BoundedAttackTest, DestroyedWithByNameWaitersHoldingBoxedPayloads) {
 INSTANTIATE_TEST_SUITE_P(AllSchedulers, BoundedAttackTest,
                          ::testing::ValuesIn(testing::SchedulerKinds(4)),
                          testing::SchedulerKindName);
+
+// Shutdown() from another thread while actors wait for room (by name and
+// by reference, with boxed payloads) and a plain thread blocks in
+// SendBlocking(): Run() returns FailedPrecondition, the blocked thread
+// gets an error at once (not at its 30 s timeout), nothing leaks (LSan).
+TEST(WorkStealingBoundedAttackTest, ShutdownWithWaitersSuspended) {
+  WorkStealingScheduler sched(4);
+  auto sink = sched.Spawn(
+      "sink",
+      []() -> Actor<std::unique_ptr<std::string>> {
+        co_await Sleep(absl::Hours(1));
+      }(),
+      {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+  ASSERT_TRUE(sink.ok());
+  for (int s = 0; s < 8; ++s) {
+    sched.Spawn(
+        [](ActorRef<std::unique_ptr<std::string>> to, int s) -> Actor<int> {
+          for (int i = 0; i < 3; ++i) {
+            auto message = std::make_unique<std::string>(Big(s, i));
+            absl::Status sent =
+                s % 2 == 0 ? co_await SendWhenRoom(to, std::move(message))
+                           : co_await SendWhenRoom("sink", std::move(message));
+            if (!sent.ok()) co_return;
+          }
+        }(*sink, s));
+  }
+  std::promise<absl::Status> ran;
+  std::future<absl::Status> result = ran.get_future();
+  std::thread runner([&] { ran.set_value(sched.Run()); });
+  // Until every sender waits (one message fits).
+  for (int i = 0; i < 5000; ++i) {
+    const SchedulerMetrics metrics = sched.Metrics();
+    uint64_t waited = 0;
+    for (const ActorMetrics& actor : metrics.actors) waited += actor.waited;
+    if (waited >= 7) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::promise<absl::Status> blocked;
+  std::future<absl::Status> blocked_result = blocked.get_future();
+  std::thread plain([&] {
+    blocked.set_value(sched.SendBlocking(
+        *sink, std::make_unique<std::string>(Big(9, 9)), absl::Seconds(30)));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(sched.Shutdown().ok());
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  runner.join();
+  EXPECT_EQ(result.get().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(blocked_result.wait_for(std::chrono::seconds(10)),
+            std::future_status::ready)
+      << "SendBlocking() still blocked after Shutdown()";
+  plain.join();
+  EXPECT_FALSE(blocked_result.get().ok());
+}
 
 }  // namespace
 }  // namespace coactor
