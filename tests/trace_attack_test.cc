@@ -18,7 +18,10 @@
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
+#include "actors/send_when_room.h"
 #include "gtest/gtest.h"
+#include "runtime/deque_scheduler.h"
+#include "runtime/spawn_options.h"
 #include "runtime/trace/tracer.h"
 #include "runtime/work_stealing_scheduler.h"
 #include "tests/trace_files.h"
@@ -273,6 +276,48 @@ TEST(TraceAttack, EnvironmentFormTracesEachSchedulerToItsOwnFile) {
   unsetenv("COACTOR_TRACE_RING");
   EXPECT_EQ(Check(path, "--flows 101 --dropped 0"), 0);
   EXPECT_EQ(Check(path + ".2", "--flows 101 --dropped 0"), 0);
+}
+
+Actor<int> Sink(int take) {
+  for (int i = 0; i < take; ++i) co_await Receive<int>();
+}
+
+// Senders waiting for room in a capacity-1 mailbox, traced: every message
+// (queued at once, or by the receiver's turn that made room for a waiter)
+// has its arrow, paired.
+template <typename Sched>
+void TracedBackpressure(Sched& sched, const std::string& path) {
+  constexpr int kSenders = 4;
+  constexpr int kEach = 50;
+  ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 16}).ok());
+  auto sink = sched.Spawn(
+      "sink", Sink(kSenders * kEach),
+      {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+  ASSERT_TRUE(sink.ok());
+  for (int s = 0; s < kSenders; ++s) {
+    sched.Spawn([](ActorRef<int> to, int s) -> Actor<int> {
+      for (int i = 0; i < kEach; ++i) {
+        const absl::Status sent = i % 2 == 0 ? co_await SendWhenRoom(to, i)
+                                             : co_await SendWhenRoom("sink", i);
+        if (!sent.ok()) co_return;
+      }
+    }(*sink, s));
+  }
+  ASSERT_TRUE(sched.Run().ok());
+  EXPECT_TRUE(sched.dead_letters().empty());
+  ASSERT_TRUE(sched.StopTrace().ok());
+  // Messages: kSenders * kEach, and the wake-ups' and starts' arrows.
+  EXPECT_EQ(Check(path), 0) << path;
+}
+
+TEST(TraceAttack, BackpressureOnWorkStealingIsTracedPaired) {
+  WorkStealingScheduler sched(2);
+  TracedBackpressure(sched, TempPath("backpressure_ws.json"));
+}
+
+TEST(TraceAttack, BackpressureOnTheDequeIsTracedPaired) {
+  DequeScheduler sched;
+  TracedBackpressure(sched, TempPath("backpressure_deque.json"));
 }
 
 }  // namespace

@@ -421,7 +421,9 @@ class ActorMailbox : public ActorCell {
   BeginSpecialTurnLocked(std::exception_ptr* error, OnMoved& on_moved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
   void UpdateSpecialTurnLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
-  bool AdmitWaitersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
+  template <typename OnMoved>
+  bool AdmitWaitersLocked(OnMoved& on_moved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
   void WakeAdmitted();
 
   // Allocated on first use (idle actors stay small).

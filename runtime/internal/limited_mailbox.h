@@ -80,24 +80,31 @@ class LimitedMailbox {
                     });
   }
   // SendWhenRoom(): appends the message `waiter` holds, or (kWait) links
-  // `waiter` to be admitted at the next room.
+  // `waiter` to be admitted at the next room. `on_appended(slot)`, under
+  // the lock, for the message queued (a trace's flow start).
+  template <typename OnAppended = NoSlotCallback>
   static Outcome AppendOrWait(ActorMailbox& box, uint32_t generation,
-                              SendWaiter* waiter) {
+                              SendWaiter* waiter,
+                              const OnAppended& on_appended = {}) {
     return AppendBy(
         box, generation, waiter->type, true,
         [&](Payload* slot) {
           PayloadRelocator{waiter->type}(slot, &waiter->message);
           waiter->holds_message = false;
+          on_appended(slot);
         },
         waiter);
   }
   // AppendOrWait() that never waits: where it would (out.action kWait),
   // nothing is done, not even counted.
+  template <typename OnAppended = NoSlotCallback>
   static Outcome AppendIfRoom(ActorMailbox& box, uint32_t generation,
-                              SendWaiter* waiter) {
+                              SendWaiter* waiter,
+                              const OnAppended& on_appended = {}) {
     return AppendBy(box, generation, waiter->type, true, [&](Payload* slot) {
       PayloadRelocator{waiter->type}(slot, &waiter->message);
       waiter->holds_message = false;
+      on_appended(slot);
     });
   }
   // A message `build(slot)` constructs as one of `type`, the actor's type
@@ -219,7 +226,7 @@ ActorMailbox::TurnStart ActorMailbox::BeginSpecialTurnLocked(
   if (incoming_.empty()) {
     if (!inbox_.empty()) return TurnStart::kGoOn;
     counters_.IdleLocked();
-    admitted = AdmitWaitersLocked();
+    admitted = AdmitWaitersLocked(on_moved);
     if (!admitted) {
       scheduled_ = false;
       return TurnStart::kIdle;
@@ -229,7 +236,7 @@ ActorMailbox::TurnStart ActorMailbox::BeginSpecialTurnLocked(
   } else if (inbox_.empty()) {
     counters_.RefilledLocked(incoming_.size());
     inbox_.swap(incoming_);
-    admitted = AdmitWaitersLocked();
+    admitted = AdmitWaitersLocked(on_moved);
   } else {
     MoveAll(incoming_, inbox_, on_moved);
   }
@@ -242,14 +249,17 @@ inline void ActorMailbox::UpdateSpecialTurnLocked() {
                   (limit_ != nullptr && !limit_->waiters.empty());
 }
 
-inline bool ActorMailbox::AdmitWaitersLocked() {
+template <typename OnMoved>
+bool ActorMailbox::AdmitWaitersLocked(OnMoved& on_moved) {
   if (limit_ == nullptr) return false;
   MailboxLimit& limit = *limit_;
   bool any = false;
   while (!limit.waiters.empty() && counters_.DepthLocked() < limit.capacity()) {
     SendWaiter* waiter = limit.waiters.PopFront();
-    PayloadRelocator{waiter->type}(incoming_.ReserveBack(), &waiter->message);
+    Payload* slot = incoming_.ReserveBack();
+    PayloadRelocator{waiter->type}(slot, &waiter->message);
     incoming_.CommitBack();
+    on_moved(slot);  // Queued now: its flow starts (traced).
     waiter->holds_message = false;
     counters_.AppendedLocked(1);
     limit.Admitted(counters_.DepthLocked());

@@ -21,6 +21,8 @@
 #include "runtime/internal/limited_mailbox.h"
 #include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/send_errors.h"
+#include "runtime/trace/tracer.h"
+#include "runtime/work_stealing/trace_flows.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -165,6 +167,18 @@ bool WorkStealingScheduler::Limits::SendOrWait(WorkStealingScheduler& s,
   return AppendWaiter(s, to, generation, waiter, /*may_wait=*/true);
 }
 
+// AppendWaiter()'s append in a trace: the message queued starts its flow.
+internal::LimitedMailbox::Outcome WorkStealingScheduler::Limits::AppendTraced(
+    Cell* cell, uint32_t generation, internal::SendWaiter* waiter,
+    bool may_wait, Tracer* tracer) {
+  // The type's name, read under the lock at the append.
+  const internal::SlotFlows flows{tracer, waiter->type->name};
+  return may_wait ? internal::LimitedMailbox::AppendOrWait(*cell, generation,
+                                                           waiter, flows)
+                  : internal::LimitedMailbox::AppendIfRoom(*cell, generation,
+                                                           waiter, flows);
+}
+
 bool WorkStealingScheduler::Limits::AppendWaiter(WorkStealingScheduler& s,
                                                  internal::ActorCell* to,
                                                  uint32_t generation,
@@ -179,8 +193,11 @@ bool WorkStealingScheduler::Limits::AppendWaiter(WorkStealingScheduler& s,
   }
   // Initialised, not assigned: a move-assignment of its strings cost 7% of
   // a bounded send (perf, counting at 2 workers).
+  Tracer* const tracer = ours ? s.trace_.get() : nullptr;
   internal::LimitedMailbox::Outcome out =
       !ours ? internal::LimitedMailbox::Outcome{}
+      : tracer != nullptr
+          ? AppendTraced(cell, generation, waiter, may_wait, tracer)
       : may_wait
           ? internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter)
           : internal::LimitedMailbox::AppendIfRoom(*cell, generation, waiter);

@@ -84,6 +84,9 @@ class WorkStealingScheduler::Limits {
   static bool AppendWaiter(WorkStealingScheduler& s, internal::ActorCell* to,
                            uint32_t generation, internal::SendWaiter* waiter,
                            bool may_wait);
+  static internal::LimitedMailbox::Outcome AppendTraced(
+      Cell* cell, uint32_t generation, internal::SendWaiter* waiter,
+      bool may_wait, Tracer* tracer);
   static bool Withdraw(WorkStealingScheduler& s, internal::ActorCell* to,
                        internal::SendWaiter* waiter);
   static absl::Status SendBlocking(WorkStealingScheduler& s,
