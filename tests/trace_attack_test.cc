@@ -320,5 +320,51 @@ TEST(TraceAttack, BackpressureOnTheDequeIsTracedPaired) {
   TracedBackpressure(sched, TempPath("backpressure_deque.json"));
 }
 
+// Plain Send()s (by reference and by name) into bounded mailboxes of each
+// dropping policy, from actors, traced: every arrow paired (a dropped
+// message's ends where it is dropped).
+template <typename Sched>
+void TracedDrops(Sched& sched, const std::string& path, WhenFull policy) {
+  ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 16}).ok());
+  auto sink = sched.Spawn("sink", Sink(1000),
+                          {.mailbox_capacity = 2, .when_full = policy});
+  ASSERT_TRUE(sink.ok());
+  sched.Spawn([](Sched* sched, ActorRef<int> to) -> Actor<int> {
+    for (int i = 0; i < 50; ++i) {
+      sched->Send(to, i).IgnoreError();
+      sched->Send("sink", i).IgnoreError();
+    }
+    co_return;
+  }(&sched, *sink));
+  ASSERT_TRUE(sched.Run().ok());
+  ASSERT_TRUE(sched.StopTrace().ok());
+  EXPECT_EQ(Check(path), 0) << path;
+}
+
+TEST(TraceAttack, DropsOnWorkStealingAreTracedPaired) {
+  for (WhenFull policy : {WhenFull::kDropNewest, WhenFull::kReject}) {
+    WorkStealingScheduler sched(2);
+    TracedDrops(sched, TempPath("drops_ws.json"), policy);
+  }
+}
+
+// KNOWN BUG, disabled: on work stealing the oldest message a kDropOldest
+// mailbox drops has a flow start (it was queued) and no end. Ending it
+// where it is dropped needs a flow end stamped now: Tracer::FlowEnd() in a
+// turn is stamped at the turn's start (a receipt starts a turn), before
+// the starts the same turn recorded, so trace_check.py sees end-then-start.
+TEST(TraceAttack, DISABLED_DropOldestOnWorkStealingIsTracedPaired) {
+  WorkStealingScheduler sched(2);
+  TracedDrops(sched, TempPath("drop_oldest_ws.json"), WhenFull::kDropOldest);
+}
+
+TEST(TraceAttack, DropsOnTheDequeAreTracedPaired) {
+  for (WhenFull policy :
+       {WhenFull::kDropOldest, WhenFull::kDropNewest, WhenFull::kReject}) {
+    DequeScheduler sched;
+    TracedDrops(sched, TempPath("drops_deque.json"), policy);
+  }
+}
+
 }  // namespace
 }  // namespace coactor

@@ -95,6 +95,7 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
     return type == nullptr ? internal::NameNotLive(name, /*registered=*/true)
                            : internal::WrongType(name, type->name, sent->name);
   }
+  Tracer* const tracer = s.trace_.get();  // Traced: the flow starts.
   internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::AppendAs(
       *entry.cell, entry.generation, type, [&](internal::Payload* slot) {
         if (alternative == nullptr) {
@@ -102,6 +103,7 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
         } else {
           alternative->construct_from(slot, object);
         }
+        if (tracer != nullptr) internal::SlotFlows{tracer, type->name}(slot);
       });
   if (out.appended == internal::Appended::kRefused) {
     return internal::NameNotLive(name, /*registered=*/true);

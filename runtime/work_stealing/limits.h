@@ -29,6 +29,8 @@
 #include "runtime/erased_message.h"
 #include "runtime/internal/limited_mailbox.h"
 #include "runtime/internal/mailbox_limit.h"
+#include "runtime/trace/tracer.h"
+#include "runtime/work_stealing/trace_flows.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -41,9 +43,16 @@ class WorkStealingScheduler::Limits {
                                                     Cell* cell,
                                                     uint32_t generation,
                                                     Args&&... args) {
-    internal::LimitedMailbox::Outcome out =
-        internal::LimitedMailbox::Append<Msg>(*cell, generation,
-                                              std::forward<Args>(args)...);
+    // Traced, the message queued starts its flow.
+    Tracer* const tracer = s.trace_.get();
+    const internal::MessageType* const type = internal::MessageTypeOf<Msg>();
+    internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::AppendAs(
+        *cell, generation, type, [&](internal::Payload* slot) {
+          internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
+          if (tracer != nullptr) {
+            internal::SlotFlows{tracer, type->name}(slot);
+          }
+        });
     if (out.appended == internal::Appended::kRefused) {
       return PushResult::kRefused;
     }
