@@ -95,6 +95,7 @@
 #include "runtime/work_stealing/injection_queue.h"
 #include "runtime/work_stealing/timer_keeper.h"
 #include "runtime/work_stealing/trace_flows.h"
+#include "runtime/work_stealing/trace_turns.h"
 
 namespace coactor {
 
@@ -378,12 +379,14 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   void TraceSteal(Worker* worker);
   // Its place in workers_ (by a scan: for traces).
   size_t WorkerIndex(const Worker* worker) const;
-  // A traced turn of `cell` begins; returns its inbox's count of appends.
-  uint64_t BeginTracedTurn(Tracer* tracer, Cell* cell);
+  // A traced turn of `cell` begins (where `turns` says,
+  // work_stealing/trace_turns.h); returns its inbox's count of appends.
+  uint64_t BeginTracedTurn(Tracer* tracer, Cell* cell,
+                           internal::PendingTurn& turns);
   // It ends, having handled `messages`: flow starts for what the actor
-  // sent itself since `self_sends`.
+  // sent itself since `self_sends`; recorded by `turns` later.
   void EndTracedTurn(Tracer* tracer, Cell* cell, uint64_t self_sends,
-                     int messages);
+                     int messages, internal::PendingTurn& turns);
   Cell* YieldActor(Worker* worker, Cell* cell);
   // The actor in `cell` ended: internal::EndActor() with EndHooks
   // (work_stealing/worker_loop.cc).

@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/trace/tracer.h"
+#include "runtime/work_stealing/trace_turns.h"
 #include "runtime/work_stealing_scheduler.h"
 
 namespace coactor {
@@ -48,21 +49,24 @@ void WorkStealingScheduler::TraceSteal(Worker* worker) {
   worker->robbed = nullptr;
 }
 
-uint64_t WorkStealingScheduler::BeginTracedTurn(Tracer* tracer, Cell* cell) {
-  tracer->BeginTurn(cell->id, cell->name != nullptr
-                                  ? std::string_view(*cell->name)
-                                  : std::string_view());
+uint64_t WorkStealingScheduler::BeginTracedTurn(Tracer* tracer, Cell* cell,
+                                                internal::PendingTurn& turns) {
+  tracer->BeginTurn(cell->id,
+                    cell->name != nullptr ? std::string_view(*cell->name)
+                                          : std::string_view(),
+                    turns.Begin());
   return cell->InboxBackPosition();
 }
 
 void WorkStealingScheduler::EndTracedTurn(Tracer* tracer, Cell* cell,
-                                          uint64_t self_sends, int messages) {
+                                          uint64_t self_sends, int messages,
+                                          internal::PendingTurn& turns) {
   if (cell->InboxBackPosition() != self_sends) {
     const internal::SlotFlows flows{tracer, cell->type->name};
     cell->ForEachInboxSlotFrom(self_sends,
                                [&](internal::Payload& slot) { flows(&slot); });
   }
-  tracer->EndTurn(messages);
+  turns.End(messages);
 }
 
 }  // namespace coactor

@@ -28,7 +28,11 @@ struct SlotFlows {
     return reinterpret_cast<uintptr_t>(slot);
   }
   void operator()(Payload* slot) const {
-    tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name);
+    if (ts_ns != 0) {
+      tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name, ts_ns);
+    } else {
+      tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name);
+    }
   }
   void operator()(Payload* from, Payload* to) const {
     tracer->FlowEnd(TraceFlowKind::kMessage, Id(from), name, "moved");
@@ -36,6 +40,10 @@ struct SlotFlows {
   }
   Tracer* tracer;
   std::string_view name;  // The receiver's message type's.
+  // Flow starts stamped here (Tracer::Now(), read once for a whole flush)
+  // if not 0; else each reads the clock. Stamped by a clock read after the
+  // slot's last message was taken, so a reused slot's flows stay in order.
+  uint64_t ts_ns = 0;
 };
 
 // What an ended actor's mailbox calls on each message it never took

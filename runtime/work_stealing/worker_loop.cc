@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -119,8 +120,10 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
   // allocated at the first, so that a flush that finds none (every one on
   // the hot path) does not pay for destroying an empty vector.
   std::unique_ptr<std::vector<DeadLetter>> undeliverable;
+  // Traced: one clock read stamps the flow starts of the whole flush.
+  [[maybe_unused]] const uint64_t now = kTraced ? trace_.get()->Now() : 0;
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  outbox.Flush([this, worker, stealable, &undeliverable](
+  outbox.Flush([this, worker, stealable, now, &undeliverable](
                    const Outbox::Batch& batch,
                    auto for_each_message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
     Cell* cell = batch.target;
@@ -136,7 +139,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
           [&](bool closed) {
             dead = RefusedBatch(cell, batch.generation, closed);
           },
-          internal::SlotFlows{trace_.get(), type->name});
+          internal::SlotFlows{trace_.get(), type->name, now});
     } else {
       appended = cell->AppendBatch(batch.generation, batch.count, relocate,
                                    for_each_message, [&](bool closed) {
@@ -275,11 +278,19 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     if (worker->robbed != nullptr) TraceSteal(worker);
   }
   uint64_t self_sends = 0;  // The inbox's count of appends at the turn's start.
+  // Traced, an ended turn is recorded at the next one's start, or as the
+  // actor leaves (work_stealing/trace_turns.h): the flush after it is its.
+  struct Untraced {
+    explicit Untraced(Tracer*) {}
+  };
+  std::conditional_t<kTraced, internal::PendingTurn, Untraced> turns(tracer);
   const auto begin_turn = [&] {
-    if constexpr (kTraced) self_sends = BeginTracedTurn(tracer, cell);
+    if constexpr (kTraced) self_sends = BeginTracedTurn(tracer, cell, turns);
   };
   const auto end_turn = [&](int messages) {
-    if constexpr (kTraced) EndTracedTurn(tracer, cell, self_sends, messages);
+    if constexpr (kTraced) {
+      EndTracedTurn(tracer, cell, self_sends, messages, turns);
+    }
   };
   if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
   if (cell->State() == ActorState::kStarting) {
