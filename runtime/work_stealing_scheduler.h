@@ -394,8 +394,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   struct EndHooks;
   // RunActor(), traced, or timed for metrics (Worker::turns_to_sample).
   ABSL_ATTRIBUTE_NOINLINE Cell* RunSlowTurn(Worker* worker, Cell* cell);
-  // Resumes a blocked actor if it was woken; false if it stays blocked.
-  bool ResumeIfWoken(Cell* cell);
+  // Resumes a blocked actor with the wake-up it was sent
+  // (TakeWakeOrIdle()).
+  void ResumeWoken(Cell* cell, std::coroutine_handle<> wake);
   // Registers `worker` as idle and sleeps until woken, or becomes the
   // standby; returns an actor to run if the standby found one.
   Cell* Park(Worker* worker);

@@ -1,9 +1,11 @@
 // How a work-stealing worker records the traced turns of an actor it runs
 // (runtime/trace/tracer.h; work_stealing/worker_loop.cc's RunActor<true>).
 // A turn that ends is not recorded at once: what the worker does right
-// after it (flushing the messages the turn sent, which starts their flows;
-// the actor's end) still belongs to it, so those flow starts bind to the
-// turn's slice instead of a "send" slice each. The next turn's start reads
+// after it (flushing the messages the turn sent, which starts their flows)
+// still belongs to it, so those flow starts bind to the turn's slice
+// instead of a "send" slice each. The actor's end does not: Flush()
+// records the turn first, so that the flows of the messages it never took
+// end as dead letters outside it. The next turn's start reads
 // the clock once, which ends the pending turn too (the next starts 1 ns
 // later); leaving the actor ends it by one more read. (A turn after the
 // worker picked another actor reads the clock to start: messages from
@@ -31,8 +33,14 @@ class PendingTurn {
   PendingTurn(const PendingTurn&) = delete;
   PendingTurn& operator=(const PendingTurn&) = delete;
   // Leaving the actor: records the pending turn, if any, ending now.
-  ~PendingTurn() {
-    if (messages_ >= 0) tracer_->EndTurn(messages_, tracer_->Now());
+  ~PendingTurn() { Flush(); }
+
+  // Records the pending turn, if any, ending now (before the actor's end,
+  // whose dead letters' flows must not end in it).
+  void Flush() {
+    if (messages_ < 0) return;
+    tracer_->EndTurn(messages_, tracer_->Now());
+    messages_ = -1;
   }
 
   // The turn begun in the tracer has ended, having handled `messages`;

@@ -261,15 +261,6 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   const Worker::Turn turn(*worker, cell);
   worker->Progress();  // A new turn (see WatchBusyWorkers()).
   Worker& locals = *worker;
-  auto finish = [&] {
-    FlushOwnOutbox<kTraced>(locals);
-    Finish(cell);
-    // What its end sent (monitors' Downs, destructors of what it never
-    // received) must not wait in the outbox while this worker looks for
-    // work. (Every other way out of a turn flushes before it leaves.)
-    FlushOwnOutbox(locals);
-    return nullptr;
-  };
   // Traced (work_stealing/trace.cc), each resumption is a turn of its own
   // on this worker's lane; untraced, these are nothing.
   Tracer* const tracer = kTraced ? TraceLane(worker) : nullptr;
@@ -284,6 +275,18 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     explicit Untraced(Tracer*) {}
   };
   std::conditional_t<kTraced, internal::PendingTurn, Untraced> turns(tracer);
+  auto finish = [&] {
+    FlushOwnOutbox<kTraced>(locals);
+    // The last turn is recorded before the end: the flows of messages the
+    // actor never took end as dead letters outside it, not in it.
+    if constexpr (kTraced) turns.Flush();
+    Finish(cell);
+    // What its end sent (monitors' Downs, destructors of what it never
+    // received) must not wait in the outbox while this worker looks for
+    // work. (Every other way out of a turn flushes before it leaves.)
+    FlushOwnOutbox(locals);
+    return nullptr;
+  };
   const auto begin_turn = [&] {
     if constexpr (kTraced) self_sends = BeginTracedTurn(tracer, cell, turns);
   };
@@ -306,11 +309,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
       FlushOwnOutbox<kTraced>(locals);
+      // The last turn is recorded before the wake-up is looked for: found
+      // idle, the actor may run on another worker at once.
+      if constexpr (kTraced) turns.Flush();
+      std::coroutine_handle<> wake = cell->TakeWakeOrIdle();
+      if (!wake) return nullptr;  // Wake() schedules it again.
+      // Begun once woken (one clock read), so that the turn starts after
+      // the wake-up's flow did on the waker's thread.
       begin_turn();
-      if (!ResumeIfWoken(cell)) {
-        if constexpr (kTraced) tracer->AbandonTurn();
-        return nullptr;
-      }
+      ResumeWoken(cell, wake);
       if constexpr (kTraced) {
         tracer->FlowEnd(TraceFlowKind::kMessage, internal::WakeFlowId(cell),
                         "wake-up");
@@ -394,16 +401,14 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunSlowTurn(Worker* worker,
   return next;
 }
 
-bool WorkStealingScheduler::ResumeIfWoken(Cell* cell) {
-  std::coroutine_handle<> wake = cell->TakeWakeOrIdle();
-  if (!wake) return false;  // Wake() schedules it again.
+void WorkStealingScheduler::ResumeWoken(Cell* cell,
+                                        std::coroutine_handle<> wake) {
   cell->SetState(ActorState::kRunning);
   wake.resume();
   // Still kRunning: it came back to a Receive() (blocking sets kBlocked).
   if (!cell->handle.done() && cell->State() == ActorState::kRunning) {
     cell->SetState(ActorState::kWaiting);
   }
-  return true;
 }
 
 WorkStealingScheduler::Cell* WorkStealingScheduler::YieldActor(Worker* worker,
