@@ -271,9 +271,11 @@ bool ActorMailbox::AdmitWaitersLocked(OnMoved& on_moved) {
 }
 
 inline void ActorMailbox::WakeAdmitted() {
-  std::vector<SendWaiter*> admitted = std::move(admitted_);
+  // In place, by index (a wake-up only schedules its sender, but the
+  // vector keeps its capacity for the next turn's admissions).
+  for (size_t i = 0; i < admitted_.size(); ++i)
+    admitted_[i]->wake(admitted_[i]);
   admitted_.clear();
-  for (SendWaiter* waiter : admitted) waiter->wake(waiter);
 }
 
 }  // namespace coactor::internal

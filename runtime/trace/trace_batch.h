@@ -95,14 +95,19 @@ class TraceBatch {
   // Every record held, oldest first, as a TraceEvent.
   template <typename F>
   void ForEach(F&& f) const {
-    const size_t first = (ring_ && size_ == capacity_) ? next_ : 0;
-    // The held records' texts are the last bytes written.
-    uint64_t text_bytes = 0;
-    for (size_t i = 0; i < size_; ++i) {
-      const TraceRecord& r = records_[Wrap(first + i)];
-      text_bytes += r.text_size + r.text2_size;
+    const bool wrapped = ring_ && size_ == capacity_;
+    const size_t first = wrapped ? next_ : 0;
+    // Every record since Clear() is held, texts from the first byte; a
+    // wrapped ring's held records' texts are the last bytes written.
+    uint64_t text_at = 0;
+    if (wrapped) {
+      uint64_t text_bytes = 0;
+      for (size_t i = 0; i < size_; ++i) {
+        const TraceRecord& r = records_[Wrap(first + i)];
+        text_bytes += r.text_size + r.text2_size;
+      }
+      text_at = text_written_ - text_bytes;
     }
-    uint64_t text_at = text_written_ - text_bytes;
     TraceEvent event;
     for (size_t i = 0; i < size_; ++i) {
       text_at = Decode(records_[Wrap(first + i)], text_at, &event);

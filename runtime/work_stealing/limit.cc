@@ -204,9 +204,8 @@ bool WorkStealingScheduler::Limits::AppendWaiter(WorkStealingScheduler& s,
           ? internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter)
           : internal::LimitedMailbox::AppendIfRoom(*cell, generation, waiter);
   if (out.appended == internal::Appended::kRefused) {
-    waiter->holds_message = false;
-    waiter->result = s.RecordDeadRefLetter(
-        to, generation, ErasedMessage::Adopt(waiter->type, &waiter->message));
+    waiter->result = s.RecordDeadRefLetter(to, generation,
+                                           internal::TakeWaiterMessage(waiter));
     return false;
   }
   if (ABSL_PREDICT_TRUE(out.Admitted())) {  // Without AfterLimited()'s call.
@@ -217,8 +216,7 @@ bool WorkStealingScheduler::Limits::AppendWaiter(WorkStealingScheduler& s,
   if (out.action == internal::MailboxLimit::kWait) return true;
   ErasedMessage dropped_new;
   if (waiter->holds_message) {  // Refused or dropped: not queued.
-    waiter->holds_message = false;
-    dropped_new = ErasedMessage::Adopt(waiter->type, &waiter->message);
+    dropped_new = internal::TakeWaiterMessage(waiter);
   }
   waiter->result = absl::OkStatus();
   if (AfterLimited(s, cell, out, &dropped_new) != PushResult::kQueued) {
@@ -245,16 +243,15 @@ absl::Status WorkStealingScheduler::Limits::SendBlocking(
                      "co_await coactor::SendWhenRoom() instead")
                : absl::InvalidArgumentError(
                      "SendBlocking() needs a finite, non-negative timeout");
-    waiter->holds_message = false;
     std::string recipient = "(SendBlocking)";
     if (to != nullptr &&
         static_cast<const void*>(to->runtime) == s.Identity()) {
       internal::MutexLock hold(static_cast<Cell*>(to)->mailbox_lock());
       recipient = to->RecipientName();
     }
-    return s.RecordDeadLetter(
-        internal::RecordedName(recipient), std::move(reason),
-        ErasedMessage::Adopt(waiter->type, &waiter->message));
+    return s.RecordDeadLetter(internal::RecordedName(recipient),
+                              std::move(reason),
+                              internal::TakeWaiterMessage(waiter));
   }
   struct ThreadWake {
     std::mutex mutex;
@@ -290,13 +287,12 @@ absl::Status WorkStealingScheduler::Limits::SendBlocking(
     who = cell->DisplayName();
     recipient = cell->RecipientName();
   }
-  waiter->holds_message = false;
   return s.RecordDeadLetter(
       internal::RecordedName(recipient),
       absl::DeadlineExceededError("SendBlocking(): no room in the mailbox of " +
                                   who + " within " +
                                   absl::FormatDuration(timeout)),
-      ErasedMessage::Adopt(waiter->type, &waiter->message));
+      internal::TakeWaiterMessage(waiter));
 }
 
 void WorkStealingScheduler::Limits::FailWaiters(

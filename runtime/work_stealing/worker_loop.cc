@@ -305,7 +305,10 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
   }
   for (int budget = kBudget;; --budget) {
     // Stop(): the message just handled was the last of this run.
-    if (ABSL_PREDICT_FALSE(StopRequested())) return PauseActor(worker, cell);
+    if (ABSL_PREDICT_FALSE(StopRequested())) {
+      if constexpr (kTraced) turns.Flush();  // Before another can run it.
+      return PauseActor(worker, cell);
+    }
     if (ABSL_PREDICT_FALSE(cell->State() != ActorState::kWaiting)) {
       // Blocked on a sleep, task or ask: only its wake-up resumes it.
       FlushOwnOutbox<kTraced>(locals);
@@ -328,6 +331,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       // uses up its budget like one that receives, and gives way.
       if (budget <= 0) {
         FlushOwnOutbox<kTraced>(locals);
+        if constexpr (kTraced) turns.Flush();  // Before another can run it.
         return YieldActor(worker, cell);
       }
       continue;
@@ -361,6 +365,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
     // step over zero.
     if (budget <= 0) {
       FlushOwnOutbox<kTraced>(locals);
+      if constexpr (kTraced) turns.Flush();  // Before another can run it.
       return YieldActor(worker, cell);
     }
     // The actor moves the message out of its slot as soon as it resumes,
