@@ -193,8 +193,9 @@ def systems(args, root, tmp):
         system.update({'id': name, 'threads': None, 'repeats': True,
                        'workloads': list(TEN) + (
                            list(BOUNDED) if name == 'go' else []),
-                       'not_written': dict.fromkeys(
-                           BOUNDED, NO_BOUNDED_MAILBOX.get(name))})
+                       'not_written': (
+                           dict.fromkeys(BOUNDED, NO_BOUNDED_MAILBOX[name])
+                           if name in NO_BOUNDED_MAILBOX else {})})
         out.append(system)
     script = os.path.join(root, 'bench', 'python', 'actor_scheduler_bench.py')
     out.append({'id': 'python', 'workloads': list(PYTHON_WORKLOADS),

@@ -10,6 +10,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -636,6 +637,10 @@ TEST_P(BoundedMailboxTest,
     // Run() returns at once on the deque (out of work, the senders wait on
     // an actor that sleeps for ever): the deadlock is reported.
     absl::Status ran = sched.Run();
+    if constexpr (std::is_same_v<std::decay_t<decltype(sched)>,
+                                 DequeScheduler>) {
+      ASSERT_FALSE(ran.ok());  // Exact on the deque.
+    }
     if (!ran.ok()) {
       EXPECT_TRUE(absl::StrContains(ran.message(), "waits for room in 'stuck'"))
           << ran;

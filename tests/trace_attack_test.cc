@@ -34,15 +34,18 @@ using testing::ReadFile;
 using testing::TempPath;
 
 // Runs trace_check.py on `path` with `args`; its exit status.
+// Debian's python3 (with its json module) where there is one.
+std::string Python() {
+  return std::system("test -x /usr/bin/python3") == 0 ? "/usr/bin/python3"
+                                                      : "python3";
+}
+
 int Check(const std::string& path, const std::string& args = "") {
   const char* srcdir = std::getenv("TEST_SRCDIR");
   const char* workspace = std::getenv("TEST_WORKSPACE");
   if (srcdir == nullptr || workspace == nullptr) return -1;
-  const std::string python = std::system("test -x /usr/bin/python3") == 0
-                                 ? "/usr/bin/python3"
-                                 : "python3";
   const std::string command =
-      absl::StrCat(python, " ", srcdir, "/", workspace,
+      absl::StrCat(Python(), " ", srcdir, "/", workspace,
                    "/tests/trace_check.py ", path, " ", args, " >&2");
   return std::system(command.c_str());
 }
@@ -50,7 +53,7 @@ int Check(const std::string& path, const std::string& args = "") {
 // Whether `path` parses as JSON (python's json.load): its exit status.
 int Json(const std::string& path) {
   const std::string command = absl::StrCat(
-      "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' ", path);
+      Python(), " -c 'import json,sys; json.load(open(sys.argv[1]))' ", path);
   return std::system(command.c_str());
 }
 

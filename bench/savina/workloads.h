@@ -27,7 +27,6 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <utility>
 #include <variant>
@@ -774,7 +773,7 @@ Outcome BoundedMailboxBuffer(Sched& sched, int64_t size) {
   internal::Verify(outcome, run,
                    count == total && sum == total * (total + 1) / 2 &&
                        ordered && sched.live_actors() == 0 &&
-                       std::ranges::size(sched.dead_letters()) == 0,
+                       sched.dead_letters().empty(),
                    "wrong items consumed, out of order, or a dead letter");
   return outcome;
 }
