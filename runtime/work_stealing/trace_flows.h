@@ -27,12 +27,12 @@ struct SlotFlows {
   static uint64_t Id(const Payload* slot) {
     return reinterpret_cast<uintptr_t>(slot);
   }
+  // Each start reads the clock as its slot is filled (under the
+  // receiver's lock): a slot reused after another worker took its last
+  // message starts its next flow after that one ended. (One clock read
+  // for a whole flush, taken before its appends, broke that order.)
   void operator()(Payload* slot) const {
-    if (ts_ns != 0) {
-      tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name, ts_ns);
-    } else {
-      tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name);
-    }
+    tracer->FlowStart(TraceFlowKind::kMessage, Id(slot), name);
   }
   void operator()(Payload* from, Payload* to) const {
     tracer->FlowEnd(TraceFlowKind::kMessage, Id(from), name, "moved");
@@ -40,10 +40,6 @@ struct SlotFlows {
   }
   Tracer* tracer;
   std::string_view name;  // The receiver's message type's.
-  // Flow starts stamped here (Tracer::Now(), read once for a whole flush)
-  // if not 0; else each reads the clock. Stamped by a clock read after the
-  // slot's last message was taken, so a reused slot's flows stay in order.
-  uint64_t ts_ns = 0;
 };
 
 // What an ended actor's mailbox calls on each message it never took

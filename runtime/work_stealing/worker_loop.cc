@@ -120,10 +120,8 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
   // allocated at the first, so that a flush that finds none (every one on
   // the hot path) does not pay for destroying an empty vector.
   std::unique_ptr<std::vector<DeadLetter>> undeliverable;
-  // Traced: one clock read stamps the flow starts of the whole flush.
-  [[maybe_unused]] const uint64_t now = kTraced ? trace_.get()->Now() : 0;
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  outbox.Flush([this, worker, stealable, now, &undeliverable](
+  outbox.Flush([this, worker, stealable, &undeliverable](
                    const Outbox::Batch& batch,
                    auto for_each_message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
     Cell* cell = batch.target;
@@ -139,7 +137,7 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
           [&](bool closed) {
             dead = RefusedBatch(cell, batch.generation, closed);
           },
-          internal::SlotFlows{trace_.get(), type->name, now});
+          internal::SlotFlows{trace_.get(), type->name});
     } else {
       appended = cell->AppendBatch(batch.generation, batch.count, relocate,
                                    for_each_message, [&](bool closed) {
