@@ -30,6 +30,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "actors/actor_ref.h"
 #include "actors/internal/actor_blocking.h"
@@ -109,7 +110,8 @@ class [[nodiscard]] SendWhenRoom : public internal::ContextBound {
   // Sets to_ and generation_ to the actor called name_, converting the
   // message to its type if it is an alternative of its variant; false:
   // none (waiter_.result says why, the message is a dead letter).
-  bool FindByName() {
+  // (Out of line: inlined, it made await_ready() need a stack protector.)
+  ABSL_ATTRIBUTE_NOINLINE bool FindByName() {
     internal::SendTarget target;
     if (!context_.runtime->FindForSend(name_, &waiter_, &target)) return false;
     to_ = target.cell;

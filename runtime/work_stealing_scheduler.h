@@ -335,6 +335,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // makes sure that an idle worker, if any, watches (and takes the actor or
   // hands the messages over if the turn goes on).
   void NoteWaitingDuringTurn();
+  // Under the calling worker's outbox hold, having put something in its
+  // outbox: marks it pending (and, the first time, NoteWaitingDuringTurn()).
+  void NoteOutboxPending(Worker& locals);
   // Slow path of the above: asks the standby worker to watch, or wakes a
   // sleeper to become it.
   void RequestWatch();

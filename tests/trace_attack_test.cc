@@ -289,33 +289,41 @@ Actor<int> Sink(int take) {
 // (queued at once, or by the receiver's turn that made room for a waiter)
 // has its arrow, paired.
 template <typename Sched>
-void TracedBackpressure(Sched& sched, const std::string& path) {
+void TracedBackpressure(Sched& sched, const std::string& path,
+                        int64_t capacity = 1, int each = 50) {
   constexpr int kSenders = 4;
-  constexpr int kEach = 50;
   ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 16}).ok());
   auto sink = sched.Spawn(
-      "sink", Sink(kSenders * kEach),
-      {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+      "sink", Sink(kSenders * each),
+      {.mailbox_capacity = capacity, .when_full = WhenFull::kBackpressure});
   ASSERT_TRUE(sink.ok());
   for (int s = 0; s < kSenders; ++s) {
-    sched.Spawn([](ActorRef<int> to, int s) -> Actor<int> {
-      for (int i = 0; i < kEach; ++i) {
+    sched.Spawn([](ActorRef<int> to, int each) -> Actor<int> {
+      for (int i = 0; i < each; ++i) {
         const absl::Status sent = i % 2 == 0 ? co_await SendWhenRoom(to, i)
                                              : co_await SendWhenRoom("sink", i);
         if (!sent.ok()) co_return;
       }
-    }(*sink, s));
+    }(*sink, each));
   }
   ASSERT_TRUE(sched.Run().ok());
   EXPECT_TRUE(sched.dead_letters().empty());
   ASSERT_TRUE(sched.StopTrace().ok());
-  // Messages: kSenders * kEach, and the wake-ups' and starts' arrows.
+  // Messages: kSenders * each, and the wake-ups' and starts' arrows.
   EXPECT_EQ(Check(path), 0) << path;
 }
 
 TEST(TraceAttack, BackpressureOnWorkStealingIsTracedPaired) {
   WorkStealingScheduler sched(2);
   TracedBackpressure(sched, TempPath("backpressure_ws.json"));
+}
+
+// Streaming senders into a mailbox of 64: on work stealing their sends
+// after a turn's first go through the outbox on credits, and a credited
+// batch's flows start where the flush queues it.
+TEST(TraceAttack, CreditedSendsOnWorkStealingAreTracedPaired) {
+  WorkStealingScheduler sched(2);
+  TracedBackpressure(sched, TempPath("credited_ws.json"), 64, 400);
 }
 
 TEST(TraceAttack, BackpressureOnTheDequeIsTracedPaired) {

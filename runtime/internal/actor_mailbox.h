@@ -141,6 +141,15 @@ class ActorMailbox : public ActorCell {
       on_refused(closed_);
       return Appended::kRefused;
     }
+    return AppendBatchLocked(count, relocate, for_each_message, on_appended);
+  }
+  // AppendBatch() once the actor is known to live here (also
+  // LimitedMailbox::AppendCredited()'s).
+  template <typename ForEach, typename OnAppended>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Appended
+  AppendBatchLocked(uint32_t count, const PayloadRelocator& relocate,
+                    ForEach& for_each_message, OnAppended& on_appended)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
     const bool wake = !scheduled_;
     scheduled_ = true;
     // Waking it, the caller owns its inbox until it hands the actor on

@@ -45,6 +45,10 @@ class LimitedMailbox {
   struct Outcome {
     Appended appended = Appended::kRefused;  // kRefused: not that actor.
     MailboxLimit::Action action = MailboxLimit::kAdmit;
+    // Admitted with `credits_wanted`: places set aside for the sender's
+    // next messages (MailboxLimit::SetAside()), to give back through
+    // AppendCredited().
+    uint32_t credits = 0;
     // Not kAdmit (nor kWait). A pointer, so that an admission (the common
     // case) builds and destroys no strings.
     std::unique_ptr<Refusal> refusal;
@@ -96,16 +100,54 @@ class LimitedMailbox {
         waiter);
   }
   // AppendOrWait() that never waits: where it would (out.action kWait),
-  // nothing is done, not even counted.
+  // nothing is done, not even counted. Admitted, it sets aside up to
+  // `credits_wanted` places for the sender's next messages (out.credits).
   template <typename OnAppended = NoSlotCallback>
   static Outcome AppendIfRoom(ActorMailbox& box, uint32_t generation,
                               SendWaiter* waiter,
-                              const OnAppended& on_appended = {}) {
-    return AppendBy(box, generation, waiter->type, true, [&](Payload* slot) {
-      PayloadRelocator{waiter->type}(slot, &waiter->message);
-      waiter->holds_message = false;
-      on_appended(slot);
-    });
+                              const OnAppended& on_appended = {},
+                              uint32_t credits_wanted = 0) {
+    return AppendBy(
+        box, generation, waiter->type, true,
+        [&](Payload* slot) {
+          PayloadRelocator{waiter->type}(slot, &waiter->message);
+          waiter->holds_message = false;
+          on_appended(slot);
+        },
+        nullptr, credits_wanted);
+  }
+  // A worker's outbox hands over a bounded actor's batch: `count` credited
+  // messages (ActorMailbox::AppendBatch()'s arguments) and the `credits`
+  // their sender was given, which go back to the limit, used or not. As
+  // AppendBatch(), but with no message it schedules the actor only where
+  // senders wait for the room given back (its turn admits them).
+  template <typename ForEach, typename OnRefused,
+            typename OnAppended = NoSlotCallback>
+  static Appended AppendCredited(ActorMailbox& box, uint32_t generation,
+                                 uint32_t count, uint32_t credits,
+                                 const PayloadRelocator& relocate,
+                                 ForEach&& for_each_message,
+                                 OnRefused&& on_refused,
+                                 OnAppended&& on_appended = {}) {
+    MutexLock hold(box.lock_);
+    if (box.closed_ || box.Generation() != generation) {
+      // The limit went with the actor that set the places aside.
+      on_refused(box.closed_);
+      return Appended::kRefused;
+    }
+    MailboxLimit& limit = *box.limit_;
+    limit.GiveBack(credits);
+    if (count == 0) {
+      return limit.waiters.empty() ||
+                     limit.Room(box.counters_.DepthLocked()) == 0
+                 ? Appended::kQueued
+                 : box.ScheduleLocked();
+    }
+    const Appended appended =
+        box.AppendBatchLocked(count, relocate, for_each_message, on_appended);
+
+    limit.Admitted(box.counters_.DepthLocked());
+    return appended;
   }
   // A message `build(slot)` constructs as one of `type`, the actor's type
   // (a conversion to a variant's alternative).
@@ -143,7 +185,8 @@ class LimitedMailbox {
   template <typename Build>
   static Outcome AppendBy(ActorMailbox& box, uint32_t generation,
                           const MessageType* type, bool may_wait, Build&& build,
-                          SendWaiter* waiter = nullptr) {
+                          SendWaiter* waiter = nullptr,
+                          uint32_t credits_wanted = 0) {
     Outcome out;
     MutexLock hold(box.lock_);
     if (box.closed_ || box.Generation() != generation || box.type != type) {
@@ -202,7 +245,13 @@ class LimitedMailbox {
     } else {
       box.counters_.AppendedLocked(1);
     }
-    if (limit != nullptr) limit->Admitted(box.counters_.DepthLocked());
+    if (limit != nullptr) {
+      limit->Admitted(box.counters_.DepthLocked());
+      if (credits_wanted != 0 && out.action == MailboxLimit::kAdmit) {
+        out.credits = static_cast<uint32_t>(
+            limit->SetAside(box.counters_.DepthLocked(), credits_wanted));
+      }
+    }
     out.appended = box.ScheduleLocked();
     return out;
   }
@@ -254,7 +303,7 @@ bool ActorMailbox::AdmitWaitersLocked(OnMoved& on_moved) {
   if (limit_ == nullptr) return false;
   MailboxLimit& limit = *limit_;
   bool any = false;
-  while (!limit.waiters.empty() && counters_.DepthLocked() < limit.capacity()) {
+  while (!limit.waiters.empty() && limit.Room(counters_.DepthLocked()) > 0) {
     SendWaiter* waiter = limit.waiters.PopFront();
     Payload* slot = incoming_.ReserveBack();
     PayloadRelocator{waiter->type}(slot, &waiter->message);

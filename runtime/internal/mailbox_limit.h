@@ -5,6 +5,13 @@
 // dropped and waited sends (SchedulerMetrics). An unbounded actor has none
 // (a null pointer), so what it costs is where the schedulers test for it.
 //
+// Room set aside: on work stealing, a sender that keeps sending to one
+// bounded actor takes credits (SetAside()): room counted as used until its
+// outbox hands the credited messages over and gives back what it did not
+// use (GiveBack()), so that it takes the mailbox lock once per batch, not
+// once per message. The depth plus the room set aside never exceeds the
+// capacity.
+//
 //   switch (limit.Decide(depth, /*may_wait=*/false)) {
 //     case MailboxLimit::kAdmit: ...          // Queue it.
 //     case MailboxLimit::kReject: ...         // FullError(), a dead letter.
@@ -68,8 +75,29 @@ class MailboxLimit {
   // Decide()'s common case, inline where a send checks it first: room, and
   // no sender waits that the new message would overtake.
   bool HasRoom(uint64_t depth) const {
-    return depth < capacity_ && waiters.empty();
+    return depth + set_aside_ < capacity_ && waiters.empty();
   }
+  // Free places for messages in a mailbox holding `depth`: neither queued
+  // nor set aside.
+  uint64_t Room(uint64_t depth) const {
+    const uint64_t used = depth + set_aside_;
+    return used < capacity_ ? capacity_ - used : 0;
+  }
+  // Sets aside up to `wanted` places for a sender's coming messages;
+  // returns how many. Only a backpressure mailbox's, with no sender waiting
+  // (they come first), and at most half the capacity, so that another
+  // sender still finds room.
+  uint64_t SetAside(uint64_t depth, uint64_t wanted) {
+    if (when_full_ != WhenFull::kBackpressure || !waiters.empty()) return 0;
+    uint64_t credits = Room(depth);
+    if (credits > wanted) credits = wanted;
+    if (credits > capacity_ / 2) credits = capacity_ / 2;
+    set_aside_ += credits;
+    return credits;
+  }
+  // Places SetAside() gave, back: used (their messages queued, counted in
+  // the depth now) or not.
+  void GiveBack(uint64_t credits) { set_aside_ -= credits; }
   // Notes the depth after an admission (the peak).
   void Admitted(uint64_t depth) {
     if (depth > peak_) peak_ = depth;
@@ -93,6 +121,7 @@ class MailboxLimit {
 
   uint64_t capacity_;
   WhenFull when_full_;
+  uint64_t set_aside_ = 0;
   uint64_t peak_ = 0;
   uint64_t rejected_ = 0;
   uint64_t dropped_ = 0;

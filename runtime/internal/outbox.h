@@ -14,6 +14,13 @@
 // Reserve() return nullptr: flush, then reserve again. An empty one may
 // decline a message (the scheduler sends a turn's first message directly).
 //
+// A bounded receiver's batch holds only credited messages: Grant() opens it
+// with the room its mailbox set aside (MailboxLimit::SetAside()), and
+// ReserveCredited() gives a slot while a credit is left. Once one is
+// granted, credited() is true until the next flush, which the scheduler
+// makes with Flush<true>(): it also hands over a batch that holds credits
+// and no message, so that the ones not used go back.
+//
 // Thread-safety: none; each worker thread has its own.
 #ifndef COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
 #define COACTOR_RUNTIME_INTERNAL_OUTBOX_H_
@@ -34,6 +41,8 @@ class Outbox {
     Target* target = nullptr;
     uint32_t generation = 0;
     uint32_t count = 0;
+    // Nonzero: a bounded receiver's, which may hold that many messages.
+    uint32_t credits = 0;
     const MessageType* type = nullptr;
     uint16_t first = 0;  // Index of its first message.
     uint16_t last = 0;   // Index of its last message.
@@ -83,46 +92,78 @@ class Outbox {
     return Reserve(target, generation, type, kNever);
   }
 
+  // A slot for the next message to the bounded actor of `generation` in
+  // `target`, if its batch has a credit left (Grant()); construct the
+  // message in it, then Commit(). nullptr (nothing changed) if not, or if
+  // the outbox is full.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Payload* ReserveCredited(Target* target,
+                                                        uint32_t generation) {
+    // Empty (no batch reserved): the usual case of a turn's first send.
+    Batch* batch = reserved_;
+    if (batch == nullptr || used_messages_ == kMessages) return nullptr;
+    if (batch->target != target || batch->generation != generation) {
+      batch = Find(target, generation);
+      if (batch == nullptr) return nullptr;
+    }
+    if (batch->count >= batch->credits) return nullptr;
+    reserved_ = batch;
+    return &payloads_[used_messages_];
+  }
+  // Gives the batch of the bounded actor of `generation` in `target` (whose
+  // messages are of `type`) `credits` more; false, nothing changed, if the
+  // outbox has no place for it (flush, then give the credits back).
+  bool Grant(Target* target, uint32_t generation, const MessageType* type,
+             uint32_t credits) {
+    if (Reserve(target, generation, type) == nullptr) return false;
+    if (reserved_->credits == 0) ++credited_;
+    reserved_->credits += credits;
+    return true;
+  }
+  // Some batch holds credits: flush with Flush<true>().
+  bool credited() const { return credited_ != 0; }
+
   // Appends the message constructed in the slot Reserve() returned.
   // Returns true when the outbox should be flushed now: a flood to a
   // single receiver goes out every kSoleBatch messages, so that the
   // receiver's worker starts early and the buffer stays in L1.
   bool Commit() {
-    const uint16_t message = static_cast<uint16_t>(used_messages_++);
-    if (reserved_->count++ == 0) {
-      reserved_->first = message;
-    } else {
-      next_[reserved_->last] = message;
-    }
-    reserved_->last = message;
+    Link();
     return reserved_->count == kSoleBatch && used_batches_ == 1;
+  }
+  // Commit() for the slot ReserveCredited() returned: the credits its
+  // batch has left (none: flush it now, its receiver may be waiting).
+  uint32_t CommitCredited() {
+    Link();
+    return reserved_->credits - reserved_->count;
   }
 
   // Calls `deliver(batch, for_each_message)` for every receiver, in the
   // order of its first message, and leaves the outbox empty;
   // `for_each_message(f)` calls `f(Payload*)` for each of the batch's
   // messages in the order sent. `deliver` must take (move or destroy) every
-  // message and must not append to this outbox.
-  template <typename Deliver>
+  // message and must not append to this outbox. `kCredited`: the outbox is
+  // credited(); every batch with credits is delivered, message or not.
+  template <bool kCredited = false, typename Deliver>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Flush(Deliver&& deliver) {
     if (used_batches_ == 1) {
       // The usual case (a reply, a flood): the buffer holds one receiver's
       // messages and nothing else, in order.
       Batch& batch = slots_[order_[0]];
-      if (batch.count > 0) {
+      if (batch.count > 0 || (kCredited && batch.credits > 0)) {
         deliver(batch, [this](auto&& f) {
           for (uint32_t i = 0; i < used_messages_; ++i) f(&payloads_[i]);
         });
       }
       batch.target = nullptr;
+      if constexpr (kCredited) batch.credits = 0;
       Clear();
       return;
     }
     for (uint32_t i = 0; i < used_batches_; ++i) {
       Batch& batch = slots_[order_[i]];
       // Empty if the message meant for it was never committed (its
-      // construction threw).
-      if (batch.count > 0) {
+      // construction threw), unless credits are to be given back.
+      if (batch.count > 0 || (kCredited && batch.credits > 0)) {
         deliver(batch, [this, &batch](auto&& f) {
           uint16_t message = batch.first;
           for (uint32_t n = 0; n < batch.count; ++n) {
@@ -132,16 +173,42 @@ class Outbox {
         });
       }
       batch.target = nullptr;
+      if constexpr (kCredited) batch.credits = 0;
     }
     Clear();
   }
 
  private:
+  // Appends the message in the reserved slot to its batch.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Link() {
+    const uint16_t message = static_cast<uint16_t>(used_messages_++);
+    if (reserved_->count++ == 0) {
+      reserved_->first = message;
+    } else {
+      next_[reserved_->last] = message;
+    }
+    reserved_->last = message;
+  }
+
   // Empties the outbox once every used slot has been freed.
   void Clear() {
     used_batches_ = 0;
     used_messages_ = 0;
+    credited_ = 0;
     reserved_ = nullptr;
+  }
+
+  // The batch of the actor of `generation` in `target`, if it has one.
+  Batch* Find(Target* target, uint32_t generation) {
+    const uint32_t home = Home(target);
+    for (uint32_t probe = 0; probe < kProbes; ++probe) {
+      Batch& batch = slots_[(home + probe) & (kSlots - 1)];
+      if (batch.target == target && batch.generation == generation) {
+        return &batch;
+      }
+      if (batch.target == nullptr) return nullptr;
+    }
+    return nullptr;
   }
 
   // Reserve() for a receiver other than the previous one's.
@@ -185,6 +252,8 @@ class Outbox {
 
   uint32_t used_batches_ = 0;
   uint32_t used_messages_ = 0;
+  // Batches holding credits (their `credits` are zeroed by Flush<true>()).
+  uint32_t credited_ = 0;
   Batch* reserved_ = nullptr;
   uint16_t order_[kSlots];    // Used slots, in order of first use.
   uint16_t next_[kMessages];  // The next message of the same batch.

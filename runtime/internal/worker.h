@@ -219,12 +219,23 @@ class Worker {
   StealingCell* running = nullptr;
   // Flushes its turn has forced so far (see FlushPoint).
   uint32_t mid_turn_flushes = 0;
+  // The turn floods (two forced flushes or more): the actors its sends
+  // wake go where idle workers can steal them at once.
+  bool Flooding() const { return mid_turn_flushes >= 2; }
   // Nonzero: the turn has not yet sent to another actor, and its first
   // such send goes straight to the receiver's mailbox if the outbox is
   // empty (see WorkStealingScheduler::Deliver(): the outbox declines it).
   // (32 bits, beside mid_turn_flushes: a turn's start sets both with one
   // store.)
   uint32_t direct_send = 0;
+  // The bounded actor (cell and generation) this worker last sent to with
+  // SendWhenRoom() under its lock, and `progress` then: a second such send
+  // to it before the next turn or forced flush asks for credits
+  // (WorkStealingScheduler::Limits), a single one does not (the credits
+  // would go back unused, a second lock).
+  const StealingCell* credit_hint = nullptr;
+  uint32_t credit_hint_generation = 0;
+  uint32_t credit_hint_progress = 0;
   // The worker its last steal took from, until a trace records it (owner
   // only).
   const Worker* robbed = nullptr;

@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "actors/internal/actor_cell.h"
@@ -43,6 +45,9 @@ class WorkStealingScheduler::Limits {
                                                     Cell* cell,
                                                     uint32_t generation,
                                                     Args&&... args) {
+    // Earlier sends to the same actor may wait in this worker's outbox
+    // (credited: SendCredited()).
+    if (Worker* locals = s.CurrentWorker()) s.FlushOwnOutbox(*locals);
     // Traced, the message queued starts its flow.
     Tracer* const tracer = s.trace_.get();
     const internal::MessageType* const type = internal::MessageTypeOf<Msg>();
@@ -86,16 +91,69 @@ class WorkStealingScheduler::Limits {
   static bool FindForSend(WorkStealingScheduler& s, std::string_view name,
                           internal::SendWaiter* waiter,
                           internal::SendTarget* target);
-  static bool SendIfRoom(WorkStealingScheduler& s, internal::ActorCell* to,
-                         uint32_t generation, internal::SendWaiter* waiter);
+  // On a credit, into the outbox (inline: a flood's every message comes
+  // here); else AppendWaiter().
+  ABSL_ATTRIBUTE_ALWAYS_INLINE static bool SendIfRoom(
+      WorkStealingScheduler& s, internal::ActorCell* to, uint32_t generation,
+      internal::SendWaiter* waiter) {
+    // `to` is only compared: a cell that is not this scheduler's has no
+    // credits. The waiter's result stays OK, as a SendWhenRoom() begins.
+    Worker* const locals = s.CurrentWorker();
+    if (locals != nullptr) {
+      Cell* cell = static_cast<Cell*>(to);
+      if (!s.takeover_) {  // The outbox is this worker's alone.
+        if (SendCredited(s, *locals, cell, generation, waiter)) return true;
+      } else {
+        internal::BiasedLock::OwnerHold hold(locals->outbox_lock);
+        if (SendCredited(s, *locals, cell, generation, waiter)) {
+          s.NoteOutboxPending(*locals);
+          return true;
+        }
+      }
+    }
+    return !AppendWaiter(s, to, generation, waiter, /*may_wait=*/false, locals);
+  }
   // SendIfRoom() (`may_wait` false: true where it would wait, nothing
-  // done) and SendOrWait().
+  // done) and SendOrWait(); `locals`: the calling worker, if any.
   static bool AppendWaiter(WorkStealingScheduler& s, internal::ActorCell* to,
                            uint32_t generation, internal::SendWaiter* waiter,
-                           bool may_wait);
+                           bool may_wait, Worker* locals);
   static internal::LimitedMailbox::Outcome AppendTraced(
       Cell* cell, uint32_t generation, internal::SendWaiter* waiter,
-      bool may_wait, Tracer* tracer);
+      bool may_wait, Tracer* tracer, uint32_t credits_wanted);
+  // Credits (MailboxLimit::SetAside()): a worker that sends on to the same
+  // bounded actor puts the messages into its outbox, up to the places the
+  // mailbox set aside for it, and the flush gives back what is left
+  // (LimitedMailbox::AppendCredited()), so that a flood takes the lock once
+  // per batch. The credits asked for by a send to the actor of
+  // `generation` in `cell` (0 for the first since the last turn or flush).
+  static uint32_t CreditsWanted(Worker& locals, Cell* cell,
+                                uint32_t generation);
+  // The message `waiter` holds, into the outbox on a credit for that actor,
+  // if one is left: true if so. Under the outbox's hold (takeover_).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE static bool SendCredited(
+      WorkStealingScheduler& s, Worker& locals, Cell* cell, uint32_t generation,
+      internal::SendWaiter* waiter) {
+    internal::Payload* slot = locals.outbox.ReserveCredited(cell, generation);
+    if (slot == nullptr) return false;
+    internal::PayloadRelocator{waiter->type}(slot, &waiter->message);
+    waiter->holds_message = false;
+    const uint32_t left = locals.outbox.CommitCredited();
+    if (ABSL_PREDICT_FALSE(left % kProgressEvery == 0)) {
+      CreditedProgress(s, locals, left);
+    }
+    return true;
+  }
+  // Credited sends between two signs of progress (Worker::Progress()).
+  static constexpr uint32_t kProgressEvery = 64;
+  // Every kProgressEvery credited sends: shows progress, and flushes the
+  // outbox if its batch used its last credit (`left` 0).
+  static void CreditedProgress(WorkStealingScheduler& s, Worker& locals,
+                               uint32_t left);
+  // Hands the outbox `credits` the mailbox set aside (or gives them back).
+  static void Grant(WorkStealingScheduler& s, Worker& locals, Cell* cell,
+                    uint32_t generation, const internal::MessageType* type,
+                    uint32_t credits);
   static bool Withdraw(WorkStealingScheduler& s, internal::ActorCell* to,
                        internal::SendWaiter* waiter);
   static absl::Status SendBlocking(WorkStealingScheduler& s,

@@ -84,13 +84,7 @@ WorkStealingScheduler::PushResult WorkStealingScheduler::Deliver(
     if (ABSL_PREDICT_TRUE(AppendToOutbox<Msg>(locals, locals->outbox, cell,
                                               generation,
                                               std::forward<Args>(args)...))) {
-      // Relaxed: owner writes under the hold; a hint for idle workers.
-      if (!locals->outbox_pending.load(std::memory_order_relaxed)) {
-        locals->outbox_pending.store(true, std::memory_order_relaxed);
-        // The sender may go on computing for long before its turn ends:
-        // an idle worker must be watching, to hand the message over then.
-        if (locals->running != nullptr) NoteWaitingDuringTurn();
-      }
+      NoteOutboxPending(*locals);
       return PushResult::kQueued;
     }
   }
@@ -181,6 +175,16 @@ bool LooksLive(const CellEntry &entry) {
 }
 
 }  // namespace internal
+
+inline void WorkStealingScheduler::NoteOutboxPending(Worker &locals) {
+  // Relaxed: owner writes under the hold; a hint for idle workers.
+  if (!locals.outbox_pending.load(std::memory_order_relaxed)) {
+    locals.outbox_pending.store(true, std::memory_order_relaxed);
+    // The sender may go on computing for long before its turn ends: an
+    // idle worker must be watching, to hand the message over then.
+    if (locals.running != nullptr) NoteWaitingDuringTurn();
+  }
+}
 
 inline void WorkStealingScheduler::NoteWaitingDuringTurn() {
   // (With no worker idle, one looks when it gets idle.)

@@ -56,6 +56,31 @@ internal::DeadReference RefusedBatch(const internal::StealingCell* cell,
           "the actor finished before this message was delivered")};
 }
 
+// A bounded actor's batch, sent on credits (FlushOutboxOf()): its messages
+// go in and its credits back. Out of line, so that the flush of unbounded
+// batches keeps its registers.
+template <bool kTraced, typename ForEach>
+ABSL_ATTRIBUTE_NOINLINE internal::Appended AppendCreditedBatch(
+    const internal::Outbox<internal::StealingCell>::Batch& batch,
+    ForEach& for_each_message, Tracer* tracer,
+    std::optional<internal::DeadReference>* dead) {
+  internal::StealingCell* cell = batch.target;
+  const auto on_refused = [&](bool closed) {
+    *dead = RefusedBatch(cell, batch.generation, closed);
+  };
+  const internal::PayloadRelocator relocate{batch.type};
+  if constexpr (kTraced) {
+    return internal::LimitedMailbox::AppendCredited(
+        *cell, batch.generation, batch.count, batch.credits, relocate,
+        for_each_message, on_refused,
+        internal::SlotFlows{tracer, batch.type->name});
+  } else {
+    return internal::LimitedMailbox::AppendCredited(
+        *cell, batch.generation, batch.count, batch.credits, relocate,
+        for_each_message, on_refused);
+  }
+}
+
 }  // namespace
 
 void WorkStealingScheduler::MakeRunnable(Cell* cell, bool stealable) {
@@ -109,7 +134,8 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
   bool stealable = false;
   if (point == FlushPoint::kMidTurn) {
     worker->Progress();  // A flood is progress.
-    if (++worker->mid_turn_flushes >= 2) {
+    ++worker->mid_turn_flushes;
+    if (worker->Flooding()) {
       stealable = true;
       SpillRunnext(worker);
     }
@@ -121,9 +147,11 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
   // the hot path) does not pay for destroying an empty vector.
   std::unique_ptr<std::vector<DeadLetter>> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  outbox.Flush([this, worker, stealable, &undeliverable](
-                   const Outbox::Batch& batch,
-                   auto for_each_message) ABSL_ATTRIBUTE_ALWAYS_INLINE {
+  // `credited`: std::true_type where batches may hold credits (a bounded
+  // actor's: its messages go in and its credits back).
+  const auto deliver = [this, worker, stealable, &undeliverable](
+                           const Outbox::Batch& batch, auto for_each_message,
+                           auto credited) ABSL_ATTRIBUTE_ALWAYS_INLINE {
     Cell* cell = batch.target;
     const internal::MessageType* type = batch.type;
     const internal::PayloadRelocator relocate{type};
@@ -131,7 +159,10 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
     // (Each branch passes its own on_refused: a named lambda shared by
     // both costs 9 instructions per flush untraced, building its closure.)
     internal::Appended appended;
-    if constexpr (kTraced) {
+    if (decltype(credited)::value && batch.credits != 0) {
+      appended = AppendCreditedBatch<kTraced>(batch, for_each_message,
+                                              trace_.get(), &dead);
+    } else if constexpr (kTraced) {
       appended = cell->AppendBatch(
           batch.generation, batch.count, relocate, for_each_message,
           [&](bool closed) {
@@ -155,9 +186,26 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
                        ErasedMessage::Adopt(type, message)});
       });
     } else if (appended == internal::Appended::kScheduled) {
-      MakeRunnableOn(worker, cell, stealable);
+      // A bounded actor's sender streams to it (it took credits): the
+      // receiver runs beside it at once, as a flood's does.
+      MakeRunnableOn(
+          worker, cell,
+          stealable || (decltype(credited)::value && batch.credits != 0));
     }
-  });
+  };
+  if (ABSL_PREDICT_FALSE(outbox.credited())) {
+    [&]() ABSL_ATTRIBUTE_NOINLINE {
+      outbox.template Flush<true>(
+          [&](const Outbox::Batch& batch, auto for_each_message) {
+            deliver(batch, for_each_message, std::true_type{});
+          });
+    }();
+  } else {
+    outbox.Flush([&deliver](const Outbox::Batch& batch, auto for_each_message)
+                     ABSL_ATTRIBUTE_ALWAYS_INLINE {
+                       deliver(batch, for_each_message, std::false_type{});
+                     });
+  }
   if (undeliverable == nullptr) return;
   records_.With([&](internal::RecordKeeper& records,
                     internal::RecordKeeper::Dropped& dropped) {
