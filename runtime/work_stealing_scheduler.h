@@ -261,7 +261,9 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   // receivers run on the visitor).
   void FlushOutbox(Outbox& outbox, FlushPoint point, Worker* worker);
   // Traced, each message's flow starts as it reaches its receiver.
-  template <bool kTraced>
+  // `kCredited`: the outbox holds credits (Outbox::credited(); the flush
+  // without tests that first and hands over to this one).
+  template <bool kTraced, bool kCredited = false>
   void FlushOutboxOf(Outbox& outbox, FlushPoint point, Worker* worker);
   // The calling worker's flush of its own outbox, if it may hold anything,
   // before the sender looks at its mailbox and before its turn ends (it

@@ -120,18 +120,17 @@ TEST_P(BoundedCreditsTest, StreamingSendersKeepOrderAndNeverOverfill) {
     std::vector<std::string> got;
     auto sink = sched.Spawn(
         "sink", Collect(&got, kSenders * kEach),
-        {.mailbox_capacity = kCapacity,
-         .when_full = WhenFull::kBackpressure});
+        {.mailbox_capacity = kCapacity, .when_full = WhenFull::kBackpressure});
     ASSERT_TRUE(sink.ok());
     std::vector<int> failures(kSenders, 0);
     for (int s = 0; s < kSenders; ++s) {
       // Every send after a turn's first takes credits on work stealing.
-      sched.Spawn([](ActorRef<std::string> to, int s,
-                     int* failures) -> Actor<int> {
-        for (int i = 0; i < kEach; ++i) {
-          if (!(co_await SendWhenRoom(to, Big(s, i))).ok()) ++*failures;
-        }
-      }(*sink, s, &failures[s]));
+      sched.Spawn(
+          [](ActorRef<std::string> to, int s, int* failures) -> Actor<int> {
+            for (int i = 0; i < kEach; ++i) {
+              if (!(co_await SendWhenRoom(to, Big(s, i))).ok()) ++*failures;
+            }
+          }(*sink, s, &failures[s]));
     }
     ASSERT_TRUE(RunBounded(sched).ok());
     ExpectEachSendersOrder(got, kSenders, kEach);

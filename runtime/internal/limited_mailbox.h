@@ -2,17 +2,20 @@
 // (actor_mailbox.h, which includes this at its end): the appends that check
 // a MailboxLimit under the mailbox lock, and the admission of waiting
 // senders where a turn finds room (BeginTurn(): the inbox refilled, or both
-// queues empty). A bounded mailbox is never appended to through an outbox
-// or the running actor's own inbox: every send to it comes here, so its
-// count (ActorCounters::DepthLocked()) is checked in one place.
+// queues empty). A bounded mailbox is never appended to through the running
+// actor's own inbox, and through an outbox only on credits, places its
+// limit set aside under the lock (AppendIfRoom()'s `credits_wanted`) and
+// takes back with the batch (AppendCredited()): every send to it comes
+// here, so its count (ActorCounters::DepthLocked()) plus what is set aside
+// is checked in one place.
 //
 //   LimitedMailbox::Outcome out = LimitedMailbox::Append<Msg>(*cell, gen, m);
 //   if (out.appended == Appended::kScheduled) MakeRunnable(cell);
 //   // out.action: kAdmit, kDropOldest (out.refusal->dropped: the oldest), or
 //   // kReject / kDropNewest (nothing queued: `m` is left alone).
 //
-// Thread-safety: Append() and AppendOrWait() from any thread; the rest as
-// ActorMailbox says (the worker running the actor).
+// Thread-safety: the appends (AppendCredited() too) from any thread; the
+// rest as ActorMailbox says (the worker running the actor).
 #ifndef COACTOR_RUNTIME_INTERNAL_LIMITED_MAILBOX_H_
 #define COACTOR_RUNTIME_INTERNAL_LIMITED_MAILBOX_H_
 

@@ -1,9 +1,10 @@
 // WorkStealingScheduler's bounded mailboxes (SpawnOptions,
-// runtime/spawn_options.h): a send to a bounded actor skips the outbox and
-// appends under the mailbox lock by its MailboxLimit
-// (internal::LimitedMailbox); waiting senders (SendWhenRoom(), and
-// SendBlocking() from plain threads) are linked there and admitted by the
-// receiver's turn as room appears (ActorMailbox::BeginTurn()).
+// runtime/spawn_options.h): a send to a bounded actor appends under the
+// mailbox lock by its MailboxLimit (internal::LimitedMailbox), or, for a
+// worker streaming SendWhenRoom()s, into its outbox on credits (see
+// limits.h); waiting senders (SendWhenRoom(), and SendBlocking() from plain
+// threads) are linked there and admitted by the receiver's turn as room
+// appears (ActorMailbox::BeginTurn()).
 
 #include <condition_variable>
 #include <cstdint>

@@ -3,12 +3,20 @@
 // send template below. A send to a bounded actor takes the slow path (by
 // reference: ActorMailbox::Limited() after LiveCell(); by name: the actor
 // publishes no type, so LooksLive() fails and PushConverted() comes here),
-// skips the outbox and appends under the mailbox lock by its MailboxLimit
-// (internal::LimitedMailbox); so the fast paths test nothing more. Waiting
-// senders (SendWhenRoom(), SendBlocking() from plain threads) are linked
-// there and admitted by the receiver's turn as room appears
+// flushes the sender's outbox and appends under the mailbox lock by its
+// MailboxLimit (internal::LimitedMailbox); so the fast paths test nothing
+// more. Waiting senders (SendWhenRoom(), SendBlocking() from plain threads)
+// are linked there and admitted by the receiver's turn as room appears
 // (ActorMailbox::BeginTurn()). A refusal is PushResult::kLimited, its
 // status kept per thread until TakeLimitStatus().
+//
+// Credits: a worker whose SendWhenRoom()s stream to one backpressure actor
+// (a second send to it since the last turn start or flush) is given places
+// the mailbox sets aside (MailboxLimit::SetAside(), at most half its
+// capacity); its next sends go into its outbox without the lock
+// (SendCredited(), inline from SendIfRoom()), and the outbox's flush hands
+// them over and gives back what is left (LimitedMailbox::AppendCredited()):
+// one lock per batch, not per message.
 //
 // Not to be included directly: include runtime/work_stealing_scheduler.h.
 //

@@ -12,7 +12,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -128,9 +127,15 @@ void WorkStealingScheduler::FlushOutbox(Outbox& outbox, FlushPoint point,
   }
 }
 
-template <bool kTraced>
+template <bool kTraced, bool kCredited>
 void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
                                           Worker* worker) {
+  if constexpr (!kCredited) {
+    if (ABSL_PREDICT_FALSE(outbox.credited())) {
+      FlushOutboxOf<kTraced, true>(outbox, point, worker);
+      return;
+    }
+  }
   bool stealable = false;
   if (point == FlushPoint::kMidTurn) {
     worker->Progress();  // A flood is progress.
@@ -147,65 +152,52 @@ void WorkStealingScheduler::FlushOutboxOf(Outbox& outbox, FlushPoint point,
   // the hot path) does not pay for destroying an empty vector.
   std::unique_ptr<std::vector<DeadLetter>> undeliverable;
   // Flushing may wake actors, but never sends: the outbox is stable here.
-  // `credited`: std::true_type where batches may hold credits (a bounded
-  // actor's: its messages go in and its credits back).
-  const auto deliver = [this, worker, stealable, &undeliverable](
-                           const Outbox::Batch& batch, auto for_each_message,
-                           auto credited) ABSL_ATTRIBUTE_ALWAYS_INLINE {
-    Cell* cell = batch.target;
-    const internal::MessageType* type = batch.type;
-    const internal::PayloadRelocator relocate{type};
-    std::optional<internal::DeadReference> dead;  // Set when refused.
-    // (Each branch passes its own on_refused: a named lambda shared by
-    // both costs 9 instructions per flush untraced, building its closure.)
-    internal::Appended appended;
-    if (decltype(credited)::value && batch.credits != 0) {
-      appended = AppendCreditedBatch<kTraced>(batch, for_each_message,
-                                              trace_.get(), &dead);
-    } else if constexpr (kTraced) {
-      appended = cell->AppendBatch(
-          batch.generation, batch.count, relocate, for_each_message,
-          [&](bool closed) {
-            dead = RefusedBatch(cell, batch.generation, closed);
-          },
-          internal::SlotFlows{trace_.get(), type->name});
-    } else {
-      appended = cell->AppendBatch(batch.generation, batch.count, relocate,
-                                   for_each_message, [&](bool closed) {
-                                     dead = RefusedBatch(cell, batch.generation,
-                                                         closed);
-                                   });
-    }
-    if (appended == internal::Appended::kRefused) {
-      if (undeliverable == nullptr) {
-        undeliverable = std::make_unique<std::vector<DeadLetter>>();
-      }
-      for_each_message([&](internal::Payload* message) {
-        undeliverable->push_back(
-            DeadLetter{dead->recipient, dead->reason,
-                       ErasedMessage::Adopt(type, message)});
-      });
-    } else if (appended == internal::Appended::kScheduled) {
-      // A bounded actor's sender streams to it (it took credits): the
-      // receiver runs beside it at once, as a flood's does.
-      MakeRunnableOn(
-          worker, cell,
-          stealable || (decltype(credited)::value && batch.credits != 0));
-    }
-  };
-  if (ABSL_PREDICT_FALSE(outbox.credited())) {
-    [&]() ABSL_ATTRIBUTE_NOINLINE {
-      outbox.template Flush<true>(
-          [&](const Outbox::Batch& batch, auto for_each_message) {
-            deliver(batch, for_each_message, std::true_type{});
+  outbox.template Flush<kCredited>(
+      [this, worker, stealable, &undeliverable](const Outbox::Batch& batch,
+                                                auto for_each_message)
+          ABSL_ATTRIBUTE_ALWAYS_INLINE {
+            Cell* cell = batch.target;
+            const internal::MessageType* type = batch.type;
+            const internal::PayloadRelocator relocate{type};
+            std::optional<internal::DeadReference> dead;  // Set when refused.
+            // (Each branch passes its own on_refused: a named lambda shared by
+            // both costs 9 instructions per flush untraced, building its
+            // closure.)
+            internal::Appended appended;
+            if (kCredited && batch.credits != 0) {
+              // A bounded actor's: its messages go in and its credits back.
+              appended = AppendCreditedBatch<kTraced>(batch, for_each_message,
+                                                      trace_.get(), &dead);
+            } else if constexpr (kTraced) {
+              appended = cell->AppendBatch(
+                  batch.generation, batch.count, relocate, for_each_message,
+                  [&](bool closed) {
+                    dead = RefusedBatch(cell, batch.generation, closed);
+                  },
+                  internal::SlotFlows{trace_.get(), type->name});
+            } else {
+              appended = cell->AppendBatch(
+                  batch.generation, batch.count, relocate, for_each_message,
+                  [&](bool closed) {
+                    dead = RefusedBatch(cell, batch.generation, closed);
+                  });
+            }
+            if (appended == internal::Appended::kRefused) {
+              if (undeliverable == nullptr) {
+                undeliverable = std::make_unique<std::vector<DeadLetter>>();
+              }
+              for_each_message([&](internal::Payload* message) {
+                undeliverable->push_back(
+                    DeadLetter{dead->recipient, dead->reason,
+                               ErasedMessage::Adopt(type, message)});
+              });
+            } else if (appended == internal::Appended::kScheduled) {
+              // A bounded actor's sender streams to it (it took credits): the
+              // receiver runs beside it at once, as a flood's does.
+              MakeRunnableOn(worker, cell,
+                             stealable || (kCredited && batch.credits != 0));
+            }
           });
-    }();
-  } else {
-    outbox.Flush([&deliver](const Outbox::Batch& batch, auto for_each_message)
-                     ABSL_ATTRIBUTE_ALWAYS_INLINE {
-                       deliver(batch, for_each_message, std::false_type{});
-                     });
-  }
   if (undeliverable == nullptr) return;
   records_.With([&](internal::RecordKeeper& records,
                     internal::RecordKeeper::Dropped& dropped) {
