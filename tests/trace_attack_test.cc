@@ -331,22 +331,28 @@ TEST(TraceAttack, BackpressureOnTheDequeIsTracedPaired) {
   TracedBackpressure(sched, TempPath("backpressure_deque.json"));
 }
 
-// Plain Send()s (by reference and by name) into bounded mailboxes of each
-// dropping policy, from actors, traced: every arrow paired (a dropped
-// message's ends where it is dropped).
+// Plain Send()s (by reference and by name), or SendWhenRoom()s
+// (`when_room`), into bounded mailboxes of each dropping policy, from
+// actors, traced: every arrow paired (a dropped message's ends where it is
+// dropped).
 template <typename Sched>
-void TracedDrops(Sched& sched, const std::string& path, WhenFull policy) {
+void TracedDrops(Sched& sched, const std::string& path, WhenFull policy,
+                 bool when_room = false) {
   ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 16}).ok());
   auto sink = sched.Spawn("sink", Sink(1000),
                           {.mailbox_capacity = 2, .when_full = policy});
   ASSERT_TRUE(sink.ok());
-  sched.Spawn([](Sched* sched, ActorRef<int> to) -> Actor<int> {
+  sched.Spawn([](Sched* sched, ActorRef<int> to, bool when_room) -> Actor<int> {
     for (int i = 0; i < 50; ++i) {
-      sched->Send(to, i).IgnoreError();
-      sched->Send("sink", i).IgnoreError();
+      if (when_room) {
+        (co_await SendWhenRoom(to, i)).IgnoreError();
+        (co_await SendWhenRoom("sink", i)).IgnoreError();
+      } else {
+        sched->Send(to, i).IgnoreError();
+        sched->Send("sink", i).IgnoreError();
+      }
     }
-    co_return;
-  }(&sched, *sink));
+  }(&sched, *sink, when_room));
   ASSERT_TRUE(sched.Run().ok());
   ASSERT_TRUE(sched.StopTrace().ok());
   EXPECT_EQ(Check(path), 0) << path;
@@ -359,14 +365,16 @@ TEST(TraceAttack, DropsOnWorkStealingAreTracedPaired) {
   }
 }
 
-// KNOWN BUG, disabled: on work stealing the oldest message a kDropOldest
-// mailbox drops has a flow start (it was queued) and no end. Ending it
-// where it is dropped needs a flow end stamped now: Tracer::FlowEnd() in a
-// turn is stamped at the turn's start (a receipt starts a turn), before
-// the starts the same turn recorded, so trace_check.py sees end-then-start.
-TEST(TraceAttack, DISABLED_DropOldestOnWorkStealingIsTracedPaired) {
-  WorkStealingScheduler sched(2);
-  TracedDrops(sched, TempPath("drop_oldest_ws.json"), WhenFull::kDropOldest);
+// On work stealing the oldest message a kDropOldest mailbox drops had a
+// flow start (it was queued) and no end; ended where it is dropped, it must
+// be stamped then, not at the turn's start (before the starts the same turn
+// recorded: trace_check.py saw end-then-start).
+TEST(TraceAttack, DropOldestOnWorkStealingIsTracedPaired) {
+  for (bool when_room : {false, true}) {
+    WorkStealingScheduler sched(2);
+    TracedDrops(sched, TempPath("drop_oldest_ws.json"), WhenFull::kDropOldest,
+                when_room);
+  }
 }
 
 TEST(TraceAttack, DropsOnTheDequeAreTracedPaired) {

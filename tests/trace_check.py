@@ -14,11 +14,13 @@ category, name and id) has one start ("s") and then one end ("f", bound
 with "bp":"e"); an id may be used again after its flow ended, so in time
 order a key's events alternate start, end; each start lies inside a slice
 of its thread (a turn, or an "outside" slice) and so does each end, whose
-turn starts no earlier than the send; slices on one thread never overlap.
+turn starts no earlier than the send (but for an end whose outcome is
+"dropped": a message a bounded mailbox dropped, perhaps in the very turn
+that sent it; it is not a receipt); slices on one thread never overlap.
 --unpaired-ok (bounded traces) allows a first end or last start alone.
 The options check exact counts: turns (slices of category "turn"), the
 messages they handled (their "messages" args), paired message and ask
-flows, those of them that end in a turn (--received), instant events by name, lanes (threads with a "thread_name";
+flows, those of them received in a turn (--received), instant events by name, lanes (threads with a "thread_name";
 --max-lanes: 1 to N), the trace's dropped_events, and at most N events
 kept on any one thread. --min-instant and --min-actor-lanes check lower
 bounds: at least N instant events by name, and one actor at least whose
@@ -60,6 +62,7 @@ def main():
     assert isinstance(events, list)
     slices = collections.defaultdict(list)  # tid -> [(begin, end, cat, name)]
     flows = collections.defaultdict(lambda: {"s": [], "f": []})
+    dropped_ends = set()  # (key, t, tid) of ends with outcome "dropped".
     instants = collections.Counter()
     lanes = set()
     per_lane = collections.Counter()
@@ -84,7 +87,10 @@ def main():
         elif ph in ("s", "f"):
             if ph == "f" and e.get("bp") != "e":
                 errors.append(f"flow end not bound to its enclosing slice: {e}")
-            flows[(e["cat"], e["name"], e["id"])][ph].append((t, e["tid"]))
+            key = (e["cat"], e["name"], e["id"])
+            flows[key][ph].append((t, e["tid"]))
+            if ph == "f" and e.get("args", {}).get("outcome") == "dropped":
+                dropped_ends.add((key, t, e["tid"]))
         elif ph == "i":
             instants[e["name"]] += 1
         else:
@@ -135,6 +141,8 @@ def main():
             if turn is None:
                 errors.append(f"flow {key}: its receipt is in no slice of "
                               f"tid {ftid}")
+            elif (key, tf, ftid) in dropped_ends:
+                pass  # Dropped where it was: no receipt.
             elif turn[1] == "turn":
                 received += 1
                 if turn[0] < ts:

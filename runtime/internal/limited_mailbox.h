@@ -88,11 +88,14 @@ class LimitedMailbox {
   }
   // SendWhenRoom(): appends the message `waiter` holds, or (kWait) links
   // `waiter` to be admitted at the next room. `on_appended(slot)`, under
-  // the lock, for the message queued (a trace's flow start).
-  template <typename OnAppended = NoSlotCallback>
+  // the lock, for the message queued (a trace's flow start), and
+  // `on_dropped` as AppendAs() says.
+  template <typename OnAppended = NoSlotCallback,
+            typename OnDropped = NoSlotCallback>
   static Outcome AppendOrWait(ActorMailbox& box, uint32_t generation,
                               SendWaiter* waiter,
-                              const OnAppended& on_appended = {}) {
+                              const OnAppended& on_appended = {},
+                              const OnDropped& on_dropped = {}) {
     return AppendBy(
         box, generation, waiter->type, true,
         [&](Payload* slot) {
@@ -100,16 +103,18 @@ class LimitedMailbox {
           waiter->holds_message = false;
           on_appended(slot);
         },
-        waiter);
+        waiter, 0, on_dropped);
   }
   // AppendOrWait() that never waits: where it would (out.action kWait),
   // nothing is done, not even counted. Admitted, it sets aside up to
   // `credits_wanted` places for the sender's next messages (out.credits).
-  template <typename OnAppended = NoSlotCallback>
+  template <typename OnAppended = NoSlotCallback,
+            typename OnDropped = NoSlotCallback>
   static Outcome AppendIfRoom(ActorMailbox& box, uint32_t generation,
                               SendWaiter* waiter,
                               const OnAppended& on_appended = {},
-                              uint32_t credits_wanted = 0) {
+                              uint32_t credits_wanted = 0,
+                              const OnDropped& on_dropped = {}) {
     return AppendBy(
         box, generation, waiter->type, true,
         [&](Payload* slot) {
@@ -117,7 +122,7 @@ class LimitedMailbox {
           waiter->holds_message = false;
           on_appended(slot);
         },
-        nullptr, credits_wanted);
+        nullptr, credits_wanted, on_dropped);
   }
   // A worker's outbox hands over a bounded actor's batch: `count` credited
   // messages (ActorMailbox::AppendBatch()'s arguments) and the `credits`
@@ -153,11 +158,15 @@ class LimitedMailbox {
     return appended;
   }
   // A message `build(slot)` constructs as one of `type`, the actor's type
-  // (a conversion to a variant's alternative).
-  template <typename Build>
+  // (a conversion to a variant's alternative). `on_dropped(slot)`, under
+  // the lock, for the oldest message if the limit drops it (kDropOldest),
+  // before it is moved out (a trace's flow ends there).
+  template <typename Build, typename OnDropped = NoSlotCallback>
   static Outcome AppendAs(ActorMailbox& box, uint32_t generation,
-                          const MessageType* type, Build&& build) {
-    return AppendBy(box, generation, type, false, build);
+                          const MessageType* type, Build&& build,
+                          const OnDropped& on_dropped = {}) {
+    return AppendBy(box, generation, type, false, build, nullptr, 0,
+                    on_dropped);
   }
   // Unlinks `waiter` if it still waits in `box`: true if so.
   static bool Withdraw(ActorMailbox& box, SendWaiter* waiter) {
@@ -185,11 +194,12 @@ class LimitedMailbox {
   }
 
  private:
-  template <typename Build>
+  template <typename Build, typename OnDropped = NoSlotCallback>
   static Outcome AppendBy(ActorMailbox& box, uint32_t generation,
                           const MessageType* type, bool may_wait, Build&& build,
                           SendWaiter* waiter = nullptr,
-                          uint32_t credits_wanted = 0) {
+                          uint32_t credits_wanted = 0,
+                          const OnDropped& on_dropped = {}) {
     Outcome out;
     MutexLock hold(box.lock_);
     if (box.closed_ || box.Generation() != generation || box.type != type) {
@@ -243,8 +253,9 @@ class LimitedMailbox {
     }
     box.incoming_.CommitBack();
     if (out.action == MailboxLimit::kDropOldest) {  // One in, one out.
-      out.refusal->dropped =
-          ErasedMessage::Adopt(box.type, box.incoming_.PopFront());
+      Payload* oldest = box.incoming_.PopFront();
+      on_dropped(oldest);
+      out.refusal->dropped = ErasedMessage::Adopt(box.type, oldest);
     } else {
       box.counters_.AppendedLocked(1);
     }

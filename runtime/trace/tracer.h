@@ -142,6 +142,11 @@ class Tracer {
   ABSL_ATTRIBUTE_ALWAYS_INLINE inline void FlowEnd(
       TraceFlowKind kind, uint64_t id, std::string_view name,
       std::string_view outcome = {});
+  // As FlowEnd(), at `ts_ns` (from Now()) rather than at the turn's start:
+  // for an end that a turn records after starts it recorded itself (a
+  // message it drops that it had sent).
+  void FlowEnd(TraceFlowKind kind, uint64_t id, std::string_view name,
+               std::string_view outcome, uint64_t ts_ns);
   // `deadline_unix_ns`: on the scheduler's clock (virtual, for a
   // ManualClock), in ns since the Unix epoch.
   void TimerArmed(uint64_t timer, uint64_t deadline_unix_ns);
@@ -159,6 +164,10 @@ class Tracer {
   // BeginTurn() of an actor whose name this thread has no room to keep.
   ABSL_ATTRIBUTE_NOINLINE static void KeepTurnName(internal::TraceBuffer* b,
                                                    std::string_view name);
+  // A flow's end at `ts_ns`, with its `outcome` (if any) as its text.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void RecordFlowEnd(
+      internal::TraceBuffer* b, TraceFlowKind kind, uint64_t id,
+      std::string_view name, std::string_view outcome, uint64_t ts_ns);
   // Records one more event (trace_batch.h says what `value` and `extra`
   // hold for each kind); returns it, for a text to be put.
   ABSL_ATTRIBUTE_ALWAYS_INLINE inline internal::TraceRecord* Record(
@@ -308,6 +317,25 @@ inline void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id,
   const uint64_t ts = ABSL_PREDICT_TRUE(b->in_turn)
                           ? b->turn_begin_ns + 1
                           : OutsideSlice(b, Clock(), "receive");
+  RecordFlowEnd(b, kind, id, name, outcome, ts);
+}
+
+inline void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id,
+                            std::string_view name, std::string_view outcome,
+                            uint64_t ts) {
+  internal::TraceBuffer* b = Buffer();
+  if (b == nullptr) return;
+  if (ABSL_PREDICT_FALSE(!b->in_turn)) {
+    ts = OutsideSlice(b, ts, "receive");
+  } else if (ts <= b->turn_begin_ns) {
+    ts = b->turn_begin_ns + 1;  // Inside the turn's slice.
+  }
+  RecordFlowEnd(b, kind, id, name, outcome, ts);
+}
+
+inline void Tracer::RecordFlowEnd(internal::TraceBuffer* b, TraceFlowKind kind,
+                                  uint64_t id, std::string_view name,
+                                  std::string_view outcome, uint64_t ts) {
   internal::TraceRecord* r = Record(b, internal::TraceEventKind::kFlowEnd, ts,
                                     id, reinterpret_cast<uint64_t>(name.data()),
                                     static_cast<uint32_t>(name.size()), kind);

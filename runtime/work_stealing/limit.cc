@@ -96,16 +96,19 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
     return type == nullptr ? internal::NameNotLive(name, /*registered=*/true)
                            : internal::WrongType(name, type->name, sent->name);
   }
-  Tracer* const tracer = s.trace_.get();  // Traced: the flow starts.
+  // Traced: the flow starts (and one dropped for it ends).
+  Tracer* const tracer = s.trace_.get();
   internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::AppendAs(
-      *entry.cell, entry.generation, type, [&](internal::Payload* slot) {
+      *entry.cell, entry.generation, type,
+      [&](internal::Payload* slot) {
         if (alternative == nullptr) {
           sent->construct_from_object(slot, object);
         } else {
           alternative->construct_from(slot, object);
         }
         if (tracer != nullptr) internal::SlotFlows{tracer, type->name}(slot);
-      });
+      },
+      internal::DroppedFlows{tracer, type->name});
   if (out.appended == internal::Appended::kRefused) {
     return internal::NameNotLive(name, /*registered=*/true);
   }
@@ -170,10 +173,12 @@ internal::LimitedMailbox::Outcome WorkStealingScheduler::Limits::AppendTraced(
     bool may_wait, Tracer* tracer, uint32_t credits_wanted) {
   // The type's name, read under the lock at the append.
   const internal::SlotFlows flows{tracer, waiter->type->name};
-  return may_wait ? internal::LimitedMailbox::AppendOrWait(*cell, generation,
-                                                           waiter, flows)
-                  : internal::LimitedMailbox::AppendIfRoom(
-                        *cell, generation, waiter, flows, credits_wanted);
+  const internal::DroppedFlows dropped{tracer, waiter->type->name};
+  return may_wait
+             ? internal::LimitedMailbox::AppendOrWait(*cell, generation, waiter,
+                                                      flows, dropped)
+             : internal::LimitedMailbox::AppendIfRoom(
+                   *cell, generation, waiter, flows, credits_wanted, dropped);
 }
 
 uint32_t WorkStealingScheduler::Limits::CreditsWanted(Worker& locals,

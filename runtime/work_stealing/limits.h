@@ -56,16 +56,19 @@ class WorkStealingScheduler::Limits {
     // Earlier sends to the same actor may wait in this worker's outbox
     // (credited: SendCredited()).
     if (Worker* locals = s.CurrentWorker()) s.FlushOwnOutbox(*locals);
-    // Traced, the message queued starts its flow.
+    // Traced, the message queued starts its flow (and one dropped for it
+    // ends).
     Tracer* const tracer = s.trace_.get();
     const internal::MessageType* const type = internal::MessageTypeOf<Msg>();
     internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::AppendAs(
-        *cell, generation, type, [&](internal::Payload* slot) {
+        *cell, generation, type,
+        [&](internal::Payload* slot) {
           internal::ConstructPayload<Msg>(slot, std::forward<Args>(args)...);
           if (tracer != nullptr) {
             internal::SlotFlows{tracer, type->name}(slot);
           }
-        });
+        },
+        internal::DroppedFlows{tracer, type->name});
     if (out.appended == internal::Appended::kRefused) {
       return PushResult::kRefused;
     }

@@ -53,6 +53,20 @@ struct UndeliveredFlows {
   std::string_view name;  // The receiver's message type's.
 };
 
+// What a bounded mailbox calls on the oldest message it drops (kDropOldest,
+// LimitedMailbox::AppendAs()), under its lock: the flow ends there, stamped
+// now (the dropping turn may have started that flow itself). Untraced
+// (`tracer` null), nothing.
+struct DroppedFlows {
+  void operator()(Payload* slot) const {
+    if (tracer == nullptr) return;
+    tracer->FlowEnd(TraceFlowKind::kMessage, SlotFlows::Id(slot), name,
+                    "dropped", tracer->Now());
+  }
+  Tracer* tracer;
+  std::string_view name;  // The receiver's message type's.
+};
+
 // A wake-up's flow id: the cell's address + 1, odd, so never a slot's (an
 // actor has one wake-up pending at a time).
 inline uint64_t WakeFlowId(const void* cell) {
