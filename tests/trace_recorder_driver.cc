@@ -1,7 +1,11 @@
 // Drives a Tracer from several threads the way a scheduler's workers would,
 // for trace_recorder_test.sh, which checks the file it writes.
 //
-// usage: trace_recorder_driver PATH THREADS TURNS RING BUFFER
+// usage: trace_recorder_driver PATH THREADS TURNS RING BUFFER [crash]
+//
+// "crash": once the threads are done, the process ends at once, as a crash
+// would (std::_Exit(3), no Stop(), no stdio flush), for the test to count
+// what the file kept.
 //
 // The main thread sends one message outside any turn, to thread 0. Thread i
 // spawns actor i, then runs TURNS + 1 turns; in turn k it receives the
@@ -32,8 +36,10 @@ constexpr uint64_t kMainFlow = 1;  // Below every FlowId().
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s PATH THREADS TURNS RING BUFFER\n", argv[0]);
+  const bool crash = argc == 7 && std::string(argv[6]) == "crash";
+  if (argc != 6 && !crash) {
+    std::fprintf(stderr, "usage: %s PATH THREADS TURNS RING BUFFER [crash]\n",
+                 argv[0]);
     return 2;
   }
   const int threads = std::atoi(argv[2]);
@@ -88,6 +94,7 @@ int main(int argc, char** argv) {
     });
   }
   for (std::thread& t : pool) t.join();
+  if (crash) std::_Exit(3);
   if (auto s = tracer.Stop(); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;

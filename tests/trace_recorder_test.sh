@@ -36,6 +36,36 @@ $python "$check" "$out/ring.json" --unpaired-ok --lanes $((threads + 1)) \
   --instant "events dropped=$threads" --max-per-lane $((ring + 1)) \
   --instant spawn=0 --instant end=$threads
 
+# A crash (the driver ends at once, without Stop()): each worker thread
+# recorded 3 x turns + 10 events (thread 0 one more); the file keeps all
+# but at most its buffer (64) of each.
+buffer=64
+set +e
+"$driver" "$out/crash.json" $threads $turns 0 $buffer crash
+status=$?
+set -e
+[[ $status -eq 3 ]] || { echo "FAIL: the crash driver ended with $status"; exit 1; }
+$python - "$out/crash.json" $threads $((3 * turns + 10)) $buffer <<'PY'
+import collections, json, sys
+path, threads, recorded, buffer = sys.argv[1], *map(int, sys.argv[2:])
+kept = collections.Counter()
+for line in open(path):
+    line = line.strip().rstrip(",")
+    if not line.startswith("{\"ph\""):
+        continue
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue  # The line a crash cut short.
+    if e["ph"] != "M":
+        kept[e["tid"]] += 1
+workers = [n for tid, n in kept.items() if n > 2]  # Not the main thread.
+print(f"crash: events kept per thread {sorted(kept.values())}, "
+      f"recorded {recorded} (+1 on thread 0), buffer {buffer}")
+if len(workers) != threads or min(workers) < recorded - buffer:
+    sys.exit(f"FAIL: a crash lost more than a buffer of a thread: {dict(kept)}")
+PY
+
 # The checker itself: each of these traces breaks one rule and must fail.
 bad() {
   printf '{"traceEvents":[%s]}' "$2" >"$out/bad.json"

@@ -1,9 +1,11 @@
 // TraceBuffer is what one thread records into: its batch of records
 // (trace_batch.h), and what the thread keeps beside them (its lane's name,
 // the turn under way, the names of the actors its turns refer to).
-// Streaming, a full batch is handed to the trace's writer thread
-// (TraceWriter), which formats it and gives it back as the thread's spare,
-// so memory stays at two batches per thread however long the trace.
+// Streaming, the buffer is two batches of half its events: a full batch is
+// handed to the trace's writer thread (TraceWriter), which formats and
+// writes it (flushed to the file) and gives it back as the thread's spare,
+// so memory stays at one buffer per thread however long the trace, and
+// what a crash loses at most that buffer.
 // Bounded, the batch is a ring written when the trace stops.
 //
 //   TraceBuffer buffer(/*tid=*/1, /*capacity=*/4096, /*ring=*/false);
@@ -37,9 +39,13 @@ namespace coactor::internal {
 
 class TraceBuffer {
  public:
+  // `capacity` events: a ring of that many, or (streaming) two batches of
+  // half as many each, the one recorded into and the spare.
   TraceBuffer(uint32_t tid, size_t capacity, bool ring)
-      : tid_(tid), batch_(std::make_unique<TraceBatch>(capacity, ring)) {
-    if (!ring) spare = std::make_unique<TraceBatch>(capacity, ring);
+      : tid_(tid),
+        batch_(std::make_unique<TraceBatch>(ring ? capacity : Half(capacity),
+                                            ring)) {
+    if (!ring) spare = std::make_unique<TraceBatch>(Half(capacity), ring);
   }
 
   TraceBatch& batch() { return *batch_; }
@@ -51,6 +57,8 @@ class TraceBuffer {
   }
 
   uint32_t tid() const { return tid_; }
+  // A streaming batch's events for a buffer of `capacity` (at least 1).
+  static size_t Half(size_t capacity) { return (capacity + 1) / 2; }
 
   // Names the thread's turns refer to by actor id (TraceEvent::id), kept
   // beside the events, so that a turn's event copies no text; true if

@@ -6,7 +6,8 @@
 // beside them, and memory stays at two batches per thread. A thread that
 // fills its batch before the writer has given its spare back waits for it:
 // a trace is complete, never thinned, and a crash loses at most the two
-// batches of each thread that were not written yet.
+// batches of each thread that were not written yet (each half its
+// TraceBuffer: Tracer flushes every batch it writes to the file).
 //
 //   TraceWriter writer;
 //   writer.Start([&](TraceBuffer& from, const TraceBatch& batch) {...});

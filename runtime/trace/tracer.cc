@@ -177,6 +177,12 @@ void Tracer::WriteBatch(TraceBuffer& buffer, const internal::TraceBatch& batch,
   AppendBatch(buffer, batch, text);
   std::lock_guard<std::mutex> file(file_mutex_);
   Write(*text);
+  // Out of the process's buffer: a crash from now on does not lose it.
+  if (write_error_.ok() && std::fflush(file_) != 0) {
+    write_error_ = absl::Status(
+        absl::ErrnoToStatusCode(errno),
+        absl::StrCat("writing the trace file: ", std::strerror(errno)));
+  }
 }
 
 void Tracer::NameThread(std::string_view name) {

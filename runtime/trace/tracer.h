@@ -19,11 +19,11 @@
 // is full hands it to the trace's writer thread (TraceWriter), which
 // formats it as JSON and appends it to the file while the thread records
 // on into its spare, so a long trace is written as it goes and memory
-// stays at two batches per thread; a crash loses at most each thread's two
-// unwritten batches. Bounded (TraceOptions::ring_events), each thread
-// keeps only its last N events, formatted and written at Stop() with a
-// count of what was dropped ("events dropped" per thread,
-// "otherData.dropped_events" in all).
+// stays at one buffer per thread (TraceOptions::buffer_events, in two
+// halves); a crash loses at most each thread's buffer. Bounded
+// (TraceOptions::ring_events), each thread keeps only its last N events,
+// formatted and written at Stop() with a count of what was dropped ("events
+// dropped" per thread, "otherData.dropped_events" in all).
 //
 // Times are the steady clock's, in ns since Start(). Flow ids must be below
 // 2^53 (JSON numbers); NewFlowId() makes ids unique within the trace. A
@@ -68,8 +68,10 @@ struct TraceOptions {
   // events of each thread (32 bytes each, and up to 80 of text apart for
   // the few that copy a text), written at Stop().
   size_t ring_events = 0;
-  // Streaming: events in a batch, the unit a thread hands to the writer
-  // (each thread has two).
+  // Streaming: events in a thread's buffer, kept in two halves: the thread
+  // records into one while the writer thread writes out the other (and
+  // flushes it to the file). A crash loses at most this buffer of each
+  // thread: the half being recorded and the half being written.
   size_t buffer_events = 4096;
 };
 
