@@ -71,8 +71,11 @@ struct TraceOptions {
   // Streaming: events in a thread's buffer, kept in two halves: the thread
   // records into one while the writer thread writes out the other (and
   // flushes it to the file). A crash loses at most this buffer of each
-  // thread: the half being recorded and the half being written.
-  size_t buffer_events = 4096;
+  // thread: the half being recorded and the half being written. (8,192:
+  // halves of 4,096 events, the batch that keeps the writer's hand-overs
+  // rare: with halves of 2,048, a streamed ping-pong on the deque cost 234
+  // ns a message against 182.)
+  size_t buffer_events = 8192;
 };
 
 class Tracer {
