@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <set>
@@ -34,6 +35,7 @@
 #include "runtime/metrics/metrics.h"
 #include "runtime/spawn_options.h"
 #include "tests/scheduler_kinds.h"
+#include "tests/trace_files.h"
 
 namespace coactor {
 namespace {
@@ -692,6 +694,212 @@ TEST(CreditsAttackShutdown, StopAndDestroyWithCreditsOutstanding) {
       runner.join();
       sched.reset();  // Destroys frames and outboxes: ASan checks leaks.
     }
+  }
+}
+
+// A sender that holds credits and then spins in a long handler (its
+// credited messages wait in its outbox): with 2 and 4 workers an idle
+// worker takes the outbox over and flushes it, giving the credits back,
+// while the sender may go on. Nothing lost, doubled or reordered; every
+// credit back.
+TEST(CreditsAttackTakeover, LongHandlerWithCreditsOutstanding) {
+  for (int workers : {2, 4}) {
+    SCOPED_TRACE(workers);
+    WorkStealingScheduler sched(workers);
+    constexpr int kSenders = 2;
+    constexpr int kEach = 600;
+    std::vector<std::string> got;
+    auto sink = sched.Spawn(
+        "sink", Collect(&got, kSenders * kEach),
+        {.mailbox_capacity = 64, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(sink.ok());
+    for (int s = 0; s < kSenders; ++s) {
+      sched.Spawn([](ActorRef<std::string> to, int s) -> Actor<int> {
+        for (int i = 0; i < kEach; ++i) {
+          if (!(co_await SendWhenRoom(to, Big(s, i))).ok()) co_return;
+          if (i % 50 == 7) {
+            // Credits taken (a second send this turn): spin 3 ms.
+            const auto end =
+                std::chrono::steady_clock::now() + std::chrono::milliseconds(3);
+            while (std::chrono::steady_clock::now() < end) {
+            }
+          }
+        }
+      }(*sink, s));
+    }
+    const absl::Status ran = RunBounded(sched);
+    ASSERT_TRUE(ran.ok()) << ran;
+    ExpectEachSendersOrder(got, kSenders, kEach);
+    EXPECT_TRUE(sched.dead_letters().empty());
+    ExpectRoomForExactly(sched, *sink, 64, [](int i) { return Big(9, i); });
+  }
+}
+
+// A bounded actor that streams SendWhenRoom()s to itself (credits on its
+// own mailbox, held in its own worker's outbox), then receives them, a
+// burst of 1 to 8 (its capacity) each round; `yield`: it ends its turn
+// between rounds. Every message back, in order, its room whole afterwards.
+template <typename Sched>
+void StreamToItself(Sched& sched, bool yield) {
+  constexpr int kCapacity = 8;
+  constexpr int kRounds = 200;
+  std::vector<int> got;
+  std::vector<absl::Status> errors;
+  auto self = sched.Spawn(
+      "self",
+      [](std::vector<int>* got, std::vector<absl::Status>* errors,
+         bool yield) -> Actor<int> {
+        ActorRef<int> me = co_await Self();
+        int n = 0;
+        for (int round = 0; round < kRounds; ++round) {
+          const int burst = 1 + round % kCapacity;
+          for (int k = 0; k < burst; ++k) {
+            absl::Status status = co_await SendWhenRoom(me, n + k);
+            if (!status.ok()) errors->push_back(status);
+          }
+          for (int k = 0; k < burst; ++k) {
+            got->push_back(co_await Receive<int>());
+          }
+          n += burst;
+          if (yield) co_await Yield();
+        }
+        co_await Receive<int>();  // Stays live.
+      }(&got, &errors, yield),
+      {.mailbox_capacity = kCapacity, .when_full = WhenFull::kBackpressure});
+  ASSERT_TRUE(self.ok());
+  const absl::Status ran = RunBounded(sched);
+  ASSERT_TRUE(ran.ok()) << ran << " after receiving " << got.size()
+                        << ", depth " << MetricsOf(sched, "self").depth;
+  for (const absl::Status& error : errors) ADD_FAILURE() << error;
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], i);
+  int total = 0;
+  for (int round = 0; round < kRounds; ++round) total += 1 + round % kCapacity;
+  EXPECT_EQ(got.size(), total);
+  ExpectRoomForExactly(sched, *self, kCapacity, [](int i) { return i; });
+}
+
+TEST(CreditsAttackDeque, ActorStreamingToItself) {
+  for (bool yield : {false, true}) {
+    SCOPED_TRACE(yield);
+    DequeScheduler sched;
+    StreamToItself(sched, yield);
+  }
+}
+
+// KNOWN BUG (work stealing, before credits too: the same failure at
+// 2782404), disabled: an actor that sends bursts of 1, 2, ... 8 (its
+// capacity) to itself with SendWhenRoom() and receives each burst is
+// reported deadlocked, every run, at 1, 2 and 4 workers, yielding between
+// bursts or not: "deadlock: ... 'self' waits for room in 'self' (capacity
+// 8)" after receiving 10 of 900, Metrics() depth 8 though nothing it has
+// not received is queued but the 4 of its burst. Cause: the bounded count
+// (ActorCounters, appended minus known received) is learnt at a refill
+// (RefilledLocked(): the batch moved to the inbox still counts as queued)
+// and at idleness; an actor receiving its own sends never idles, so the
+// count keeps its last burst: 1+0, 2+1, 3+2, 4+3 = 7, then 4 + 5 > 8. It
+// then waits for room in its own mailbox, which only its own next turn
+// would find (BeginTurn()), so for ever. The deque passes (above).
+TEST(CreditsAttackStealing, DISABLED_ActorStreamingToItself) {
+  for (int workers : {1, 2, 4}) {
+    for (bool yield : {false, true}) {
+      SCOPED_TRACE(absl::StrCat(workers, yield ? " yielding" : ""));
+      WorkStealingScheduler sched(workers);
+      StreamToItself(sched, yield);
+    }
+  }
+}
+
+// Credited sends interleaved with plain sends to unbounded actors, enough
+// to fill the outbox (512) between flushes: the outbox holds several
+// batches, one credited. Each receiver gets its messages in order, once.
+TEST_P(CreditsAttackTest, CreditedAndUnboundedBatchesShareTheOutbox) {
+  testing::RunOnScheduler(GetParam(), [](auto& sched) {
+    using Sched = std::decay_t<decltype(sched)>;
+    constexpr int kCount = 3000;
+    std::vector<std::string> bounded_got;
+    std::vector<int> u1_got, u2_got;
+    auto bounded = sched.Spawn(
+        "bounded", Collect(&bounded_got, kCount),
+        {.mailbox_capacity = 1024, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(bounded.ok());
+    auto ints = [](std::vector<int>* got) -> Actor<int> {
+      for (int i = 0; i < 2 * kCount; ++i) {
+        got->push_back(co_await Receive<int>());
+      }
+    };
+    ActorRef<int> u1 = sched.Spawn(ints(&u1_got));
+    ActorRef<int> u2 = sched.Spawn(ints(&u2_got));
+    sched.Spawn([](Sched* sched, ActorRef<std::string> to, ActorRef<int> u1,
+                   ActorRef<int> u2) -> Actor<int> {
+      for (int i = 0; i < kCount; ++i) {
+        if (!(co_await SendWhenRoom(to, Big(0, i))).ok()) co_return;
+        if (!sched->Send(u1, 2 * i).ok()) co_return;
+        if (!sched->Send(u2, 2 * i).ok()) co_return;
+        if (!sched->Send(u1, 2 * i + 1).ok()) co_return;
+        if (!sched->Send(u2, 2 * i + 1).ok()) co_return;
+        if (i % 300 == 299) co_await Yield();
+      }
+    }(&sched, *bounded, u1, u2));
+    const absl::Status ran = RunBounded(sched);
+    ASSERT_TRUE(ran.ok()) << ran;
+    ExpectEachSendersOrder(bounded_got, 1, kCount);
+    ASSERT_EQ(u1_got.size(), 2 * kCount);
+    ASSERT_EQ(u2_got.size(), 2 * kCount);
+    for (int i = 0; i < 2 * kCount; ++i) {
+      ASSERT_EQ(u1_got[i], i);
+      ASSERT_EQ(u2_got[i], i);
+    }
+    EXPECT_TRUE(sched.dead_letters().empty());
+    ExpectRoomForExactly(sched, *bounded, 1024,
+                         [](int i) { return Big(9, i); });
+  });
+}
+
+// Traced: streaming senders whose receiver ends (credited batches refused,
+// dead letters) and a respawned name: every flow paired (trace_check.py).
+int CheckTrace(const std::string& path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) return -1;
+  const std::string python = std::system("test -x /usr/bin/python3") == 0
+                                 ? "/usr/bin/python3"
+                                 : "python3";
+  return std::system(absl::StrCat(python, " ", srcdir, "/", workspace,
+                                  "/tests/trace_check.py ", path, " >&2")
+                         .c_str());
+}
+
+TEST(CreditsAttackTrace, EndingReceiverAndRespawnTracedPaired) {
+  for (int workers : {1, 2, 4}) {
+    SCOPED_TRACE(workers);
+    WorkStealingScheduler sched(workers);
+    const std::string path =
+        testing::TempPath(absl::StrCat("credits_attack_", workers, ".json"));
+    ASSERT_TRUE(sched.StartTrace(path, {.buffer_events = 16}).ok());
+    std::vector<std::string> got;
+    std::atomic<bool> all_spawned{false};
+    ActorRef<Done> keeper = sched.Spawn(Keeper(&sched, &got, &all_spawned));
+    ASSERT_TRUE(sched
+                    .Spawn("sink",
+                           Generation(&sched, &got, keeper, /*last=*/false),
+                           {.mailbox_capacity = kRespawnCapacity,
+                            .when_full = WhenFull::kBackpressure})
+                    .ok());
+    for (int s = 0; s < 2; ++s) {
+      sched.Spawn([](std::atomic<bool>* all_spawned, int s) -> Actor<int> {
+        int extra = 100;
+        for (int i = 0; extra > 0; ++i) {
+          if (all_spawned->load()) --extra;
+          if (!(co_await SendWhenRoom("sink", Big(s, i))).ok()) {
+            co_await Sleep(absl::Microseconds(200));
+          }
+        }
+      }(&all_spawned, s));
+    }
+    const absl::Status ran = RunBounded(sched);
+    ASSERT_TRUE(ran.ok()) << ran;
+    ASSERT_TRUE(sched.StopTrace().ok());
+    EXPECT_EQ(CheckTrace(path), 0) << path;
   }
 }
 
