@@ -903,5 +903,155 @@ TEST(CreditsAttackTrace, EndingReceiverAndRespawnTracedPaired) {
   }
 }
 
+// Plain threads wait in SendBlocking() while actors stream on credits:
+// the thread waiters are admitted as credits come back (a credited flush
+// with no message but room given back must wake the receiver for them).
+// Every message once, in each sender's order; nothing reported stuck.
+TEST(CreditsAttackThreads, BlockingThreadsBesideCreditedSenders) {
+  for (int workers : {1, 2, 4}) {
+    SCOPED_TRACE(workers);
+    WorkStealingScheduler sched(workers);
+    constexpr int kActors = 3;
+    constexpr int kThreads = 2;
+    constexpr int kEach = 800;
+    constexpr int kCapacity = 8;
+    std::vector<std::string> got;
+    auto sink = sched.Spawn(
+        "sink", Collect(&got, (kActors + kThreads) * kEach),
+        {.mailbox_capacity = kCapacity, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(sink.ok());
+    for (int s = 0; s < kActors; ++s) {
+      sched.Spawn([](ActorRef<std::string> to, int s) -> Actor<int> {
+        for (int i = 0; i < kEach; ++i) {
+          if (!(co_await SendWhenRoom(to, Big(s, i))).ok()) co_return;
+        }
+      }(*sink, s));
+    }
+    std::atomic<int> thread_failures{0};
+    // Keeps Run() going until the threads are done (else it could return,
+    // all actors idle, while a thread waits for room no turn would make).
+    std::atomic<bool> threads_done{false};
+    sched.Spawn([](std::atomic<bool>* done) -> Actor<int> {
+      while (!done->load()) co_await Sleep(absl::Milliseconds(1));
+    }(&threads_done));
+    std::promise<absl::Status> ran;
+    std::future<absl::Status> result = ran.get_future();
+    std::thread runner([&] { ran.set_value(sched.Run()); });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          if (!sched.SendBlocking(*sink, Big(kActors + t, i), absl::Seconds(20))
+                   .ok()) {
+            ++thread_failures;
+          }
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    threads_done.store(true);
+    ASSERT_EQ(result.wait_for(std::chrono::seconds(60)),
+              std::future_status::ready);
+    runner.join();
+    const absl::Status status = result.get();
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(thread_failures.load(), 0);
+    ExpectEachSendersOrder(got, kActors + kThreads, kEach);
+    EXPECT_TRUE(sched.dead_letters().empty());
+    ExpectRoomForExactly(sched, *sink, kCapacity,
+                         [](int i) { return Big(9, i); });
+  }
+}
+
+// Stop() while senders stream on credits, then Run() again to the end:
+// nothing lost or doubled, order kept, every credit back.
+TEST(CreditsAttackStop, StopMidStreamThenRunAgain) {
+  for (int workers : {1, 2, 4}) {
+    SCOPED_TRACE(workers);
+    WorkStealingScheduler sched(workers);
+    constexpr int kSenders = 4;
+    constexpr int kEach = 20000;
+    std::vector<std::string> got;
+    auto sink = sched.Spawn(
+        "sink", Collect(&got, kSenders * kEach),
+        {.mailbox_capacity = 32, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(sink.ok());
+    for (int s = 0; s < kSenders; ++s) {
+      sched.Spawn([](ActorRef<std::string> to, int s) -> Actor<int> {
+        for (int i = 0; i < kEach; ++i) {
+          if (!(co_await SendWhenRoom(to, Big(s, i))).ok()) co_return;
+        }
+      }(*sink, s));
+    }
+    int stops = 0;
+    for (int round = 0; round < 5; ++round) {
+      std::promise<absl::Status> ran;
+      std::future<absl::Status> result = ran.get_future();
+      std::thread runner([&] { ran.set_value(sched.Run()); });
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      sched.Stop();
+      ASSERT_EQ(result.wait_for(std::chrono::seconds(30)),
+                std::future_status::ready);
+      runner.join();
+      const absl::Status status = result.get();
+      ASSERT_TRUE(status.ok()) << status;
+      ++stops;
+    }
+    const absl::Status ran = RunBounded(sched);
+    ASSERT_TRUE(ran.ok()) << ran;
+    EXPECT_EQ(stops, 5);
+    ExpectEachSendersOrder(got, kSenders, kEach);
+    EXPECT_TRUE(sched.dead_letters().empty());
+    ExpectRoomForExactly(sched, *sink, 32, [](int i) { return Big(9, i); });
+  }
+}
+
+// Two bounded actors that stream to each other in turns (each receives
+// what the other sent before sending back): no cycle, never reported.
+TEST_P(CreditsAttackTest, BackAndForthStreamsAreNotADeadlock) {
+  for (int capacity : {2, 3, 8}) {
+    SCOPED_TRACE(capacity);
+    testing::RunOnScheduler(GetParam(), [capacity](auto& sched) {
+      constexpr int kRounds = 100;
+      const int burst = capacity;  // Exactly fills the other's mailbox.
+      std::vector<int> a_got, b_got;
+      auto make = [burst](std::string other, std::vector<int>* got,
+                          bool starts) -> Actor<int> {
+        for (int round = 0; round < kRounds; ++round) {
+          if (starts || round > 0) {
+            for (int k = 0; k < burst; ++k) {
+              if (!(co_await SendWhenRoom(other, round * burst + k)).ok()) {
+                co_return;
+              }
+            }
+          }
+          for (int k = 0; k < burst; ++k) {
+            got->push_back(co_await Receive<int>());
+          }
+        }
+        if (!starts) {
+          for (int k = 0; k < burst; ++k) {
+            if (!(co_await SendWhenRoom(other, kRounds * burst + k)).ok()) {
+              co_return;
+            }
+          }
+        }
+      };
+      const SpawnOptions options{.mailbox_capacity = capacity,
+                                 .when_full = WhenFull::kBackpressure};
+      ASSERT_TRUE(sched.Spawn("a", make("b", &a_got, true), options).ok());
+      ASSERT_TRUE(sched.Spawn("b", make("a", &b_got, false), options).ok());
+      const absl::Status ran = RunBounded(sched);
+      ASSERT_TRUE(ran.ok()) << ran;
+      ASSERT_EQ(a_got.size(), kRounds * burst);
+      ASSERT_EQ(b_got.size(), kRounds * burst);
+      for (int i = 0; i < kRounds * burst; ++i) {
+        ASSERT_EQ(b_got[i], i);
+        ASSERT_EQ(a_got[i], i + burst);
+      }
+    });
+  }
+}
+
 }  // namespace
 }  // namespace coactor
