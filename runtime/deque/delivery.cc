@@ -53,7 +53,7 @@ void DequeScheduler::AfterWake(Cell* cell) {
       ++cell->received;
       if (cell->limit != nullptr) --cell->queued;  // Room: see below.
     } else {
-      return;
+      break;  // Waiting in Receive(): the room it made admits waiters below.
     }
     // Afterwards it has either blocked again (kBlocked ends the loop) or
     // come back to a Receive() still kRunning (look again).
