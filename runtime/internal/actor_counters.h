@@ -16,7 +16,9 @@
 // message (the budget for all metrics is about ten, runtime/README.md
 // "Metrics"). What was received is learnt where the turn takes the lock
 // anyway: when it finds both queues empty (everything appended was
-// received) and when it refills an empty inbox from `incoming`. So during
+// received) and when it refills an empty inbox from `incoming` (and, for
+// a bounded mailbox, where the actor blocks or sends to itself: see
+// ActorMailbox::SettleCountLocked()). So during
 // a turn `received` lags by the messages of the turn's batch (and `depth`
 // counts them); between turns both are exact, and after a run `received`
 // is the messages delivered (but for those an ending actor never got).
@@ -64,8 +66,9 @@ class ActorCounters {
   uint64_t DepthLocked() const { return appended_ - taken_; }
   // Both queues are empty: everything appended was received.
   void IdleLocked() { taken_ = appended_; }
-  // The inbox was empty and `waiting` messages moved into it from
-  // `incoming`: all before them were received.
+  // `waiting` messages are all that is queued (the inbox was empty and
+  // they moved into it from `incoming`, or a bounded mailbox's running
+  // worker counted its queues): all before them were received.
   void RefilledLocked(uint64_t waiting) { taken_ = appended_ - waiting; }
   // The worker running the actor: a message it sent itself, into its
   // inbox without the lock.

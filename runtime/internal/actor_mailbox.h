@@ -341,11 +341,24 @@ class ActorMailbox : public ActorCell {
 
   // The handle a Wake() left for the blocked actor, or (none yet) null
   // and the actor is no longer scheduled (Wake() schedules it again).
-  std::coroutine_handle<> TakeWakeOrIdle() {
+  //
+  // A bounded mailbox first learns its count exactly (nothing is received
+  // while the actor is blocked) and admits the senders waiting for the room
+  // that makes: the room is offered now, not at the actor's next turn,
+  // which may never come if what it waits for is one of them (a send to
+  // itself, or to an actor sending to it). `on_moved(slot)` as BeginTurn().
+  template <typename OnMoved = NoSlotCallback>
+  std::coroutine_handle<> TakeWakeOrIdle(OnMoved&& on_moved = {}) {
+    {
+      MutexLock hold(lock_);
+      if (ABSL_PREDICT_TRUE(limit_ == nullptr) ||
+          !SettleBlockedLocked(on_moved)) {
+        return TakeWakeOrIdleLocked();
+      }
+    }
+    WakeAdmitted();  // Perhaps the actor itself: then it finds wake_ set.
     MutexLock hold(lock_);
-    std::coroutine_handle<> woken = std::exchange(wake_, nullptr);
-    if (!woken) scheduled_ = false;
-    return woken;
+    return TakeWakeOrIdleLocked();
   }
 
   // What closing an actor's mailbox leaves to report (for EndActor(),
@@ -430,6 +443,24 @@ class ActorMailbox : public ActorCell {
   BeginSpecialTurnLocked(std::exception_ptr* error, OnMoved& on_moved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
   void UpdateSpecialTurnLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
+  std::coroutine_handle<> TakeWakeOrIdleLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    std::coroutine_handle<> woken = std::exchange(wake_, nullptr);
+    if (!woken) scheduled_ = false;
+    return woken;
+  }
+  // A bounded mailbox's count made exact by the worker running the actor
+  // (only it takes from the inbox, which holds no message sent around the
+  // lock): the rest of the turn's batch and `incoming` are all that is
+  // queued.
+  void SettleCountLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
+    counters_.RefilledLocked(incoming_.size() + inbox_.size());
+  }
+  // TakeWakeOrIdle() of a bounded mailbox: true if it admitted waiting
+  // senders (to wake: WakeAdmitted()).
+  template <typename OnMoved>
+  bool SettleBlockedLocked(OnMoved& on_moved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
   template <typename OnMoved>
   bool AdmitWaitersLocked(OnMoved& on_moved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);

@@ -168,6 +168,15 @@ class LimitedMailbox {
     return AppendBy(box, generation, type, false, build, nullptr, 0,
                     on_dropped);
   }
+  // The worker running the actor of `box`, before it sends the actor a
+  // message: the count learns what the turn has received of its batch, so
+  // that the limit decides on the messages really queued, as on the deque
+  // (else an actor streaming to itself is refused, or waits for room in
+  // its own mailbox for ever, because of messages it has handled).
+  static void SettleOwnCount(ActorMailbox& box) {
+    MutexLock hold(box.lock_);
+    if (box.limit_ != nullptr) box.SettleCountLocked();
+  }
   // Unlinks `waiter` if it still waits in `box`: true if so.
   static bool Withdraw(ActorMailbox& box, SendWaiter* waiter) {
     MutexLock hold(box.lock_);
@@ -305,6 +314,15 @@ ActorMailbox::TurnStart ActorMailbox::BeginSpecialTurnLocked(
   }
   UpdateSpecialTurnLocked();
   return admitted ? TurnStart::kWakeAdmitted : TurnStart::kGoOn;
+}
+
+template <typename OnMoved>
+bool ActorMailbox::SettleBlockedLocked(OnMoved& on_moved) {
+  SettleCountLocked();
+  if (limit_->waiters.empty()) return false;
+  const bool admitted = AdmitWaitersLocked(on_moved);
+  UpdateSpecialTurnLocked();
+  return admitted;
 }
 
 inline void ActorMailbox::UpdateSpecialTurnLocked() {

@@ -96,6 +96,10 @@ absl::Status WorkStealingScheduler::Limits::PushConverted(
     return type == nullptr ? internal::NameNotLive(name, /*registered=*/true)
                            : internal::WrongType(name, type->name, sent->name);
   }
+  Worker* const locals = s.CurrentWorker();
+  if (locals != nullptr && locals->running == entry.cell) {
+    internal::LimitedMailbox::SettleOwnCount(*entry.cell);  // To itself.
+  }
   // Traced: the flow starts (and one dropped for it ends).
   Tracer* const tracer = s.trace_.get();
   internal::LimitedMailbox::Outcome out = internal::LimitedMailbox::AppendAs(
@@ -251,6 +255,9 @@ bool WorkStealingScheduler::Limits::AppendWaiter(
                                   ? FlushPoint::kMidTurn
                                   : FlushPoint::kTurnEnd);
     if (!may_wait) credits_wanted = CreditsWanted(*locals, cell, generation);
+    if (locals->running == cell) {
+      internal::LimitedMailbox::SettleOwnCount(*cell);  // To itself.
+    }
   }
   // Initialised, not assigned: a move-assignment of its strings cost 7% of
   // a bounded send (perf, counting at 2 workers).

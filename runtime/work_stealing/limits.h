@@ -55,7 +55,11 @@ class WorkStealingScheduler::Limits {
                                                     Args&&... args) {
     // Earlier sends to the same actor may wait in this worker's outbox
     // (credited: SendCredited()).
-    if (Worker* locals = s.CurrentWorker()) s.FlushOwnOutbox(*locals);
+    if (Worker* locals = s.CurrentWorker()) {
+      s.FlushOwnOutbox(*locals);
+      if (locals->running == cell)
+        internal::LimitedMailbox::SettleOwnCount(*cell);
+    }
     // Traced, the message queued starts its flow (and one dropped for it
     // ends).
     Tracer* const tracer = s.trace_.get();

@@ -353,7 +353,15 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunActor(Worker* worker,
       // The last turn is recorded before the wake-up is looked for: found
       // idle, the actor may run on another worker at once.
       if constexpr (kTraced) turns.Flush();
-      std::coroutine_handle<> wake = cell->TakeWakeOrIdle();
+      // (A bounded mailbox admits its waiting senders here: traced, each
+      // message admitted starts its flow.)
+      std::coroutine_handle<> wake;
+      if constexpr (kTraced) {
+        wake =
+            cell->TakeWakeOrIdle(internal::SlotFlows{tracer, cell->type->name});
+      } else {
+        wake = cell->TakeWakeOrIdle();
+      }
       if (!wake) return nullptr;  // Wake() schedules it again.
       // Begun once woken (one clock read), so that the turn starts after
       // the wake-up's flow did on the waker's thread.

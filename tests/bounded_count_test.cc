@@ -1,0 +1,201 @@
+// The count a bounded mailbox's limit decides on must be the messages
+// really queued, on every scheduler kind, even where work stealing learns
+// it late (its running worker takes messages from the inbox without the
+// lock, so during a turn the count still holds what the turn received):
+//   - an actor sending to itself sees its own count exactly: bursts within
+//     its capacity are never refused, dropped or made to wait, under any
+//     policy (plain Send() and SendWhenRoom());
+//   - an actor that blocks (here: waiting for room elsewhere) offers the
+//     room its turn made, so that an actor sending to it is not held, and
+//     two such actors are not reported as a deadlock cycle that is not.
+// Every Run() is bounded by a timeout.
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "actors/actor.h"
+#include "actors/actor_ref.h"
+#include "actors/receive.h"
+#include "actors/send_when_room.h"
+#include "gtest/gtest.h"
+#include "runtime/spawn_options.h"
+#include "tests/scheduler_kinds.h"
+
+namespace coactor {
+namespace {
+
+// Runs sched.Run() on a thread; the status, or a failure after 30 s.
+template <typename Sched>
+absl::Status RunBounded(Sched& sched) {
+  std::promise<absl::Status> ran;
+  std::future<absl::Status> result = ran.get_future();
+  std::thread runner([&] { ran.set_value(sched.Run()); });
+  if (result.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    sched.Stop();
+    runner.join();
+    return absl::DeadlineExceededError("Run() hung");
+  }
+  runner.join();
+  return result.get();
+}
+
+// Longer than any small-string buffer: each message is boxed.
+std::string Big(int i) { return absl::StrCat(i, ":", std::string(80, 'x')); }
+
+class BoundedCountTest : public ::testing::TestWithParam<testing::SchedulerKind> {
+};
+
+// Bursts of 1 to kCapacity plain Send()s to itself, each burst received
+// before the next: never more than kCapacity queued, so no policy may
+// refuse or drop one.
+TEST_P(BoundedCountTest, SelfSendBurstsWithinCapacityAreNeverRefused) {
+  for (WhenFull when_full : {WhenFull::kReject, WhenFull::kDropNewest,
+                             WhenFull::kDropOldest, WhenFull::kBackpressure}) {
+    SCOPED_TRACE(static_cast<int>(when_full));
+    testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+      using Sched = std::decay_t<decltype(sched)>;
+      constexpr int kCapacity = 8;
+      constexpr int kRounds = 100;
+      std::vector<std::string> got;
+      std::vector<absl::Status> errors;
+      auto self = sched.Spawn(
+          "self",
+          [](Sched* sched, std::vector<std::string>* got,
+             std::vector<absl::Status>* errors) -> Actor<std::string> {
+            ActorRef<std::string> me = co_await Self();
+            int n = 0;
+            for (int round = 0; round < kRounds; ++round) {
+              const int burst = 1 + round % kCapacity;
+              for (int k = 0; k < burst; ++k) {
+                absl::Status status = sched->Send(me, Big(n + k));
+                if (!status.ok()) errors->push_back(status);
+              }
+              for (int k = 0; k < burst; ++k) {
+                got->push_back(co_await Receive<std::string>());
+              }
+              n += burst;
+            }
+          }(&sched, &got, &errors),
+          {.mailbox_capacity = kCapacity, .when_full = when_full});
+      ASSERT_TRUE(self.ok());
+      const absl::Status ran = RunBounded(sched);
+      ASSERT_TRUE(ran.ok()) << ran;
+      for (const absl::Status& error : errors) ADD_FAILURE() << error;
+      int total = 0;
+      for (int round = 0; round < kRounds; ++round) {
+        total += 1 + round % kCapacity;
+      }
+      ASSERT_EQ(got.size(), total);
+      for (int i = 0; i < total; ++i) ASSERT_EQ(got[i], Big(i));
+      EXPECT_TRUE(sched.dead_letters().empty());
+    });
+  }
+}
+
+// Backpressure, SendWhenRoom() to itself: the same bursts never wait (a
+// wait for room in its own mailbox would never end).
+TEST_P(BoundedCountTest, SelfSendWhenRoomBurstsWithinCapacityNeverWait) {
+  testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+    constexpr int kCapacity = 8;
+    constexpr int kRounds = 200;
+    std::vector<int> got;
+    std::vector<absl::Status> errors;
+    auto self = sched.Spawn(
+        "self",
+        [](std::vector<int>* got,
+           std::vector<absl::Status>* errors) -> Actor<int> {
+          ActorRef<int> me = co_await Self();
+          int n = 0;
+          for (int round = 0; round < kRounds; ++round) {
+            const int burst = 1 + round % kCapacity;
+            for (int k = 0; k < burst; ++k) {
+              absl::Status status = co_await SendWhenRoom(me, n + k);
+              if (!status.ok()) errors->push_back(status);
+            }
+            for (int k = 0; k < burst; ++k) {
+              got->push_back(co_await Receive<int>());
+            }
+            n += burst;
+          }
+        }(&got, &errors),
+        {.mailbox_capacity = kCapacity, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(self.ok());
+    const absl::Status ran = RunBounded(sched);
+    ASSERT_TRUE(ran.ok()) << ran << " after " << got.size() << " received";
+    for (const absl::Status& error : errors) ADD_FAILURE() << error;
+    int total = 0;
+    for (int round = 0; round < kRounds; ++round) total += 1 + round % kCapacity;
+    ASSERT_EQ(got.size(), total);
+    for (int i = 0; i < total; ++i) ASSERT_EQ(got[i], i);
+    EXPECT_TRUE(sched.dead_letters().empty());
+  });
+}
+
+// "a" (capacity 2) holds two messages from outside; handling the first it
+// sends two to "b" (capacity 1) and waits for room for the second. "b",
+// given the first, answers "a" once. Really queued, "a" holds one message
+// (its second) when "b" answers, so the answer fits; and "b" has received
+// the message "a" waits to put in. No cycle: both finish. (On work
+// stealing both counts kept the message their turn had received: "a" full
+// at 2, "b" full at 1, and Run() reported the two waiting for each other.)
+TEST_P(BoundedCountTest, BlockedActorsOfferTheRoomTheirTurnsMade) {
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(round);
+    testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+      std::vector<std::string> a_got, b_got;
+      std::vector<absl::Status> errors;
+      auto a = sched.Spawn(
+          "a",
+          [](std::vector<std::string>* got,
+             std::vector<absl::Status>* errors) -> Actor<std::string> {
+            for (int i = 0; i < 3; ++i) {
+              got->push_back(co_await Receive<std::string>());
+              if (i == 0) {
+                for (int k = 0; k < 2; ++k) {
+                  absl::Status status =
+                      co_await SendWhenRoom("b", Big(100 + k));
+                  if (!status.ok()) errors->push_back(status);
+                }
+              }
+            }
+          }(&a_got, &errors),
+          {.mailbox_capacity = 2, .when_full = WhenFull::kBackpressure});
+      auto b = sched.Spawn(
+          "b",
+          [](std::vector<std::string>* got,
+             std::vector<absl::Status>* errors) -> Actor<std::string> {
+            for (int i = 0; i < 2; ++i) {
+              got->push_back(co_await Receive<std::string>());
+              if (i == 0) {
+                absl::Status status = co_await SendWhenRoom("a", Big(200));
+                if (!status.ok()) errors->push_back(status);
+              }
+            }
+          }(&b_got, &errors),
+          {.mailbox_capacity = 1, .when_full = WhenFull::kBackpressure});
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_TRUE(sched.Send(*a, Big(0)).ok());
+      ASSERT_TRUE(sched.Send(*a, Big(1)).ok());
+      const absl::Status ran = RunBounded(sched);
+      ASSERT_TRUE(ran.ok()) << ran;
+      for (const absl::Status& error : errors) ADD_FAILURE() << error;
+      // "a": its two, then the answer (sent after "a" took its first, so
+      // behind its second).
+      EXPECT_EQ(a_got,
+                (std::vector<std::string>{Big(0), Big(1), Big(200)}));
+      EXPECT_EQ(b_got, (std::vector<std::string>{Big(100), Big(101)}));
+      EXPECT_TRUE(sched.dead_letters().empty());
+    });
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSchedulers, BoundedCountTest,
+                         ::testing::ValuesIn(testing::SchedulerKinds(4)),
+                         testing::SchedulerKindName);
+
+}  // namespace
+}  // namespace coactor
