@@ -46,8 +46,8 @@ absl::Status RunBounded(Sched& sched) {
 // Longer than any small-string buffer: each message is boxed.
 std::string Big(int i) { return absl::StrCat(i, ":", std::string(80, 'x')); }
 
-class BoundedCountTest : public ::testing::TestWithParam<testing::SchedulerKind> {
-};
+class BoundedCountTest
+    : public ::testing::TestWithParam<testing::SchedulerKind> {};
 
 // Bursts of 1 to kCapacity plain Send()s to itself, each burst received
 // before the next: never more than kCapacity queued, so no policy may
@@ -128,7 +128,8 @@ TEST_P(BoundedCountTest, SelfSendWhenRoomBurstsWithinCapacityNeverWait) {
     ASSERT_TRUE(ran.ok()) << ran << " after " << got.size() << " received";
     for (const absl::Status& error : errors) ADD_FAILURE() << error;
     int total = 0;
-    for (int round = 0; round < kRounds; ++round) total += 1 + round % kCapacity;
+    for (int round = 0; round < kRounds; ++round)
+      total += 1 + round % kCapacity;
     ASSERT_EQ(got.size(), total);
     for (int i = 0; i < total; ++i) ASSERT_EQ(got[i], i);
     EXPECT_TRUE(sched.dead_letters().empty());
@@ -185,8 +186,7 @@ TEST_P(BoundedCountTest, BlockedActorsOfferTheRoomTheirTurnsMade) {
       for (const absl::Status& error : errors) ADD_FAILURE() << error;
       // "a": its two, then the answer (sent after "a" took its first, so
       // behind its second).
-      EXPECT_EQ(a_got,
-                (std::vector<std::string>{Big(0), Big(1), Big(200)}));
+      EXPECT_EQ(a_got, (std::vector<std::string>{Big(0), Big(1), Big(200)}));
       EXPECT_EQ(b_got, (std::vector<std::string>{Big(100), Big(101)}));
       EXPECT_TRUE(sched.dead_letters().empty());
     });
