@@ -18,10 +18,12 @@
 //     (reason ResourceExhausted, "dropped the oldest"), the new one is queued.
 //   - kDropNewest: the new message becomes the dead letter (reason
 //     ResourceExhausted, "dropped the newest"); Send() returns OK.
-//   - kBackpressure: inside an actor, `co_await coactor::SendWhenRoom(sched,
-//     to, message)` (actors/send_when_room.h) suspends the sending actor
-//     until there is room, waiting senders in FIFO order; a plain Send()
-//     is refused as by kReject.
+//   - kBackpressure: inside an actor, `co_await coactor::SendWhenRoom(to,
+//     message)` (`to` a reference or a name; actors/send_when_room.h)
+//     suspends the sending actor until there is room, waiting senders in
+//     FIFO order; a plain thread calls `sched.SendBlocking(to, message,
+//     timeout)` (WorkStealingScheduler); a plain Send() is refused as by
+//     kReject.
 // A capacity of zero or less is refused at spawn with InvalidArgument.
 //
 // Thread-safety: a plain value.

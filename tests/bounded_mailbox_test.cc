@@ -148,6 +148,7 @@ TEST_P(BoundedMailboxTest, DropNewestKeepsTheOldAndDeadLettersTheNew) {
     EXPECT_THAT(got, ElementsAre(1, 2));
     const SchedulerMetrics snapshot = sched.Metrics();
     EXPECT_EQ(FindMetrics(snapshot, "sink")->dropped, 3);
+    EXPECT_EQ(FindMetrics(snapshot, "sink")->peak_depth, 2);
   });
 }
 
@@ -168,6 +169,9 @@ TEST_P(BoundedMailboxTest, DropOldestKeepsTheNewAndDeadLettersTheOld) {
     const ActorMetrics* metrics = FindMetrics(snapshot, "sink");
     EXPECT_EQ(metrics->dropped, 3);
     EXPECT_EQ(metrics->depth, 0);
+    // One in, one out: never more queued than the capacity, at any moment
+    // (the deque reported 3, counting the new message before the drop).
+    EXPECT_EQ(metrics->peak_depth, 2);
   });
 }
 

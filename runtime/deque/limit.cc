@@ -58,11 +58,16 @@ bool DequeScheduler::AtLimit(Envelope* envelope) {
   if (action == MailboxLimit::kAdmit || action == MailboxLimit::kDropOldest) {
     envelope->target |= Envelope::kLimitedTag;
     cell->pending.RaisePeak();
-    limit->Admitted(++cell->queued);
-    if (action == MailboxLimit::kAdmit) return true;
+    ++cell->queued;
+    if (action == MailboxLimit::kAdmit) {
+      limit->Admitted(cell->queued);
+      return true;
+    }
     // After the new one is queued: a send from a dead letter's destructor
-    // (a record pushed out) cannot take its slot.
+    // (a record pushed out) cannot take its slot. The peak is noted after
+    // the drop: one in, one out, never above the capacity.
     Limits::DropOldest(*this, cell);
+    limit->Admitted(cell->queued);
     limits_.status = absl::OkStatus();
     limits_.pending = true;
     return false;
