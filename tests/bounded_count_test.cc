@@ -9,10 +9,14 @@
 //     room its turn made, so that an actor sending to it is not held, and
 //     two such actors are not reported as a deadlock cycle that is not.
 // Every Run() is bounded by a timeout.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,7 +25,9 @@
 #include "actors/actor_ref.h"
 #include "actors/receive.h"
 #include "actors/send_when_room.h"
+#include "actors/sleep.h"
 #include "gtest/gtest.h"
+#include "runtime/metrics/metrics.h"
 #include "runtime/spawn_options.h"
 #include "tests/scheduler_kinds.h"
 
@@ -191,6 +197,148 @@ TEST_P(BoundedCountTest, BlockedActorsOfferTheRoomTheirTurnsMade) {
       EXPECT_TRUE(sched.dead_letters().empty());
     });
   }
+}
+
+// ---- Attacks on the settled count ------------------------------------------
+
+template <typename Sched>
+const ActorMetrics* FindMetrics(const SchedulerMetrics& metrics,
+                                const std::string& name) {
+  for (const ActorMetrics& actor : metrics.actors) {
+    if (actor.name == name) return &actor;
+  }
+  return nullptr;
+}
+
+// Other actors and the receiver itself send to a bounded mailbox of each
+// dropping/refusing policy; the receiver sends itself a message for every
+// third it takes. Every message is received or a dead letter, exactly
+// once; each sender's received messages in order; the depth never above
+// the capacity.
+TEST_P(BoundedCountTest, SelfSendsBesideOtherSendersLoseNothing) {
+  for (WhenFull when_full :
+       {WhenFull::kReject, WhenFull::kDropNewest, WhenFull::kDropOldest}) {
+    SCOPED_TRACE(static_cast<int>(when_full));
+    testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+      using Sched = std::decay_t<decltype(sched)>;
+      constexpr int kCapacity = 3;
+      constexpr int kSenders = 2;
+      constexpr int kEach = 400;
+      std::vector<std::string> got;
+      std::atomic<int> self_sent{0};
+      auto sink = sched.Spawn(
+          "sink",
+          [](Sched* sched, std::vector<std::string>* got,
+             std::atomic<int>* self_sent) -> Actor<std::string> {
+            ActorRef<std::string> me = co_await Self();
+            int n = 0;
+            for (int i = 0;; ++i) {
+              got->push_back(co_await Receive<std::string>());
+              if (i % 3 == 0) {
+                sched
+                    ->Send(me,
+                           absl::StrCat(9, ":", n++, ":", std::string(80, 's')))
+                    .IgnoreError();
+                self_sent->store(n);
+              }
+            }
+          }(&sched, &got, &self_sent),
+          {.mailbox_capacity = kCapacity, .when_full = when_full});
+      ASSERT_TRUE(sink.ok());
+      for (int s = 0; s < kSenders; ++s) {
+        sched.Spawn([](Sched* sched, ActorRef<std::string> to,
+                       int s) -> Actor<int> {
+          for (int i = 0; i < kEach; ++i) {
+            sched->Send(to, absl::StrCat(s, ":", i, ":", std::string(80, 'x')))
+                .IgnoreError();
+            if (i % 5 == 4) co_await Yield();
+          }
+        }(&sched, *sink, s));
+      }
+      std::atomic<bool> done{false};
+      uint64_t worst_depth = 0;
+      std::thread reader;
+      if constexpr (std::is_same_v<Sched, WorkStealingScheduler>) {
+        reader = std::thread([&] {
+          while (!done.load()) {
+            const SchedulerMetrics metrics = sched.Metrics();
+            if (const ActorMetrics* m = FindMetrics<Sched>(metrics, "sink")) {
+              worst_depth = std::max(worst_depth, m->depth);
+            }
+          }
+        });
+      }
+      const absl::Status ran = RunBounded(sched);
+      done.store(true);
+      if (reader.joinable()) reader.join();
+      ASSERT_TRUE(ran.ok()) << ran;
+      EXPECT_LE(worst_depth, kCapacity);
+      std::map<std::string, int> seen;
+      std::map<int, int> last;
+      for (const std::string& message : got) {
+        ++seen[message];
+        const size_t colon = message.find(':');
+        const int s = std::stoi(message.substr(0, colon));
+        const int i = std::stoi(message.substr(colon + 1));
+        auto it = last.find(s);
+        if (it != last.end()) {
+          EXPECT_LT(it->second, i) << "sender " << s << " out of order";
+        }
+        last[s] = i;
+      }
+      for (const DeadLetter& letter : sched.dead_letters()) {
+        const std::string* message = get_if<std::string>(&letter.message);
+        ASSERT_NE(message, nullptr) << letter.reason;
+        ++seen[*message];
+      }
+      const int total = kSenders * kEach + self_sent.load();
+      EXPECT_EQ(seen.size(), static_cast<size_t>(total));
+      for (const auto& [message, count] : seen) {
+        EXPECT_EQ(count, 1) << message.substr(0, 12);
+      }
+      const SchedulerMetrics metrics = sched.Metrics();
+      const ActorMetrics* m = FindMetrics<Sched>(metrics, "sink");
+      ASSERT_NE(m, nullptr);
+      EXPECT_EQ(m->depth, 0u);
+      EXPECT_LE(m->peak_depth, kCapacity);
+    });
+  }
+}
+
+// A drop-oldest mailbox at its capacity takes one message and drops one:
+// never more queued than the capacity, so its peak depth is the capacity.
+// (The deque counted the new message before it dropped the oldest, and its
+// Metrics() said peak_depth 3 of capacity 2.)
+TEST_P(BoundedCountTest, DropOldestPeakDepthIsTheCapacity) {
+  testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+    using Sched = std::decay_t<decltype(sched)>;
+    std::vector<std::string> got;
+    auto sink = sched.Spawn(
+        "sink",
+        [](std::vector<std::string>* got) -> Actor<std::string> {
+          for (;;) got->push_back(co_await Receive<std::string>());
+        }(&got),
+        {.mailbox_capacity = 2, .when_full = WhenFull::kDropOldest});
+    ASSERT_TRUE(sink.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(sched.Send(*sink, Big(i)).ok());
+    {
+      const SchedulerMetrics metrics = sched.Metrics();
+      const ActorMetrics* m = FindMetrics<Sched>(metrics, "sink");
+      ASSERT_NE(m, nullptr);
+      EXPECT_EQ(m->depth, 2u);
+      EXPECT_EQ(m->peak_depth, 2u);
+      EXPECT_EQ(m->dropped, 3u);
+    }
+    const absl::Status ran = RunBounded(sched);
+    ASSERT_TRUE(ran.ok()) << ran;
+    EXPECT_EQ(got, (std::vector<std::string>{Big(3), Big(4)}));
+    EXPECT_EQ(sched.dead_letters().size(), 3u);
+    const SchedulerMetrics metrics = sched.Metrics();
+    const ActorMetrics* m = FindMetrics<Sched>(metrics, "sink");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->depth, 0u);
+    EXPECT_EQ(m->peak_depth, 2u);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSchedulers, BoundedCountTest,
