@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <string>
@@ -21,8 +22,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "actors/actor.h"
 #include "actors/actor_ref.h"
+#include "actors/ask.h"
 #include "actors/receive.h"
 #include "actors/send_when_room.h"
 #include "actors/sleep.h"
@@ -30,6 +33,7 @@
 #include "runtime/metrics/metrics.h"
 #include "runtime/spawn_options.h"
 #include "tests/scheduler_kinds.h"
+#include "tests/trace_files.h"
 
 namespace coactor {
 namespace {
@@ -208,6 +212,191 @@ const ActorMetrics* FindMetrics(const SchedulerMetrics& metrics,
     if (actor.name == name) return &actor;
   }
   return nullptr;
+}
+
+// "self" (capacity 2) holds two messages from outside; it takes the first,
+// sends itself one (room: really one queued) and then waits for room for
+// another while really full (its second and its own): nothing can make
+// room, so Run() reports it as a deadlock (not a hang, not an admission).
+TEST_P(BoundedCountTest, SelfWaitWhenReallyFullIsReportedAsDeadlock) {
+  testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+    std::vector<int> got;
+    std::vector<absl::Status> statuses;
+    auto self = sched.Spawn(
+        "self",
+        [](std::vector<int>* got,
+           std::vector<absl::Status>* statuses) -> Actor<int> {
+          ActorRef<int> me = co_await Self();
+          got->push_back(co_await Receive<int>());
+          statuses->push_back(co_await SendWhenRoom(me, 10));
+          statuses->push_back(co_await SendWhenRoom(me, 11));  // Never.
+          for (;;) got->push_back(co_await Receive<int>());
+        }(&got, &statuses),
+        {.mailbox_capacity = 2, .when_full = WhenFull::kBackpressure});
+    ASSERT_TRUE(self.ok());
+    ASSERT_TRUE(sched.Send(*self, 0).ok());
+    ASSERT_TRUE(sched.Send(*self, 1).ok());
+    const absl::Status ran = RunBounded(sched);
+    EXPECT_EQ(ran.code(), absl::StatusCode::kFailedPrecondition) << ran;
+    EXPECT_NE(
+        std::string(ran.message()).find("'self' waits for room in 'self'"),
+        std::string::npos)
+        << ran;
+    EXPECT_EQ(got, std::vector<int>{0});
+    ASSERT_EQ(statuses.size(), 1u);
+    EXPECT_TRUE(statuses[0].ok()) << statuses[0];
+    using Sched = std::decay_t<decltype(sched)>;
+    const SchedulerMetrics metrics = sched.Metrics();
+    const ActorMetrics* m = FindMetrics<Sched>(metrics, "self");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->depth, 2u);
+    EXPECT_LE(m->peak_depth, 2u);
+  });
+}
+
+struct Question {
+  int n;
+  ReplyTo<int> reply;
+};
+
+// Senders stream SendWhenRoom()s to a bounded receiver that blocks after
+// most messages (Sleep(), Yield(), an Ask()): every block admits waiting
+// senders where the count is settled. Each message once, in its sender's
+// order; the depth (read by a thread on work stealing) never above the
+// capacity; afterwards exactly `capacity` sends from outside find room.
+template <typename Sched>
+void BlockingReceiver(Sched& sched, const std::string& trace_path) {
+  constexpr int kCapacity = 4;
+  constexpr int kSenders = 3;
+  constexpr int kEach = 300;
+  if (!trace_path.empty()) {
+    ASSERT_TRUE(sched.StartTrace(trace_path, {.buffer_events = 16}).ok());
+  }
+  ActorRef<Question> helper = sched.Spawn([]() -> Actor<Question> {
+    for (;;) {
+      Question q = co_await Receive<Question>();
+      q.reply.Send(q.n + 1);
+    }
+  }());
+  std::vector<std::string> got;
+  std::vector<std::string> problems;
+  auto sink = sched.Spawn(
+      "sink",
+      [](Sched* sched, ActorRef<Question> helper, std::vector<std::string>* got,
+         std::vector<std::string>* problems) -> Actor<std::string> {
+        for (int i = 0; i < kSenders * kEach; ++i) {
+          got->push_back(co_await Receive<std::string>());
+          switch (i % 4) {
+            case 0:
+              co_await Sleep(absl::Microseconds(20));
+              break;
+            case 1:
+              co_await Yield();
+              break;
+            case 2: {
+              absl::StatusOr<int> r = co_await Ask<int>(
+                  *sched, helper,
+                  [i](ReplyTo<int> reply) {
+                    return Question{i, std::move(reply)};
+                  },
+                  absl::Seconds(20));
+              if (!r.ok() || *r != i + 1) {
+                problems->push_back(
+                    absl::StrCat("ask ", i, ": ", r.status().ToString()));
+              }
+              break;
+            }
+            default:
+              break;
+          }
+        }
+        co_await Receive<std::string>();  // Stays live.
+      }(&sched, helper, &got, &problems),
+      {.mailbox_capacity = kCapacity, .when_full = WhenFull::kBackpressure});
+  ASSERT_TRUE(sink.ok());
+  for (int s = 0; s < kSenders; ++s) {
+    sched.Spawn([](ActorRef<std::string> to, int s) -> Actor<int> {
+      for (int i = 0; i < kEach; ++i) {
+        if (!(co_await SendWhenRoom(
+                  to, absl::StrCat(s, ":", i, ":", std::string(80, 'x'))))
+                 .ok()) {
+          co_return;
+        }
+      }
+    }(*sink, s));
+  }
+  std::atomic<bool> done{false};
+  uint64_t worst_depth = 0, worst_peak = 0;
+  std::thread reader;
+  if constexpr (std::is_same_v<Sched, WorkStealingScheduler>) {
+    reader = std::thread([&] {
+      while (!done.load()) {
+        const SchedulerMetrics metrics = sched.Metrics();
+        if (const ActorMetrics* m = FindMetrics<Sched>(metrics, "sink")) {
+          worst_depth = std::max(worst_depth, m->depth);
+          worst_peak = std::max(worst_peak, m->peak_depth);
+        }
+      }
+    });
+  }
+  const absl::Status ran = RunBounded(sched);
+  done.store(true);
+  if (reader.joinable()) reader.join();
+  ASSERT_TRUE(ran.ok()) << ran << " after " << got.size();
+  if (!trace_path.empty()) ASSERT_TRUE(sched.StopTrace().ok());
+  for (const std::string& problem : problems) ADD_FAILURE() << problem;
+  EXPECT_LE(worst_depth, kCapacity);
+  EXPECT_LE(worst_peak, kCapacity);
+  ASSERT_EQ(got.size(), kSenders * kEach);
+  std::vector<int> next(kSenders, 0);
+  for (const std::string& message : got) {
+    const int s = std::stoi(message);
+    ASSERT_EQ(message,
+              absl::StrCat(s, ":", next[s], ":", std::string(80, 'x')));
+    ++next[s];
+  }
+  EXPECT_TRUE(sched.dead_letters().empty());
+  const SchedulerMetrics metrics = sched.Metrics();
+  const ActorMetrics* m = FindMetrics<Sched>(metrics, "sink");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->depth, 0u);
+  EXPECT_LE(m->peak_depth, kCapacity);
+  for (int i = 0; i < kCapacity; ++i) {
+    ASSERT_TRUE(sched.Send(*sink, std::string(40, 'y')).ok())
+        << "room for only " << i;
+  }
+  EXPECT_EQ(sched.Send(*sink, std::string(40, 'z')).code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_P(BoundedCountTest, BlockingReceiverAdmitsStreamingSendersWithinCapacity) {
+  testing::RunOnScheduler(GetParam(),
+                          [&](auto& sched) { BlockingReceiver(sched, ""); });
+}
+
+int CheckTrace(const std::string& path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr || workspace == nullptr) return -1;
+  const std::string python = std::system("test -x /usr/bin/python3") == 0
+                                 ? "/usr/bin/python3"
+                                 : "python3";
+  return std::system(absl::StrCat(python, " ", srcdir, "/", workspace,
+                                  "/tests/trace_check.py ", path, " >&2")
+                         .c_str());
+}
+
+// Traced: the messages admitted where the receiver blocks start their
+// flows there; every flow paired (trace_check.py).
+TEST(BoundedCountTrace, BlockingReceiverTracedPaired) {
+  for (int workers : {1, 2, 4}) {
+    SCOPED_TRACE(workers);
+    WorkStealingScheduler sched(workers);
+    const std::string path = testing::TempPath(
+        absl::StrCat("bounded_count_blocking_", workers, ".json"));
+    BlockingReceiver(sched, path);
+    EXPECT_EQ(CheckTrace(path), 0) << path;
+  }
 }
 
 // Other actors and the receiver itself send to a bounded mailbox of each
