@@ -15,9 +15,11 @@
 #include <cstdlib>
 #include <future>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -528,6 +530,68 @@ TEST_P(BoundedCountTest, DropOldestPeakDepthIsTheCapacity) {
     EXPECT_EQ(m->depth, 0u);
     EXPECT_EQ(m->peak_depth, 2u);
   });
+}
+
+// By name and to a variant's alternatives (PushConverted(), FindForSend()),
+// and unique_ptr payloads: bursts within the capacity sent to itself are
+// never refused nor made to wait, under reject and backpressure.
+TEST_P(BoundedCountTest, SelfSendsByNameAndAlternativesWithinCapacity) {
+  using Msg = std::variant<std::string, std::unique_ptr<int>>;
+  for (WhenFull when_full : {WhenFull::kReject, WhenFull::kBackpressure}) {
+    SCOPED_TRACE(static_cast<int>(when_full));
+    testing::RunOnScheduler(GetParam(), [&](auto& sched) {
+      using Sched = std::decay_t<decltype(sched)>;
+      constexpr int kCapacity = 6;
+      constexpr int kRounds = 120;
+      std::vector<std::string> got;
+      std::vector<absl::Status> errors;
+      auto self = sched.Spawn(
+          "self",
+          [](Sched* sched, std::vector<std::string>* got,
+             std::vector<absl::Status>* errors) -> Actor<Msg> {
+            int n = 0;
+            for (int round = 0; round < kRounds; ++round) {
+              const int burst = 1 + round % kCapacity;
+              for (int k = 0; k < burst; ++k) {
+                absl::Status status;
+                if ((n + k) % 3 == 0) {
+                  status = sched->Send("self", Big(n + k));
+                } else if ((n + k) % 3 == 1) {
+                  status = co_await SendWhenRoom("self",
+                                                 std::make_unique<int>(n + k));
+                } else {
+                  status = co_await SendWhenRoom("self", Big(n + k));
+                }
+                if (!status.ok()) errors->push_back(status);
+              }
+              for (int k = 0; k < burst; ++k) {
+                Msg m = co_await Receive<Msg>();
+                if (auto* text = std::get_if<std::string>(&m)) {
+                  got->push_back(*text);
+                } else {
+                  got->push_back(
+                      absl::StrCat("p", *std::get<std::unique_ptr<int>>(m)));
+                }
+              }
+              n += burst;
+            }
+          }(&sched, &got, &errors),
+          {.mailbox_capacity = kCapacity, .when_full = when_full});
+      ASSERT_TRUE(self.ok());
+      const absl::Status ran = RunBounded(sched);
+      ASSERT_TRUE(ran.ok()) << ran << " after " << got.size();
+      for (const absl::Status& error : errors) ADD_FAILURE() << error;
+      int total = 0;
+      for (int round = 0; round < kRounds; ++round) {
+        total += 1 + round % kCapacity;
+      }
+      ASSERT_EQ(got.size(), total);
+      for (int i = 0; i < total; ++i) {
+        ASSERT_EQ(got[i], i % 3 == 1 ? absl::StrCat("p", i) : Big(i));
+      }
+      EXPECT_TRUE(sched.dead_letters().empty());
+    });
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSchedulers, BoundedCountTest,
