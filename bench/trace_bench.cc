@@ -1,7 +1,8 @@
 // What tracing costs per message: Savina's ping-pong and thread ring
 // (bench/savina/workloads.h) on the deque scheduler and on work stealing at
-// 2 workers: untraced (/0), traced to a file (/1), and traced bounded (/2:
-// the last 65,536 events of each thread, written at the end). ns per
+// 2 workers: untraced (trace:0), traced to a file (trace:1), and traced
+// bounded (trace:2: the last 65,536 events of each thread, written at the
+// end), of 10^6 messages and, untraced and bounded, 10^7 (millions:10). ns per
 // message added = 1e9 / traced rate - 1e9 / untraced rate. Besides the
 // benchmark's time, two counters: CPU ns per message of the benchmark's
 // thread (`thread_ns`: on the deque, the actors' thread) and of the whole
@@ -91,30 +92,36 @@ void Measure(benchmark::State& state, int64_t size, Workload workload) {
 
 template <typename Kind>
 void BM_PingPong(benchmark::State& state) {
-  Measure<Kind>(state, 1'000'000, [](auto& sched, int64_t n) {
+  Measure<Kind>(state, state.range(1) * 1'000'000, [](auto& sched, int64_t n) {
     return savina::PingPong(sched, n);
   });
 }
 
 template <typename Kind>
 void BM_ThreadRing(benchmark::State& state) {
-  Measure<Kind>(state, 1'000'000, [](auto& sched, int64_t n) {
+  Measure<Kind>(state, state.range(1) * 1'000'000, [](auto& sched, int64_t n) {
     return savina::ThreadRing(sched, n);
   });
 }
 
-BENCHMARK_TEMPLATE(BM_PingPong, Deque)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_PingPong, Stealing2)
-    ->Arg(0)
-    ->Arg(1)
-    ->Arg(2)
-    ->UseRealTime();
-BENCHMARK_TEMPLATE(BM_ThreadRing, Deque)->Arg(0)->Arg(1)->Arg(2)->UseRealTime();
-BENCHMARK_TEMPLATE(BM_ThreadRing, Stealing2)
-    ->Arg(0)
-    ->Arg(1)
-    ->Arg(2)
-    ->UseRealTime();
+// trace: 0 untraced, 1 streamed, 2 bounded (ring); millions of messages:
+// 1, and 10 untraced and bounded, where the ring's fixed cost (its last
+// 65,536 events a thread, written at StopTrace()) is a tenth as much a
+// message (a streamed trace of 10^7 would write some 3 GB).
+void Sizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"trace", "millions"})
+      ->Args({0, 1})
+      ->Args({1, 1})
+      ->Args({2, 1})
+      ->Args({0, 10})
+      ->Args({2, 10})
+      ->UseRealTime();
+}
+
+BENCHMARK_TEMPLATE(BM_PingPong, Deque)->Apply(Sizes);
+BENCHMARK_TEMPLATE(BM_PingPong, Stealing2)->Apply(Sizes);
+BENCHMARK_TEMPLATE(BM_ThreadRing, Deque)->Apply(Sizes);
+BENCHMARK_TEMPLATE(BM_ThreadRing, Stealing2)->Apply(Sizes);
 
 }  // namespace
 }  // namespace coactor
