@@ -550,6 +550,18 @@ TEST_P(BoundedMailboxTest, ACycleOfWaitingSendersMakesRunReturnAnError) {
     EXPECT_TRUE(
         absl::StrContains(status.message(), "'b' waits for room in 'a'"))
         << status;
+    // Each side's count and state, in the same words on every kind (work
+    // stealing said "(capacity 1)").
+    EXPECT_TRUE(
+        absl::StrContains(
+            status.message(),
+            "'a' waits for room in 'b' (1 of 1 queued, itself waiting); 'b' "
+            "waits for room in 'a' (1 of 1 queued, itself waiting)") ||
+        absl::StrContains(
+            status.message(),
+            "'b' waits for room in 'a' (1 of 1 queued, itself waiting); 'a' "
+            "waits for room in 'b' (1 of 1 queued, itself waiting)"))
+        << status;
   });
 }
 

@@ -196,6 +196,12 @@ class LimitedMailbox {
     box.UpdateSpecialTurnLocked();
     return waiters;
   }
+  // Under mailbox_lock(): the messages queued, as its limit counts them
+  // (exact unless a turn of the actor is under way: ActorCounters).
+  static uint64_t DepthLocked(const ActorMailbox& box)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(box.lock_) {
+    return box.counters_.DepthLocked();
+  }
   // Metrics, under mailbox_lock(): null for an unbounded mailbox.
   static const MailboxLimit* LimitLocked(const ActorMailbox& box)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(box.lock_) {

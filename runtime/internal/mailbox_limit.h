@@ -98,6 +98,8 @@ class MailboxLimit {
   // Places SetAside() gave, back: used (their messages queued, counted in
   // the depth now) or not.
   void GiveBack(uint64_t credits) { set_aside_ -= credits; }
+  // Places set aside and not yet given back (a deadlock's report).
+  uint64_t set_aside() const { return set_aside_; }
   // Notes the depth after an admission (the peak).
   void Admitted(uint64_t depth) {
     if (depth > peak_) peak_ = depth;

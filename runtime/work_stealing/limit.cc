@@ -414,9 +414,18 @@ absl::Status WorkStealingScheduler::Limits::WaitingSendersError(
     for (const internal::SendWaiter* waiter = limit->waiters.front();
          waiter != nullptr; waiter = waiter->next) {
       if (waiter->sender == nullptr) continue;  // A thread: not stuck here.
+      // As the deque says it (at quiescence the count is exact: no turn
+      // is under way), with the places set aside for credits if any.
       text += " " + waiter->sender->DisplayName() + " waits for room in " +
-              cell.DisplayName() + " (capacity " +
-              std::to_string(limit->capacity()) + ");";
+              cell.DisplayName() + " (" +
+              std::to_string(internal::LimitedMailbox::DepthLocked(cell)) +
+              " of " + std::to_string(limit->capacity()) + " queued";
+      if (limit->set_aside() != 0) {
+        text += ", " + std::to_string(limit->set_aside()) + " set aside";
+      }
+      text += cell.State() == internal::ActorState::kBlocked
+                  ? ", itself waiting);"
+                  : ");";
     }
   }
   if (text.empty()) return absl::OkStatus();
