@@ -5,9 +5,11 @@
 // caller agrees, and ends when reported; wakers take the newest sleeper,
 // and none while a worker spins; a timer with no keeper wakes an heir; the
 // standby's wait ends on an interruption (one that came first included)
-// or its timeout.
+// or its timeout; the standby decides (quiescent, or a jump) only if no
+// worker listed itself since before its look.
 #include "runtime/work_stealing/idle_workers.h"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -22,6 +24,7 @@ namespace coactor::internal {
 namespace {
 
 using AfterLook = IdleWorkers::AfterLook;
+using Decision = IdleWorkers::StandbyDecision;
 
 char kOwner;  // Its address identifies the "scheduler".
 
@@ -83,17 +86,74 @@ TEST(IdleWorkersTest, TheLastToParkEndsTheRunUnlessTheStandbyIsUp) {
             AfterLook::kInterruptStandbyAndSleep);
   // The standby, with a timer pending on a real clock: it waits (counted
   // asleep), and the run goes on.
-  EXPECT_FALSE(idle.StandbyWaits(1, /*running=*/true, /*timer_pending=*/true,
-                                 /*clock_is_virtual=*/false));
+  const IdleWorkers::StandbySnapshot before = idle.SnapshotBeforeLook();
+  EXPECT_EQ(before.run, 1u);
+  EXPECT_EQ(idle.StandbyWaits(before, /*running=*/true, /*timer_pending=*/true,
+                              /*clock_is_virtual=*/false),
+            Decision::kWait);
   idle.StandbyWoke();
   // On a virtual clock it jumps instead.
-  EXPECT_TRUE(idle.StandbyWaits(1, true, true, /*clock_is_virtual=*/true));
+  EXPECT_EQ(idle.StandbyWaits(before, true, true, /*clock_is_virtual=*/true),
+            Decision::kJump);
   idle.StandbyWoke();
   // With no timer: the run is over, and FinishRun() returns.
-  EXPECT_FALSE(idle.StandbyWaits(1, true, false, false));
+  EXPECT_EQ(idle.StandbyWaits(before, true, false, false), Decision::kWait);
   idle.StandbyWoke();
   idle.FinishRun(1);
   EXPECT_FALSE(idle.running());
+}
+
+// The standby takes its snapshot and looks (no work; a timer at 2 s
+// pending) while worker 1 runs an actor that arms a timer at 1 s and parks
+// (on a virtual clock a new timer does not interrupt the standby). Worker 1
+// lists itself before the standby decides: every other worker sleeps, but
+// the look may have missed what worker 1 did, so the standby looks again
+// instead of jumping to 2 s (which fired the 1 s timer late: in the
+// conformance suite, the sleeper of 2 s reported before the one of 1 s).
+TEST(IdleWorkersTest, TheStandbyLooksAgainIfAWorkerListedItselfAfterItsLook) {
+  auto workers = MakeWorkers(2);
+  IdleWorkers idle(2);
+  const uint64_t run = idle.StartRun([] { return true; }).run;
+  idle.List(workers[0].get());
+  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), /*timers=*/true),
+            AfterLook::kStandBy);
+  const IdleWorkers::StandbySnapshot before = idle.SnapshotBeforeLook();
+  // ... the standby's look: no queued work, KeeperNext() says 2 s. Worker 1
+  // arms its 1 s timer, then parks, last.
+  idle.List(workers[1].get());
+  EXPECT_EQ(idle.StandbyWaits(before, /*running=*/true, /*timer_pending=*/true,
+                              /*clock_is_virtual=*/true),
+            Decision::kLookAgain);
+  idle.StandbyWoke();
+  // Its interruption comes after (the next wait, if any, ends at once).
+  EXPECT_EQ(idle.AfterEmptyLook(workers[1].get(), /*timers=*/true),
+            AfterLook::kInterruptStandbyAndSleep);
+  // The next look sees the 1 s timer, and jumps.
+  const IdleWorkers::StandbySnapshot again = idle.SnapshotBeforeLook();
+  EXPECT_EQ(idle.StandbyWaits(again, true, true, true), Decision::kJump);
+  idle.StandbyWoke();
+  // The same without a timer seen: the run was not over (worker 1's timer),
+  // so it is not reported quiescent on the first look.
+  idle.Unlist(workers[1].get());  // Woken by its timer; it runs, then parks.
+  const IdleWorkers::StandbySnapshot third = idle.SnapshotBeforeLook();
+  idle.List(workers[1].get());
+  EXPECT_EQ(idle.StandbyWaits(third, true, /*timer_pending=*/false, true),
+            Decision::kLookAgain);
+  idle.StandbyWoke();
+  // Not reported: a thread waiting for the run's end still waits.
+  std::atomic<bool> finished{false};
+  std::thread finisher([&] {
+    idle.FinishRun(run);
+    finished.store(true);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(finished.load());
+  // Looked at again with nothing pending: now it is over.
+  EXPECT_EQ(idle.StandbyWaits(idle.SnapshotBeforeLook(), true, false, true),
+            Decision::kWait);
+  idle.StandbyWoke();
+  finisher.join();
+  EXPECT_TRUE(finished.load());
 }
 
 TEST(IdleWorkersTest, TheLastSleeperEndsTheRunWithNoStandby) {

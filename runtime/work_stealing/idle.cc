@@ -45,13 +45,22 @@
 //     (standby_asleep_); while it is up it decides itself: Standby::Wait()
 //     (timers.cc, through StandbyWaits()) reports the run quiescent when
 //     every other worker sleeps and no timer is pending.
-//  7. The standby and the last sleeper. Standby::Wait() stores
+//  7. The standby and the last sleeper. Standby::Wait() takes a snapshot
+//     (the run, and lists_: how often a worker listed itself), stores
 //     keeper_waiting_, then fence K, then looks at the queues and timers;
-//     with W (1.) a waker interrupts it or it sees the work. The last
-//     worker to park while the standby stands by interrupts it after its
-//     own fence P: either that interruption comes, or the standby's look
-//     after K sees every ask that worker answered (whose timers are then
-//     stale and are not waited for), and on a virtual clock it jumps.
+//     with W (1.) a waker interrupts it or it sees the work. It decides
+//     (quiescent, or a jump) only if every other worker sleeps and none
+//     listed itself since the snapshot: then each listed itself before
+//     the snapshot (both under the mutex), so every timer it armed and
+//     everything it queued before came before the look, which saw them;
+//     otherwise it looks again. (It once jumped a virtual clock over a timer
+//     that a worker armed after the look and before it listed itself: new
+//     timers do not interrupt on a virtual clock, and the interruption of the
+//     last worker to park came after the jump.) The last worker to park while
+//     the standby stands by interrupts it after its own fence P, for a standby
+//     that waits: either that interruption comes, or the standby's look after K
+//     sees every ask that worker answered (whose timers are then stale and are
+//     not waited for).
 //  8. A new timer with no keeper (TimerKeeper::Armed::unkept):
 //     EnsureStandby() (from timers.cc) fences, then reads sleepers_; with
 //     P either the parking worker sees the timer pending (and becomes the

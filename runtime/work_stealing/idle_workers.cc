@@ -52,6 +52,7 @@ void IdleWorkers::List(Worker* worker) {
   if (std::find(sleeping_.begin(), sleeping_.end(), worker) ==
       sleeping_.end()) {
     sleeping_.push_back(worker);
+    ++lists_;
   }
   // Relaxed: ordered by the caller's seq_cst fence (and the mutex).
   sleepers_.store(sleeping_.size(), std::memory_order_relaxed);
@@ -179,22 +180,36 @@ void IdleWorkers::CallStandby() {
   if (heir != nullptr) heir->Unpark(/*as_heir=*/true);
 }
 
-bool IdleWorkers::StandbyWaits(uint64_t run, bool running, bool timer_pending,
-                               bool clock_is_virtual) {
+IdleWorkers::StandbySnapshot IdleWorkers::SnapshotBeforeLook() const {
   MutexLock hold(mutex_);
-  bool jump = false;
+  return StandbySnapshot{run_number_, lists_};
+}
+
+IdleWorkers::StandbyDecision IdleWorkers::StandbyWaits(
+    const StandbySnapshot& before, bool running, bool timer_pending,
+    bool clock_is_virtual) {
+  MutexLock hold(mutex_);
+  StandbyDecision decision = StandbyDecision::kWait;
   const bool others_asleep = sleeping_.size() + 1 == workers_;
-  if (running && others_asleep && run == run_number_) {
-    if (!timer_pending) {
+  if (running && others_asleep && before.run == run_number_) {
+    if (before.lists != lists_) {
+      // One of them listed itself after the standby's snapshot: a timer
+      // it armed, or work it queued, before it did may have come after the
+      // look (on a virtual clock a new timer does not interrupt, and the
+      // interruption of the last worker to park comes too late for a jump
+      // decided now). Had each been listed since before the snapshot, all
+      // they did came before it, and the look saw it.
+      decision = StandbyDecision::kLookAgain;
+    } else if (!timer_pending) {
       // Every other worker sleeps, the standby found no work after they
       // stopped making any, and no timer is pending: the run is over.
       ReportQuiescentLocked();
-    } else {
-      jump = clock_is_virtual;
+    } else if (clock_is_virtual) {
+      decision = StandbyDecision::kJump;
     }
   }
-  standby_asleep_ = !jump;
-  return jump;
+  standby_asleep_ = decision == StandbyDecision::kWait;
+  return decision;
 }
 
 void IdleWorkers::StandbyWoke() {

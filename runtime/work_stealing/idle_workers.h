@@ -144,13 +144,30 @@ class IdleWorkers {
   // Asks the standby to look at busy workers (interrupting its wait), or
   // wakes a sleeper as heir to become it (9.).
   void CallStandby() ABSL_LOCKS_EXCLUDED(mutex_);
-  // The standby, found no work in `run` while `running` and about to wait
-  // (with a timer pending if `timer_pending`): if every other worker
-  // sleeps, reports the run quiescent (no timer) or returns true: jump a
-  // virtual clock to the timer (when `clock_is_virtual`). Otherwise it
-  // counts as asleep until StandbyWoke().
-  bool StandbyWaits(uint64_t run, bool running, bool timer_pending,
-                    bool clock_is_virtual) ABSL_LOCKS_EXCLUDED(mutex_);
+  // What the standby reads before its look at the queues and timers (before
+  // its fence K): the run going on, and how often a worker has listed
+  // itself as asleep so far.
+  struct StandbySnapshot {
+    uint64_t run;
+    uint64_t lists;
+  };
+  StandbySnapshot SnapshotBeforeLook() const ABSL_LOCKS_EXCLUDED(mutex_);
+  enum class StandbyDecision {
+    kWait,  // Counted asleep until StandbyWoke(); wait for an interruption.
+    kJump,  // Jump the virtual clock to the pending timer.
+    // Every other worker sleeps, but one listed itself after the look: what
+    // it did before (a timer it armed, work it queued) may be missing from
+    // the look. Look again; do not wait.
+    kLookAgain,
+  };
+  // The standby, which took `before` and then found no work while
+  // `running` (and a timer pending if `timer_pending`), is about to wait.
+  // If every other worker sleeps, and has since before the look, the look
+  // was final: it reports the run quiescent (no timer; kWait), or kJump
+  // (when `clock_is_virtual`). Otherwise kWait.
+  StandbyDecision StandbyWaits(const StandbySnapshot& before, bool running,
+                               bool timer_pending, bool clock_is_virtual)
+      ABSL_LOCKS_EXCLUDED(mutex_);
   void StandbyWoke() ABSL_LOCKS_EXCLUDED(mutex_);
   // The standby gives up its role (10.). `*others_busy`: some other worker
   // runs an actor. Returns a sleeper woken from the list, to be unparked as
@@ -191,6 +208,8 @@ class IdleWorkers {
   // last worker to fall asleep during run N stores N in quiesced_run_. A
   // late signal from an earlier run cannot end a later one.
   uint64_t run_number_ ABSL_GUARDED_BY(mutex_) = 0;
+  // How often List() has listed a worker (see StandbySnapshot).
+  uint64_t lists_ ABSL_GUARDED_BY(mutex_) = 0;
   // Atomics, stored under mutex_ (but quiesced_run_ by Shutdown() too),
   // read without it.
   std::atomic<uint64_t> quiesced_run_{0};

@@ -81,8 +81,11 @@ bool WorkStealingScheduler::FireDueTimers() {
 bool WorkStealingScheduler::Standby::Wait(bool running, bool watching) {
   // The run we may find quiescent is the one going on before we look for
   // work (a later one may have work we do not see; RunEntered() interrupts
-  // us then).
-  const uint64_t run = sched_.idle_.run();
+  // us then); and how often workers had listed themselves asleep: only
+  // those asleep since before the look are sure to have armed and queued
+  // nothing it missed (StandbyWaits()).
+  const internal::IdleWorkers::StandbySnapshot before =
+      sched_.idle_.SnapshotBeforeLook();
   sched_.idle_.SetKeeperWaiting(true);
   // As in Park(): either a waker's fence (WakeOne()) comes after ours
   // and it sees keeper_waiting_, or ours comes after its push and we see
@@ -101,13 +104,19 @@ bool WorkStealingScheduler::Standby::Wait(bool running, bool watching) {
   std::optional<absl::Time> next;
   // (On a virtual clock new timers need not interrupt: see KeeperNext().)
   if (running && !stop) next = sched_.timers_.KeeperNext();
-  // If every other worker sleeps, we found no work after they stopped
-  // making any: with no timer pending the run is over (reported here); with
-  // one, on a virtual clock, jump to it.
-  const bool jump = sched_.idle_.StandbyWaits(run, running, next.has_value(),
-                                              sched_.clock_is_virtual_);
+  // If every other worker sleeps, and has since before the snapshot, we
+  // found no work after they stopped making any: with no timer pending the
+  // run is over (reported here); with one, on a virtual clock, jump to it.
+  // If one listed itself since, look again: the timer it armed before it
+  // parked may be earlier than `next` (a jump to `next` would fire it
+  // late), or the only one (the run is not over).
+  using Decision = internal::IdleWorkers::StandbyDecision;
+  const Decision decision = sched_.idle_.StandbyWaits(
+      before, running, next.has_value(), sched_.clock_is_virtual_);
   bool interrupted = false;
-  if (jump) {
+  if (decision == Decision::kLookAgain) {
+    interrupted = true;  // Look again at once.
+  } else if (decision == Decision::kJump) {
     sched_.clock_.RealWaitUntil(*next);  // Jumps; the caller fires the timers.
   } else {
     // How long, in real time (none: until interrupted).
