@@ -91,6 +91,9 @@ class TraceBuffer {
   bool named = false;    // By NameThread().
   bool in_turn = false;  // Between BeginTurn() and EndTurn().
   uint64_t turn_begin_ns = 0;
+  // The last clock-stamped flow event of the turn under way since
+  // Tracer::MarkTurnHandled() (0: none): an end that needs no clock read.
+  uint64_t turn_stamp_ns = 0;
   // The turn under way, recorded at its end: its actor, and its name if
   // RememberName() had no room for it.
   uint64_t turn_actor = 0;

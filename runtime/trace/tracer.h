@@ -116,6 +116,15 @@ class Tracer {
   ABSL_ATTRIBUTE_ALWAYS_INLINE inline void BeginTurn(
       uint64_t actor, std::string_view actor_name, uint64_t begin_ns = 0);
   void EndTurn(uint64_t messages);
+  // The turn's handler is done; what the thread records next still belongs
+  // to the turn (work stealing flushes the messages it sent), and
+  // EndTurnAfterStamps() may end the turn at the last of those.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void MarkTurnHandled();
+  // As EndTurn(messages), ending the turn 1 ns after the last flow event
+  // stamped since MarkTurnHandled() if there was one, without a clock read
+  // (a flush's flow starts read it as they go), else now.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void EndTurnAfterStamps(
+      uint64_t messages);
   // As EndTurn(), at `end_ns` (from Now(): one clock read may stamp a
   // turn's end and the flow starts just before it). Returns the end it
   // recorded (at least 2 ns after the start), 0 if none.
@@ -298,14 +307,28 @@ inline uint64_t Tracer::EndTurn(uint64_t messages, uint64_t now) {
   return begin + dur;
 }
 
+inline void Tracer::MarkTurnHandled() {
+  internal::TraceBuffer* b = Buffer();
+  if (b != nullptr) b->turn_stamp_ns = 0;
+}
+
+inline void Tracer::EndTurnAfterStamps(uint64_t messages) {
+  internal::TraceBuffer* b = Buffer();
+  if (b == nullptr || !b->in_turn) return;
+  EndTurn(messages, b->turn_stamp_ns != 0 ? b->turn_stamp_ns + 1 : Clock());
+}
+
 inline void Tracer::FlowStart(TraceFlowKind kind, uint64_t id,
                               std::string_view name, uint64_t ts) {
   internal::TraceBuffer* b = Buffer();
   if (b == nullptr) return;
   if (ABSL_PREDICT_FALSE(!b->in_turn)) {
     ts = OutsideSlice(b, ts, "send");
-  } else if (ts <= b->turn_begin_ns) {
-    ts = b->turn_begin_ns + 1;  // Inside the turn's slice (at least 2 ns).
+  } else {
+    if (ts <= b->turn_begin_ns) {
+      ts = b->turn_begin_ns + 1;  // Inside the turn's slice (at least 2 ns).
+    }
+    b->turn_stamp_ns = ts;
   }
   Record(b, internal::TraceEventKind::kFlowStart, ts, id,
          reinterpret_cast<uint64_t>(name.data()),
@@ -332,8 +355,11 @@ inline void Tracer::FlowEnd(TraceFlowKind kind, uint64_t id,
   if (b == nullptr) return;
   if (ABSL_PREDICT_FALSE(!b->in_turn)) {
     ts = OutsideSlice(b, ts, "receive");
-  } else if (ts <= b->turn_begin_ns) {
-    ts = b->turn_begin_ns + 1;  // Inside the turn's slice.
+  } else {
+    if (ts <= b->turn_begin_ns) {
+      ts = b->turn_begin_ns + 1;  // Inside the turn's slice.
+    }
+    if (ts > b->turn_stamp_ns) b->turn_stamp_ns = ts;
   }
   RecordFlowEnd(b, kind, id, name, outcome, ts);
 }

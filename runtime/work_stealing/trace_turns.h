@@ -7,7 +7,9 @@
 // records the turn first, so that the flows of the messages it never took
 // end as dead letters outside it. The next turn's start reads
 // the clock once, which ends the pending turn too (the next starts 1 ns
-// later); leaving the actor ends it by one more read. (A turn after the
+// later); leaving the actor ends it 1 ns after the last flow the flush
+// after it stamped (each flow start reads the clock), or by one more read
+// if there was none. (A turn after the
 // worker picked another actor reads the clock to start: messages from
 // other workers may have come in the meantime, and a turn must start after
 // what it receives was sent.)
@@ -37,15 +39,21 @@ class PendingTurn {
 
   // Records the pending turn, if any, ending now (before the actor's end,
   // whose dead letters' flows must not end in it).
+  // Leaving the actor, the flush after the turn has just read the clock
+  // for each flow start: the turn ends 1 ns after the last, with no clock
+  // read of its own (a ping-pong message read it three times, now twice).
   void Flush() {
     if (messages_ < 0) return;
-    tracer_->EndTurn(messages_, tracer_->Now());
+    tracer_->EndTurnAfterStamps(messages_);
     messages_ = -1;
   }
 
   // The turn begun in the tracer has ended, having handled `messages`;
   // recorded by Begin() or the destructor.
-  void End(int messages) { messages_ = messages; }
+  void End(int messages) {
+    messages_ = messages;
+    tracer_->MarkTurnHandled();
+  }
   // The time the next turn begins at: 1 ns after the pending turn's end,
   // recorded now (one clock read); 0 (read the clock) if none is pending.
   uint64_t Begin() {
