@@ -34,26 +34,14 @@
 #include "gtest/gtest.h"
 #include "runtime/metrics/metrics.h"
 #include "runtime/spawn_options.h"
+#include "tests/run_bounded.h"
 #include "tests/scheduler_kinds.h"
 #include "tests/trace_files.h"
 
 namespace coactor {
 namespace {
 
-// Runs sched.Run() on a thread; the status, or a failure after 30 s.
-template <typename Sched>
-absl::Status RunBounded(Sched& sched) {
-  std::promise<absl::Status> ran;
-  std::future<absl::Status> result = ran.get_future();
-  std::thread runner([&] { ran.set_value(sched.Run()); });
-  if (result.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-    sched.Stop();
-    runner.join();
-    return absl::DeadlineExceededError("Run() hung");
-  }
-  runner.join();
-  return result.get();
-}
+using testing::RunBounded;
 
 // Longer than any small-string buffer: each message is boxed.
 std::string Big(int i) { return absl::StrCat(i, ":", std::string(80, 'x')); }
