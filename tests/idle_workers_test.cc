@@ -103,6 +103,55 @@ TEST(IdleWorkersTest, TheLastToParkEndsTheRunUnlessTheStandbyIsUp) {
   EXPECT_FALSE(idle.running());
 }
 
+// Three workers, the standby waiting (it said so: standby_asleep_), no
+// timer pending. Worker 1 parks and looks (nothing), then is preempted;
+// worker 2's handler arms a timer (a standby keeps timers: no sleeper is
+// woken) and worker 2 parks, sees the timer and leaves the decision to the
+// standby. Worker 1's decision comes last, from its earlier look: it must
+// not report the run over while worker 2's timer is pending.
+TEST(IdleWorkersTest, AParkingWorkerDecidesOnlyIfNoneListedItselfSince) {
+  auto workers = MakeWorkers(3);
+  IdleWorkers idle(3);
+  const uint64_t run = idle.StartRun([] { return true; }).run;
+  const uint64_t listed0 = idle.List(workers[0].get());
+  ASSERT_EQ(idle.AfterEmptyLook(workers[0].get(), /*timers=*/false, listed0),
+            AfterLook::kStandBy);
+  const IdleWorkers::StandbySnapshot before = idle.SnapshotBeforeLook();
+  ASSERT_EQ(idle.StandbyWaits(before, /*running=*/true,
+                              /*timer_pending=*/false,
+                              /*clock_is_virtual=*/false),
+            Decision::kWait);  // Two busy: the standby waits.
+  const uint64_t listed1 = idle.List(workers[1].get());
+  // ... worker 1's look: nothing. Worker 2 arms a timer and parks.
+  const uint64_t listed2 = idle.List(workers[2].get());
+  EXPECT_EQ(idle.AfterEmptyLook(workers[2].get(), /*timers=*/true, listed2),
+            AfterLook::kInterruptStandbyAndSleep);
+  EXPECT_EQ(idle.AfterEmptyLook(workers[1].get(), /*timers=*/false, listed1),
+            AfterLook::kInterruptStandbyAndSleep);
+  // Not reported: a thread waiting for the run's end still waits.
+  std::atomic<bool> finished{false};
+  std::thread finisher([&] {
+    idle.FinishRun(run);
+    finished.store(true);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(finished.load());
+  // The standby, interrupted, looks again: the timer is pending, it waits;
+  // when it has fired and its work is done, the last to park reports.
+  idle.StandbyWoke();
+  idle.Unlist(workers[2].get());  // Its timer's actor ran on it.
+  const uint64_t again = idle.List(workers[2].get());
+  EXPECT_EQ(idle.AfterEmptyLook(workers[2].get(), /*timers=*/false, again),
+            AfterLook::kInterruptStandbyAndSleep);
+  EXPECT_FALSE(finished.load());  // The standby is up: it decides.
+  const IdleWorkers::StandbySnapshot last = idle.SnapshotBeforeLook();
+  EXPECT_EQ(idle.StandbyWaits(last, true, /*timer_pending=*/false, false),
+            Decision::kWait);
+  finisher.join();
+  EXPECT_TRUE(finished.load());
+  idle.StandbyWoke();
+}
+
 // The standby takes its snapshot and looks (no work; a timer at 2 s
 // pending) while worker 1 runs an actor that arms a timer at 1 s and parks
 // (on a virtual clock a new timer does not interrupt the standby). Worker 1

@@ -30,6 +30,10 @@
 //     or the standby, asleep) found, after fence P, no queued work: every
 //     other worker was already asleep and produces no work, and what they
 //     queued before they slept was queued before P, so the look was final.
+//     "Last" is checked, not assumed: List() returns the count of listings
+//     (lists_), and AfterEmptyLook() decides only if none came since; a
+//     worker that listed itself later (having armed a timer after this
+//     one's look, say) decides from its own look.
 //     It stores the run's number in quiesced_run_ (AfterEmptyLook();
 //     release: Run() acquires what every actor did). A worker still listed
 //     that found work waits for the mutex to leave the list, so it cannot
@@ -157,7 +161,7 @@ bool WorkStealingScheduler::AnyQueuedWork() const {
 WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
   for (;;) {
     const uint32_t ticket = worker->ParkTicket();
-    idle_.List(worker);
+    const uint64_t listed = idle_.List(worker);
     // Either a waker's fence comes after ours and it sees us listed, or
     // ours comes after its push and we see the work below. (The same with
     // EnsureStandby() for a new timer.)
@@ -173,7 +177,7 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::Park(Worker* worker) {
     AfterLook after = AfterLook::kSleep;
     if (running) {
       // Stopping (Stop()): timers wait for the next run.
-      after = idle_.AfterEmptyLook(worker, timers_.pending() && !stop);
+      after = idle_.AfterEmptyLook(worker, timers_.pending() && !stop, listed);
     }
     if (after == AfterLook::kStandBy) {
       if (Cell* cell = Standby(*this, worker).Run()) return cell;

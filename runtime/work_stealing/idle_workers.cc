@@ -46,7 +46,7 @@ void IdleWorkers::StopForGood() {
   stopping_.store(true);
 }
 
-void IdleWorkers::List(Worker* worker) {
+uint64_t IdleWorkers::List(Worker* worker) {
   MutexLock hold(mutex_);
   // Never listed twice (see Unlist()).
   if (std::find(sleeping_.begin(), sleeping_.end(), worker) ==
@@ -56,6 +56,7 @@ void IdleWorkers::List(Worker* worker) {
   }
   // Relaxed: ordered by the caller's seq_cst fence (and the mutex).
   sleepers_.store(sleeping_.size(), std::memory_order_relaxed);
+  return lists_;
 }
 
 void IdleWorkers::Unlist(Worker* worker) {
@@ -68,8 +69,8 @@ void IdleWorkers::Unlist(Worker* worker) {
   }
 }
 
-IdleWorkers::AfterLook IdleWorkers::AfterEmptyLook(Worker* worker,
-                                                   bool timers) {
+IdleWorkers::AfterLook IdleWorkers::AfterEmptyLook(Worker* worker, bool timers,
+                                                   uint64_t listed) {
   MutexLock hold(mutex_);
   auto it = std::find(sleeping_.begin(), sleeping_.end(), worker);
   // (Not listed: a waker took it off the list; its bump ends the sleep.)
@@ -94,7 +95,13 @@ IdleWorkers::AfterLook IdleWorkers::AfterEmptyLook(Worker* worker,
   // work was queued before we looked, so we saw it too.) The standby
   // counts as asleep only while it waits; if it is up, it decides when it
   // next waits.
-  if (!timers && (standby_ == nullptr || standby_asleep_)) {
+  // Only the last to list itself may decide: a worker that listed itself
+  // after this one's List() may have armed a timer (or queued work) after
+  // this one's look, and it decides from its own look. (Its parking
+  // interrupts a standby, but one that said it waits may have looked
+  // before; and a new timer wakes nobody while a standby keeps timers.)
+  const bool last_to_list = listed == kAsListedLast || listed == lists_;
+  if (!timers && last_to_list && (standby_ == nullptr || standby_asleep_)) {
     ReportQuiescentLocked();
   }
   // Every other worker sleeps: the standby may jump a virtual clock now,

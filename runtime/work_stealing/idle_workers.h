@@ -115,8 +115,10 @@ class IdleWorkers {
   }
 
   // ---- Sleepers (invariants 1, 3, 4, 6) -------------------------------------
-  // Lists `worker` as asleep (once, however often called).
-  void List(Worker* worker) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Lists `worker` as asleep (once, however often called). Returns how
+  // many times List() has listed a worker, this one included: pass it to
+  // AfterEmptyLook().
+  uint64_t List(Worker* worker) ABSL_LOCKS_EXCLUDED(mutex_);
   // Takes `worker` off the list, if listed.
   void Unlist(Worker* worker) ABSL_LOCKS_EXCLUDED(mutex_);
   // What a listed worker does after its look at the queues found nothing
@@ -128,7 +130,14 @@ class IdleWorkers {
     kInterruptStandbyAndSleep,
     kStandBy,  // It is the standby now, off the list (6.).
   };
-  AfterLook AfterEmptyLook(Worker* worker, bool timers)
+  // `listed`: what its List() returned. It reports the run quiescent
+  // only if no worker listed itself since (else the later one, whose look
+  // came later, decides: a timer armed or work queued by another before it
+  // parked may have come after this look). kAsListedLast: no such check
+  // (tests that replay one worker's steps).
+  static constexpr uint64_t kAsListedLast = ~uint64_t{0};
+  AfterLook AfterEmptyLook(Worker* worker, bool timers,
+                           uint64_t listed = kAsListedLast)
       ABSL_LOCKS_EXCLUDED(mutex_);
 
   // Wakes one sleeper to take work just queued, unless a worker spins;
