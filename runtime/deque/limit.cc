@@ -136,9 +136,7 @@ void DequeScheduler::Limits::Deliver(DequeScheduler& s, Cell* cell,
 void DequeScheduler::Limits::AppendAdmitted(DequeScheduler& s, Cell* cell,
                                             internal::SendWaiter* waiter) {
   Envelope* envelope = s.queue_.ReserveBack();
-  internal::PayloadRelocator{waiter->type}(&envelope->payload,
-                                           &waiter->message);
-  waiter->holds_message = false;
+  internal::MoveWaiterMessage(waiter, &envelope->payload);
   envelope->target = reinterpret_cast<uintptr_t>(cell) | Envelope::kLimitedTag;
   s.queue_.CommitBack();
   cell->pending.AddCounted();
@@ -219,10 +217,9 @@ bool DequeScheduler::Limits::SendOrWait(DequeScheduler& s,
   if (to == nullptr || static_cast<const void*>(to->runtime) != s.Identity() ||
       to->Generation() != generation) {
     internal::DeadReference dead = s.DescribeDeadRef(to, generation);
-    waiter->holds_message = false;
-    waiter->result = s.RecordDeadLetter(
-        std::move(dead.recipient), std::move(dead.reason),
-        ErasedMessage::Adopt(waiter->type, &waiter->message));
+    waiter->result =
+        s.RecordDeadLetter(std::move(dead.recipient), std::move(dead.reason),
+                           internal::TakeWaiterMessage(waiter));
     return false;
   }
   auto* cell = static_cast<Cell*>(to);
@@ -236,8 +233,7 @@ bool DequeScheduler::Limits::SendOrWait(DequeScheduler& s,
   // Room, or no backpressure: as Send() does.
   const bool queued =
       s.EnqueueEnvelope(cell, 0, [&](internal::Payload& payload) {
-        internal::PayloadRelocator{waiter->type}(&payload, &waiter->message);
-        waiter->holds_message = false;
+        internal::MoveWaiterMessage(waiter, &payload);
       });
   waiter->result = queued ? absl::OkStatus() : s.TakeLimitStatus();
   return false;
@@ -263,7 +259,7 @@ absl::Status DequeScheduler::Limits::SendBlocking(DequeScheduler& s,
   // data race; Post() is the way in).
   Withdraw(s, to, waiter);
   auto* cell = static_cast<Cell*>(to);
-  waiter->holds_message = false;
+  ErasedMessage message = internal::TakeWaiterMessage(waiter);
   return s.RecordDeadLetter(
       internal::RecordedName(cell->RecipientName()),
       absl::FailedPreconditionError(
@@ -271,7 +267,7 @@ absl::Status DequeScheduler::Limits::SendBlocking(DequeScheduler& s,
           " is full, and a DequeScheduler cannot wait for room: its actors "
           "run on the thread that would wait (inside an actor, co_await "
           "coactor::SendWhenRoom())"),
-      ErasedMessage::Adopt(waiter->type, &waiter->message));
+      std::move(message));
 }
 
 absl::Status DequeScheduler::Limits::WaitingSendersError(

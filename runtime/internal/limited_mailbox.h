@@ -96,14 +96,8 @@ class LimitedMailbox {
                               SendWaiter* waiter,
                               const OnAppended& on_appended = {},
                               const OnDropped& on_dropped = {}) {
-    return AppendBy(
-        box, generation, waiter->type, true,
-        [&](Payload* slot) {
-          PayloadRelocator{waiter->type}(slot, &waiter->message);
-          waiter->holds_message = false;
-          on_appended(slot);
-        },
-        waiter, 0, on_dropped);
+    return AppendWaiterMessage(box, generation, waiter, /*link=*/true,
+                               on_appended, 0, on_dropped);
   }
   // AppendOrWait() that never waits: where it would (out.action kWait),
   // nothing is done, not even counted. Admitted, it sets aside up to
@@ -115,14 +109,8 @@ class LimitedMailbox {
                               const OnAppended& on_appended = {},
                               uint32_t credits_wanted = 0,
                               const OnDropped& on_dropped = {}) {
-    return AppendBy(
-        box, generation, waiter->type, true,
-        [&](Payload* slot) {
-          PayloadRelocator{waiter->type}(slot, &waiter->message);
-          waiter->holds_message = false;
-          on_appended(slot);
-        },
-        nullptr, credits_wanted, on_dropped);
+    return AppendWaiterMessage(box, generation, waiter, /*link=*/false,
+                               on_appended, credits_wanted, on_dropped);
   }
   // A worker's outbox hands over a bounded actor's batch: `count` credited
   // messages (ActorMailbox::AppendBatch()'s arguments) and the `credits`
@@ -209,6 +197,21 @@ class LimitedMailbox {
   }
 
  private:
+  // AppendOrWait() (`link`: a waiter kWait links) and AppendIfRoom().
+  template <typename OnAppended, typename OnDropped>
+  static Outcome AppendWaiterMessage(ActorMailbox& box, uint32_t generation,
+                                     SendWaiter* waiter, bool link,
+                                     const OnAppended& on_appended,
+                                     uint32_t credits_wanted,
+                                     const OnDropped& on_dropped) {
+    return AppendBy(
+        box, generation, waiter->type, true,
+        [&](Payload* slot) {
+          MoveWaiterMessage(waiter, slot);
+          on_appended(slot);
+        },
+        link ? waiter : nullptr, credits_wanted, on_dropped);
+  }
   template <typename Build, typename OnDropped = NoSlotCallback>
   static Outcome AppendBy(ActorMailbox& box, uint32_t generation,
                           const MessageType* type, bool may_wait, Build&& build,
@@ -344,10 +347,9 @@ bool ActorMailbox::AdmitWaitersLocked(OnMoved& on_moved) {
   while (!limit.waiters.empty() && limit.Room(counters_.DepthLocked()) > 0) {
     SendWaiter* waiter = limit.waiters.PopFront();
     Payload* slot = incoming_.ReserveBack();
-    PayloadRelocator{waiter->type}(slot, &waiter->message);
+    MoveWaiterMessage(waiter, slot);
     incoming_.CommitBack();
     on_moved(slot);  // Queued now: its flow starts (traced).
-    waiter->holds_message = false;
     counters_.AppendedLocked(1);
     limit.Admitted(counters_.DepthLocked());
     waiter->result = absl::OkStatus();

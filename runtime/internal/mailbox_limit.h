@@ -43,6 +43,7 @@
 #include "actors/internal/message_type.h"
 #include "actors/internal/send_waiter.h"
 #include "runtime/erased_message.h"
+#include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/send_errors.h"
 #include "runtime/spawn_options.h"
 
@@ -236,6 +237,12 @@ inline absl::Status CheckSentType(std::string_view name,
     return absl::OkStatus();
   }
   return WrongType(name, receives->name, sent->name);
+}
+
+// The message `waiter` holds, moved into `slot` (queued).
+inline void MoveWaiterMessage(SendWaiter* waiter, Payload* slot) {
+  PayloadRelocator{waiter->type}(slot, &waiter->message);
+  waiter->holds_message = false;
 }
 
 // The message `waiter` holds, taken out of it (to become a dead letter).

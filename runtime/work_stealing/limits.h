@@ -151,8 +151,7 @@ class WorkStealingScheduler::Limits {
       internal::SendWaiter* waiter) {
     internal::Payload* slot = locals.outbox.ReserveCredited(cell, generation);
     if (slot == nullptr) return false;
-    internal::PayloadRelocator{waiter->type}(slot, &waiter->message);
-    waiter->holds_message = false;
+    internal::MoveWaiterMessage(waiter, slot);
     const uint32_t left = locals.outbox.CommitCredited();
     if (ABSL_PREDICT_FALSE(left % kProgressEvery == 0)) {
       CreditedProgress(s, locals, left);
