@@ -111,12 +111,11 @@ absl::StatusOr<DequeScheduler::Cell*> DequeScheduler::Admit(
   cell->id = next_actor_id_++;
   cell->runtime = this;
   cell->pending.Reset();
-  cell->turns = cell->turn_ticks_total = cell->turn_ticks_max = 0;
-  cell->wait_watch.Reset();
-  cell->extras.reset();  // Sized for the previous actor's message type.
+  // Sized for the previous actor's message type; its counts were that
+  // actor's.
+  cell->extras.reset();
   cell->limit =
       internal::MailboxLimit::For(internal::SpawnOptionsScope::Current());
-  cell->queued = 0;
   promise->cell = cell;
   if (!name.empty()) registry_.Set(name, {cell, cell->Generation()});
   ++live_actors_;

@@ -446,8 +446,7 @@ class WorkStealingScheduler final : public SchedulerApi<WorkStealingScheduler> {
   internal::NameRegistry<Cell> registry_ ABSL_GUARDED_BY(registry_mutex_);
 
   // Cells live here for the scheduler's lifetime (stable addresses, so a
-  // stale reference can always be checked) and are reused when free. A
-  // cell's next_free link is pool_mutex_'s too.
+  // stale reference can always be checked) and are reused when free.
   mutable internal::Mutex pool_mutex_;
   internal::CellPool<Cell> cells_ ABSL_GUARDED_BY(pool_mutex_);
   // For Shutdown() to walk without the lock (destroying what cells hold

@@ -51,7 +51,7 @@ void DequeScheduler::AfterWake(Cell* cell) {
     } else if (extras != nullptr && !extras->stash.empty()) {
       cell->promise->inbox = extras->stash.PopFront();
       ++cell->received;
-      if (cell->limit != nullptr) --cell->queued;  // Room: see below.
+      if (cell->limit != nullptr) --cell->limit->queued;  // Room: see below.
     } else {
       break;  // Waiting in Receive(): the room it made admits waiters below.
     }
@@ -78,7 +78,7 @@ void DequeScheduler::StepSpecial(uintptr_t tag, Cell* cell,
     if (tag == Envelope::kLimitedTag) {
       if (ABSL_PREDICT_TRUE(cell->State() == ActorState::kWaiting)) {
         // As Dispatch() delivers, with the count out and room for waiters.
-        --cell->queued;
+        --cell->limit->queued;
         cell->promise->inbox = payload;
         ++cell->received;
         cell->handle.resume();

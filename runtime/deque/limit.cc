@@ -54,20 +54,20 @@ bool DequeScheduler::AtLimit(Envelope* envelope) {
     }
     return true;  // Starts, errors, wake-ups: never limited.
   }
-  const MailboxLimit::Action action = limit->Decide(cell->queued, false);
+  const MailboxLimit::Action action = limit->Decide(limit->queued, false);
   if (action == MailboxLimit::kAdmit || action == MailboxLimit::kDropOldest) {
     envelope->target |= Envelope::kLimitedTag;
     cell->pending.RaisePeak();
-    ++cell->queued;
+    ++limit->queued;
     if (action == MailboxLimit::kAdmit) {
-      limit->Admitted(cell->queued);
+      limit->Admitted(limit->queued);
       return true;
     }
     // After the new one is queued: a send from a dead letter's destructor
     // (a record pushed out) cannot take its slot. The peak is noted after
     // the drop: one in, one out, never above the capacity.
     Limits::DropOldest(*this, cell);
-    limit->Admitted(cell->queued);
+    limit->Admitted(limit->queued);
     limits_.status = absl::OkStatus();
     limits_.pending = true;
     return false;
@@ -113,7 +113,7 @@ bool DequeScheduler::Limits::DropOldest(DequeScheduler& s, Cell* cell) {
     });
   }
   if (!found) return false;
-  --cell->queued;
+  --cell->limit->queued;
   s.RecordDeadLetter(
        internal::RecordedName(cell->RecipientName()),
        internal::DroppedOldest(cell->DisplayName(), cell->limit->capacity()),
@@ -126,7 +126,7 @@ void DequeScheduler::Limits::Deliver(DequeScheduler& s, Cell* cell,
                                      internal::Payload* payload) {
   // (Waiting: StepSpecial() delivers it inline.)
   if (cell->State() == ActorState::kFinished) {
-    --cell->queued;
+    --cell->limit->queued;
     s.DeliverToFinished(cell, payload);
   } else {  // Blocked: kept for its Receive(), still counted.
     s.Stash(cell, payload);
@@ -140,13 +140,13 @@ void DequeScheduler::Limits::AppendAdmitted(DequeScheduler& s, Cell* cell,
   envelope->target = reinterpret_cast<uintptr_t>(cell) | Envelope::kLimitedTag;
   s.queue_.CommitBack();
   cell->pending.AddCounted();
-  cell->limit->Admitted(++cell->queued);
+  cell->limit->Admitted(++cell->limit->queued);
   waiter->result = absl::OkStatus();
 }
 
 void DequeScheduler::Limits::AdmitWaiters(DequeScheduler& s, Cell* cell) {
   MailboxLimit& limit = *cell->limit;
-  while (!limit.waiters.empty() && cell->queued < limit.capacity()) {
+  while (!limit.waiters.empty() && limit.queued < limit.capacity()) {
     internal::SendWaiter* waiter = limit.waiters.PopFront();
     --s.limits_.waiting_senders;
     AppendAdmitted(s, cell, waiter);
@@ -197,7 +197,7 @@ bool DequeScheduler::Limits::SendIfRoom(DequeScheduler& s,
                         to->Generation() == generation)) {
     auto* cell = static_cast<Cell*>(to);
     MailboxLimit* limit = cell->limit.get();
-    if (ABSL_PREDICT_TRUE(limit != nullptr && limit->HasRoom(cell->queued))) {
+    if (ABSL_PREDICT_TRUE(limit != nullptr && limit->HasRoom(limit->queued))) {
       AppendAdmitted(s, cell, waiter);
       return true;
     }
@@ -225,7 +225,7 @@ bool DequeScheduler::Limits::SendOrWait(DequeScheduler& s,
   auto* cell = static_cast<Cell*>(to);
   MailboxLimit* limit = cell->limit.get();
   if (limit != nullptr && limit->when_full() == WhenFull::kBackpressure &&
-      limit->Decide(cell->queued, /*may_wait=*/true) == MailboxLimit::kWait) {
+      limit->Decide(limit->queued, /*may_wait=*/true) == MailboxLimit::kWait) {
     limit->waiters.PushBack(waiter);
     ++s.limits_.waiting_senders;
     return true;
@@ -285,7 +285,7 @@ absl::Status DequeScheduler::Limits::WaitingSendersError(
       text += waiter->sender != nullptr ? waiter->sender->DisplayName()
                                         : std::string("(a thread)");
       text += " waits for room in " + cell.DisplayName() + " (" +
-              std::to_string(cell.queued) + " of " +
+              std::to_string(cell.limit->queued) + " of " +
               std::to_string(cell.limit->capacity()) + " queued";
       const bool blocked = cell.State() == ActorState::kBlocked;
       text += blocked ? ", itself waiting);" : ");";

@@ -14,14 +14,17 @@ namespace coactor {
 
 void DequeScheduler::TimedStep() {
   auto* cell = reinterpret_cast<Cell*>(queue_.front().target & ~kTagMask);
+  const uint32_t generation = cell->Generation();
   const uint64_t start = internal::TickClock::Now();
   Step();
   const uint64_t ticks = internal::TickClock::Now() - start;
-  // If the actor ended, its cell may be free: what this writes is
-  // cleared when the cell is reused.
-  ++cell->turns;
-  cell->turn_ticks_total += ticks;
-  if (ticks > cell->turn_ticks_max) cell->turn_ticks_max = ticks;
+  // Unless the actor ended in this step: its cell may be free, or hold
+  // another by now (its generation moved on when it ended).
+  if (cell->Generation() != generation) return;
+  Cell::Extras& extras = cell->GetExtras();
+  ++extras.turns;
+  extras.turn_ticks_total += ticks;
+  if (ticks > extras.turn_ticks_max) extras.turn_ticks_max = ticks;
 }
 
 uint64_t DequeScheduler::messages_delivered() const {
@@ -53,7 +56,7 @@ SchedulerMetrics DequeScheduler::Metrics() const {
     const uint32_t start =
         cell.State() == internal::ActorState::kStarting ? 1 : 0;
     if (cell.limit != nullptr) {  // Its messages only (deque/limit.cc).
-      actor.depth = cell.queued;
+      actor.depth = cell.limit->queued;
       actor.peak_depth = cell.limit->peak();
       actor.capacity = cell.limit->capacity();
       actor.rejected = cell.limit->rejected();
@@ -63,12 +66,21 @@ SchedulerMetrics DequeScheduler::Metrics() const {
       actor.depth = cell.pending.count() - start;
       actor.peak_depth = cell.pending.peak() - start;
     }
-    actor.turns = cell.turns;
-    actor.turn_nanos_total =
-        internal::TickClock::ToNanos(cell.turn_ticks_total);
-    actor.turn_nanos_max = internal::TickClock::ToNanos(cell.turn_ticks_max);
-    actor.oldest_wait_nanos = internal::TickClock::ToNanos(
-        cell.wait_watch.Observe(actor.received, actor.depth, now));
+    // Counts in its extras, if it has them (deque/cell.h); a watch on its
+    // oldest message starts with the first call that finds one waiting.
+    // (Const only to callers: the cells are the scheduler's, not const.)
+    Cell::Extras* extras = actor.depth > 0
+                               ? &const_cast<Cell&>(cell).GetExtras()
+                               : cell.extras.get();
+    if (extras != nullptr) {
+      actor.turns = extras->turns;
+      actor.turn_nanos_total =
+          internal::TickClock::ToNanos(extras->turn_ticks_total);
+      actor.turn_nanos_max =
+          internal::TickClock::ToNanos(extras->turn_ticks_max);
+      actor.oldest_wait_nanos = internal::TickClock::ToNanos(
+          extras->wait_watch.Observe(actor.received, actor.depth, now));
+    }
     metrics.actors.push_back(std::move(actor));
   }
   return metrics;

@@ -464,7 +464,9 @@ class ActorMailbox : public ActorCell {
   template <typename OnMoved>
   bool AdmitWaitersLocked(OnMoved& on_moved)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);
-  void WakeAdmitted();
+  // Not under the lock, by protocol: the limit stays while the actor
+  // lives, and its list of admitted waiters is the running worker's.
+  void WakeAdmitted() ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // Allocated on first use (idle actors stay small).
   struct Extras {
@@ -517,6 +519,9 @@ class ActorMailbox : public ActorCell {
   // turn: errors wait in `extras_` (a hint; the errors themselves are read
   // under the lock).
   std::atomic<bool> error_pending_{false};
+  // Whether `limit_` is set (Limited()), read by senders without the lock.
+  // (With the flags above: one word with the lock.)
+  std::atomic<bool> limited_{false};
   // What senders append to.
   Mailbox incoming_ ABSL_GUARDED_BY(lock_);
   // The actor's metrics (ActorCounters says who writes what; the counts
@@ -536,11 +541,9 @@ class ActorMailbox : public ActorCell {
   // An atomic: written under `lock_`, read without it (see PublishedType()).
   std::atomic<const MessageType*> published_type_{nullptr};
   // A bounded mailbox's limit (null: unbounded); Limited() without the
-  // lock; the waiters BeginTurn() admitted, to wake once it let go of the
-  // lock (owned by the worker running the actor).
+  // lock. Its list of the waiters BeginTurn() admitted is the running
+  // worker's (see WakeAdmitted()).
   std::unique_ptr<MailboxLimit> limit_ ABSL_GUARDED_BY(lock_);
-  std::atomic<bool> limited_{false};
-  std::vector<SendWaiter*> admitted_;
 };
 
 }  // namespace coactor::internal

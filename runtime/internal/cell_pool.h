@@ -11,14 +11,15 @@
 //   pool.Free(cell);                   // The next Take() returns it.
 //   for (MyCell& each : pool) ...      // Every cell made, oldest first.
 //
-// The pool never changes a cell's contents, but for its `next_free` link,
-// which it owns while the cell is free (and clears when it hands the cell
-// out): what the previous actor left (its generation, its name for errors
-// about stale references) is the scheduler's to keep or reset. A cell its
-// scheduler retires (its generation used up) is simply never freed.
+// The pool never changes a cell's contents: what the previous actor left
+// (its generation, its name for errors about stale references) is the
+// scheduler's to keep or reset. A cell its scheduler retires (its
+// generation used up) is simply never freed. Free cells are listed in a
+// stack of pointers beside the cells, not linked through them, so that a
+// cell in use carries no link (a spawn storm holds millions at once: 8
+// bytes each).
 //
-// Cell: default-constructible, with a `Cell* next_free` member (nullptr
-// while in use).
+// Cell: default-constructible.
 //
 // Thread-safety: none; the owner serialises every call (DequeScheduler: its
 // loop's thread; WorkStealingScheduler: its pool_mutex_).
@@ -27,6 +28,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <vector>
 
 namespace coactor::internal {
 
@@ -40,23 +42,20 @@ class CellPool {
   // The most recently freed cell, or a new default-constructed one; `*fresh`
   // (if given) says which (true: new).
   Cell* Take(bool* fresh = nullptr) {
-    Cell* cell = free_;
-    const bool is_new = cell == nullptr;
+    const bool is_new = free_.empty();
+    Cell* cell;
     if (is_new) {
       cell = &cells_.emplace_back();
     } else {
-      free_ = cell->next_free;
-      cell->next_free = nullptr;
+      cell = free_.back();
+      free_.pop_back();
     }
     if (fresh != nullptr) *fresh = is_new;
     return cell;
   }
 
   // `cell`, one of this pool's in use, is free for a later Take().
-  void Free(Cell* cell) {
-    cell->next_free = free_;
-    free_ = cell;
-  }
+  void Free(Cell* cell) { free_.push_back(cell); }
 
   // Every cell made, free or in use, in the order made.
   auto begin() { return cells_.begin(); }
@@ -66,8 +65,8 @@ class CellPool {
   size_t size() const { return cells_.size(); }
 
  private:
-  std::deque<Cell> cells_;  // Grows at the back only: addresses stay.
-  Cell* free_ = nullptr;    // Linked through next_free.
+  std::deque<Cell> cells_;   // Grows at the back only: addresses stay.
+  std::vector<Cell*> free_;  // The most recently freed at the back.
 };
 
 }  // namespace coactor::internal

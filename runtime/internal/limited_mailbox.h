@@ -353,7 +353,7 @@ bool ActorMailbox::AdmitWaitersLocked(OnMoved& on_moved) {
     counters_.AppendedLocked(1);
     limit.Admitted(counters_.DepthLocked());
     waiter->result = absl::OkStatus();
-    admitted_.push_back(waiter);
+    limit.admitted.push_back(waiter);
     any = true;
   }
   return any;
@@ -362,9 +362,9 @@ bool ActorMailbox::AdmitWaitersLocked(OnMoved& on_moved) {
 inline void ActorMailbox::WakeAdmitted() {
   // In place, by index (a wake-up only schedules its sender, but the
   // vector keeps its capacity for the next turn's admissions).
-  for (size_t i = 0; i < admitted_.size(); ++i)
-    admitted_[i]->wake(admitted_[i]);
-  admitted_.clear();
+  std::vector<SendWaiter*>& admitted = limit_->admitted;
+  for (size_t i = 0; i < admitted.size(); ++i) admitted[i]->wake(admitted[i]);
+  admitted.clear();
 }
 
 }  // namespace coactor::internal

@@ -118,6 +118,13 @@ class MailboxLimit {
 
   // Senders waiting for room, oldest first.
   SendWaiterList waiters;
+  // DequeScheduler: the actor's messages queued (in the FIFO or its stash),
+  // kept here so that an unbounded actor's cell does not carry the count.
+  // (Work stealing counts them in its ActorCounters.)
+  uint64_t queued = 0;
+  // Work stealing: the waiters a turn's start admitted under the mailbox
+  // lock, to wake once it let go of it (the worker running the actor's).
+  std::vector<SendWaiter*> admitted;
 
  private:
   Action DecideFull(bool may_wait);

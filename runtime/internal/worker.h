@@ -35,12 +35,12 @@
 namespace coactor::internal {
 
 // An actor's cell on the work-stealing scheduler: its mailbox and
-// activation protocol, and its link in the scheduler's pool of free cells.
-struct StealingCell : ActorMailbox {
-  // Guarded by the scheduler's pool_mutex_ (not annotated: a cell cannot
-  // name its scheduler's mutex).
-  StealingCell* next_free = nullptr;
-};
+// activation protocol.
+struct StealingCell : ActorMailbox {};
+// A spawn storm holds millions of cells at once; what only bounded actors
+// need goes in their MailboxLimit, not here (a 64-bit build).
+static_assert(sizeof(void*) != 8 || sizeof(StealingCell) <= 192,
+              "StealingCell grew: every live actor pays for it");
 
 // A cell and the generation of the actor meant (a registry entry).
 using CellEntry = NameEntry<StealingCell>;
