@@ -169,8 +169,12 @@ grep -q '^| ping_pong (msgs) | [0-9.]*[kMG]* ([0-9.]*[kMG]*–[0-9.]*[kMG]*) ×'
   fail "the full report shows no spread beside the median"
 grep -qxF '## Throughput: items per second, median (fastest–slowest run) × CAF at the same thread count' "$full/results.md" ||
   fail "the full report's throughput heading: $(grep '^## Throughput' "$full/results.md")"
-grep -qxF "## coactor's own goals (ratios to CAF it aims for)" "$full/results.md" ||
+grep -qxF "## coactor's own goals (the ratios it aims for)" "$full/results.md" ||
   fail "the full report has no goals table"
+grep -qE '^\| ping_pong: stealing 1t vs deque 1t \| [0-9.]+× \| >= 0\.6× \| (yes|\*\*no\*\*) \|$' "$full/results.md" ||
+  fail "the full report does not judge work stealing at 1 worker against the deque"
+grep -qE '^\| fork_join_creation: deque vs Erlang 1t \| ' "$full/results.md" ||
+  fail "the full report does not judge spawning against Erlang"
 grep -qxF '## Results that invite doubt: what is known' "$full/results.md" ||
   fail "the full report has no notes on the results that invite doubt"
 grep -qF '(fastest run more than 3× the slowest): ' "$full/results.md" ||

@@ -75,11 +75,19 @@ def aggregate(runs):
 
 
 def targets(stats):
-    """coactor's own goals against CAF: (what, measured, goal, met)."""
+    """coactor's own goals: (what, measured, goal, met). Against CAF, and
+    the rows where a peer (Erlang's spawning) or coactor's other scheduler
+    sets the bar."""
     checks = []
 
     def ratio(workload, system, threads, field='ratio_to_caf'):
         return stats.get((workload, system, threads), {}).get(field)
+
+    def between(workload, cell, base):
+        """The median of `cell` over that of `base`, each (system, threads)."""
+        num = stats.get((workload,) + cell, {}).get('median')
+        den = stats.get((workload,) + base, {}).get('median')
+        return num / den if num and den else None
 
     for workload in ('counter_printer', 'ping_pong', 'thread_ring'):
         checks.append(('%s: deque vs CAF 1t' % workload,
@@ -98,6 +106,19 @@ def targets(stats):
     checks.append(('bytes per idle actor: stealing 2t / CAF 2t',
                    ratio('idle_actor_memory', 'coactor-stealing', 2,
                          'bytes_ratio_to_caf'), 0.25, '<='))
+    checks.append(('fork_join_creation: deque vs Erlang 1t',
+                   between('fork_join_creation', ('coactor-deque', 1),
+                           ('erlang', 1)), 3, '>='))
+    checks.append(('fork_join_creation: stealing 2t vs Erlang 2t',
+                   between('fork_join_creation', ('coactor-stealing', 2),
+                           ('erlang', 2)), 2, '>='))
+    for workload in ('ping_pong', 'thread_ring', 'big'):
+        checks.append(('%s: stealing 1t vs deque 1t' % workload,
+                       between(workload, ('coactor-stealing', 1),
+                               ('coactor-deque', 1)), 0.6, '>='))
+    checks.append(('big: stealing 2t vs stealing 1t',
+                   between('big', ('coactor-stealing', 2),
+                           ('coactor-stealing', 1)), 0.9, '>='))
     out = []
     for what, value, goal, sense in checks:
         if value is None:
@@ -118,8 +139,10 @@ def _listed(items, of='', most=10):
     return '%s and %s' % (', '.join(items[:-1]), items[-1])
 
 
-def doubts(stats, workloads, quick, min_seconds=0.3, not_repeating=()):
+def doubts(stats, workloads, quick, min_seconds=0.3, not_repeating=(),
+           names=None):
     """Notes on the results that invite doubt: what is known about why.
+    names: system -> what to call it (its id if absent).
 
     The figures quoted come from perf profiles and instrumented copies of
     the CAF runner made while writing these notes; the rest is this run's.
@@ -192,6 +215,39 @@ def doubts(stats, workloads, quick, min_seconds=0.3, not_repeating=()):
             'in reference counting. Beazley\'s scheduler does a dict lookup, '
             'a deque append and pop and one generator resume per message.'
             % lead)
+    # Where every system is slower at two threads than at one.
+    slower = []
+    for workload in workloads:
+        pairs = []
+        for (w, system, threads), entry in sorted(stats.items()):
+            one = rate(w, system, 1)
+            if w == workload and threads == 2 and entry.get('median') and one:
+                pairs.append((system, entry['median'] / one))
+        if len(pairs) >= 2 and all(r < 1 for _, r in pairs):
+            slower.append('%s (%s)' % (workload, ', '.join(
+                '%s %.2f' % ((names or {}).get(system, system), r)
+                for system, r in pairs)))
+    if slower and not quick:
+        big = any(entry.startswith('big ') for entry in slower)
+        out.append(
+            '- **Slower at 2 threads than at 1 for every system** (2 threads '
+            '/ 1 thread): %s. Most of these run through one actor or one '
+            "token at a time (the printer, the ring's token, the mall, the "
+            'buffer), so a second thread has little to run beside it, and '
+            'each message that crosses between the CPUs costs more than it '
+            'saves: this machine\'s two vCPUs moved one cache line in '
+            "59-214 ns in scheduler_bench's BM_LineTransfer, more than a whole "
+            'message at one thread.%s' % ('; '.join(slower), (
+                ' Big has no such bottleneck, but each ping goes to a peer '
+                'chosen at random, so at two threads about half of the '
+                'messages go to an actor whose state was last touched on the '
+                'other CPU. coactor at 2 workers keeps both CPUs busy (197% '
+                'CPU, measured while writing this note) but spends about 2.8 '
+                'times the CPU time per message of 1 worker; a perf profile '
+                '(`perf record -e cpu-clock`) put a quarter of the samples in '
+                "handing messages to the receivers' mailboxes and a quarter "
+                "in the actors' own code, both touching state the other CPU "
+                'had last.') if big else ''))
     wide = sorted((e['max'] / e['min'], key) for key, e in stats.items()
                   if e.get('runs', 0) > 1 and e.get('min') and
                   e['max'] / e['min'] > 3)
@@ -388,7 +444,7 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
     # Goals are judged on measurements only: quick mode prints none.
     checks = [] if quick else targets(stats)
     if checks:
-        lines.append("## coactor's own goals (ratios to CAF it aims for)")
+        lines.append("## coactor's own goals (the ratios it aims for)")
         lines.append('')
         lines.append('| ratio | measured | goal | met |')
         lines.append('|---|---:|---:|---|')
@@ -396,8 +452,10 @@ def markdown(meta, stats, series, workloads, catalog, missing, quick):
             lines.append('| %s | %.3g× | %s | %s |' %
                          (what, value, goal, 'yes' if met else '**no**'))
         lines.append('')
+    # A series' label is its system's name and its thread count ("CAF 2t").
+    names = {system: label.rsplit(' ', 1)[0] for system, _, label in series}
     remarks = doubts(stats, workloads, quick, meta.get('min_seconds', 0.3),
-                     meta.get('not_repeating', ()))
+                     meta.get('not_repeating', ()), names)
     if remarks:
         lines.append('## Results that invite doubt: what is known')
         lines.append('')
