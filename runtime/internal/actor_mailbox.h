@@ -332,7 +332,10 @@ class ActorMailbox : public ActorCell {
 
   // A turn of the actor took `ticks` (TickClock); any worker, also after
   // it handed the actor on (not after its end: the cell may hold another).
-  void AddTurn(uint64_t ticks) { counters_.AddTurn(ticks); }
+  void AddTurn(uint64_t ticks) {
+    MutexLock hold(lock_);
+    counters_.AddTurnLocked(ticks);
+  }
   // Under mailbox_lock(): the actor's metrics at `now` (see ActorCounters).
   ActorCounters::Reading ReadCountersLocked(uint64_t now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_) {
