@@ -231,9 +231,9 @@ def doubts(stats, workloads, quick, min_seconds=0.3, not_repeating=(),
         big = any(entry.startswith('big ') for entry in slower)
         out.append(
             '- **Slower at 2 threads than at 1 for every system** (2 threads '
-            '/ 1 thread): %s. Most of these run through one actor or one '
-            "token at a time (the printer, the ring's token, the mall, the "
-            'buffer), so a second thread has little to run beside it, and '
+            '/ 1 thread): %s. Most of these pass everything through one '
+            'actor or one token at a time, so a second thread has little to '
+            'run beside it, and '
             'each message that crosses between the CPUs costs more than it '
             'saves: this machine\'s two vCPUs moved one cache line in '
             "59-214 ns in scheduler_bench's BM_LineTransfer, more than a whole "
