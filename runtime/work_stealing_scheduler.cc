@@ -250,28 +250,35 @@ absl::StatusOr<WorkStealingScheduler::Cell*> WorkStealingScheduler::OpenCell(
       cell->runtime = this;
     }
   }
-  internal::MutexLock hold(cell->mailbox_lock());
-  // Shutdown() sets shut_down_, then closes each cell under its lock: if
-  // it has passed this one already, refuse (the frame stays the caller's);
-  // if not, it closes this actor with the others.
-  if (IsShutDown()) {
-    internal::MutexLock pool_hold(pool_mutex_);
-    cells_.Free(cell);
-    return ShutDownError();
+  {
+    internal::MutexLock hold(cell->mailbox_lock());
+    // Shutdown() sets shut_down_, then closes each cell under its lock: if
+    // it has passed this one already, refuse (the frame stays the
+    // caller's); if not, it closes this actor with the others.
+    if (!IsShutDown()) {
+      cell->OpenLocked(
+          handle, promise, type,
+          name.empty() ? nullptr : std::make_unique<std::string>(name),
+          // Relaxed: only uniqueness matters.
+          next_actor_id_.fetch_add(1, std::memory_order_relaxed));
+      if (const SpawnOptions* options = internal::SpawnOptionsScope::Current();
+          options != nullptr && options->mailbox_capacity.has_value()) {
+        internal::LimitedMailbox::SetLimitLocked(
+            *cell, internal::MailboxLimit::For(options));
+        // Relaxed: a hint for Run()'s look for waiting senders.
+        any_limited_.store(true, std::memory_order_relaxed);
+      }
+      promise->cell = cell;
+      return cell;
+    }
   }
-  cell->OpenLocked(handle, promise, type,
-                   name.empty() ? nullptr : std::make_unique<std::string>(name),
-                   // Relaxed: only uniqueness matters.
-                   next_actor_id_.fetch_add(1, std::memory_order_relaxed));
-  if (const SpawnOptions* options = internal::SpawnOptionsScope::Current();
-      options != nullptr && options->mailbox_capacity.has_value()) {
-    internal::LimitedMailbox::SetLimitLocked(
-        *cell, internal::MailboxLimit::For(options));
-    // Relaxed: a hint for Run()'s look for waiting senders.
-    any_limited_.store(true, std::memory_order_relaxed);
-  }
-  promise->cell = cell;
-  return cell;
+  // Back to the pool, the cell's lock let go first: Metrics() takes
+  // pool_mutex_ and then each cell's lock, so holding them the other way
+  // round could deadlock with it. (The cell was never opened: nothing
+  // else uses it.)
+  internal::MutexLock pool_hold(pool_mutex_);
+  cells_.Free(cell);
+  return ShutDownError();
 }
 
 absl::Status WorkStealingScheduler::LookupError(std::string_view name) const {

@@ -103,7 +103,7 @@ TEST_P(CellReuseTest, NewActorInReusedCellStartsFromZero) {
     int64_t b_sum = 0;
     auto b = sched.Spawn("a", Summer(&b_sum));
     ASSERT_TRUE(b.ok());
-    ASSERT_EQ(CellOf(*b), CellOf(*a));  // The cell is reused.
+    ASSERT_EQ(CellOf(*b), CellOf(*a));     // The cell is reused.
     EXPECT_FALSE(sched.Send(*a, 1).ok());  // The old reference is stale.
     ExpectFresh(*Find(sched.Metrics(), "a"), 0);
     for (int i = 1; i <= 3; ++i) ASSERT_TRUE(sched.Send(*b, i).ok());
@@ -114,10 +114,10 @@ TEST_P(CellReuseTest, NewActorInReusedCellStartsFromZero) {
     const auto since_first = std::chrono::steady_clock::now() - first;
     EXPECT_GE(waited, 4'000'000);
     // Its own watch: not the 20 ms and more of the actor before.
-    EXPECT_LE(waited, std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          since_first)
-                              .count() *
-                          105 / 100);
+    EXPECT_LE(waited,
+              std::chrono::duration_cast<std::chrono::nanoseconds>(since_first)
+                      .count() *
+                  105 / 100);
     ASSERT_TRUE(sched.Send(*b, -1).ok());
     ASSERT_TRUE(sched.Run().ok());
     EXPECT_EQ(b_sum, 6);
@@ -276,7 +276,8 @@ TEST(StealingTimedTurnTest, EndingTurnsTimeDoesNotGoToTheCellsNextActor) {
   EXPECT_EQ(metrics.actors[0].received, 0);
 }
 
-// ---- Work stealing under a Metrics() loop ------------------------------------
+// ---- Work stealing under a Metrics() loop
+// ------------------------------------
 
 struct Request {
   int n;
@@ -293,13 +294,15 @@ Actor<Request> Echo() {
 // Bounded (backpressure) and slow: every few messages it blocks (an ask, a
 // sleep) while its senders wait for room, so that its blocked turns admit
 // them (TakeWakeOrIdle()) as well as its refills (BeginTurn()).
-Actor<std::string> SlowSink(WorkStealingScheduler* sched, ActorRef<Request> echo,
+Actor<std::string> SlowSink(WorkStealingScheduler* sched,
+                            ActorRef<Request> echo,
                             std::vector<std::string>* got, int take) {
   for (int i = 0; i < take; ++i) {
     got->push_back(co_await Receive<std::string>());
     if (i % 7 == 0) {
       absl::StatusOr<int> r = co_await Ask<int>(
-          *sched, echo, [i](ReplyTo<int> reply) {
+          *sched, echo,
+          [i](ReplyTo<int> reply) {
             return Request{i, std::move(reply)};
           },
           absl::Seconds(30));
@@ -327,10 +330,10 @@ Actor<int> OneShot(std::atomic<int>* handled) {
 class StealingMetricsStormTest : public ::testing::TestWithParam<int> {};
 
 // Senders (re-spawned in waves, their cells reused) stream SendWhenRoom()s
-// (and a thread SendBlocking()s) into a capacity-3 sink that blocks now and then; a spawner makes
-// thousands of one-shot actors (some throw); another thread takes
-// Metrics() all along. Every message arrives once in its sender's order,
-// the counts are exact, and no snapshot reads a bounded depth above the
+// (and a thread SendBlocking()s) into a capacity-3 sink that blocks now and
+// then; a spawner makes thousands of one-shot actors (some throw); another
+// thread takes Metrics() all along. Every message arrives once in its sender's
+// order, the counts are exact, and no snapshot reads a bounded depth above the
 // capacity or a max turn above the total.
 TEST_P(StealingMetricsStormTest, SpawnStormAndBackpressureUnderMetrics) {
   constexpr int kWaves = 3;
@@ -371,17 +374,18 @@ TEST_P(StealingMetricsStormTest, SpawnStormAndBackpressureUnderMetrics) {
   for (int s = 0; s < kSendersPerWave; ++s) {
     sched.Spawn(Wave::Sender(&sched, *sink, 0, s, &send_failures));
   }
-  auto spawner = sched.Spawn(
-      "spawner",
-      [](WorkStealingScheduler* sched,
-         std::atomic<int>* handled) -> Actor<int> {
-        co_await Receive<int>();
-        for (int i = 0; i < kOneShots; ++i) {
-          ActorRef<int> one = sched->Spawn(OneShot(handled));
-          if (!one.valid() || !sched->Send(one, i).ok()) ADD_FAILURE() << i;
-          if (i % 100 == 0) co_await Yield();
-        }
-      }(&sched, &handled));
+  auto spawner = sched.Spawn("spawner",
+                             [](WorkStealingScheduler* sched,
+                                std::atomic<int>* handled) -> Actor<int> {
+                               co_await Receive<int>();
+                               for (int i = 0; i < kOneShots; ++i) {
+                                 ActorRef<int> one =
+                                     sched->Spawn(OneShot(handled));
+                                 if (!one.valid() || !sched->Send(one, i).ok())
+                                   ADD_FAILURE() << i;
+                                 if (i % 100 == 0) co_await Yield();
+                               }
+                             }(&sched, &handled));
   ASSERT_TRUE(spawner.ok());
   ASSERT_TRUE(sched.Send(*spawner, 0).ok());
 

@@ -18,9 +18,14 @@ void DequeScheduler::TimedStep() {
   const uint64_t start = internal::TickClock::Now();
   Step();
   const uint64_t ticks = internal::TickClock::Now() - start;
-  // Unless the actor ended in this step: its cell may be free, or hold
-  // another by now (its generation moved on when it ended).
-  if (cell->Generation() != generation) return;
+  // Unless the actor ended in this step (its cell may be free, or hold
+  // another by now: its generation moved on when it ended), or had ended
+  // before it (a message to it, undelivered): counts made here would stay
+  // with a retired cell.
+  if (cell->Generation() != generation ||
+      cell->State() == internal::ActorState::kFinished) {
+    return;
+  }
   Cell::Extras& extras = cell->GetExtras();
   ++extras.turns;
   extras.turn_ticks_total += ticks;

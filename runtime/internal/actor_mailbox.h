@@ -330,11 +330,14 @@ class ActorMailbox : public ActorCell {
     inbox_.ForEachFrom(position, f);
   }
 
-  // A turn of the actor took `ticks` (TickClock); any worker, also after
-  // it handed the actor on (not after its end: the cell may hold another).
-  void AddTurn(uint64_t ticks) {
+  // A turn of the actor of `generation` took `ticks` (TickClock); any
+  // worker, also after it handed the actor on. Nothing if that actor has
+  // ended (the cell may hold another).
+  void AddTurn(uint32_t generation, uint64_t ticks) {
     MutexLock hold(lock_);
-    counters_.AddTurnLocked(ticks);
+    // Checked under the lock, which an end (the generation's bump) and a
+    // reuse take: the actor may have ended on another worker meanwhile.
+    if (Generation() == generation) counters_.AddTurnLocked(ticks);
   }
   // Under mailbox_lock(): the actor's metrics at `now` (see ActorCounters).
   ActorCounters::Reading ReadCountersLocked(uint64_t now) const

@@ -446,9 +446,9 @@ WorkStealingScheduler::Cell* WorkStealingScheduler::RunSlowTurn(Worker* worker,
   Cell* next =
       traced ? RunActor<true>(worker, cell) : RunActor<false>(worker, cell);
   const uint64_t ticks = internal::TickClock::Now() - start;
-  // Unless the actor ended in this turn: its cell may hold another by now.
-  // (Its generation moved on when it ended, on this thread.)
-  if (cell->Generation() == generation) cell->AddTurn(ticks);
+  // Unless the actor ended (here, or on the worker it went on to): its
+  // cell may hold another by now. AddTurn() checks under the cell's lock.
+  cell->AddTurn(generation, ticks);
   return next;
 }
 
