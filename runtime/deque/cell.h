@@ -37,7 +37,7 @@
 #include "runtime/internal/mailbox_limit.h"
 #include "runtime/internal/payload_relocator.h"
 #include "runtime/internal/ring_queue.h"
-#include "runtime/internal/wait_watch.h"
+#include "runtime/internal/sampled_turns.h"
 
 namespace coactor::internal {
 
@@ -60,13 +60,10 @@ struct alignas(8) DequeCell : ActorCell {
     std::vector<std::exception_ptr> stashed_errors;
     std::vector<absl::AnyInvocable<void(const Down&)>> monitors;
     // Metrics: its timed turns (one step in 256, DequeScheduler::
-    // TimedStep(): an actor has these from its first timed turn), in
-    // ticks; and Metrics() calls' watch on how long its messages wait
-    // (from the first call that finds some waiting).
-    uint64_t turns = 0;
-    uint64_t turn_ticks_total = 0;
-    uint64_t turn_ticks_max = 0;
-    WaitWatch wait_watch;
+    // TimedStep(): an actor has these from its first timed turn) and
+    // Metrics() calls' watch on how long its messages wait (from the
+    // first call that finds some waiting).
+    SampledTurns sampled;
   };
   std::unique_ptr<Extras> extras;
   // Bounded mailboxes only (SpawnOptions): the capacity, the waiting

@@ -26,10 +26,7 @@ void DequeScheduler::TimedStep() {
       cell->State() == internal::ActorState::kFinished) {
     return;
   }
-  Cell::Extras& extras = cell->GetExtras();
-  ++extras.turns;
-  extras.turn_ticks_total += ticks;
-  if (ticks > extras.turn_ticks_max) extras.turn_ticks_max = ticks;
+  cell->GetExtras().sampled.AddTurn(ticks);
 }
 
 uint64_t DequeScheduler::messages_delivered() const {
@@ -78,13 +75,14 @@ SchedulerMetrics DequeScheduler::Metrics() const {
                                ? &const_cast<Cell&>(cell).GetExtras()
                                : cell.extras.get();
     if (extras != nullptr) {
-      actor.turns = extras->turns;
+      internal::SampledTurns& sampled = extras->sampled;
+      actor.turns = sampled.turns;
       actor.turn_nanos_total =
-          internal::TickClock::ToNanos(extras->turn_ticks_total);
+          internal::TickClock::ToNanos(sampled.turn_ticks_total);
       actor.turn_nanos_max =
-          internal::TickClock::ToNanos(extras->turn_ticks_max);
+          internal::TickClock::ToNanos(sampled.turn_ticks_max);
       actor.oldest_wait_nanos = internal::TickClock::ToNanos(
-          extras->wait_watch.Observe(actor.received, actor.depth, now));
+          sampled.wait_watch.Observe(actor.received, actor.depth, now));
     }
     metrics.actors.push_back(std::move(actor));
   }

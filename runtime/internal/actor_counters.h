@@ -44,7 +44,7 @@
 #include <memory>
 
 #include "absl/base/optimization.h"
-#include "runtime/internal/wait_watch.h"
+#include "runtime/internal/sampled_turns.h"
 
 namespace coactor::internal {
 
@@ -85,12 +85,7 @@ class ActorCounters {
                         std::memory_order_relaxed);
   }
   // Any worker: a sampled turn took `ticks`.
-  void AddTurnLocked(uint64_t ticks) {
-    Sampled& sampled = GetSampled();
-    ++sampled.turns;
-    sampled.turn_ticks_total += ticks;
-    if (ticks > sampled.turn_ticks_max) sampled.turn_ticks_max = ticks;
-  }
+  void AddTurnLocked(uint64_t ticks) { GetSampled().AddTurn(ticks); }
 
   // At `now` (TickClock ticks).
   Reading ReadLocked(uint64_t now) const {
@@ -99,7 +94,7 @@ class ActorCounters {
     const uint64_t depth = appended_ - taken_;
     // A watch on the oldest message starts with the first reading that
     // finds one waiting.
-    Sampled* sampled = depth > 0 ? &GetSampled() : sampled_.get();
+    SampledTurns* sampled = depth > 0 ? &GetSampled() : sampled_.get();
     if (sampled == nullptr) {
       return Reading{received, depth, peak_depth_, 0, 0, 0, 0};
     }
@@ -121,14 +116,8 @@ class ActorCounters {
   }
 
  private:
-  struct Sampled {
-    uint64_t turns = 0;
-    uint64_t turn_ticks_total = 0;
-    uint64_t turn_ticks_max = 0;
-    WaitWatch wait_watch;  // The readers' (Metrics()).
-  };
-  Sampled& GetSampled() const {
-    if (sampled_ == nullptr) sampled_ = std::make_unique<Sampled>();
+  SampledTurns& GetSampled() const {
+    if (sampled_ == nullptr) sampled_ = std::make_unique<SampledTurns>();
     return *sampled_;
   }
 
@@ -138,7 +127,7 @@ class ActorCounters {
   std::atomic<uint64_t> sent_to_self_{0};
   // Guarded by the mailbox's lock; made by a writer or a reader (hence
   // mutable).
-  mutable std::unique_ptr<Sampled> sampled_;
+  mutable std::unique_ptr<SampledTurns> sampled_;
 };
 
 }  // namespace coactor::internal
